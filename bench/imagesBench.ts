@@ -1,0 +1,44 @@
+// Goal (issue 2): `stevedore images` on 1,000 tagged images no slower than `podman images` on
+// 1,000 images, measured in the same run. The stores are cached under .cache/bench so reruns skip
+// the slow fill.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ImageStore } from '../src/core/store/imageStore';
+import { importBuffer, makeTar } from '../test/helpers/fixtures';
+import { report, timeCommand } from './timing';
+
+const COUNT = 1000;
+const CACHE = resolve('.cache/bench/images');
+const CLI = resolve('dist/cli.js');
+
+export async function imagesBench(): Promise<void> {
+  await mkdir(CACHE, { recursive: true });
+  const storePath = join(CACHE, 'stevedore-store');
+  const podmanRoot = join(CACHE, 'podman-root');
+  const podmanArgs = ['--root', podmanRoot, '--runroot', join(CACHE, 'podman-run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+
+  if (!existsSync(join(CACHE, 'stevedore.done'))) {
+    console.log(`filling a Stevedore store with ${COUNT} images…`);
+    const store = await ImageStore.open(storePath);
+    for (let i = 0; i < COUNT; i++) {
+      await importBuffer(store, await makeTar([{ name: `file${i}`, content: `image ${i}\n` }]), `bench/app${i % 50}:v${i}`, { changes: [`LABEL index=${i}`] });
+    }
+    await writeFile(join(CACHE, 'stevedore.done'), '');
+  }
+  if (!existsSync(join(CACHE, 'podman.done'))) {
+    console.log(`filling a podman store with ${COUNT} images (podman import, a few minutes)…`);
+    const tarPath = join(CACHE, 'file.tar');
+    for (let i = 0; i < COUNT; i++) {
+      await writeFile(tarPath, await makeTar([{ name: `file${i}`, content: `image ${i}\n` }]));
+      execFileSync('podman', [...podmanArgs, 'import', '--quiet', tarPath, `bench/app${i % 50}:v${i}`], { stdio: 'ignore' });
+    }
+    await writeFile(join(CACHE, 'podman.done'), '');
+  }
+
+  const ours = timeCommand(process.execPath, [CLI, '--store', storePath, 'images'], 7);
+  const podman = timeCommand('podman', [...podmanArgs, 'images'], 7);
+  report(`images (${COUNT} images)`, ours, { podman }, 'ratio <= 1.0 (no slower than podman)');
+}

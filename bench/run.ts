@@ -1,0 +1,26 @@
+// `npm run bench`: runs Stevedore and its peers on the same inputs in one run and prints ratios.
+// Not part of `npm test`: absolute times on shared 2-core machines are noisy, so only ratios from
+// one run are worth comparing. Each section says what it measures and the goal it is held to.
+
+import { imagesBench } from './imagesBench';
+
+interface Section {
+  name: string;
+  run: () => Promise<void>;
+}
+
+const sections: Section[] = [{ name: 'images: list 1,000 images', run: imagesBench }];
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  for (const section of sections) {
+    if (only && !section.name.startsWith(only)) continue;
+    console.log(`\n== ${section.name}`);
+    await section.run();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+// `stevedore image prune [-a] [-f]` — remove dangling (or all) images and report the space reclaimed.
+
+import { createInterface } from 'node:readline/promises';
+import { humanSize } from '../../core/format/humanSize';
+import { parseFilters } from '../../core/format/filters';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { pruneImages } from '../../core/store/pruneImages';
+import { boolFlag, listFlag, type Command } from '../command';
+import { writeLine, type CliContext } from '../context';
+
+export const imagePruneCommand: Command = {
+  names: [['image', 'prune']],
+  usage: 'stevedore image prune [OPTIONS]',
+  summary: 'Remove unused images',
+  maxArgs: 0,
+  flags: [
+    { name: 'all', short: 'a', kind: 'bool', description: 'Remove all images, not just dangling ones (no containers use images here)' },
+    { name: 'filter', kind: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "label=<key>=<value>", "until=<timestamp>")' },
+    { name: 'force', short: 'f', kind: 'bool', description: 'Do not prompt for confirmation' },
+  ],
+  async run(ctx, _args, flags) {
+    const all = boolFlag(flags, 'all');
+    const filters = parseFilters(listFlag(flags, 'filter'), ['label', 'label!', 'until']);
+    if (!boolFlag(flags, 'force')) {
+      const warning = all
+        ? 'WARNING! This will remove all images without at least one container associated to them.'
+        : 'WARNING! This will remove all dangling images.';
+      if (!(await confirm(ctx, `${warning}\nAre you sure you want to continue? [y/N] `))) return 0;
+    }
+    const store = await ctx.openStore();
+    const keep = keepPredicate(filters);
+    const result = await pruneImages(store, { all, keep, signal: ctx.signal });
+    if (result.deletedImages.length || result.untagged.length) {
+      writeLine(ctx.stdout, 'Deleted Images:');
+      for (const ref of result.untagged) writeLine(ctx.stdout, `untagged: ${familiarString(parseReference(ref))}`);
+      for (const id of result.deletedImages) writeLine(ctx.stdout, `deleted: ${id}`);
+      writeLine(ctx.stdout);
+    }
+    writeLine(ctx.stdout, `Total reclaimed space: ${humanSize(result.reclaimedBytes)}`);
+    return 0;
+  },
+};
+
+function keepPredicate(filters: Map<string, string[]>): ((r: { summary: { labels?: Record<string, string>; created?: string } }) => boolean) | undefined {
+  if (filters.size === 0) return undefined;
+  return (record) => {
+    const labels = record.summary.labels ?? {};
+    const has = (spec: string): boolean => {
+      const eq = spec.indexOf('=');
+      return eq >= 0 ? labels[spec.slice(0, eq)] === spec.slice(eq + 1) : spec in labels;
+    };
+    for (const spec of filters.get('label') ?? []) if (!has(spec)) return true;
+    for (const spec of filters.get('label!') ?? []) if (has(spec)) return true;
+    for (const until of filters.get('until') ?? []) {
+      const limit = /^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until);
+      const created = record.summary.created ? Date.parse(record.summary.created) : 0;
+      if (!Number.isNaN(limit) && created >= limit) return true;
+    }
+    return false;
+  };
+}
+
+async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  ctx.stdout.write(question);
+  const rl = createInterface({ input: ctx.stdin, terminal: false });
+  try {
+    for await (const line of rl) return /^y(es)?$/i.test(line.trim());
+    return false;
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,84 @@
+// `stevedore images [REPO[:TAG]]` — `docker images`, over the local store.
+
+import { shortId } from '../../core/digest';
+import { parseFilters } from '../../core/format/filters';
+import { createdSince } from '../../core/format/humanDuration';
+import { humanSize } from '../../core/format/humanSize';
+import { formatList } from '../../core/format/table';
+import { goTime } from '../../core/format/goTime';
+import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../core/image/imageList';
+import { boolFlag, listFlag, stringFlag, type Command } from '../command';
+
+export const imagesCommand: Command = {
+  names: [['images'], ['image', 'ls'], ['image', 'list']],
+  usage: 'stevedore images [OPTIONS] [REPOSITORY[:TAG]]',
+  summary: 'List images',
+  maxArgs: 1,
+  flags: [
+    { name: 'all', short: 'a', kind: 'bool', description: 'Show all images (default hides intermediate images)' },
+    { name: 'digests', kind: 'bool', description: 'Show digests' },
+    { name: 'filter', short: 'f', kind: 'list', valueName: 'filter', description: 'Filter output based on conditions provided' },
+    { name: 'format', kind: 'string', valueName: 'string', description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template" },
+    { name: 'no-trunc', kind: 'bool', description: "Don't truncate output" },
+    { name: 'quiet', short: 'q', kind: 'bool', description: 'Only show image IDs' },
+  ],
+  async run(ctx, args, flags) {
+    const store = await ctx.openStore();
+    const records = await store.list();
+    const filters = parseFilters(listFlag(flags, 'filter'), ['dangling', 'label', 'before', 'since', 'reference']);
+    if (args[0]) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
+    const rows = applyImageFilter(imageRows(records), imageFilter(filters, records));
+    const noTrunc = boolFlag(flags, 'no-trunc');
+    const now = ctx.now();
+    const data = rows.map((row) => imageTemplateData(row, noTrunc, now));
+    const digests = boolFlag(flags, 'digests');
+    const defaultTable = digests
+      ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
+      : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    ctx.stdout.write(
+      formatList({
+        format: stringFlag(flags, 'format'),
+        defaultTable,
+        rows: data,
+        headers: IMAGE_HEADERS,
+        quiet: boolFlag(flags, 'quiet'),
+        quietTemplate: '{{.ID}}',
+      }),
+    );
+    return 0;
+  },
+};
+
+export const IMAGE_HEADERS: Record<string, string> = {
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
+  Digest: 'DIGEST',
+  ID: 'IMAGE ID',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  Size: 'SIZE',
+  Containers: 'CONTAINERS',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+  VirtualSize: 'VIRTUAL SIZE',
+};
+
+/** The fields Docker's image formatter exposes, keys in the order `{{json .}}` prints them. */
+export function imageTemplateData(row: ImageRow, noTrunc: boolean, now: Date): Record<string, string> {
+  const { record } = row;
+  const created = record.summary.created ? new Date(record.summary.created) : undefined;
+  const size = humanSize(record.summary.size);
+  return {
+    Containers: 'N/A',
+    CreatedAt: created ? goTime(created) : '',
+    CreatedSince: created ? createdSince(created, now) : 'N/A',
+    Digest: row.digest,
+    ID: noTrunc ? record.id : shortId(record.id),
+    Repository: row.repository,
+    SharedSize: 'N/A',
+    Size: size,
+    Tag: row.tag,
+    UniqueSize: 'N/A',
+    VirtualSize: size,
+  };
+}

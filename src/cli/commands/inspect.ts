@@ -1,0 +1,40 @@
+// `stevedore inspect IMAGE [IMAGE...]` — a JSON array shaped like `docker image inspect`.
+
+import { renderTemplate } from '../../core/format/goTemplate';
+import { inspectJson } from '../../core/image/inspectImage';
+import { findImage } from '../../core/store/imageStore';
+import { StevedoreError } from '../../core/errors';
+import { stringFlag, type Command } from '../command';
+import { writeLine } from '../context';
+
+export const inspectCommand: Command = {
+  names: [['inspect'], ['image', 'inspect']],
+  usage: 'stevedore inspect [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Display detailed information on one or more images',
+  minArgs: 1,
+  flags: [{ name: 'format', short: 'f', kind: 'string', valueName: 'string', description: 'Format output using a custom Go template, or "json"' }],
+  async run(ctx, args, flags) {
+    const store = await ctx.openStore();
+    const records = await store.list();
+    const results: Record<string, unknown>[] = [];
+    const errors: string[] = [];
+    for (const name of args) {
+      try {
+        const record = findImage(records, name);
+        results.push(inspectJson(record, await store.load(record)));
+      } catch (err) {
+        if (!(err instanceof StevedoreError)) throw err;
+        errors.push(err.message);
+      }
+    }
+    const format = stringFlag(flags, 'format');
+    if (format && format !== 'json') {
+      for (const r of results) writeLine(ctx.stdout, renderTemplate(format, r));
+    } else {
+      // Docker prints [] followed by the errors when nothing matched.
+      writeLine(ctx.stdout, JSON.stringify(results, null, 4));
+    }
+    for (const e of errors) writeLine(ctx.stderr, `Error: ${e}`);
+    return errors.length ? 1 : 0;
+  },
+};

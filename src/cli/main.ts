@@ -1,0 +1,33 @@
+// The `stevedore` command line: Docker's verbs, flags and output over Stevedore's core.
+
+import { runCli } from './runCli';
+
+const controller = new AbortController();
+let interrupted = 0;
+const onSignal = (): void => {
+  interrupted++;
+  // First Ctrl-C cancels cleanly (the store is left as it was); a second one stops at once.
+  if (interrupted > 1) process.exit(130);
+  controller.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  signal: controller.signal,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

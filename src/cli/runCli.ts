@@ -1,0 +1,150 @@
+// Dispatches argv to a command from the table, and turns errors into Docker-shaped messages and
+// exit codes: 1 for a failed operation, 125 for a bad flag, 130 for a cancelled one.
+
+import { isCancelled, StevedoreError } from '../core/errors';
+import { formatFlagHelp, parseArgs, UsageError } from './args';
+import type { Command } from './command';
+import { commandTable } from './commandTable';
+import { createContext, type CliContext } from './context';
+
+export interface CliIo {
+  stdout: CliContext['stdout'];
+  stderr: CliContext['stderr'];
+  stdin: CliContext['stdin'];
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+export const VERSION = '0.1.0';
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { store, debug, rest } = extractGlobalFlags(argv);
+  if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
+    io.stdout.write(mainHelp());
+    return rest.length === 0 ? 0 : 0;
+  }
+  if (rest[0] === 'version' || rest[0] === '--version' || rest[0] === '-v') {
+    io.stdout.write(`Stevedore version ${VERSION}\n`);
+    return 0;
+  }
+  const found = findCommand(rest);
+  if (!found) {
+    io.stderr.write(`stevedore: '${rest.join(' ')}' is not a stevedore command.\nSee 'stevedore --help'\n`);
+    return 1;
+  }
+  const { command, words } = found;
+  const name = `stevedore ${words.join(' ')}`;
+  const argvRest = rest.slice(words.length);
+  if (argvRest.includes('--help') || argvRest.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
+    io.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const ctx = createContext({ ...io, store, debug });
+  try {
+    const parsed = parseArgs(argvRest, command.flags);
+    checkArgCount(name, command, parsed.args.length);
+    return await command.run(ctx, parsed.args, parsed.flags);
+  } catch (err) {
+    return reportError(ctx, name, command, err);
+  }
+}
+
+function reportError(ctx: CliContext, name: string, command: Command, err: unknown): number {
+  if (err instanceof ArgCountError) {
+    ctx.stderr.write(`"${name}" ${err.message}\nSee '${name} --help'.\n\nUsage:  ${command.usage}\n\n${command.summary}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    ctx.stderr.write(`${err.message}\nSee '${name} --help'.\n`);
+    return 125;
+  }
+  if (isCancelled(err)) {
+    ctx.stderr.write('Cancelled: nothing was changed.\n');
+    return 130;
+  }
+  if (err instanceof StevedoreError) {
+    ctx.stderr.write(`Error: ${err.message}\n`);
+    if (ctx.debug && err.detail) ctx.stderr.write(`detail: ${JSON.stringify(err.detail)}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    ctx.stderr.write(`Error: ${e.message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
+class ArgCountError extends Error {}
+
+function checkArgCount(name: string, command: Command, count: number): void {
+  const min = command.minArgs ?? 0;
+  const max = command.maxArgs ?? Infinity;
+  const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
+  if (min === max && count !== min) throw new ArgCountError(`requires exactly ${plural(min)}.`);
+  if (count < min) throw new ArgCountError(`requires at least ${plural(min)}.`);
+  if (count > max) throw new ArgCountError(max === 0 ? 'accepts no arguments.' : `requires at most ${plural(max)}.`);
+  void name;
+}
+
+function extractGlobalFlags(argv: readonly string[]): { store?: string; debug: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let store: string | undefined;
+  let debug = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--store') {
+      store = argv[++i];
+      continue;
+    }
+    if (a.startsWith('--store=')) {
+      store = a.slice('--store='.length);
+      continue;
+    }
+    if ((a === '-D' || a === '--debug') && rest.length === 0) {
+      debug = true;
+      continue;
+    }
+    rest.push(a);
+  }
+  return { store, debug, rest };
+}
+
+function findCommand(argv: readonly string[]): { command: Command; words: string[] } | undefined {
+  let best: { command: Command; words: string[] } | undefined;
+  for (const command of commandTable) {
+    for (const words of command.names) {
+      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.words.length)) best = { command, words };
+    }
+  }
+  return best;
+}
+
+function commandHelp(command: Command): string {
+  const flags = formatFlagHelp(command.flags);
+  const aliases = command.names.slice(1).map((w) => `stevedore ${w.join(' ')}`);
+  return `\nUsage:  ${command.usage}\n\n${command.summary}\n${aliases.length ? `\nAliases:\n  ${aliases.join(', ')}\n` : ''}${flags ? `\nOptions:\n${flags}\n` : ''}`;
+}
+
+function mainHelp(): string {
+  const rows = commandTable.map((c) => [c.names[0]!.join(' '), c.summary] as const);
+  const width = Math.max(...rows.map(([n]) => n.length));
+  return `
+Usage:  stevedore [--store DIR] [-D] COMMAND
+
+Manage container images without a Docker daemon.
+
+Global options:
+  --store DIR   Image store to use (default: $STEVEDORE_STORE, else $XDG_DATA_HOME/stevedore)
+  -D, --debug   Print error details
+
+Commands:
+${rows.map(([n, s]) => `  ${n.padEnd(width)}   ${s}`).join('\n')}
+
+Run 'stevedore COMMAND --help' for more information on a command.
+`;
+}

@@ -1,0 +1,61 @@
+// Detects how a stream is compressed from its first bytes, as Docker's DecompressStream does,
+// and returns the plain bytes. gzip is handled; others get a clear error saying what to do.
+
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { StevedoreError } from '../errors';
+
+export type Compression = 'gzip' | 'none' | 'bzip2' | 'xz' | 'zstd';
+
+export function detectCompression(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** Peeks at the stream, then yields its decompressed bytes. */
+export async function* decompressed(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 6 && !done) {
+    const next = await iterator.next();
+    if (next.done) done = true;
+    else head = Buffer.concat([head, next.value]);
+  }
+  const rest: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (done ? { done: true, value: undefined } : iterator.next()),
+      return: async () => {
+        await iterator.return?.();
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  async function* whole(): AsyncGenerator<Uint8Array> {
+    if (head.length) yield head;
+    yield* rest;
+  }
+  const kind = detectCompression(head);
+  if (kind === 'none') {
+    yield* whole();
+    return;
+  }
+  if (kind !== 'gzip') {
+    throw new StevedoreError('UNSUPPORTED', `${what} is compressed with ${kind}, which Stevedore cannot read yet. Decompress it first, or recompress it with gzip.`);
+  }
+  const gunzip = createGunzip();
+  const input = Readable.from(whole());
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof StevedoreError) throw err;
+    throw new StevedoreError('INVALID_ARCHIVE', `${what} is not a valid gzip stream (${(err as Error).message}). The file may be truncated or corrupt.`, { cause: err });
+  } finally {
+    input.destroy();
+  }
+}

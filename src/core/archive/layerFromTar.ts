@@ -1,0 +1,111 @@
+// Turns a tar stream (a root filesystem, or a folder's contents) into a stored gzip layer in one pass:
+// the plain bytes are hashed for the diffID, parsed as tar to prove they are one (and to refuse
+// hostile names), and gzip-compressed into a blob ingest whose digest is the layer digest.
+
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { DigestCounter } from '../digest';
+import { StevedoreError, throwIfAborted } from '../errors';
+import { MediaType } from '../image/mediaTypes';
+import type { Descriptor } from '../image/types';
+import type { BlobStore } from '../store/blobStore';
+import type { Lease } from '../store/leases';
+import { checkEntryName } from './entryNames';
+
+export interface StoredLayer {
+  descriptor: Descriptor;
+  diffId: string;
+  uncompressedSize: number;
+  entries: number;
+}
+
+export interface LayerOptions {
+  signal?: AbortSignal;
+  /** Bytes of plain tar read so far. */
+  onProgress?: (bytes: number) => void;
+  /** Describes the source in error messages ("busybox.tar"). */
+  what: string;
+}
+
+export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: AsyncIterable<Uint8Array>, options: LayerOptions): Promise<StoredLayer> {
+  const diff = new DigestCounter();
+  const gzip = createGzip();
+  const ingest = await blobs.ingest({}, lease);
+  const extract = tar.extract();
+  let entries = 0;
+  let failure: unknown;
+  const fail = (err: unknown): void => {
+    failure ??= err;
+  };
+
+  extract.on('entry', (header, stream, next) => {
+    entries++;
+    // The entry stream errors too when the tar ends mid-entry or is destroyed; `fail` keeps the first cause.
+    stream.on('error', fail);
+    try {
+      checkEntryName(header.name, options.what);
+    } catch (err) {
+      fail(err);
+      extract.destroy(err as Error);
+      return;
+    }
+    stream.on('end', () => next());
+    stream.resume();
+  });
+  const parsed = new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  parsed.catch(fail);
+  const compressed = (async () => {
+    for await (const chunk of gzip) await ingest.write(chunk as Buffer);
+  })();
+  compressed.catch(fail);
+
+  try {
+    for await (const chunk of plainTar) {
+      throwIfAborted(options.signal);
+      if (failure) break;
+      diff.update(chunk);
+      await write(extract, chunk);
+      await write(gzip, chunk);
+      options.onProgress?.(diff.bytes);
+    }
+    throwIfAborted(options.signal);
+    if (!failure) {
+      (extract as unknown as Writable).end();
+      gzip.end();
+      await Promise.all([parsed, compressed]).catch(fail);
+    }
+    if (failure) throw asArchiveError(failure, options.what);
+    if (entries === 0) {
+      throw new StevedoreError('INVALID_ARCHIVE', `${options.what} is empty or not a tar archive. Give a root filesystem as a .tar or .tar.gz file.`);
+    }
+    const committed = await ingest.commit();
+    return {
+      descriptor: { mediaType: MediaType.ociLayerGzip, digest: committed.digest, size: committed.size },
+      diffId: diff.digest(),
+      uncompressedSize: diff.bytes,
+      entries,
+    };
+  } catch (err) {
+    throw asArchiveError(failure ?? err, options.what);
+  } finally {
+    extract.destroy();
+    gzip.destroy();
+    await ingest.abort();
+  }
+}
+
+async function write(stream: Writable | tar.Extract, chunk: Uint8Array): Promise<void> {
+  if ((stream as Writable).write(chunk)) return;
+  await Promise.race([once(stream as Writable, 'drain'), once(stream as Writable, 'close')]);
+}
+
+function asArchiveError(err: unknown, what: string): unknown {
+  if (err instanceof StevedoreError || (err instanceof Error && err.name === 'CancelledError')) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StevedoreError('INVALID_ARCHIVE', `${what} is not a valid tar archive (${message}). The file may be truncated, corrupt, or of another format.`, { cause: err });
+}

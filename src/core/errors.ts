@@ -1,0 +1,69 @@
+// Typed errors with stable codes. Programs branch on `code`; people read `message`, which says
+// what went wrong and what to do. Detail that helps debugging (never secrets) goes in `detail`.
+
+export type ErrorCode =
+  | 'INVALID_REFERENCE'
+  | 'INVALID_ARGUMENT'
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_CONFLICT'
+  | 'BLOB_NOT_FOUND'
+  | 'DIGEST_MISMATCH'
+  | 'SIZE_MISMATCH'
+  | 'STORE_CORRUPT'
+  | 'STORE_LOCKED'
+  | 'INVALID_ARCHIVE'
+  | 'UNSUPPORTED'
+  | 'REGISTRY_ERROR'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'MANIFEST_UNKNOWN'
+  | 'BLOB_UNKNOWN'
+  | 'TOO_MANY_REQUESTS'
+  | 'NETWORK_ERROR'
+  | 'PLATFORM_NOT_FOUND'
+  | 'INVALID_CHANGE'
+  | 'IO_ERROR';
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** Extra facts for logs; never put credentials here. */
+  detail?: Record<string, unknown>;
+  /** Whether repeating the same operation may succeed (network blips, 5xx, 429). */
+  temporary?: boolean;
+}
+
+export class StevedoreError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: Record<string, unknown> | undefined;
+  readonly temporary: boolean;
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StevedoreError';
+    this.code = code;
+    this.detail = options.detail;
+    this.temporary = options.temporary ?? false;
+  }
+}
+
+/** Cancellation is not failure: callers show nothing, or "Cancelled", never an error dialog. */
+export class CancelledError extends Error {
+  readonly code = 'CANCELLED' as const;
+  constructor(message = 'The operation was cancelled.') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export function isCancelled(err: unknown): err is CancelledError {
+  return err instanceof CancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+/** Throws CancelledError when the signal has fired; call between steps of long work. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

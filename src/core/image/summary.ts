@@ -1,0 +1,67 @@
+// The facts `images`, the tree view and filters need about an image, derived once from its
+// manifest and config and cached by manifest digest (both are immutable, so the cache never lies).
+
+import { StevedoreError } from '../errors';
+import type { BlobStore } from '../store/blobStore';
+import type { ImageSummary } from '../store/metadata';
+import { isIndexMediaType } from './mediaTypes';
+import { hostPlatform, platformMatches } from './platform';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types';
+
+export interface LoadedImage {
+  manifestDescriptor: Descriptor;
+  manifest: ImageManifest;
+  config: ImageConfig;
+}
+
+/** Follows an index (from skopeo or another tool) to the host's platform, or the first one present. */
+export async function resolveManifest(blobs: BlobStore, descriptor: Descriptor): Promise<{ descriptor: Descriptor; manifest: ImageManifest }> {
+  let current = descriptor;
+  for (let depth = 0; depth < 4; depth++) {
+    const doc = await blobs.readJson<ImageManifest | ImageIndex>(current.digest);
+    const mediaType = current.mediaType ?? doc.mediaType;
+    if (!isIndexMediaType(mediaType) && !('manifests' in doc)) {
+      const manifest = doc as ImageManifest;
+      if (!manifest.config || !Array.isArray(manifest.layers)) {
+        throw new StevedoreError('STORE_CORRUPT', `Manifest ${current.digest} has no config or layers.`);
+      }
+      return { descriptor: current, manifest };
+    }
+    const index = doc as ImageIndex;
+    const host = hostPlatform();
+    const candidates = [...index.manifests.filter((m) => platformMatches(m.platform, host)), ...index.manifests];
+    let next: Descriptor | undefined;
+    for (const c of candidates) {
+      if (await blobs.has(c.digest)) {
+        next = c;
+        break;
+      }
+    }
+    if (!next) throw new StevedoreError('BLOB_NOT_FOUND', `None of the manifests listed by index ${current.digest} are in the store.`);
+    current = next;
+  }
+  throw new StevedoreError('STORE_CORRUPT', `Index ${descriptor.digest} nests too deeply.`);
+}
+
+export async function loadImage(blobs: BlobStore, descriptor: Descriptor): Promise<LoadedImage> {
+  const { descriptor: manifestDescriptor, manifest } = await resolveManifest(blobs, descriptor);
+  const config = await blobs.readJson<ImageConfig>(manifest.config.digest);
+  return { manifestDescriptor, manifest, config };
+}
+
+export function summarise(image: LoadedImage): ImageSummary {
+  const { manifest, config, manifestDescriptor } = image;
+  const layerBytes = manifest.layers.reduce((sum, l) => sum + l.size, 0);
+  const summary: ImageSummary = {
+    configDigest: manifest.config.digest,
+    architecture: config.architecture,
+    os: config.os,
+    layerCount: manifest.layers.length,
+    size: manifestDescriptor.size + manifest.config.size + layerBytes,
+  };
+  if (config.created) summary.created = config.created;
+  if (config.variant) summary.variant = config.variant;
+  const labels = config.config?.Labels;
+  if (labels && Object.keys(labels).length > 0) summary.labels = labels;
+  return summary;
+}

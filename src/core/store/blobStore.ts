@@ -1,0 +1,225 @@
+// Content-addressed blobs under blobs/sha256/<hex>, written the way containerd's content store
+// writes them: bytes go into an ingest file, are hashed and counted while they stream, are fsynced,
+// and only a verified blob is renamed to its digest. A blob is therefore never half-written under
+// its name, and a blob that is already present is not written again.
+
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DigestCounter, parseDigest, sha256Digest } from '../digest';
+import { StevedoreError, throwIfAborted } from '../errors';
+import type { Lease } from './leases';
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+export interface ExpectedBlob {
+  digest?: string;
+  size?: number;
+}
+
+export interface CommitResult extends BlobInfo {
+  /** True when the blob was already in the store and nothing was written. */
+  existed: boolean;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Called with the total number of bytes received so far. */
+  onProgress?: (bytes: number) => void;
+}
+
+export class BlobStore {
+  readonly blobsDir: string;
+  readonly ingestDir: string;
+
+  constructor(root: string, ingestDir: string) {
+    this.blobsDir = join(root, 'blobs');
+    this.ingestDir = ingestDir;
+  }
+
+  /** The path of a blob; the digest is validated first so that it can never name another file. */
+  path(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.blobsDir, algorithm, hex);
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await this.size(digest)) !== null;
+  }
+
+  async size(digest: string): Promise<number | null> {
+    try {
+      return (await stat(this.path(digest))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  openRead(digest: string, start?: number): Readable {
+    return createReadStream(this.path(digest), start === undefined ? {} : { start });
+  }
+
+  /** Reads a small blob (manifest, config) whole, refusing anything larger than `maxBytes`. */
+  async readSmall(digest: string, maxBytes = 8 * 1024 * 1024): Promise<Buffer> {
+    const path = this.path(digest);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new StevedoreError('BLOB_NOT_FOUND', `Blob ${digest} is missing from the image store. Run "stevedore system check" to see what else is damaged.`);
+      }
+      throw err;
+    }
+    if (info.size > maxBytes) {
+      throw new StevedoreError('STORE_CORRUPT', `Blob ${digest} is ${info.size} bytes, more than the ${maxBytes} allowed for a JSON document.`);
+    }
+    return readFile(path);
+  }
+
+  async readJson<T>(digest: string, maxBytes?: number): Promise<T> {
+    const bytes = await this.readSmall(digest, maxBytes);
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch (err) {
+      throw new StevedoreError('STORE_CORRUPT', `Blob ${digest} is not valid JSON. Run "stevedore system check --repair".`, { cause: err });
+    }
+  }
+
+  /** Starts an ingest: the place to stream a blob into before it is verified and committed. */
+  /**
+   * Starts an ingest: the place to stream a blob into before it is verified and committed. With a
+   * lease, the blob's digest is added to it before the blob appears under its name, so garbage
+   * collection in another process cannot remove it before the image that needs it is recorded.
+   */
+  async ingest(expected: ExpectedBlob = {}, lease?: Lease): Promise<Ingest> {
+    if (expected.digest !== undefined) parseDigest(expected.digest);
+    await mkdir(this.ingestDir, { recursive: true });
+    const path = join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const handle = await open(path, 'wx', 0o644);
+    return new Ingest(this, path, handle, expected, lease);
+  }
+
+  /** Streams `source` into the store, verifying it against `expected` on the way. */
+  async writeStream(source: AsyncIterable<Uint8Array>, expected: ExpectedBlob = {}, options: StreamOptions = {}, lease?: Lease): Promise<CommitResult> {
+    const ingest = await this.ingest(expected, lease);
+    try {
+      for await (const chunk of source) {
+        throwIfAborted(options.signal);
+        await ingest.write(chunk);
+        options.onProgress?.(ingest.bytes);
+      }
+      throwIfAborted(options.signal);
+      return await ingest.commit();
+    } finally {
+      await ingest.abort();
+    }
+  }
+
+  async writeBytes(data: Uint8Array | string, expected: ExpectedBlob = {}, lease?: Lease): Promise<CommitResult> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const digest = sha256Digest(bytes);
+    if (expected.digest && expected.digest !== digest) {
+      throw new StevedoreError('DIGEST_MISMATCH', `Content does not match its digest: expected ${expected.digest}, got ${digest}.`);
+    }
+    await lease?.protect([digest]);
+    if (await this.has(digest)) return { digest, size: bytes.length, existed: true };
+    return this.writeStream(singleChunk(bytes), { digest, size: bytes.length }, {}, lease);
+  }
+
+  /** Moves a verified ingest file into place; used by Ingest.commit. */
+  async place(ingestPath: string, info: BlobInfo): Promise<boolean> {
+    const target = this.path(info.digest);
+    if ((await this.size(info.digest)) === info.size) return false;
+    await mkdir(join(target, '..'), { recursive: true });
+    // Blobs are immutable: read-only makes accidental edits by other tools fail loudly.
+    await chmod(ingestPath, 0o444);
+    await rename(ingestPath, target);
+    return true;
+  }
+
+  async remove(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+}
+
+/**
+ * One blob being written. Bytes are hashed and counted as they arrive; writing more than the
+ * expected size fails at once rather than at the end, as go-containerregistry's verify reader does.
+ */
+export class Ingest {
+  private readonly counter = new DigestCounter();
+  private closed = false;
+
+  constructor(
+    private readonly store: BlobStore,
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly expected: ExpectedBlob,
+    private readonly lease?: Lease,
+  ) {}
+
+  get bytes(): number {
+    return this.counter.bytes;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.expected.size !== undefined && this.counter.bytes + chunk.length > this.expected.size) {
+      throw new StevedoreError(
+        'SIZE_MISMATCH',
+        `Received more data than expected for ${this.expected.digest ?? 'a blob'}: the size should be ${this.expected.size} bytes. The source is corrupt or was changed; try again.`,
+      );
+    }
+    this.counter.update(chunk);
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  /** Verifies size and digest, fsyncs and renames into place. */
+  async commit(): Promise<CommitResult> {
+    const size = this.counter.bytes;
+    const digest = this.counter.digest();
+    if (this.expected.size !== undefined && size !== this.expected.size) {
+      throw new StevedoreError(
+        'SIZE_MISMATCH',
+        `Blob ${this.expected.digest ?? digest} ended after ${size} of ${this.expected.size} bytes. The transfer was cut short; try again.`,
+      );
+    }
+    if (this.expected.digest !== undefined && digest !== this.expected.digest) {
+      throw new StevedoreError(
+        'DIGEST_MISMATCH',
+        `Digest mismatch: expected ${this.expected.digest} but the content hashes to ${digest}. Nothing was stored; the source is corrupt or was tampered with.`,
+      );
+    }
+    await this.handle.sync();
+    await this.close();
+    await this.lease?.protect([digest]);
+    const written = await this.store.place(this.path, { digest, size });
+    return { digest, size, existed: !written };
+  }
+
+  /** Removes the ingest file; safe to call after commit or more than once. */
+  async abort(): Promise<void> {
+    await this.close();
+    await rm(this.path, { force: true });
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+async function* singleChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}

@@ -1,0 +1,179 @@
+// `system check`: rehashes every blob, finds blobs that images need but are missing or corrupt,
+// blobs nothing needs, and what crashed processes left behind (ingests, temporary files, leases,
+// lock directories). With `repair`, removes the corrupt and the unreachable, drops images that can
+// no longer be read, and clears the leftovers — all under the store lock.
+
+import { createReadStream } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DigestCounter, tryParseDigest } from '../digest';
+import { throwIfAborted } from '../errors';
+import { isIndexMediaType } from '../image/mediaTypes';
+import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { TEMP_MARKER } from './atomicFile';
+import type { BlobStore } from './blobStore';
+import { listBlobDigests, markReachable } from './garbageCollect';
+import { refName } from './indexFile';
+import type { ImageStore, StoreTransaction } from './imageStore';
+import { isProcessAlive, ownerPid } from './processes';
+
+export type ProblemKind = 'corrupt-blob' | 'missing-blob' | 'stray-file' | 'unreachable-blob' | 'stale-ingest' | 'stale-temp' | 'broken-image';
+
+export interface Problem {
+  kind: ProblemKind;
+  /** A digest, a path, or an image reference. */
+  subject: string;
+  message: string;
+  /** Whether the problem is damage (as opposed to leftover garbage). */
+  severe: boolean;
+}
+
+export interface CheckResult {
+  blobsChecked: number;
+  bytesChecked: number;
+  problems: Problem[];
+  repaired: string[];
+}
+
+export interface CheckOptions {
+  repair?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function checkStore(store: ImageStore, options: CheckOptions = {}): Promise<CheckResult> {
+  return store.update((tx) => runCheck(store, tx, options), { signal: options.signal });
+}
+
+async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckOptions): Promise<CheckResult> {
+  const { blobs } = store;
+  const result: CheckResult = { blobsChecked: 0, bytesChecked: 0, problems: [], repaired: [] };
+  const corrupt = new Set<string>();
+
+  const digests = await listBlobDigests(blobs);
+  for (const [i, digest] of digests.entries()) {
+    throwIfAborted(options.signal);
+    options.onProgress?.(i, digests.length);
+    const parsed = tryParseDigest(digest);
+    if (!parsed) {
+      result.problems.push({ kind: 'stray-file', subject: digest, message: `blobs/${digest.replace(':', '/')} is not named by a valid digest`, severe: false });
+      continue;
+    }
+    const actual = await hashFile(blobs.path(digest), parsed.algorithm);
+    result.blobsChecked++;
+    result.bytesChecked += actual.bytes;
+    if (actual.digest !== digest) {
+      corrupt.add(digest);
+      result.problems.push({ kind: 'corrupt-blob', subject: digest, message: `blob ${digest} is corrupt: its content hashes to ${actual.digest}`, severe: true });
+    }
+  }
+
+  const { reachable } = await markReachable(blobs, tx.index);
+  const present = new Set(digests);
+  const broken = await findBrokenImages(blobs, tx.index, present, corrupt);
+  for (const b of broken) {
+    result.problems.push({ kind: 'missing-blob', subject: b.digest, message: `image ${b.image} needs blob ${b.digest}, which is ${b.why}`, severe: true });
+  }
+  for (const digest of digests) {
+    if (!reachable.has(digest) && !corrupt.has(digest) && tryParseDigest(digest)) {
+      result.problems.push({ kind: 'unreachable-blob', subject: digest, message: `blob ${digest} is not used by any image`, severe: false });
+    }
+  }
+  const leftovers = await findLeftovers(store);
+  result.problems.push(...leftovers);
+
+  if (options.repair) {
+    const leased = await store.leases.protectedDigests();
+    const brokenManifests = new Set(broken.map((b) => b.manifest));
+    if (brokenManifests.size) {
+      tx.index.manifests = tx.index.manifests.filter((m) => !brokenManifests.has(m.digest));
+      for (const m of brokenManifests) result.repaired.push(`removed image ${m} (its content is damaged; pull or load it again)`);
+    }
+    const stillReachable = (await markReachable(blobs, tx.index)).reachable;
+    for (const digest of digests) {
+      if (!tryParseDigest(digest)) continue;
+      if (corrupt.has(digest) || (!stillReachable.has(digest) && !leased.has(digest))) {
+        await blobs.remove(digest);
+        result.repaired.push(`removed blob ${digest}`);
+      }
+    }
+    for (const p of leftovers) {
+      await rm(p.subject, { recursive: true, force: true });
+      result.repaired.push(`removed ${p.subject}`);
+    }
+  }
+  return result;
+}
+
+interface BrokenImage {
+  manifest: string;
+  image: string;
+  digest: string;
+  why: string;
+}
+
+async function findBrokenImages(blobs: BlobStore, index: ImageIndex, present: Set<string>, corrupt: Set<string>): Promise<BrokenImage[]> {
+  const out: BrokenImage[] = [];
+  const state = (d: string): string | null => (corrupt.has(d) ? 'corrupt' : present.has(d) ? null : 'missing');
+  for (const entry of index.manifests) {
+    const image = refName(entry) ?? entry.digest;
+    const needs = await requiredBlobs(blobs, entry, state);
+    for (const { digest, why } of needs) out.push({ manifest: entry.digest, image, digest, why });
+  }
+  return out;
+}
+
+async function requiredBlobs(blobs: BlobStore, entry: Descriptor, state: (d: string) => string | null): Promise<{ digest: string; why: string }[]> {
+  const bad: { digest: string; why: string }[] = [];
+  const s = state(entry.digest);
+  if (s) return [{ digest: entry.digest, why: s }];
+  const doc = await blobs.readJson<ImageManifest | ImageIndex>(entry.digest).catch(() => null);
+  if (!doc) return [{ digest: entry.digest, why: 'unreadable' }];
+  if (isIndexMediaType(entry.mediaType) || 'manifests' in doc) {
+    const children = (doc as ImageIndex).manifests ?? [];
+    const usable = children.filter((c) => state(c.digest) === null);
+    if (usable.length === 0) return [{ digest: entry.digest, why: 'an index none of whose manifests are present' }];
+    for (const child of usable) bad.push(...(await requiredBlobs(blobs, child, state)));
+    return bad;
+  }
+  const manifest = doc as ImageManifest;
+  for (const d of [manifest.config, ...(manifest.layers ?? [])]) {
+    const why = d ? state(d.digest) : 'missing';
+    if (why && d) bad.push({ digest: d.digest, why });
+  }
+  return bad;
+}
+
+async function findLeftovers(store: ImageStore): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const { layout } = store;
+  const dead = (name: string): boolean => {
+    const pid = ownerPid(name);
+    return pid === null || !isProcessAlive(pid);
+  };
+  for (const name of await readdir(layout.ingestDir).catch(() => [] as string[])) {
+    if (dead(name)) {
+      problems.push({ kind: 'stale-ingest', subject: join(layout.ingestDir, name), message: `stale ingest ${name} left by a process that stopped`, severe: false });
+    }
+  }
+  for (const dir of [layout.root, layout.privateDir]) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const temp = name.indexOf(TEMP_MARKER);
+      const pending = /^lock\.(pending|released)-(\d+)-/.exec(name);
+      const pid = temp >= 0 ? Number(/^(\d+)-/.exec(name.slice(temp + TEMP_MARKER.length))?.[1]) : pending ? Number(pending[2]) : NaN;
+      if ((temp >= 0 || pending) && !isProcessAlive(pid)) {
+        problems.push({ kind: 'stale-temp', subject: join(dir, name), message: `temporary file ${name} left by a process that stopped`, severe: false });
+      }
+    }
+  }
+  return problems;
+}
+
+async function hashFile(path: string, algorithm: 'sha256' | 'sha512'): Promise<{ digest: string; bytes: number }> {
+  const counter = new DigestCounter(algorithm);
+  const info = await stat(path);
+  if (info.size > 0) {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) counter.update(chunk as Buffer);
+  }
+  return { digest: counter.digest(), bytes: counter.bytes };
+}

@@ -1,0 +1,84 @@
+// Removes blobs that no image in index.json references and no live operation has leased. Runs
+// inside a store transaction, so no other writer can add a reference while it decides.
+
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isIndexMediaType } from '../image/mediaTypes';
+import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import type { BlobStore } from './blobStore';
+import type { StoreTransaction } from './imageStore';
+import type { Leases } from './leases';
+
+export interface GcResult {
+  removed: { digest: string; size: number }[];
+  reclaimedBytes: number;
+  /** Set when a manifest could not be read: then nothing is removed, since its blobs are unknown. */
+  skippedBecause?: string;
+}
+
+export interface Reachability {
+  reachable: Set<string>;
+  unreadable: { digest: string; reason: string }[];
+}
+
+/** Marks every blob reachable from the index's entries (through nested indexes too). */
+export async function markReachable(blobs: BlobStore, index: ImageIndex): Promise<Reachability> {
+  const reachable = new Set<string>();
+  const unreadable: Reachability['unreadable'] = [];
+  const visit = async (desc: Descriptor, depth: number): Promise<void> => {
+    if (reachable.has(desc.digest)) return;
+    reachable.add(desc.digest);
+    if (depth > 4) return;
+    let doc: ImageManifest | ImageIndex;
+    try {
+      doc = await blobs.readJson<ImageManifest | ImageIndex>(desc.digest);
+    } catch (err) {
+      unreadable.push({ digest: desc.digest, reason: (err as Error).message });
+      return;
+    }
+    if (isIndexMediaType(desc.mediaType) || 'manifests' in doc) {
+      for (const child of (doc as ImageIndex).manifests ?? []) {
+        // Other tools may keep only some platforms of an index; absent children are not damage.
+        if (await blobs.has(child.digest)) await visit(child, depth + 1);
+      }
+      return;
+    }
+    const manifest = doc as ImageManifest;
+    if (manifest.config?.digest) reachable.add(manifest.config.digest);
+    for (const layer of manifest.layers ?? []) reachable.add(layer.digest);
+  };
+  for (const entry of index.manifests) await visit(entry, 0);
+  return { reachable, unreadable };
+}
+
+export async function listBlobDigests(blobs: BlobStore): Promise<string[]> {
+  const out: string[] = [];
+  for (const algorithm of ['sha256', 'sha512']) {
+    const names = await readdir(join(blobs.blobsDir, algorithm)).catch(() => [] as string[]);
+    for (const name of names) out.push(`${algorithm}:${name}`);
+  }
+  return out;
+}
+
+export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: StoreTransaction): Promise<GcResult> {
+  const { reachable, unreadable } = await markReachable(blobs, tx.index);
+  if (unreadable.length > 0) {
+    return { removed: [], reclaimedBytes: 0, skippedBecause: `manifest ${unreadable[0]!.digest} is unreadable; run "stevedore system check"` };
+  }
+  const leased = await leases.protectedDigests();
+  const removed: GcResult['removed'] = [];
+  for (const digest of await listBlobDigests(blobs)) {
+    if (reachable.has(digest) || leased.has(digest)) continue;
+    let path: string;
+    try {
+      path = blobs.path(digest);
+    } catch {
+      continue; // not a digest-named file; `system check` reports it
+    }
+    const info = await stat(path).catch(() => null);
+    if (!info) continue;
+    await blobs.remove(digest);
+    removed.push({ digest, size: info.size });
+  }
+  return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0) };
+}

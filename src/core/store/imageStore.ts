@@ -1,0 +1,311 @@
+// The image store: an OCI image layout on disk that the CLI and the extension share. Readers never
+// lock (index.json is replaced atomically, so they see the old or the new index); writers change
+// index.json and the metadata side file only inside `update`, which holds the cross-process lock.
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isDigest } from '../digest';
+import { StevedoreError } from '../errors';
+import { loadImage, summarise, type LoadedImage } from '../image/summary';
+import { REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../image/types';
+import { formatReference, tryParseReference } from '../reference/reference';
+import { writeFileAtomic } from './atomicFile';
+import { BlobStore } from './blobStore';
+import { readIndexFile, refName, writeIndexFile } from './indexFile';
+import { storeLayout, type StoreLayout } from './layout';
+import { Leases } from './leases';
+import { emptyMetadata, parseMetadata, type ImageSummary, type StoreMetadata } from './metadata';
+import { StoreLock } from './storeLock';
+
+export interface ImageRecord {
+  manifestDigest: string;
+  manifestMediaType: string;
+  manifestSize: number;
+  /** The config digest, which is Docker's image ID. */
+  id: string;
+  /** Full normalised references, sorted. Empty for a dangling image. */
+  refs: string[];
+  repoDigests: string[];
+  summary: ImageSummary;
+  /** When each of `refs` was tagged here, when known. */
+  taggedAt: Record<string, string>;
+}
+
+/** The mutable view of the store that `update` hands to a writer. */
+export interface StoreTransaction {
+  index: ImageIndex;
+  meta: StoreMetadata;
+}
+
+export interface UpdateOptions {
+  signal?: AbortSignal;
+}
+
+export class ImageStore {
+  readonly layout: StoreLayout;
+  readonly blobs: BlobStore;
+  readonly leases: Leases;
+  private readonly lock: StoreLock;
+
+  private constructor(layout: StoreLayout) {
+    this.layout = layout;
+    this.blobs = new BlobStore(layout.root, layout.ingestDir);
+    this.leases = new Leases(layout.leasesDir);
+    this.lock = new StoreLock(layout.privateDir);
+  }
+
+  get root(): string {
+    return this.layout.root;
+  }
+
+  /** Opens the store at `root`, creating an empty OCI layout there when nothing is there yet. */
+  static async open(root: string): Promise<ImageStore> {
+    const layout = storeLayout(root);
+    await mkdir(layout.privateDir, { recursive: true });
+    await mkdir(`${layout.blobsDir}/sha256`, { recursive: true });
+    const layoutText = await readFile(layout.ociLayoutFile, 'utf8').catch(() => null);
+    if (layoutText === null) {
+      await writeFile(layout.ociLayoutFile, '{"imageLayoutVersion":"1.0.0"}\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    } else if (!layoutText.includes('"imageLayoutVersion"')) {
+      throw new StevedoreError('STORE_CORRUPT', `${layout.ociLayoutFile} is not an OCI layout marker. Is ${layout.root} really an image store?`);
+    }
+    const store = new ImageStore(layout);
+    const indexExists = await readFile(layout.indexFile).then(() => true, () => false);
+    if (!indexExists) {
+      await store.update(async () => undefined, {});
+    }
+    return store;
+  }
+
+  async readIndex(): Promise<ImageIndex> {
+    return readIndexFile(this.layout.indexFile);
+  }
+
+  async readMetadata(): Promise<StoreMetadata> {
+    try {
+      return parseMetadata(await readFile(this.layout.metadataFile, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyMetadata();
+      throw new StevedoreError('STORE_CORRUPT', `The store's metadata file ${this.layout.metadataFile} is damaged. Run "stevedore system check --repair".`, { cause: err });
+    }
+  }
+
+  /**
+   * Runs `fn` under the store lock with the current index and metadata, then writes both back
+   * atomically (metadata first: it is keyed by digest, so a crash in between leaves it a superset).
+   */
+  async update<T>(fn: (tx: StoreTransaction) => Promise<T> | T, options: UpdateOptions = {}): Promise<T> {
+    const release = await this.lock.acquire({ signal: options.signal });
+    try {
+      const tx: StoreTransaction = { index: await this.readIndex(), meta: await this.readMetadata() };
+      const before = JSON.stringify(tx.index);
+      const metaBefore = JSON.stringify(tx.meta);
+      const result = await fn(tx);
+      pruneMetadata(tx);
+      const metaAfter = JSON.stringify(tx.meta);
+      if (metaAfter !== metaBefore) await writeFileAtomic(this.layout.metadataFile, metaAfter);
+      const after = JSON.stringify(tx.index);
+      if (after !== before || !(await readFile(this.layout.indexFile).then(() => true, () => false))) {
+        await writeIndexFile(this.layout.indexFile, tx.index);
+      }
+      return result;
+    } finally {
+      await release();
+    }
+  }
+
+  /** Every image in the store, one record per manifest. */
+  async list(): Promise<ImageRecord[]> {
+    const [index, meta] = await Promise.all([this.readIndex(), this.readMetadata()]);
+    return this.recordsOf(index, meta);
+  }
+
+  async recordsOf(index: ImageIndex, meta: StoreMetadata): Promise<ImageRecord[]> {
+    const byManifest = new Map<string, { entry: Descriptor; refs: string[] }>();
+    for (const entry of index.manifests) {
+      if (!isDigest(entry.digest)) continue;
+      let slot = byManifest.get(entry.digest);
+      if (!slot) {
+        slot = { entry, refs: [] };
+        byManifest.set(entry.digest, slot);
+      }
+      const ref = refName(entry);
+      if (ref !== undefined && !slot.refs.includes(ref)) slot.refs.push(ref);
+    }
+    const records: ImageRecord[] = [];
+    for (const [digest, { entry, refs }] of byManifest) {
+      const summary = meta.images[digest]?.summary ?? (await this.summaryOf(entry).catch(() => null));
+      if (!summary) continue; // unreadable image: `system check` reports it
+      const taggedAt: Record<string, string> = {};
+      for (const ref of refs) {
+        const t = meta.tags[ref]?.taggedAt;
+        if (t) taggedAt[ref] = t;
+      }
+      records.push({
+        manifestDigest: digest,
+        manifestMediaType: entry.mediaType,
+        manifestSize: entry.size,
+        id: summary.configDigest,
+        refs: refs.sort(),
+        repoDigests: meta.images[digest]?.repoDigests ?? [],
+        summary,
+        taggedAt,
+      });
+    }
+    return records;
+  }
+
+  async summaryOf(entry: Descriptor): Promise<ImageSummary> {
+    return summarise(await loadImage(this.blobs, entry));
+  }
+
+  async load(record: Pick<ImageRecord, 'manifestDigest' | 'manifestMediaType' | 'manifestSize'>): Promise<LoadedImage> {
+    return loadImage(this.blobs, { digest: record.manifestDigest, mediaType: record.manifestMediaType, size: record.manifestSize });
+  }
+
+  /** Finds one image the way Docker does: by reference (default tag latest), digest, or ID prefix. */
+  async find(nameOrId: string): Promise<ImageRecord> {
+    return findImage(await this.list(), nameOrId);
+  }
+
+  /**
+   * Records an image whose blobs are all in the store, under `refs` (full references). A reference
+   * that pointed at another image moves; that image stays as a dangling one if nothing else names it.
+   */
+  async addImage(manifest: Descriptor, refs: readonly string[], options: AddImageOptions = {}): Promise<ImageRecord> {
+    const loaded = await loadImage(this.blobs, manifest);
+    for (const layer of loaded.manifest.layers) {
+      if (!(await this.blobs.has(layer.digest))) {
+        throw new StevedoreError('BLOB_NOT_FOUND', `Layer ${layer.digest} of the new image is not in the store.`);
+      }
+    }
+    const summary = summarise(loaded);
+    return this.update((tx) => {
+      const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+      if (manifest.platform) entry.platform = manifest.platform;
+      const now = new Date().toISOString();
+      const slot = (tx.meta.images[manifest.digest] ??= {});
+      slot.summary = summary;
+      if (options.repoDigests?.length) {
+        slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), ...options.repoDigests])].sort();
+      }
+      for (const ref of refs) {
+        pointReference(tx, ref, entry);
+        tx.meta.tags[ref] = { taggedAt: now };
+      }
+      if (!tx.index.manifests.some((m) => m.digest === manifest.digest)) tx.index.manifests.push({ ...entry });
+      return buildRecord(tx, manifest.digest, summary);
+    }, options);
+  }
+}
+
+export interface AddImageOptions extends UpdateOptions {
+  repoDigests?: string[];
+}
+
+/** Moves `ref` to `entry`; the image it pointed at before becomes dangling if nothing else names it. */
+export function pointReference(tx: StoreTransaction, ref: string, entry: Descriptor): void {
+  const manifests = tx.index.manifests;
+  const existing = manifests.findIndex((m) => refName(m) === ref);
+  if (existing >= 0 && manifests[existing]!.digest === entry.digest) return;
+  if (existing >= 0) {
+    const previous = manifests[existing]!;
+    manifests.splice(existing, 1);
+    if (!manifests.some((m) => m.digest === previous.digest)) {
+      const dangling: Descriptor = { mediaType: previous.mediaType, digest: previous.digest, size: previous.size };
+      if (previous.platform) dangling.platform = previous.platform;
+      manifests.push(dangling);
+    }
+  }
+  // A dangling entry for this manifest is replaced by the tagged one.
+  const danglingIndex = manifests.findIndex((m) => m.digest === entry.digest && refName(m) === undefined);
+  if (danglingIndex >= 0) manifests.splice(danglingIndex, 1);
+  manifests.push({ ...entry, annotations: { ...(entry.annotations ?? {}), [REF_NAME_ANNOTATION]: ref } });
+}
+
+function buildRecord(tx: StoreTransaction, manifestDigest: string, summary: ImageSummary): ImageRecord {
+  const entries = tx.index.manifests.filter((m) => m.digest === manifestDigest);
+  const refs = entries.map(refName).filter((r): r is string => r !== undefined).sort();
+  const taggedAt: Record<string, string> = {};
+  for (const ref of refs) {
+    const t = tx.meta.tags[ref]?.taggedAt;
+    if (t) taggedAt[ref] = t;
+  }
+  const first = entries[0]!;
+  return {
+    manifestDigest,
+    manifestMediaType: first.mediaType,
+    manifestSize: first.size,
+    id: summary.configDigest,
+    refs,
+    repoDigests: tx.meta.images[manifestDigest]?.repoDigests ?? [],
+    summary,
+    taggedAt,
+  };
+}
+
+/** Drops metadata for images and references that index.json no longer has. */
+function pruneMetadata(tx: StoreTransaction): void {
+  const digests = new Set(tx.index.manifests.map((m) => m.digest));
+  const refs = new Set(tx.index.manifests.map(refName).filter((r): r is string => r !== undefined));
+  for (const digest of Object.keys(tx.meta.images)) if (!digests.has(digest)) delete tx.meta.images[digest];
+  for (const ref of Object.keys(tx.meta.tags)) if (!refs.has(ref)) delete tx.meta.tags[ref];
+}
+
+/**
+ * Docker's lookup order: a full image ID; a reference (name gets :latest); a repo digest
+ * (name@sha256:…); then a unique prefix of an image ID.
+ */
+export function findImage(records: readonly ImageRecord[], nameOrId: string): ImageRecord {
+  const matches = findImages(records, nameOrId);
+  if (matches.length === 0) throw noSuchImage(nameOrId);
+  if (new Set(matches.map((r) => r.id)).size > 1) {
+    throw new StevedoreError('IMAGE_CONFLICT', `"${nameOrId}" matches more than one image; use more characters of the ID, or a name.`);
+  }
+  // Several manifests can share one config (the same image stored with other compression).
+  return matches.find((r) => r.refs.length > 0) ?? matches[0]!;
+}
+
+export function noSuchImage(nameOrId: string): StevedoreError {
+  const ref = tryParseReference(nameOrId);
+  const shown = ref && !isHexPrefix(nameOrId) ? familiarForError(nameOrId) : nameOrId;
+  return new StevedoreError('IMAGE_NOT_FOUND', `No such image: ${shown}`);
+}
+
+function familiarForError(input: string): string {
+  // Docker echoes what the user typed, adding :latest when no tag or digest was given.
+  return /[:@][^/]*$/.test(input) ? input : `${input}:latest`;
+}
+
+export function isHexPrefix(value: string): boolean {
+  return /^[a-f0-9]{1,64}$/.test(value) || /^sha256:[a-f0-9]{1,64}$/.test(value);
+}
+
+export function findImages(records: readonly ImageRecord[], nameOrId: string): ImageRecord[] {
+  if (/^sha256:[a-f0-9]{64}$/.test(nameOrId)) {
+    const byId = records.filter((r) => r.id === nameOrId || r.manifestDigest === nameOrId);
+    if (byId.length) return byId;
+  }
+  if (!/^[a-f0-9]{64}$/.test(nameOrId)) {
+    const ref = tryParseReference(nameOrId);
+    if (ref) {
+      const full = formatReference(ref);
+      const byRef = records.filter((r) => r.refs.includes(full));
+      if (byRef.length) return byRef;
+      if (ref.digest) {
+        const repo = formatReference({ domain: ref.domain, path: ref.path });
+        const byDigest = records.filter(
+          (r) => r.repoDigests.includes(`${repo}@${ref.digest}`) || (r.manifestDigest === ref.digest && r.refs.some((x) => x.startsWith(`${repo}:`) || x.startsWith(`${repo}@`))),
+        );
+        if (byDigest.length) return byDigest;
+      }
+    }
+  }
+  if (isHexPrefix(nameOrId)) {
+    const hex = nameOrId.replace(/^sha256:/, '');
+    const byPrefix = records.filter((r) => r.id.slice(7).startsWith(hex));
+    return byPrefix;
+  }
+  return [];
+}

@@ -1,0 +1,37 @@
+// Runs inside VS Code's extension host, against the real `vscode` API.
+import * as assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { suite, test } from './harness';
+
+const EXTENSION_ID = 'stevedore.stevedore';
+
+function stevedore(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not loaded in this VS Code`);
+  return ext;
+}
+
+suite('extension', () => {
+  test('is present and activates', async () => {
+    const ext = stevedore();
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  test('registers every command its package.json contributes', async () => {
+    await stevedore().activate();
+    const commands = await vscode.commands.getCommands(true);
+    assert.ok(commands.length > 0, 'VS Code lists no commands at all');
+    const contributed: { command: string }[] = stevedore().packageJSON.contributes?.commands ?? [];
+    const missing = contributed.map((c) => c.command).filter((id) => !commands.includes(id));
+    assert.deepEqual(missing, [], 'contributed commands that activation did not register');
+  });
+
+  test('runs against a throwaway store, never the user\'s', () => {
+    const store = process.env.STEVEDORE_STORE;
+    assert.ok(store, 'STEVEDORE_STORE is not set in the extension host: the runner must pass it');
+    const userDefault = resolve(process.env.XDG_DATA_HOME || resolve(process.env.HOME ?? '/', '.local', 'share'), 'stevedore');
+    assert.notEqual(resolve(store), userDefault);
+  });
+});
