@@ -3,7 +3,7 @@
 import { shortId } from '../../core/digest';
 import { createdSince } from '../../core/format/humanDuration';
 import { goTime } from '../../core/format/goTime';
-import { humanSize } from '../../core/format/humanSize';
+import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../../core/format/table';
 import { historyRows } from '../../core/image/inspectImage';
 import { boolFlag, stringFlag, type Command } from '../command';
@@ -36,7 +36,7 @@ export const historyCommand: Command = {
         CreatedBy: noTrunc ? createdBy : ellipsis(createdBy, 45),
         CreatedSince: created ? (human ? createdSince(created, now) : created.toISOString()) : 'N/A',
         ID: row.id === '<missing>' || noTrunc ? row.id : shortId(row.id),
-        Size: human ? humanSize(row.size) : String(row.size),
+        Size: human ? humanSize(row.size, IMAGE_LIST_SIZE_PRECISION) : String(row.size),
       };
     });
     ctx.stdout.write(

@@ -3,7 +3,7 @@
 import { shortId } from '../../core/digest';
 import { parseFilters } from '../../core/format/filters';
 import { createdSince } from '../../core/format/humanDuration';
-import { humanSize } from '../../core/format/humanSize';
+import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../../core/format/table';
 import { goTime } from '../../core/format/goTime';
 import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../core/image/imageList';
@@ -67,7 +67,7 @@ export const IMAGE_HEADERS: Record<string, string> = {
 export function imageTemplateData(row: ImageRow, noTrunc: boolean, now: Date): Record<string, string> {
   const { record } = row;
   const created = record.summary.created ? new Date(record.summary.created) : undefined;
-  const size = humanSize(record.summary.size);
+  const size = humanSize(record.summary.size, IMAGE_LIST_SIZE_PRECISION);
   return {
     Containers: 'N/A',
     CreatedAt: created ? goTime(created) : '',

@@ -29,7 +29,15 @@ export const inspectCommand: Command = {
     }
     const format = stringFlag(flags, 'format');
     if (format && format !== 'json') {
-      for (const r of results) writeLine(ctx.stdout, renderTemplate(format, r));
+      // Inspect data is JSON-shaped (maps in Go), so a missing key prints <no value>, as in Docker.
+      for (const r of results) {
+        try {
+          writeLine(ctx.stdout, renderTemplate(format, r, { plainObjects: 'map' }));
+        } catch (err) {
+          if (err instanceof StevedoreError) throw new StevedoreError(err.code, `template parsing error: ${err.message}`);
+          throw err;
+        }
+      }
     } else {
       // Docker prints [] followed by the errors when nothing matched.
       writeLine(ctx.stdout, JSON.stringify(results, null, 4));

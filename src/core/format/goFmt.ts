@@ -15,7 +15,8 @@ export function kindOf(value: unknown): Kind {
     case 'bigint':
       return 'int';
     case 'number':
-      return Number.isInteger(value) ? 'int' : 'float';
+      // An integral number that fits an int64 stands for a Go int; anything else is a float64.
+      return Number.isInteger(value) && Math.abs(value) < 2 ** 63 ? 'int' : 'float';
     case 'string':
       return 'string';
     case 'function':

@@ -10,7 +10,7 @@
 // `range` and `index` also accept plain objects as maps, where Go would only reject a struct.
 
 import { StevedoreError, errorMessage } from '../errors';
-import { formatGoValue, goTypeName, kindOf, sortedEntries } from './goFmt';
+import { formatGoValue, goQuote, goTypeName, kindOf, sortedEntries } from './goFmt';
 import { BUILTIN_FUNCTIONS, isTrue, type TemplateArgType, type TemplateFunction } from './goTemplateFuncs';
 import { nodeString, parse, type AnyNode, type ArgNode, type CommandNode, type ControlNode, type Node, type ParseTree, type PipeNode } from './goTemplateParse';
 
@@ -21,6 +21,11 @@ export interface TemplateOptions {
   functions?: Readonly<Record<string, TemplateFunction>>;
   /** What a missing Map key gives: Go's default "<no value>", or an error (missingkey=error). */
   missingKey?: 'default' | 'error';
+  /**
+   * Whether plain objects are Go structs (a missing field is an error; the default) or Go maps
+   * (a missing key follows missingKey), e.g. for JSON-shaped `inspect` data.
+   */
+  plainObjects?: 'struct' | 'map';
   /** The template name shown in errors; Docker's is "" ("template: :1:2: …"). */
   name?: string;
 }
@@ -35,6 +40,7 @@ export interface ParsedTemplate {
   readonly tree: ParseTree;
   readonly functions: Readonly<Record<string, TemplateFunction>>;
   readonly missingKey: 'default' | 'error';
+  readonly plainObjects: 'struct' | 'map';
 }
 
 const MISSING: unique symbol = Symbol('missing');
@@ -70,21 +76,30 @@ const GO_PARAM_TYPE: Readonly<Record<TemplateArgType, string>> = {
   strings: '[]string',
 };
 
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 class Execution {
-  private readonly vars: Array<{ name: string; value: unknown }>;
+  private readonly tree: ParseTree;
+  private readonly missingKey: 'default' | 'error';
+  private readonly plainObjects: 'struct' | 'map';
+  private vars: Array<{ name: string; value: unknown }> = [];
   private node: AnyNode | undefined;
 
   constructor(
-    private readonly tree: ParseTree,
+    template: ParsedTemplate,
     private readonly functions: Readonly<Record<string, TemplateFunction>>,
-    private readonly missingKey: 'default' | 'error',
     private readonly out: string[],
-    data: unknown,
   ) {
-    this.vars = [{ name: '$', value: data }];
+    this.tree = template.tree;
+    this.missingKey = template.missingKey;
+    this.plainObjects = template.plainObjects;
   }
 
   run(data: unknown): void {
+    this.vars = [{ name: '$', value: data }];
     this.walkList(data, this.tree.root);
   }
 
@@ -102,7 +117,7 @@ class Execution {
     const column = Buffer.byteLength(before.slice(lineStart), 'utf8');
     throw new StevedoreError(
       'INVALID_ARGUMENT',
-      `template: ${name}:${line}:${column}: executing "${name}" at <${nodeString(this.node)}>: ${message}`,
+      `template: ${name}:${line}:${column}: executing ${goQuote(name)} at <${nodeString(this.node)}>: ${message}`,
     );
   }
 
@@ -190,7 +205,7 @@ class Execution {
           if (!oneIteration(i, i)) break;
         }
       } else if (kind !== 'nil') {
-        this.at(node);
+        // Like Go, the error points at the last node evaluated: the pipeline's final operand.
         this.errorf(`range can't iterate over ${formatGoValue(value)}`);
       }
       if (!iterated && node.elseList) this.walkList(dot, node.elseList);
@@ -305,9 +320,14 @@ class Execution {
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`);
     const hasArgs = (args !== undefined && args.length > 1) || final !== MISSING;
-    if (receiver instanceof Map) {
+    const asMap = receiver instanceof Map || (this.plainObjects === 'map' && typeof receiver === 'object' && isPlainObject(receiver));
+    if (asMap) {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
-      if (receiver.has(name)) return receiver.get(name);
+      if (receiver instanceof Map) {
+        if (receiver.has(name)) return receiver.get(name);
+      } else if (Object.prototype.hasOwnProperty.call(receiver, name)) {
+        return (receiver as Record<string, unknown>)[name];
+      }
       if (this.missingKey === 'error') this.errorf(`map has no entry for key "${name}"`);
       return undefined;
     }
@@ -446,7 +466,7 @@ class Execution {
 export function parseTemplate(template: string, options: TemplateOptions = {}): ParsedTemplate {
   const functions = { ...BUILTIN_FUNCTIONS, ...options.functions };
   const tree = parse(template, options.name ?? '', (name) => Object.prototype.hasOwnProperty.call(functions, name));
-  return { tree, functions, missingKey: options.missingKey ?? 'default' };
+  return { tree, functions, missingKey: options.missingKey ?? 'default', plainObjects: options.plainObjects ?? 'struct' };
 }
 
 /**
@@ -455,7 +475,7 @@ export function parseTemplate(template: string, options: TemplateOptions = {}): 
  */
 export function executeTemplate(template: ParsedTemplate, data: unknown, out: string[], options: ExecuteOptions = {}): void {
   const functions = options.functions ? { ...template.functions, ...options.functions } : template.functions;
-  new Execution(template.tree, functions, template.missingKey, out, data).run(data);
+  new Execution(template, functions, out).run(data);
 }
 
 /** Parses once and returns a renderer; each call throws StevedoreError('INVALID_ARGUMENT') on failure. */

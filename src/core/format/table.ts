@@ -61,23 +61,23 @@ export function listTemplate(format: string | undefined, defaultTable: string, q
 /** Renders rows for a list command's --format exactly as Docker prints them. */
 export function formatList<T extends object>(opts: ListFormatOptions<T>): string {
   const { template, table } = listTemplate(opts.format, opts.defaultTable, opts.quiet, opts.quietTemplate);
-  let parsed: ParsedTemplate;
-  try {
-    parsed = parseTemplate(template);
-  } catch (err) {
-    wrapError(err);
-  }
-
   // `{{json .}}` on a row uses the row's own marshaller; json of anything else is Docker's.
   const rowSet = new Set<object>(opts.rows);
   const json: TemplateFunction = {
     params: ['any'],
     call: (value) => (typeof value === 'object' && value !== null && rowSet.has(value) ? rowJSON(value) : templateJson(value)),
   };
+  let parsed: ParsedTemplate;
+  try {
+    parsed = parseTemplate(template, { functions: { json } });
+  } catch (err) {
+    wrapError(err);
+  }
+
   const body: string[] = [];
   for (const row of opts.rows) {
     try {
-      executeTemplate(parsed, row, body, { functions: { json } });
+      executeTemplate(parsed, row, body);
     } catch (err) {
       wrapError(err);
     }
