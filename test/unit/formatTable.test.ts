@@ -130,7 +130,7 @@ test('formatList: custom table formats, with "\\t" written as two characters', (
   // Header functions leave the column name alone; pad still applies to keep alignment.
   assert.equal(
     list('table {{upper .Tag}}\\t{{truncate .ID 5}}\\t{{pad .Size 1 1}}|'),
-    'TAG       IMAGE ID    SIZE |\nTAG1      image        0B |\nTAG2      image        0B |\n<NONE>    image        0B |\n',
+    'TAG       IMAGE ID    SIZE |\nTAG1      image       0B |\nTAG2      image       0B |\n<NONE>    image       0B |\n',
   );
   // "table" is a prefix, not a word.
   assert.equal(list('table{{.ID}}', { rows: ROWS.slice(0, 1) }), 'IMAGE ID\nimageID1\n');

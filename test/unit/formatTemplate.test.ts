@@ -185,9 +185,9 @@ test('syntax errors are worded as Go words them', () => {
   assertTemplateError('line one\n{{ .Tag # }}', 'template: :2: unexpected "#" in operand');
   assertTemplateError('{{(.Tag}}', 'template: :1: unclosed left paren');
   assertTemplateError('{{.Tag)}}', 'template: :1: unexpected right paren');
-  assertTemplateError('{{/* open', 'template: :1: unclosed comment');
+  assertTemplateError('{{/* open', 'template: :1: unexpected unclosed comment in input');
   assertTemplateError('{{break}}', 'template: :1: {{break}} outside {{range}}');
-  assertTemplateError('{{3x}}', 'template: :1: bad number syntax: "3x"');
+  assertTemplateError('{{printf "%d" 3x}}', 'template: :1: bad number syntax: "3x"');
 });
 
 test('compileTemplate parses once and renders many', () => {
@@ -207,4 +207,13 @@ test('executeTemplate keeps the output written before an error', () => {
 test('custom functions can be added', () => {
   const text = renderTemplate('{{shout .Tag}}', image, { functions: { shout: { params: ['string'], call: (s) => `${String(s)}!` } } });
   assert.equal(text, '7.2-alpine!');
+});
+
+test('plainObjects: "map" treats JSON-shaped data as Go maps', () => {
+  const inspect = { Id: 'sha256:abc', Config: { Labels: { maintainer: 'me' } } };
+  assert.equal(renderTemplate('{{.Config.Labels.maintainer}}|{{.Config.Labels.nope}}', inspect, { plainObjects: 'map' }), 'me|<no value>');
+  assert.throws(
+    () => renderTemplate('{{.Foo}}', inspect, { plainObjects: 'map', missingKey: 'error' }),
+    (err: unknown) => err instanceof StevedoreError && err.message === 'template: :1:2: executing "" at <.Foo>: map has no entry for key "Foo"',
+  );
 });
