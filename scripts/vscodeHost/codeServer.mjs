@@ -65,7 +65,18 @@ export function freePort() {
  * `env` is added to this process's environment; the server's extension host inherits it.
  * Returns { port, origin, pid, logFile, exited, stop() }.
  */
-export async function startCodeServer({ codeServerBin, runDir, folder = runDir.workspace, env = {}, readyTimeoutMs = 60_000 }) {
+export async function startCodeServer(options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startCodeServerOnce(options);
+    } catch (err) {
+      // Another process may take the free port between our probe and code-server's bind.
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startCodeServerOnce({ codeServerBin, runDir, folder = runDir.workspace, env = {}, readyTimeoutMs = 60_000 }) {
   const port = await freePort();
   const logFile = join(runDir.logs, 'code-server.log');
   const out = openSync(logFile, 'a');

