@@ -171,6 +171,17 @@ export function storeContract(name: string, open: () => Promise<{ store: ImageSt
       assert.equal(await store.blobs.has(layer), false);
     }));
 
+    it('rmi by repo digest untags the digest and deletes the image when nothing else names it', withStore(async (store) => {
+      const record = await importBuffer(store, await randomRootfs());
+      const repoDigest = `registry.example.com/team/app@${record.manifestDigest}`;
+      await store.addImage({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize }, [], { repoDigests: [repoDigest] });
+      assert.deepEqual((await store.find(repoDigest)).repoDigests, [repoDigest]);
+      const result = await removeImages(store, [repoDigest]);
+      assert.deepEqual(result.failures, []);
+      assert.deepEqual(result.events, [{ kind: 'untagged', value: repoDigest }, { kind: 'deleted', value: record.id }]);
+      assert.deepEqual(await store.list(), []);
+    }));
+
     it('--no-prune keeps the blobs of a removed image', withStore(async (store) => {
       const record = await importBuffer(store, await randomRootfs(), 'a');
       await removeImages(store, ['a'], { noPrune: true });

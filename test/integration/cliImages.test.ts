@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli';
 import { gzip, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -123,6 +125,34 @@ describe('stevedore CLI: local image commands', () => {
     assert.equal(dangling.stdout, '<none>:<none>\n');
     const prune = await runCli(store, ['image', 'prune', '-f']);
     assert.match(prune.stdout, new RegExp(`^Deleted Images:\ndeleted: ${out.stdout.trim()}\n\nTotal reclaimed space: \\d+(\\.\\d+)?kB\n$`));
+  });
+
+  it('import from an http URL (following a redirect) with --platform', async () => {
+    const rootfs = gzip(await randomRootfs());
+    const server = createServer((req, res) => {
+      if (req.url === '/old') {
+        res.writeHead(302, { location: '/rootfs.tar.gz' }).end();
+        return;
+      }
+      if (req.url === '/rootfs.tar.gz') {
+        res.writeHead(200, { 'content-type': 'application/gzip' }).end(rootfs);
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const out = await runCli(store, ['import', '--platform', 'linux/arm64', `http://127.0.0.1:${port}/old`, 'from-url:arm']);
+      assert.equal(out.code, 0, out.stderr);
+      const [info] = JSON.parse((await runCli(store, ['inspect', 'from-url:arm'])).stdout) as { Architecture: string; Variant: string; Os: string }[];
+      assert.deepEqual([info!.Os, info!.Architecture, info!.Variant], ['linux', 'arm64', 'v8']);
+      const missing = await runCli(store, ['import', `http://127.0.0.1:${port}/missing.tar`]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /Could not download .*404/);
+    } finally {
+      server.close();
+    }
   });
 
   it('system check reports a corrupted blob, and --repair removes the damaged image', async () => {
