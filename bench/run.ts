@@ -2,14 +2,22 @@
 // Not part of `npm test`: absolute times on shared 2-core machines are noisy, so only ratios from
 // one run are worth comparing. Each section says what it measures and the goal it is held to.
 
+import { archiveBench } from './archiveBench';
 import { imagesBench } from './imagesBench';
+import { layersBench } from './layersBench';
+import { pullPushBench } from './pullPushBench';
 
 interface Section {
   name: string;
   run: () => Promise<void>;
 }
 
-const sections: Section[] = [{ name: 'images: list 1,000 images', run: imagesBench }];
+const sections: Section[] = [
+  { name: 'images: list 1,000 images', run: imagesBench },
+  { name: 'layers: analyse a 200 MB Debian image', run: layersBench },
+  { name: 'archives: save and load a 1 GB image', run: archiveBench },
+  { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
+];
 
 async function main(): Promise<void> {
   const only = process.argv[2];

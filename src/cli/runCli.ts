@@ -81,6 +81,7 @@ function checkArgCount(name: string, command: Command, count: number): void {
   const min = command.minArgs ?? 0;
   const max = command.maxArgs ?? Infinity;
   const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
+  if (max === 0 && count > 0) throw new ArgCountError('accepts no arguments.');
   if (min === max && count !== min) throw new ArgCountError(`requires exactly ${plural(min)}.`);
   if (count < min) throw new ArgCountError(`requires at least ${plural(min)}.`);
   if (count > max) throw new ArgCountError(max === 0 ? 'accepts no arguments.' : `requires at most ${plural(max)}.`);

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'BLOB_UNKNOWN'
   | 'TOO_MANY_REQUESTS'
   | 'NETWORK_ERROR'
+  | 'TLS_ERROR'
+  | 'NAME_UNKNOWN'
   | 'PLATFORM_NOT_FOUND'
   | 'INVALID_CHANGE'
   | 'IO_ERROR';

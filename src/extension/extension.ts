@@ -1,19 +1,92 @@
-// The extension host entry. It builds the objects the views and commands need and passes them
-// down; the core does the work. Views and commands arrive with their issues.
+// The extension host entry. activate() builds the objects the views and commands need and passes
+// them down explicitly; the core does the work. Nothing slow happens here: the store is opened on
+// the first look at the Images view, registries are contacted only when a registry is expanded,
+// so activation costs little (it is timed and logged, and `npm run bench` prints it).
 
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { ImageStore } from '../core/store/imageStore';
+import { INSPECT_SCHEME, InspectDocuments } from './inspectDocuments';
+import { RegistryAccess } from './registries/registryAccess';
+import { SecretCredentials } from './registries/secretCredentials';
+import { registerCommands } from './registerCommands';
+import type { Services } from './services';
+import { readSettings, SECTION } from './settings';
+import { StoreAccess } from './storeAccess';
+import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
+import { ImagesTreeProvider, type ImagesViewNode } from './views/imagesTreeProvider';
+import { RegistriesTreeProvider } from './views/registriesTreeProvider';
+import type { RegistriesTreeNode } from './views/registryNodes';
 
 export interface StevedoreApi {
   readonly version: string;
+  /** How long activate() took, in milliseconds. */
+  readonly activationMs: number;
+  /** The store the extension works on now. */
+  readonly storePath: string;
+  readonly imagesTree: vscode.TreeDataProvider<ImagesViewNode> & Pick<ImagesTreeProvider, 'imageNodes' | 'roots' | 'refresh' | 'filter'>;
+  readonly registriesTree: vscode.TreeDataProvider<RegistriesTreeNode> & Pick<RegistriesTreeProvider, 'registryNodes' | 'refresh'>;
+  openStore(): Promise<ImageStore>;
 }
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Stevedore', { log: true });
   context.subscriptions.push(log);
-  log.info('Stevedore activated');
-  return { version: String(context.extension.packageJSON.version ?? '') };
+
+  const store = new StoreAccess(() => readSettings().storePath, log);
+  const secrets = new SecretCredentials(context.secrets, context.globalState);
+  const registries = new RegistryAccess(readSettings, secrets);
+  const images = new ImagesTreeProvider(store, readSettings, context.workspaceState, log);
+  const imagesView = vscode.window.createTreeView<ImagesViewNode>('stevedore.images', {
+    treeDataProvider: images,
+    canSelectMany: true,
+    showCollapseAll: true,
+    dragAndDropController: new ImagesDragAndDrop(log),
+  });
+  const registriesTree = new RegistriesTreeProvider(readSettings, registries, store, log);
+  const registriesView = vscode.window.createTreeView('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
+  const inspectDocuments = new InspectDocuments(store);
+  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, inspectDocuments);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
+
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, inspectDocuments };
+  context.subscriptions.push(...registerCommands(services));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      store.pathMayHaveChanged();
+      registries.reset();
+      images.refresh();
+      registriesTree.refresh();
+      updateContextKeys(images, imagesView);
+    }),
+  );
+  updateContextKeys(images, imagesView);
+
+  const activationMs = performance.now() - started;
+  log.info(`Stevedore activated in ${activationMs.toFixed(1)} ms (store: ${store.path})`);
+  return {
+    version: String(context.extension.packageJSON.version ?? ''),
+    activationMs,
+    get storePath() {
+      return store.path;
+    },
+    imagesTree: images,
+    registriesTree,
+    openStore: () => store.open(),
+  };
 }
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.
+}
+
+/** Context keys the view title buttons key on, and the filter shown beside the view's title. */
+function updateContextKeys(images: ImagesTreeProvider, view: vscode.TreeView<unknown>): void {
+  const filter = images.filter;
+  view.description = filter ? `filter: ${filter}` : undefined;
+  void vscode.commands.executeCommand('setContext', 'stevedore.images.showDangling', readSettings().showDangling);
+  void vscode.commands.executeCommand('setContext', 'stevedore.images.filtered', filter !== '');
 }

@@ -15,8 +15,13 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
+export interface DecompressOptions {
+  /** Bytes per piece gunzip yields (zlib's default is 16 KiB); larger pieces cost less per byte. */
+  chunkSize?: number;
+}
+
 /** Peeks at the stream, then yields its decompressed bytes. */
-export async function* decompressed(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+export async function* decompressed(source: AsyncIterable<Uint8Array>, what: string, options: DecompressOptions = {}): AsyncGenerator<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let done = false;
@@ -46,7 +51,7 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>, what: str
   if (kind !== 'gzip') {
     throw new StevedoreError('UNSUPPORTED', `${what} is compressed with ${kind}, which Stevedore cannot read yet. Decompress it first, or recompress it with gzip.`);
   }
-  const gunzip = createGunzip();
+  const gunzip = options.chunkSize ? createGunzip({ chunkSize: options.chunkSize }) : createGunzip();
   const input = Readable.from(whole());
   input.on('error', (err) => gunzip.destroy(err));
   input.pipe(gunzip);

@@ -2,7 +2,6 @@
 // the plain bytes are hashed for the diffID, parsed as tar to prove they are one (and to refuse
 // hostile names), and gzip-compressed into a blob ingest whose digest is the layer digest.
 
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -100,8 +99,18 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
 }
 
 async function write(stream: Writable | tar.Extract, chunk: Uint8Array): Promise<void> {
-  if ((stream as Writable).write(chunk)) return;
-  await Promise.race([once(stream as Writable, 'drain'), once(stream as Writable, 'close')]);
+  const target = stream as Writable;
+  if (target.write(chunk)) return;
+  // Listeners are removed again: events.once() left behind would pile up over a large layer.
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      target.off('drain', done);
+      target.off('close', done);
+      resolve();
+    };
+    target.on('drain', done);
+    target.on('close', done);
+  });
 }
 
 function asArchiveError(err: unknown, what: string): unknown {

@@ -156,6 +156,7 @@ export class BlobStore {
 export class Ingest {
   private readonly counter = new DigestCounter();
   private closed = false;
+  private sealed: BlobInfo | undefined;
 
   constructor(
     private readonly store: BlobStore,
@@ -184,8 +185,13 @@ export class Ingest {
     }
   }
 
-  /** Verifies size and digest, fsyncs and renames into place. */
-  async commit(): Promise<CommitResult> {
+  /**
+   * Verifies size and digest against what was expected, fsyncs and closes, without placing the blob.
+   * A loader that must check a whole archive before anything appears in the store seals each blob,
+   * learns its digest, and commits only once everything checks out. Safe to call more than once.
+   */
+  async seal(): Promise<BlobInfo> {
+    if (this.sealed) return this.sealed;
     const size = this.counter.bytes;
     const digest = this.counter.digest();
     if (this.expected.size !== undefined && size !== this.expected.size) {
@@ -202,6 +208,13 @@ export class Ingest {
     }
     await this.handle.sync();
     await this.close();
+    this.sealed = { digest, size };
+    return this.sealed;
+  }
+
+  /** Verifies size and digest, fsyncs and renames into place. */
+  async commit(): Promise<CommitResult> {
+    const { digest, size } = await this.seal();
     await this.lease?.protect([digest]);
     const written = await this.store.place(this.path, { digest, size });
     return { digest, size, existed: !written };

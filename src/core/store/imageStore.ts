@@ -13,7 +13,8 @@ import { BlobStore } from './blobStore';
 import { readIndexFile, refName, writeIndexFile } from './indexFile';
 import { storeLayout, type StoreLayout } from './layout';
 import { Leases } from './leases';
-import { emptyMetadata, parseMetadata, type ImageSummary, type StoreMetadata } from './metadata';
+import { mergeSources } from './distributionSources';
+import { emptyMetadata, parseMetadata, type DistributionSource, type ImageSummary, type StoreMetadata } from './metadata';
 import { StoreLock } from './storeLock';
 
 export interface ImageRecord {
@@ -190,6 +191,7 @@ export class ImageStore {
       if (options.repoDigests?.length) {
         slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), ...options.repoDigests])].sort();
       }
+      if (options.sources) mergeSources(tx.meta, options.sources);
       for (const ref of refs) {
         pointReference(tx, ref, entry);
         tx.meta.tags[ref] = { taggedAt: now };
@@ -202,6 +204,8 @@ export class ImageStore {
 
 export interface AddImageOptions extends UpdateOptions {
   repoDigests?: string[];
+  /** Where the image's blobs came from, keyed by stored blob digest (pull records these for push). */
+  sources?: Record<string, DistributionSource[]>;
 }
 
 /** Moves `ref` to `entry`; the image it pointed at before becomes dangling if nothing else names it. */

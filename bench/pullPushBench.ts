@@ -1,0 +1,222 @@
+// Goals (issue 3), on a ~1 GB image of 8 gzip layers (128 MiB of random data plus 8 MiB of text
+// each) in a real docker-registry on loopback, measured in one run:
+//   pull: `stevedore pull` into an empty store in at most half of `skopeo copy docker://… oci:DIR`'s
+//         time (`podman pull` shown too);
+//   push: `stevedore push` to an empty registry no slower than `skopeo copy oci:DIR docker://…`;
+//         and a push when every blob is already there;
+//   peak memory of stevedore under 200 MB, whatever the image size.
+// The image is built once into an OCI layout under .cache/bench/pullpush. Every push goes to a
+// fresh registry with its own storage (skopeo would otherwise mount from its blob-info cache).
+// Registries are started here and stopped by PID at the end.
+
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { startRegistry, type RunningRegistry } from '../test/helpers/registry';
+
+const CACHE = resolve('.cache/bench/pullpush');
+const LAYOUT = join(CACHE, 'image-oci');
+const CLI = resolve('dist/cli.js');
+const LAYERS = 8;
+const RANDOM_BYTES = 128 * 1024 * 1024;
+const TEXT_BYTES = 8 * 1024 * 1024;
+const RUNS = 3;
+const REPO = 'bench/big';
+
+interface Run {
+  ms: number;
+  /** Peak resident memory in kB, from /usr/bin/time. */
+  peakKb: number;
+}
+
+export async function pullPushBench(): Promise<void> {
+  await mkdir(CACHE, { recursive: true });
+  const policy = join(CACHE, 'policy.json');
+  await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+  if (!existsSync(join(LAYOUT, 'index.json'))) {
+    console.log(`building the image: ${LAYERS} gzip layers of 128 MiB random data + 8 MiB text (once; cached)…`);
+    await buildLayout(LAYOUT);
+  }
+  const work = join(CACHE, 'work');
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const registries: RunningRegistry[] = [];
+  let started = 0;
+  const fresh = async (): Promise<RunningRegistry> => {
+    const r = await startRegistry({ storageDir: join(work, `registry-${started++}`) });
+    registries.push(r);
+    return r;
+  };
+  try {
+    const source = await fresh();
+    const ref = `${source.host}/${REPO}:1`;
+    console.log('filling the registry (skopeo)…');
+    mustRun('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', `oci:${LAYOUT}:bench`, `docker://${ref}`]);
+
+    // ---- pull ----
+    const ours: Run[] = [];
+    const skopeoPull: Run[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const store = join(work, `pull-stevedore-${i}`);
+      ours.push(timed(process.execPath, [CLI, '--store', store, 'pull', ref]));
+      if (i < RUNS - 1) await rm(store, { recursive: true, force: true });
+      const dir = join(work, `pull-skopeo-${i}`);
+      skopeoPull.push(timed('skopeo', ['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:bench`]));
+      await rm(dir, { recursive: true, force: true });
+    }
+    const podmanRoot = join(work, 'podman');
+    const podman = timed('podman', ['--root', join(podmanRoot, 'root'), '--runroot', join(podmanRoot, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'pull', '--tls-verify=false', '-q', ref]);
+    spawnSync('podman', ['--root', join(podmanRoot, 'root'), '--runroot', join(podmanRoot, 'run'), '--storage-driver', 'vfs', 'system', 'reset', '-f'], { stdio: 'ignore' });
+    await rm(podmanRoot, { recursive: true, force: true });
+    report('pull into an empty store', ours, { 'skopeo copy docker:// oci:': skopeoPull, 'podman pull': [podman] }, 'ratio stevedore/skopeo <= 0.5');
+
+    // ---- push to an empty registry, then again with every blob there ----
+    const store = join(work, `pull-stevedore-${RUNS - 1}`);
+    const oursPush: Run[] = [];
+    const oursAgain: Run[] = [];
+    const skopeoPush: Run[] = [];
+    const skopeoAgain: Run[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const target = await fresh();
+      const targetRef = `${target.host}/${REPO}:1`;
+      mustRun(process.execPath, [CLI, '--store', store, 'tag', ref, targetRef]);
+      oursPush.push(timed(process.execPath, [CLI, '--store', store, 'push', targetRef]));
+      oursAgain.push(timed(process.execPath, [CLI, '--store', store, 'push', targetRef]));
+      await stopLast(registries);
+      const other = await fresh();
+      skopeoPush.push(timed('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', `oci:${LAYOUT}:bench`, `docker://${other.host}/${REPO}:1`]));
+      skopeoAgain.push(timed('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', `oci:${LAYOUT}:bench`, `docker://${other.host}/${REPO}:1`]));
+      await stopLast(registries);
+    }
+    report('push to an empty registry', oursPush, { 'skopeo copy oci: docker://': skopeoPush }, 'ratio stevedore/skopeo <= 1.0');
+    report('push when every blob is there', oursAgain, { 'skopeo copy oci: docker://': skopeoAgain }, 'a few HEADs; no goal beyond "fast"');
+    const peak = Math.max(...[...ours, ...oursPush, ...oursAgain].map((r) => r.peakKb));
+    console.log(`peak memory of stevedore: ${(peak / 1024).toFixed(0)} MB — goal: under 200 MB`);
+  } finally {
+    for (const r of registries) await r.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Stops the newest registry and deletes its storage, so the next one starts empty. */
+async function stopLast(registries: RunningRegistry[]): Promise<void> {
+  const last = registries.pop();
+  if (!last) return;
+  await last.stop();
+  await rm(last.storageDir, { recursive: true, force: true });
+}
+
+function mustRun(cmd: string, args: string[]): void {
+  const result = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr.toString()}`);
+}
+
+/** Wall time measured here; peak RSS from GNU time's %M. */
+function timed(cmd: string, args: string[]): Run {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const stderr = result.stderr.toString();
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${stderr}`);
+  const peakKb = Number(stderr.trim().split('\n').pop());
+  return { ms, peakKb };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function report(label: string, ours: Run[], theirs: Record<string, Run[]>, goal: string): void {
+  const m = median(ours.map((r) => r.ms));
+  console.log(`${label}: stevedore ${(m / 1000).toFixed(2)} s (median of ${ours.length}), peak ${(Math.max(...ours.map((r) => r.peakKb)) / 1024).toFixed(0)} MB`);
+  for (const [name, runs] of Object.entries(theirs)) {
+    const t = median(runs.map((r) => r.ms));
+    console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${runs.length}), peak ${(Math.max(...runs.map((r) => r.peakKb)) / 1024).toFixed(0)} MB — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}`);
+  }
+  console.log(`  goal: ${goal}`);
+}
+
+// ---- building the image ----
+
+async function buildLayout(dir: string): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(join(tmp, 'blobs', 'sha256'), { recursive: true });
+  const layers: { digest: string; size: number; diffId: string }[] = [];
+  for (let i = 0; i < LAYERS; i++) layers.push(await writeLayer(tmp, i));
+  const config = {
+    architecture: 'amd64',
+    os: 'linux',
+    created: '2024-01-01T00:00:00Z',
+    config: { Cmd: ['/bin/sh'] },
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+    history: layers.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `bench layer ${i}` })),
+  };
+  const configBlob = await writeBlob(tmp, Buffer.from(JSON.stringify(config)));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...configBlob },
+    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+  };
+  const manifestBlob = await writeBlob(tmp, Buffer.from(JSON.stringify(manifest)));
+  await writeFile(join(tmp, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(
+    join(tmp, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: manifest.mediaType, ...manifestBlob, annotations: { 'org.opencontainers.image.ref.name': 'bench' } }] }),
+  );
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+}
+
+async function writeBlob(dir: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+  const hex = createHash('sha256').update(bytes).digest('hex');
+  await writeFile(join(dir, 'blobs', 'sha256', hex), bytes);
+  return { digest: `sha256:${hex}`, size: bytes.length };
+}
+
+/** One layer: a tar with random and text files, gzip level 1, hashed both ways as it is written. */
+async function writeLayer(dir: string, index: number): Promise<{ digest: string; size: number; diffId: string }> {
+  const pack = tar.pack();
+  const plain = createHash('sha256');
+  const compressed = createHash('sha256');
+  let size = 0;
+  const tmpPath = join(dir, `layer-${index}.tmp`);
+  const writing = pipeline(
+    pack,
+    hashing(plain),
+    createGzip({ level: 1 }),
+    hashing(compressed, (n) => (size += n)),
+    createWriteStream(tmpPath),
+  );
+  const random = pack.entry({ name: `data/random-${index}.bin`, size: RANDOM_BYTES, mode: 0o644, mtime: new Date(0) });
+  for (let written = 0; written < RANDOM_BYTES; written += 1024 * 1024) {
+    if (!random.write(randomBytes(1024 * 1024))) await new Promise<void>((r) => random.once('drain', () => r()));
+  }
+  random.end(undefined);
+  const line = `layer ${index}: the quick brown fox jumps over the lazy dog\n`;
+  const text = Buffer.from(line.repeat(Math.ceil(TEXT_BYTES / line.length))).subarray(0, TEXT_BYTES);
+  pack.entry({ name: `data/text-${index}.txt`, mode: 0o644, mtime: new Date(0) }, text);
+  pack.finalize();
+  await writing;
+  const digest = `sha256:${compressed.digest('hex')}`;
+  await rename(tmpPath, join(dir, 'blobs', 'sha256', digest.slice(7)));
+  return { digest, size, diffId: `sha256:${plain.digest('hex')}` };
+}
+
+function hashing(hash: ReturnType<typeof createHash>, count?: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      count?.(chunk.length);
+      done(null, chunk);
+    },
+  });
+}

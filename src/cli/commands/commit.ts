@@ -1,0 +1,54 @@
+// `stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]` (alias `append`) — the
+// daemonless `docker commit`: a folder or tarball becomes a new layer on top of IMAGE.
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { appendLayer, type LayerSource } from '../../core/archive/appendLayer';
+import { StevedoreError } from '../../core/errors';
+import { listFlag, stringFlag, type Command } from '../command';
+import { writeLine, type CliContext } from '../context';
+
+export const commitCommand: Command = {
+  names: [['commit'], ['append'], ['image', 'append']],
+  usage: 'stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]',
+  summary: "Create a new image by adding a folder or tarball as a layer on top of an image",
+  minArgs: 2,
+  maxArgs: 3,
+  flags: [
+    { name: 'author', short: 'a', kind: 'string', valueName: 'string', description: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
+    { name: 'change', short: 'c', kind: 'list', valueName: 'list', description: 'Apply Dockerfile instruction to the created image' },
+    { name: 'message', short: 'm', kind: 'string', valueName: 'string', description: 'Commit message' },
+  ],
+  async run(ctx, args, flags) {
+    const [base, sourceName, reference] = args as [string, string, string | undefined];
+    const source = await openSource(ctx, sourceName);
+    // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
+    if (source.kind === 'tarball') ctx.signal.addEventListener('abort', () => source.bytes.destroy(), { once: true });
+    const store = await ctx.openStore();
+    const author = stringFlag(flags, 'author');
+    const message = stringFlag(flags, 'message');
+    const record = await appendLayer(store, {
+      base,
+      source,
+      ...(reference ? { reference } : {}),
+      ...(author ? { author } : {}),
+      ...(message ? { message } : {}),
+      changes: listFlag(flags, 'change'),
+      signal: ctx.signal,
+    });
+    writeLine(ctx.stdout, record.id);
+    return 0;
+  },
+};
+
+async function openSource(ctx: CliContext, name: string): Promise<Exclude<LayerSource, { kind: 'tarball' }> | { kind: 'tarball'; name: string; bytes: Readable }> {
+  if (name === '-') {
+    if (ctx.stdin.isTTY) throw new StevedoreError('INVALID_ARGUMENT', 'requested a layer from stdin, but stdin is a terminal. Pipe a tarball in, or give a folder or a file.');
+    return { kind: 'tarball', name, bytes: ctx.stdin };
+  }
+  const info = await stat(name).catch(() => null);
+  if (!info) throw new StevedoreError('INVALID_ARGUMENT', `open ${name}: no such file or directory. Give a folder, a tarball, or - for standard input.`);
+  if (info.isDirectory()) return { kind: 'folder', path: name };
+  return { kind: 'tarball', name, bytes: createReadStream(name, { highWaterMark: 1024 * 1024 }) };
+}

@@ -1,0 +1,73 @@
+// `stevedore load [-i FILE] [-q]` — loads images from a tar archive (docker save, podman save,
+// skopeo, OCI layout tars, stevedore save; plain or gzip-compressed), from standard input by default.
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { loadArchive, type LoadProgress } from '../../core/archive/loadArchive';
+import { StevedoreError } from '../../core/errors';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { boolFlag, stringFlag, type Command } from '../command';
+import { writeLine, type CliContext } from '../context';
+import { ProgressLines, progressText } from '../progressLines';
+
+const READ_CHUNK = 1024 * 1024;
+
+export const loadCommand: Command = {
+  names: [['load'], ['image', 'load']],
+  usage: 'stevedore load [OPTIONS]',
+  summary: 'Load an image from a tar archive or STDIN',
+  maxArgs: 0,
+  flags: [
+    { name: 'input', short: 'i', kind: 'string', valueName: 'string', description: 'Read from tar archive file, instead of STDIN' },
+    { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the load output' },
+  ],
+  async run(ctx, _args, flags) {
+    const input = stringFlag(flags, 'input');
+    const quiet = boolFlag(flags, 'quiet');
+    const source = await openArchive(ctx, input);
+    // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
+    ctx.signal.addEventListener('abort', () => source.destroy(), { once: true });
+    const store = await ctx.openStore();
+    const result = await loadArchive(store, {
+      source,
+      sourceName: input ?? '-',
+      signal: ctx.signal,
+      ...(quiet ? {} : { onProgress: layerProgress(ctx) }),
+    });
+    for (const { ref, previousId } of result.moved) {
+      writeLine(ctx.stdout, `The image ${familiarString(parseReference(ref))} already exists, renaming the old one with ID ${previousId} to empty string`);
+    }
+    for (const image of result.images) {
+      if (image.refs.length === 0) writeLine(ctx.stdout, `Loaded image ID: ${image.id}`);
+      for (const ref of image.refs) writeLine(ctx.stdout, `Loaded image: ${familiarString(parseReference(ref))}`);
+    }
+    return 0;
+  },
+};
+
+async function openArchive(ctx: CliContext, input: string | undefined): Promise<Readable> {
+  if (input === undefined || input === '-') {
+    // Docker's wording: with nothing piped in, a terminal would wait forever for an archive.
+    if (ctx.stdin.isTTY) throw new StevedoreError('INVALID_ARGUMENT', 'requested load from stdin, but stdin is empty');
+    return ctx.stdin;
+  }
+  const info = await stat(input).catch(() => null);
+  if (!info) throw new StevedoreError('INVALID_ARGUMENT', `open ${input}: no such file or directory`);
+  if (info.isDirectory()) throw new StevedoreError('INVALID_ARGUMENT', `${input} is a directory. Give an image archive (.tar or .tar.gz), for example one made by "stevedore save".`);
+  return createReadStream(input, { highWaterMark: READ_CHUNK });
+}
+
+/**
+ * Docker's "Loading layer" lines: a bar per layer redrawn in place on a terminal; otherwise one
+ * plain line per layer once it is read, with its size, so that logs show what was loaded.
+ */
+function layerProgress(ctx: CliContext): (progress: LoadProgress) => void {
+  if (ctx.stdout.isTTY) {
+    const lines = new ProgressLines(ctx.stdout);
+    return (p) => lines.update(p.id, 'Loading layer', { current: p.current, total: p.total });
+  }
+  return (p) => {
+    if (p.done) writeLine(ctx.stdout, `${p.id}: Loading layer ${progressText({ current: p.current, total: p.total }, 0)}`);
+  };
+}

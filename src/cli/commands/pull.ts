@@ -1,0 +1,80 @@
+// `stevedore pull [-a] [-q] [--platform os/arch[/variant]] NAME[:TAG|@DIGEST]` — `docker pull`,
+// with no daemon: layers go straight into the store, verified as they stream.
+
+import { shortId } from '../../core/digest';
+import { parsePlatform } from '../../core/image/platform';
+import { pullAllTags } from '../../core/registry/pullAllTags';
+import { pullImage, type PullResult } from '../../core/registry/pullImage';
+import type { PullEvent } from '../../core/registry/transferEvents';
+import { familiarName, familiarString, parseReference } from '../../core/reference/reference';
+import { boolFlag, stringFlag, type Command } from '../command';
+import { writeLine } from '../context';
+import { ProgressLines } from '../progressLines';
+import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+
+const PULL_STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
+  queued: 'Pulling fs layer',
+  exists: 'Already exists',
+  downloading: 'Downloading',
+  resuming: 'Resuming download',
+  verifying: 'Verifying Checksum',
+  done: 'Pull complete',
+};
+
+export const pullCommand: Command = {
+  names: [['pull'], ['image', 'pull']],
+  usage: 'stevedore pull [OPTIONS] NAME[:TAG|@DIGEST]',
+  summary: 'Download an image from a registry',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { name: 'all-tags', short: 'a', kind: 'bool', description: 'Download all tagged images in the repository' },
+    { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image verification (digests are always verified)' },
+    { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
+    { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
+    { name: 'max-concurrent-downloads', kind: 'int', valueName: 'int', description: 'Layers downloaded at once (default 4, or STEVEDORE_MAX_CONCURRENT_DOWNLOADS)' },
+    INSECURE_REGISTRY_FLAG,
+  ],
+  async run(ctx, args, flags) {
+    const input = args[0]!;
+    const allTags = boolFlag(flags, 'all-tags');
+    const quiet = boolFlag(flags, 'quiet');
+    const platformText = stringFlag(flags, 'platform');
+    const platform = platformText ? parsePlatform(platformText) : undefined;
+    const concurrency = concurrencySetting(ctx, flags, 'max-concurrent-downloads', 'STEVEDORE_MAX_CONCURRENT_DOWNLOADS');
+    const typed = parseReference(input, { defaultTag: false });
+    const store = await ctx.openStore();
+    const display = new ProgressLines(ctx.stdout);
+    if (!quiet && !allTags && !typed.tag && !typed.digest) display.message('Using default tag: latest');
+    const onProgress = quiet ? undefined : (event: PullEvent): void => {
+      if (event.kind === 'pulling') {
+        display.message(`${event.target}: Pulling from ${event.repository}`);
+        return;
+      }
+      if (event.kind === 'pulled') {
+        display.message(`Digest: ${event.digest}`);
+        return;
+      }
+      const id = shortId(event.digest);
+      if (event.status === 'done' && !ctx.stdout.isTTY) display.update(id, 'Download complete');
+      display.update(id, PULL_STATUS[event.status], event.status === 'downloading' ? { current: event.current, total: event.total } : undefined);
+    };
+    const options = { reference: input, concurrency, signal: ctx.signal, ...(platform ? { platform } : {}), ...(onProgress ? { onProgress } : {}) };
+    const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => (allTags ? pullAllTags(store, clients, options) : [await pullImage(store, clients, options)]));
+    if (quiet) {
+      writeLine(ctx.stdout, allTags ? repositoryOf(results[0]!) : results[0]!.reference);
+      return 0;
+    }
+    const last = results[results.length - 1]!;
+    const upToDate = results.every((r) => r.upToDate);
+    const shown = allTags ? familiarName(parseReference(last.reference)) : familiarString(parseReference(last.reference));
+    display.message(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${shown}`);
+    writeLine(ctx.stdout, allTags ? repositoryOf(last) : last.reference);
+    return 0;
+  },
+};
+
+function repositoryOf(result: PullResult): string {
+  const ref = parseReference(result.reference);
+  return `${ref.domain}/${ref.path}`;
+}

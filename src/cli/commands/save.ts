@@ -1,0 +1,41 @@
+// `stevedore save [-o FILE] IMAGE [IMAGE...]` — one archive for several images, in the dual format
+// (Docker's manifest.json + an OCI layout) that docker load, podman load and skopeo all read.
+
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { saveArchive } from '../../core/archive/saveArchive';
+import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
+import { selectImagesToSave } from '../../core/archive/saveSelection';
+import { copyToWritable } from '../../core/archive/tarWriter';
+import { StevedoreError } from '../../core/errors';
+import { boolFlag, stringFlag, type Command } from '../command';
+
+export const saveCommand: Command = {
+  names: [['save'], ['image', 'save']],
+  usage: 'stevedore save [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+  minArgs: 1,
+  flags: [
+    { name: 'output', short: 'o', kind: 'string', valueName: 'string', description: 'Write to a file, instead of STDOUT' },
+    { name: 'uncompressed', kind: 'bool', description: 'Write layers as plain tars, as classic docker save does (default: as stored, gzip stays gzip)' },
+  ],
+  async run(ctx, args, flags) {
+    const output = stringFlag(flags, 'output');
+    if (output === undefined || output === '-') {
+      if (ctx.stdout.isTTY) throw new StevedoreError('INVALID_ARGUMENT', 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    } else {
+      const dir = dirname(output);
+      const info = await stat(dir).catch(() => null);
+      if (!info?.isDirectory()) throw new StevedoreError('INVALID_ARGUMENT', `failed to save image: invalid output path: directory "${dir}" does not exist`);
+    }
+    const store = await ctx.openStore();
+    const targets = selectImagesToSave(await store.list(), args);
+    const uncompressed = boolFlag(flags, 'uncompressed');
+    if (output === undefined || output === '-') {
+      await copyToWritable(saveArchive(store, targets, { uncompressed, signal: ctx.signal }), ctx.stdout, ctx.signal);
+    } else {
+      await saveArchiveToFile(store, targets, output, { uncompressed, signal: ctx.signal });
+    }
+    return 0;
+  },
+};

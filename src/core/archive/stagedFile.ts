@@ -1,0 +1,220 @@
+// One file of an archive being loaded, streamed once: its bytes go into a blob ingest (or, when the
+// store already has the blob its name claims, are only hashed), and in the same pass are hashed for
+// the digest, sniffed for compression and tar magic, and, for a gzip layer, decompressed and hashed
+// again for the diffID. Nothing is placed in the store here: the loader commits staged files only
+// once the whole archive has checked out.
+
+import { readFile } from 'node:fs/promises';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { DigestCounter } from '../digest';
+import { StevedoreError, throwIfAborted } from '../errors';
+import type { BlobStore, Ingest } from '../store/blobStore';
+import type { Lease } from '../store/leases';
+import { detectCompression, type Compression } from './decompress';
+
+export interface StagedFile {
+  /** Normalised path in the archive. */
+  path: string;
+  size: number;
+  /** Digest of the bytes as they are in the archive. */
+  digest: string;
+  /** Digest of the uncompressed bytes; undefined when compressed with something Node cannot read. */
+  diffId: string | undefined;
+  compression: Compression;
+  /** Starts like a tar or a compressed stream, so it is shown as a layer while loading. */
+  looksLikeLayer: boolean;
+  /** A small metadata file (manifest.json, a config) kept in memory. */
+  bytes?: Buffer;
+  /** Holds the bytes until the loader commits them; absent when in memory or already in the store. */
+  ingest?: Ingest;
+}
+
+export interface StageProgress {
+  path: string;
+  current: number;
+  total: number;
+  done: boolean;
+}
+
+export interface StageOptions {
+  path: string;
+  size: number;
+  /** The digest the entry's name claims (blobs/sha256/<hex>); checked once the bytes are in. */
+  claimedDigest?: string;
+  /** Names the archive in messages. */
+  what: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: StageProgress) => void;
+}
+
+/** How many leading bytes decide compression and tar magic: one tar header. */
+const SNIFF_BYTES = 512;
+/** Output chunk size for gunzip: fewer, larger chunks to hash. */
+const GUNZIP_CHUNK = 256 * 1024;
+
+export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncIterable<Uint8Array>, options: StageOptions): Promise<StagedFile> {
+  let ingest: Ingest | undefined;
+  let hashOnly: DigestCounter | undefined;
+  if (options.claimedDigest) {
+    // Named before it is looked for, so garbage collection elsewhere cannot remove it in between.
+    await lease.protect([options.claimedDigest]);
+    if ((await blobs.size(options.claimedDigest)) === options.size) hashOnly = new DigestCounter();
+  }
+  if (!hashOnly) ingest = await blobs.ingest({ size: options.size }, lease);
+
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let sniffed: { compression: Compression; looksLikeLayer: boolean } | undefined;
+  let inflater: Inflater | undefined;
+  let received = 0;
+
+  const decide = async (): Promise<void> => {
+    const start = Buffer.concat(head);
+    sniffed = sniff(start);
+    if (sniffed.compression === 'gzip') {
+      inflater = new Inflater(options.path, options.what);
+      await inflater.write(start);
+    }
+    head.length = 0;
+  };
+
+  try {
+    for await (const chunk of body) {
+      throwIfAborted(options.signal);
+      if (ingest) await ingest.write(chunk);
+      else hashOnly!.update(chunk);
+      received += chunk.length;
+      if (!sniffed) {
+        head.push(chunk);
+        headBytes += chunk.length;
+        if (headBytes >= SNIFF_BYTES) await decide();
+      } else if (inflater) {
+        await inflater.write(chunk);
+      }
+      if (sniffed?.looksLikeLayer) options.onProgress?.({ path: options.path, current: received, total: options.size, done: false });
+    }
+    throwIfAborted(options.signal);
+    if (!sniffed) await decide();
+    const diffOfInflated = inflater ? await inflater.end() : undefined;
+    const info = ingest ? await ingest.seal() : { digest: hashOnly!.digest(), size: hashOnly!.bytes };
+    if (info.size !== options.size) {
+      throw new StevedoreError('INVALID_ARCHIVE', `${options.what} is truncated: "${options.path}" ended after ${info.size} of ${options.size} bytes. Nothing was loaded.`);
+    }
+    if (options.claimedDigest && info.digest !== options.claimedDigest) {
+      throw new StevedoreError(
+        'DIGEST_MISMATCH',
+        `${options.what}: "${options.path}" does not match its name: its content hashes to ${info.digest}. The archive is corrupt or was tampered with; nothing was loaded.`,
+      );
+    }
+    const compression = sniffed!.compression;
+    if (sniffed!.looksLikeLayer) options.onProgress?.({ path: options.path, current: received, total: options.size, done: true });
+    const staged: StagedFile = {
+      path: options.path,
+      size: info.size,
+      digest: info.digest,
+      diffId: compression === 'none' ? info.digest : diffOfInflated,
+      compression,
+      looksLikeLayer: sniffed!.looksLikeLayer,
+    };
+    if (ingest) staged.ingest = ingest;
+    return staged;
+  } catch (err) {
+    inflater?.destroy();
+    await ingest?.abort();
+    throw err;
+  }
+}
+
+/** Reads a whole small entry into memory, refusing one larger than `maxBytes` before reading it. */
+export async function readSmallEntry(body: AsyncIterable<Uint8Array>, options: { path: string; size: number; maxBytes: number; what: string; signal?: AbortSignal }): Promise<Buffer> {
+  if (options.size > options.maxBytes) throw tooBig(options.what, options.path, options.size, options.maxBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    throwIfAborted(options.signal);
+    total += chunk.length;
+    if (total > options.maxBytes) throw tooBig(options.what, options.path, total, options.maxBytes);
+    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The bytes of a staged file that must be a small JSON document (a config, a manifest). */
+export async function readStagedSmall(blobs: BlobStore, file: StagedFile, maxBytes: number, what: string): Promise<Buffer> {
+  if (file.bytes) return file.bytes;
+  if (file.size > maxBytes) throw tooBig(what, file.path, file.size, maxBytes);
+  if (file.ingest) return readFile(file.ingest.path);
+  return blobs.readSmall(file.digest, maxBytes);
+}
+
+export function tooBig(what: string, path: string, size: number, maxBytes: number): StevedoreError {
+  return new StevedoreError(
+    'INVALID_ARCHIVE',
+    `${what}: "${path}" is ${size} bytes, more than the ${Math.round(maxBytes / (1024 * 1024))} MiB allowed for a manifest, index or config. Refusing it; nothing was loaded.`,
+  );
+}
+
+function sniff(start: Buffer): { compression: Compression; looksLikeLayer: boolean } {
+  const compression = detectCompression(start);
+  if (compression !== 'none') return { compression, looksLikeLayer: true };
+  const magic = start.subarray(257, 262).toString('latin1');
+  const emptyTar = start.length >= SNIFF_BYTES && start.subarray(0, SNIFF_BYTES).every((b) => b === 0);
+  return { compression, looksLikeLayer: magic === 'ustar' || emptyTar };
+}
+
+/** Gunzip fed chunk by chunk with backpressure, hashing what comes out: the diffID in the same pass. */
+class Inflater {
+  private readonly gunzip: Gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  private readonly diff = new DigestCounter();
+  private failure: Error | undefined;
+  private readonly ended: Promise<void>;
+
+  constructor(
+    private readonly path: string,
+    private readonly what: string,
+  ) {
+    this.gunzip.on('data', (chunk: Buffer) => this.diff.update(chunk));
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.gunzip.on('end', resolve);
+      this.gunzip.on('error', (err) => {
+        this.failure ??= err;
+        reject(err);
+      });
+    });
+    this.ended.catch(() => undefined);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.error(this.failure);
+    if (this.gunzip.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.gunzip.off('drain', done);
+        this.gunzip.off('error', done);
+        resolve();
+      };
+      this.gunzip.on('drain', done);
+      this.gunzip.on('error', done);
+    });
+    if (this.failure) throw this.error(this.failure);
+  }
+
+  /** Finishes and returns the digest of everything inflated. */
+  async end(): Promise<string> {
+    this.gunzip.end();
+    try {
+      await this.ended;
+    } catch (err) {
+      throw this.error(err as Error);
+    }
+    return this.diff.digest();
+  }
+
+  destroy(): void {
+    this.gunzip.destroy();
+  }
+
+  private error(err: Error): StevedoreError {
+    return new StevedoreError('INVALID_ARCHIVE', `${this.what}: "${this.path}" is not a valid gzip stream (${err.message}). The archive is corrupt; nothing was loaded.`, { cause: err });
+  }
+}

@@ -1,0 +1,40 @@
+// Layer listings cached in the store, one file per layer digest, so that the second look at an
+// image (or at any image sharing its layers) reads a small JSON file instead of gunzipping the
+// layer. A layer blob never changes under its digest, so an entry can only ever be missing, never
+// stale; entries are written atomically, so a reader never sees half of one, and two processes
+// writing the same entry both write the same bytes.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDigest } from '../digest';
+import { writeFileAtomic } from '../store/atomicFile';
+import type { StoreLayout } from '../store/layout';
+import type { LayerListing } from './layerListing';
+import { decodeListing, encodeListing } from './listingCodec';
+
+export function layerCacheDir(layout: StoreLayout): string {
+  return join(layout.cacheDir, 'layers');
+}
+
+/** `<store>/stevedore/cache/layers/<hex>.json`; the digest is validated before it becomes a path. */
+export function layerCachePath(layout: StoreLayout, digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return join(layerCacheDir(layout), algorithm === 'sha256' ? `${hex}.json` : `${algorithm}-${hex}.json`);
+}
+
+/** The cached listing of a layer, or null when there is none (or it is unreadable). */
+export async function readCachedListing(layout: StoreLayout, digest: string): Promise<LayerListing | null> {
+  let text: string;
+  try {
+    text = await readFile(layerCachePath(layout, digest), 'utf8');
+  } catch {
+    return null;
+  }
+  return decodeListing(digest, text);
+}
+
+export async function writeCachedListing(layout: StoreLayout, digest: string, listing: LayerListing): Promise<void> {
+  const path = layerCachePath(layout, digest);
+  await mkdir(layerCacheDir(layout), { recursive: true });
+  await writeFileAtomic(path, encodeListing(digest, listing));
+}

@@ -1,0 +1,220 @@
+// Verification on demand: every digest an image is identified by, recomputed from the bytes in the
+// store and compared with what names them — the manifest's digest (the repo digest), the config's
+// (the image ID), each layer's compressed digest (the "distribution hash" in the manifest) and each
+// layer's uncompressed digest (the diffID in the config). One pass per layer computes both layer
+// digests; progress is reported as data and the work stops at the next piece when cancelled.
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { decompressed } from '../archive/decompress';
+import { DigestCounter, tryParseDigest } from '../digest';
+import { isCancelled, StevedoreError, throwIfAborted } from '../errors';
+import type { LoadedImage } from '../image/summary';
+import type { Descriptor } from '../image/types';
+import type { ImageStore } from '../store/imageStore';
+
+export type CheckSubject = 'manifest' | 'config' | 'layer' | 'diffId';
+
+/**
+ * `match`: the content hashes to the expected digest. `mismatch`: it does not (or the size is
+ * wrong). `missing`: the blob is not in the store. `unreadable`: the layer could not be
+ * decompressed, so its diffID could not be computed. `unsupported`: a compression Stevedore cannot
+ * read yet (zstd).
+ */
+export type CheckStatus = 'match' | 'mismatch' | 'missing' | 'unreadable' | 'unsupported';
+
+export interface DigestCheck {
+  subject: CheckSubject;
+  /** The layer index, for `layer` and `diffId` checks. */
+  layer?: number;
+  /** The digest the manifest (or the config, for diffIDs) gives; null when it gives none. */
+  expected: string | null;
+  /** The digest of the bytes in the store; null when they could not be read. */
+  actual: string | null;
+  /** For blobs: the size the descriptor gives, and the bytes found. For diffIDs: the uncompressed bytes. */
+  expectedSize?: number;
+  actualSize?: number;
+  status: CheckStatus;
+  /** Set when the status is not `match`: what is wrong and what to do. */
+  message?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checks: DigestCheck[];
+  /** Bytes read from the store. */
+  bytesRead: number;
+}
+
+export interface VerifyProgress {
+  subject: CheckSubject;
+  layer?: number;
+  layers: number;
+  /** Bytes of the current blob read so far, and its size. */
+  bytes: number;
+  totalBytes: number;
+  /** Bytes of all blobs read so far, and their total. */
+  doneBytes: number;
+  allBytes: number;
+}
+
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+const READ_PIECE = 1024 * 1024;
+
+export async function verifyImage(store: ImageStore, image: LoadedImage, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const { manifest, manifestDescriptor, config } = image;
+  const layers = manifest.layers;
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const allBytes = manifestDescriptor.size + manifest.config.size + layers.reduce((sum, l) => sum + l.size, 0);
+  let doneBytes = 0;
+  const checks: DigestCheck[] = [];
+  const progress = (subject: CheckSubject, layer: number | undefined, bytes: number, totalBytes: number): void => {
+    options.onProgress?.({ subject, ...(layer === undefined ? {} : { layer }), layers: layers.length, bytes, totalBytes, doneBytes: doneBytes + bytes, allBytes });
+  };
+
+  for (const [subject, descriptor] of [
+    ['manifest', manifestDescriptor],
+    ['config', manifest.config],
+  ] as const) {
+    throwIfAborted(options.signal);
+    const result = await hashBlob(store, descriptor, options.signal, (bytes) => progress(subject, undefined, bytes, descriptor.size));
+    doneBytes += result.bytes;
+    checks.push(blobCheck(subject, undefined, descriptor, result));
+  }
+
+  for (const [index, descriptor] of layers.entries()) {
+    throwIfAborted(options.signal);
+    const result = await hashLayer(store, descriptor, index, options.signal, (bytes) => progress('layer', index, bytes, descriptor.size));
+    doneBytes += result.bytes;
+    checks.push(blobCheck('layer', index, descriptor, result));
+    checks.push(diffIdCheck(index, diffIds[index] ?? null, result));
+  }
+  // A config listing more diffIDs than the manifest has layers describes another image.
+  for (let index = layers.length; index < diffIds.length; index++) {
+    checks.push({
+      subject: 'diffId',
+      layer: index,
+      expected: diffIds[index]!,
+      actual: null,
+      status: 'mismatch',
+      message: `The config lists diffID ${diffIds[index]} for a layer ${index} that the manifest does not have: the manifest and config do not belong together.`,
+    });
+  }
+  return { ok: checks.every((c) => c.status === 'match'), checks, bytesRead: doneBytes };
+}
+
+interface BlobHash {
+  /** Null when the blob is missing. */
+  digest: string | null;
+  bytes: number;
+  /** For layers: the digest and size of the uncompressed content, or why it could not be computed. */
+  diffId?: string;
+  uncompressedBytes?: number;
+  diffProblem?: { status: 'unreadable' | 'unsupported'; message: string };
+}
+
+async function hashBlob(store: ImageStore, descriptor: Descriptor, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<BlobHash> {
+  const path = await existingBlobPath(store, descriptor.digest);
+  if (path === null) return { digest: null, bytes: 0 };
+  const counter = new DigestCounter(algorithmOf(descriptor.digest));
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_PIECE })) {
+    throwIfAborted(signal);
+    counter.update(chunk as Buffer);
+    onBytes(counter.bytes);
+  }
+  return { digest: counter.digest(), bytes: counter.bytes };
+}
+
+/** Hashes a layer blob as stored and as uncompressed, in one read when the layer decompresses cleanly. */
+async function hashLayer(store: ImageStore, descriptor: Descriptor, index: number, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<BlobHash> {
+  const path = await existingBlobPath(store, descriptor.digest);
+  if (path === null) return { digest: null, bytes: 0 };
+  const compressed = new DigestCounter(algorithmOf(descriptor.digest));
+  const plain = new DigestCounter();
+  async function* read(start: number): AsyncGenerator<Uint8Array> {
+    for await (const chunk of createReadStream(path!, { highWaterMark: READ_PIECE, start })) {
+      throwIfAborted(signal);
+      compressed.update(chunk as Buffer);
+      onBytes(compressed.bytes);
+      yield chunk as Buffer;
+    }
+  }
+  let diffProblem: BlobHash['diffProblem'];
+  try {
+    for await (const chunk of decompressed(read(0), `Layer ${index} (${descriptor.digest})`, { chunkSize: READ_PIECE })) {
+      throwIfAborted(signal);
+      plain.update(chunk);
+    }
+  } catch (err) {
+    if (isCancelled(err)) throw err;
+    if (!(err instanceof StevedoreError)) throw err;
+    diffProblem = { status: err.code === 'UNSUPPORTED' ? 'unsupported' : 'unreadable', message: err.message };
+  }
+  // When decompression stopped early, the rest of the blob still counts for its own digest.
+  if (diffProblem) for await (const chunk of read(compressed.bytes)) void chunk;
+  return diffProblem
+    ? { digest: compressed.digest(), bytes: compressed.bytes, diffProblem }
+    : { digest: compressed.digest(), bytes: compressed.bytes, diffId: plain.digest(), uncompressedBytes: plain.bytes };
+}
+
+function blobCheck(subject: CheckSubject, layer: number | undefined, descriptor: Descriptor, result: BlobHash): DigestCheck {
+  const name = subject === 'layer' ? `Layer ${layer}` : subject === 'manifest' ? 'The manifest' : 'The config';
+  const base: DigestCheck = {
+    subject,
+    ...(layer === undefined ? {} : { layer }),
+    expected: descriptor.digest,
+    actual: result.digest,
+    expectedSize: descriptor.size,
+    actualSize: result.bytes,
+    status: 'match',
+  };
+  if (result.digest === null) {
+    return { ...base, status: 'missing', message: `${name} (${descriptor.digest}) is missing from the image store. Pull or load the image again.` };
+  }
+  if (result.digest !== descriptor.digest || result.bytes !== descriptor.size) {
+    const found = result.digest !== descriptor.digest ? `hashes to ${result.digest}` : `is ${result.bytes} bytes, not ${descriptor.size}`;
+    return {
+      ...base,
+      status: 'mismatch',
+      message: `${name} should be ${descriptor.digest} but its content in the store ${found}: the blob is corrupt. Run "stevedore system check --repair", then pull or load the image again.`,
+    };
+  }
+  return base;
+}
+
+function diffIdCheck(layer: number, expected: string | null, result: BlobHash): DigestCheck {
+  const base: DigestCheck = { subject: 'diffId', layer, expected, actual: result.diffId ?? null, status: 'match' };
+  if (result.uncompressedBytes !== undefined) base.actualSize = result.uncompressedBytes;
+  if (result.digest === null) return { ...base, status: 'missing', message: `Layer ${layer} is missing, so its diffID cannot be checked.` };
+  if (result.diffProblem) return { ...base, status: result.diffProblem.status, message: result.diffProblem.message };
+  if (expected === null) {
+    return { ...base, status: 'mismatch', message: `The config lists no diffID for layer ${layer}: the manifest and config do not belong together.` };
+  }
+  if (result.diffId !== expected) {
+    return {
+      ...base,
+      status: 'mismatch',
+      message: `Layer ${layer} uncompresses to ${result.diffId}, but the config lists diffID ${expected}: the image was assembled wrongly or altered. Rebuild it, or pull it again from a source you trust.`,
+    };
+  }
+  return base;
+}
+
+async function existingBlobPath(store: ImageStore, digest: string): Promise<string | null> {
+  const path = store.blobs.path(digest);
+  try {
+    await stat(path);
+    return path;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function algorithmOf(digest: string): 'sha256' | 'sha512' {
+  return tryParseDigest(digest)?.algorithm ?? 'sha256';
+}

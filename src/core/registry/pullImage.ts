@@ -1,0 +1,173 @@
+// `pull`: resolve the tag (or digest), pick the platform from an index, download the config and the
+// layers (in parallel, skipping blobs already stored, resuming broken transfers), and record the
+// platform's manifest as the image with its repo digest, as Docker does. Everything happens under a
+// lease that names each blob before it is checked or written; if anything fails or is cancelled,
+// blobs this pull wrote and nothing else needs are removed, so the store is left as it was.
+
+import { isDigest } from '../digest';
+import { StevedoreError, throwIfAborted } from '../errors';
+import { isIndexMediaType } from '../image/mediaTypes';
+import { formatPlatform, hostPlatform, platformMatches } from '../image/platform';
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/types';
+import { familiarString, formatReference, parseReference, repositoryName, type ImageReference } from '../reference/reference';
+import { discardUnreferencedBlobs } from '../store/discardBlobs';
+import type { ImageRecord, ImageStore } from '../store/imageStore';
+import { refName } from '../store/indexFile';
+import type { Lease } from '../store/leases';
+import type { DistributionSource } from '../store/metadata';
+import { downloadBlob } from './blobDownload';
+import { fetchManifest, type FetchedManifest } from './manifests';
+import { selectPlatform } from './platformSelect';
+import type { RegistryClient } from './registryClient';
+import type { RegistryClients } from './registryClients';
+import { DEFAULT_CONCURRENCY } from './registryOptions';
+import { runLimited } from './runLimited';
+import type { PullEvent } from './transferEvents';
+
+export interface PullOptions {
+  /** As the user typed it: "redis", "localhost:5000/app:1.0", "app@sha256:…". */
+  reference: string;
+  /** The platform to pick from an index; the host's when not given. */
+  platform?: Platform;
+  /** Layers downloaded at once (default 4). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: PullEvent) => void;
+}
+
+export interface PullResult {
+  /** The full reference recorded: "docker.io/library/redis:latest" or "…/redis@sha256:…". */
+  reference: string;
+  /** The digest the registry serves the image under (the index's, for a multi-platform image). */
+  digest: string;
+  repoDigest: string;
+  /** The stored platform manifest. */
+  manifestDigest: string;
+  platform: Platform;
+  record: ImageRecord;
+  /** True when the reference already named this image and no blob had to be downloaded. */
+  upToDate: boolean;
+  downloadedBytes: number;
+}
+
+export async function pullImage(store: ImageStore, clients: RegistryClients, options: PullOptions): Promise<PullResult> {
+  const ref = parseReference(options.reference);
+  return pullReference(store, clients.for(ref.domain), ref, options);
+}
+
+/** Pulls an already parsed reference; `pullAllTags` calls this once per tag. */
+export async function pullReference(store: ImageStore, client: RegistryClient, ref: ImageReference, options: Omit<PullOptions, 'reference'>): Promise<PullResult> {
+  const { signal } = options;
+  const emit = options.onProgress ?? (() => undefined);
+  const repository = ref.path;
+  const target = ref.digest ?? ref.tag ?? 'latest';
+  const fullRef = ref.digest ? formatReference({ domain: ref.domain, path: ref.path, digest: ref.digest }) : formatReference({ domain: ref.domain, path: ref.path, tag: target });
+  const display = familiarString(ref);
+  emit({ kind: 'pulling', repository, target, reference: fullRef });
+
+  const top = await fetchManifest(client, { repository, reference: target, display }, signal);
+  let fetched: FetchedManifest = top;
+  let platform: Platform | undefined;
+  if (isIndexMediaType(top.mediaType)) {
+    const entry = selectPlatform(top.document as ImageIndex, options.platform ?? hostPlatform(), display);
+    fetched = await fetchManifest(client, { repository, reference: entry.digest, display }, signal);
+    if (isIndexMediaType(fetched.mediaType)) {
+      throw new StevedoreError('UNSUPPORTED', `The index of ${display} points to another index for ${formatPlatform(entry.platform!)}; nested indexes are not supported.`);
+    }
+    platform = platformOf(entry.platform!);
+  }
+  const manifest = fetched.document as ImageManifest;
+  for (const d of [manifest.config, ...manifest.layers]) checkDescriptor(d, display);
+
+  const previous = (await store.readIndex()).manifests.find((m) => refName(m) === fullRef)?.digest;
+  const layers = uniqueByDigest(manifest.layers);
+  const sources: Record<string, DistributionSource[]> = {};
+  for (const d of [manifest.config, ...layers]) {
+    sources[d.digest] = [{ registry: ref.domain, repository, digest: d.digest, size: d.size, mediaType: d.mediaType }];
+  }
+  const written: string[] = [];
+  let downloadedBytes = 0;
+  const fetchBlob = async (lease: Lease, blob: Descriptor, blobSignal: AbortSignal | undefined, report: boolean): Promise<void> => {
+    const layerEvent = (status: Extract<PullEvent, { kind: 'layer' }>['status'], current: number): void => {
+      if (report) emit({ kind: 'layer', digest: blob.digest, status, current, total: blob.size });
+    };
+    // Another pull may have stored it meanwhile; it is leased, so it cannot vanish after this check.
+    if (await store.blobs.has(blob.digest)) return;
+    layerEvent('downloading', 0);
+    const result = await downloadBlob(client, repository, blob, store.blobs, lease, {
+      ...(blobSignal ? { signal: blobSignal } : {}),
+      display,
+      onProgress: (bytes) => {
+        if (bytes === blob.size) layerEvent('verifying', bytes);
+        else layerEvent('downloading', bytes);
+      },
+      onResume: (from) => layerEvent('resuming', from),
+    });
+    if (!result.existed) written.push(result.digest);
+    downloadedBytes += blob.size;
+    layerEvent('done', blob.size);
+  };
+
+  try {
+    return await store.leases.with(async (lease) => {
+      // Named in the lease before anything is checked, so a concurrent `rmi` cannot collect them.
+      await lease.protect([fetched.digest, manifest.config.digest, ...layers.map((l) => l.digest)]);
+      const missing: Descriptor[] = [];
+      for (const layer of layers) {
+        const present = await store.blobs.has(layer.digest);
+        if (!present) missing.push(layer);
+        emit({ kind: 'layer', digest: layer.digest, status: present ? 'exists' : 'queued', current: present ? layer.size : 0, total: layer.size });
+      }
+      // The config comes first: a single-platform image's platform is only known from it.
+      await fetchBlob(lease, manifest.config, signal, false);
+      const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
+      if (!platform) {
+        platform = platformOf(config);
+        if (options.platform && !platformMatches(platform, options.platform)) {
+          throw new StevedoreError(
+            'PLATFORM_NOT_FOUND',
+            `image with reference ${display} was found but does not match the specified platform: wanted ${formatPlatform(options.platform)}, actual: ${formatPlatform(platform)}`,
+          );
+        }
+      }
+      await runLimited(missing, options.concurrency ?? DEFAULT_CONCURRENCY, signal, (layer, _i, layerSignal) => fetchBlob(lease, layer, layerSignal, true));
+      throwIfAborted(signal);
+      const stored = await store.blobs.writeBytes(fetched.bytes, { digest: fetched.digest }, lease);
+      if (!stored.existed) written.push(stored.digest);
+      throwIfAborted(signal);
+      const repoDigest = `${repositoryName(ref)}@${top.digest}`;
+      const descriptor: Descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, platform: platform! };
+      const record = await store.addImage(descriptor, [fullRef], { repoDigests: [repoDigest], sources, ...(signal ? { signal } : {}) });
+      const upToDate = previous === fetched.digest && written.length === 0;
+      emit({ kind: 'pulled', reference: fullRef, digest: top.digest, upToDate });
+      return {
+        reference: fullRef,
+        digest: top.digest,
+        repoDigest,
+        manifestDigest: fetched.digest,
+        platform: platform!,
+        record,
+        upToDate,
+        downloadedBytes,
+      };
+    });
+  } catch (err) {
+    await discardUnreferencedBlobs(store, written).catch(() => undefined);
+    throw err;
+  }
+}
+
+function platformOf(p: { os: string; architecture: string; variant?: string }): Platform {
+  return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
+}
+
+function checkDescriptor(d: Descriptor | undefined, display: string): void {
+  if (!d || typeof d.digest !== 'string' || !isDigest(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0) {
+    throw new StevedoreError('REGISTRY_ERROR', `The manifest of ${display} lists a blob with an invalid digest or size; refusing it.`);
+  }
+}
+
+function uniqueByDigest(list: readonly Descriptor[]): Descriptor[] {
+  const seen = new Set<string>();
+  return list.filter((d) => (seen.has(d.digest) ? false : (seen.add(d.digest), true)));
+}

@@ -1,0 +1,201 @@
+// `push`: every blob of the image goes to the registry unless it is there already (HEAD) or can be
+// mounted from another repository of the same registry where the store knows it came from; then
+// the manifest. A layer stored uncompressed (an archive loaded that way) is gzip-compressed on the
+// way, and the compressed digest the registry now knows is remembered per registry, so the next
+// push of it is a HEAD. What was pushed where is recorded for later mounts and skips.
+
+import { createGzip } from 'node:zlib';
+import { sha256Digest } from '../digest';
+import { StevedoreError, throwIfAborted } from '../errors';
+import { isIndexMediaType, layerCompression, MediaType } from '../image/mediaTypes';
+import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { familiarString, formatReference, parseReference, repositoryName } from '../reference/reference';
+import { mergeSources, sourcesOn } from '../store/distributionSources';
+import type { ImageStore } from '../store/imageStore';
+import type { DistributionSource, StoreMetadata } from '../store/metadata';
+import { blobExists, mountBlob, uploadBlob, type UploadSource } from './blobUpload';
+import { putManifest } from './manifests';
+import type { RegistryClient } from './registryClient';
+import type { RegistryClients } from './registryClients';
+import { DEFAULT_CONCURRENCY } from './registryOptions';
+import { runLimited } from './runLimited';
+import type { PushEvent, PushLayerStatus } from './transferEvents';
+
+export interface PushOptions {
+  /** "localhost:5000/app:1.0"; the tag defaults to latest. */
+  reference: string;
+  /** Blobs uploaded at once (default 4). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: PushEvent) => void;
+}
+
+export interface PushResult {
+  /** The full reference pushed. */
+  reference: string;
+  tag: string;
+  /** The manifest digest the registry now serves the tag under. */
+  digest: string;
+  /** The manifest's size in bytes. */
+  size: number;
+  /** Blobs sent, found there already, or mounted. */
+  uploaded: number;
+  skipped: number;
+  mounted: number;
+}
+
+interface PushContext {
+  store: ImageStore;
+  client: RegistryClient;
+  repository: string;
+  meta: StoreMetadata;
+  options: PushOptions;
+  emit: (event: PushEvent) => void;
+  /** Sources learnt during this push, merged into the store at the end. */
+  sources: Record<string, DistributionSource[]>;
+  counts: { uploaded: number; skipped: number; mounted: number };
+}
+
+export async function pushImage(store: ImageStore, clients: RegistryClients, options: PushOptions): Promise<PushResult> {
+  const ref = parseReference(options.reference);
+  if (ref.digest) {
+    throw new StevedoreError('INVALID_REFERENCE', `cannot push a digest reference ("${options.reference}"); push a tag, e.g. "${repositoryName(ref)}:latest".`);
+  }
+  const fullRef = formatReference(ref);
+  const record = (await store.list()).find((r) => r.refs.includes(fullRef));
+  if (!record) throw new StevedoreError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarString(ref)}`);
+  const client = clients.for(ref.domain);
+  const emit = options.onProgress ?? (() => undefined);
+  emit({ kind: 'pushing', repository: repositoryName(ref), reference: fullRef });
+  const ctx: PushContext = {
+    store,
+    client,
+    repository: ref.path,
+    meta: await store.readMetadata(),
+    options,
+    emit,
+    sources: {},
+    counts: { uploaded: 0, skipped: 0, mounted: 0 },
+  };
+  const tag = ref.tag ?? 'latest';
+  let pushed: { digest: string; size: number };
+  const topBytes = await store.blobs.readSmall(record.manifestDigest, 4 * 1024 * 1024);
+  if (isIndexMediaType(record.manifestMediaType) && (await allChildrenPresent(store, topBytes))) {
+    pushed = await pushIndex(ctx, topBytes, record.manifestMediaType, tag);
+  } else {
+    const loaded = await store.load(record);
+    const bytes = await store.blobs.readSmall(loaded.manifestDescriptor.digest, 4 * 1024 * 1024);
+    pushed = await pushManifest(ctx, bytes, loaded.manifestDescriptor.mediaType, tag);
+  }
+  throwIfAborted(options.signal);
+  const repoDigest = `${repositoryName(ref)}@${pushed.digest}`;
+  await store.update((tx) => {
+    mergeSources(tx.meta, ctx.sources);
+    const slot = tx.meta.images[record.manifestDigest];
+    if (slot) slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), repoDigest])].sort();
+  });
+  return { reference: fullRef, tag, digest: pushed.digest, size: pushed.size, ...ctx.counts };
+}
+
+async function allChildrenPresent(store: ImageStore, indexBytes: Buffer): Promise<boolean> {
+  const index = JSON.parse(indexBytes.toString('utf8')) as ImageIndex;
+  for (const child of index.manifests ?? []) if (!(await store.blobs.has(child.digest))) return false;
+  return true;
+}
+
+/** A multi-platform index: each platform's manifest (by digest), then the index under the tag. */
+async function pushIndex(ctx: PushContext, bytes: Buffer, mediaType: string, tag: string): Promise<{ digest: string; size: number }> {
+  const index = JSON.parse(bytes.toString('utf8')) as ImageIndex;
+  let changed = false;
+  const children: Descriptor[] = [];
+  for (const child of index.manifests) {
+    const childBytes = await ctx.store.blobs.readSmall(child.digest, 4 * 1024 * 1024);
+    const pushed = await pushManifest(ctx, childBytes, child.mediaType, undefined);
+    if (pushed.digest !== child.digest) changed = true;
+    children.push({ ...child, digest: pushed.digest, size: pushed.size });
+  }
+  const out = changed ? Buffer.from(JSON.stringify({ ...index, manifests: children }, null, 3)) : bytes;
+  const digest = await putManifest(ctx.client, ctx.repository, tag, out, mediaType, ctx.options.signal);
+  return { digest, size: out.length };
+}
+
+/** One image manifest: its blobs, then the manifest itself under `tag`, or by its digest when no tag is given. */
+async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, tag: string | undefined): Promise<{ digest: string; size: number }> {
+  const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+  for (const layer of manifest.layers) ctx.emit({ kind: 'layer', digest: layer.digest, status: 'preparing', current: 0, total: layer.size });
+  const unique = [manifest.config, ...manifest.layers].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
+  const concurrency = ctx.options.concurrency ?? DEFAULT_CONCURRENCY;
+  const pushedBlobs = await runLimited(unique, concurrency, ctx.options.signal, (blob, i, signal) => pushBlob(ctx, blob, i > 0, signal));
+  const byDigest = new Map(unique.map((d, i) => [d.digest, pushedBlobs[i]!]));
+  const layers = manifest.layers.map((l) => byDigest.get(l.digest)!);
+  // Layers compressed on the way change the manifest: the registry gets one naming the compressed blobs.
+  const changed = layers.some((l, i) => l.digest !== manifest.layers[i]!.digest);
+  const out = changed ? Buffer.from(JSON.stringify({ ...manifest, layers }, null, 3)) : bytes;
+  const digest = await putManifest(ctx.client, ctx.repository, tag ?? sha256Digest(out), out, mediaType, ctx.options.signal);
+  return { digest, size: out.length };
+}
+
+/** Pushes one blob unless the registry has it or can mount it; returns its descriptor as pushed. */
+async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, signal: AbortSignal): Promise<Descriptor> {
+  const { client, repository } = ctx;
+  const report = (status: PushLayerStatus, current: number, total: number, from?: string): void => {
+    if (isLayer) ctx.emit({ kind: 'layer', digest: blob.digest, status, current, total, ...(from ? { from } : {}) });
+  };
+  const remember = (pushed: Descriptor, repo: string): Descriptor => {
+    (ctx.sources[blob.digest] ??= []).push({ registry: client.domain, repository: repo, digest: pushed.digest, size: pushed.size, mediaType: pushed.mediaType });
+    return pushed;
+  };
+  const compress = isLayer && layerCompression(blob.mediaType) === 'none' && compressedMediaType(blob.mediaType) !== undefined;
+  // Forms the registry may already know this blob by: itself, or (for an uncompressed layer) its compressed form.
+  const known = sourcesOn(ctx.meta, blob.digest, client.domain).filter((s) => (compress ? s.digest !== blob.digest : s.digest === blob.digest));
+  const candidates: Descriptor[] = compress
+    ? [...new Map(known.map((s) => [s.digest, { mediaType: s.mediaType, digest: s.digest, size: s.size }])).values()]
+    : [blob];
+  for (const candidate of candidates) {
+    if (await blobExists(client, repository, candidate.digest, signal)) {
+      ctx.counts.skipped++;
+      report('exists', candidate.size, candidate.size);
+      return remember(candidate, repository);
+    }
+  }
+  let location: string | undefined;
+  for (const source of known) {
+    if (source.repository === repository) continue;
+    const mount = await mountBlob(client, repository, source.digest, source.repository, signal);
+    if (mount.mounted) {
+      ctx.counts.mounted++;
+      report('mounted', source.size, source.size, source.repository);
+      return remember({ mediaType: compress ? source.mediaType : blob.mediaType, digest: source.digest, size: source.size }, repository);
+    }
+    location = mount.location;
+    break;
+  }
+  report('pushing', 0, compress ? 0 : blob.size);
+  const upload: UploadSource = compress
+    ? { open: () => ctx.store.blobs.openRead(blob.digest).pipe(createGzip()) }
+    : { open: () => ctx.store.blobs.openRead(blob.digest), digest: blob.digest, size: blob.size };
+  const sent = await uploadBlob(client, repository, upload, {
+    signal,
+    ...(location ? { location } : {}),
+    onProgress: (bytes) => report('pushing', bytes, compress ? 0 : blob.size),
+  });
+  ctx.counts.uploaded++;
+  report('pushed', sent.size, sent.size);
+  const pushed: Descriptor = compress ? { mediaType: compressedMediaType(blob.mediaType)!, digest: sent.digest, size: sent.size } : blob;
+  return remember(pushed, repository);
+}
+
+/** The gzip media type for an uncompressed layer type; undefined for anything else. */
+export function compressedMediaType(mediaType: string): string | undefined {
+  switch (mediaType) {
+    case MediaType.ociLayer:
+      return MediaType.ociLayerGzip;
+    case MediaType.dockerLayer:
+      return MediaType.dockerLayerGzip;
+    case 'application/vnd.oci.image.layer.nondistributable.v1.tar':
+      return MediaType.ociLayerNondistributableGzip;
+    default:
+      return undefined;
+  }
+}
+

@@ -1,0 +1,351 @@
+// HTTP to one registry with undici: finds the scheme (HTTPS, or plain HTTP for an insecure
+// registry, as Docker does), answers the WWW-Authenticate challenge (anonymous, Basic, Bearer with
+// tokens cached per scope), retries connection errors, 408, 429 and 5xx with backoff (honouring
+// Retry-After), and follows redirects, dropping the Authorization header when one leads to another
+// host (blob storage must never see registry credentials, containerd CVE-2020-15157).
+
+import type { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
+import { CancelledError, StevedoreError } from '../errors';
+import { parseAuthChallenges, preferredChallenge, type AuthChallenge } from './authChallenge';
+import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransport } from './bearerTokens';
+import type { RegistryCredential } from './credentials';
+import { registryErrorFrom, isTemporaryStatus } from './registryError';
+import { isListedInsecure, isLoopbackHost, registryHost, type RegistryHost } from './registryHost';
+import type { RegistryOptions } from './registryOptions';
+import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, parseRetryAfter, sleep, type RetryOptions } from './retryPolicy';
+import { networkError } from './networkErrors';
+import { caBundle, loadTlsMaterial } from './tlsTrust';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RegistryRequest {
+  method: HttpMethod;
+  /** A path under the registry ("/v2/library/redis/manifests/latest") or an absolute URL (Location, Link). */
+  url: string;
+  headers?: Record<string, string>;
+  /** Makes the body; called again for each attempt, so a retried request can send it again. */
+  body?: () => string | Buffer | Readable;
+  /** Token scopes the request needs ("repository:library/redis:pull"). */
+  scopes: readonly string[];
+  signal?: AbortSignal;
+  /** False for requests that must not be repeated blindly (a streamed upload). Default true. */
+  retry?: boolean;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** The URL that answered, after redirects. */
+  url: URL;
+}
+
+export const CLIENT_ID = 'stevedore';
+const MAX_REDIRECTS = 5;
+/** Error bodies are read for their diagnostics only; a proxy's HTML page is cut short. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+export class RegistryClient {
+  readonly host: RegistryHost;
+  private readonly options: RegistryOptions;
+  private readonly retry: RetryOptions;
+  private base: URL | undefined;
+  private pinging: Promise<void> | undefined;
+  private challenge: AuthChallenge | undefined;
+  private credential: Promise<RegistryCredential | undefined> | undefined;
+  private readonly tokens = new Map<string, Promise<IssuedToken>>();
+  private readonly agents = new Map<string, Promise<Agent>>();
+
+  constructor(registry: string, options: RegistryOptions = {}) {
+    this.host = registryHost(registry);
+    this.options = options;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  /** The registry's name as references use it: "docker.io", "localhost:5000". */
+  get domain(): string {
+    return this.host.domain;
+  }
+
+  /** Whether this host may be reached over plain HTTP or with an unverified certificate. */
+  isInsecure(hostPort: string = this.host.apiHost): boolean {
+    if (isListedInsecure(hostPort, this.options.insecureRegistries ?? [])) return true;
+    return (this.options.insecureLoopback ?? true) && isLoopbackHost(hostPort);
+  }
+
+  /** Pings /v2/ once: decides the scheme and learns how the registry wants to be authenticated. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    if (this.base) return;
+    this.pinging ??= this.doPing(signal).finally(() => {
+      this.pinging = undefined;
+    });
+    await this.pinging;
+  }
+
+  /** The challenge the registry answered the ping with; undefined when it allows anonymous access. */
+  async authChallenge(signal?: AbortSignal): Promise<AuthChallenge | undefined> {
+    await this.ping(signal);
+    return this.challenge;
+  }
+
+  /** Sends a request with authentication, retries and redirects; the caller consumes or dumps the body. */
+  async request(req: RegistryRequest): Promise<RegistryResponse> {
+    await this.ping(req.signal);
+    let scopes = req.scopes;
+    let authorization = await this.authorization(scopes, req.signal);
+    let reauthenticated = false;
+    for (;;) {
+      const res = await this.sendWithRetries(req, authorization);
+      if (res.status !== 401 || reauthenticated) return res;
+      // A 401 after authenticating: the token expired, lacks a scope, or the registry wants auth
+      // for this repository although /v2/ did not. Ask again once, with the scopes it names.
+      const challenge = preferredChallenge(parseAuthChallenges(res.headers['www-authenticate']));
+      if (!challenge) return res;
+      await res.body.dump().catch(() => undefined);
+      reauthenticated = true;
+      this.challenge = challenge;
+      if (challenge.params.scope) scopes = mergeScopes(scopes, challenge.params.scope.split(' '));
+      this.tokens.delete(scopeKey(scopes));
+      this.tokens.delete(scopeKey(req.scopes));
+      authorization = await this.authorization(scopes, req.signal);
+    }
+  }
+
+  /** Reads an error response and turns it into a typed error. */
+  async errorFrom(res: RegistryResponse, what: string): Promise<StevedoreError> {
+    const text = await readLimited(res.body, MAX_ERROR_BODY).catch(() => '');
+    const error = registryErrorFrom(res.status, res.status === 404 && !text && res.headers['content-length'] === '0' ? '' : text, { what, registry: this.host.domain });
+    return error;
+  }
+
+  /** Logs in: checks credentials against the registry; returns a refresh token when the service issues one. */
+  async verifyCredential(credential: RegistryCredential, signal?: AbortSignal): Promise<{ identityToken?: string }> {
+    await this.ping(signal);
+    const challenge = this.challenge;
+    if (!challenge) return {};
+    if (challenge.scheme === 'bearer') {
+      const issued = await requestToken(this.tokenTransport(signal), {
+        challenge,
+        scopes: [],
+        credential,
+        registry: this.host.domain,
+        clientId: CLIENT_ID,
+        offline: true,
+      });
+      return issued.refreshToken ? { identityToken: issued.refreshToken } : {};
+    }
+    const res = await this.send(new URL('/v2/', this.base), 'GET', { authorization: basicAuth(credential) }, undefined, signal);
+    if (res.status === 200) {
+      await res.body.dump();
+      return {};
+    }
+    const text = await readLimited(res.body, MAX_ERROR_BODY).catch(() => '');
+    if (res.status === 401) {
+      throw new StevedoreError('UNAUTHORIZED', `${this.host.domain} refused the credentials: incorrect username or password.`, { detail: { status: 401 } });
+    }
+    throw registryErrorFrom(res.status, text, { what: 'the login', registry: this.host.domain });
+  }
+
+  /** Resolves a Location or Link target against the registry's base URL. */
+  resolve(url: string): URL {
+    if (!this.base) throw new Error('registry not pinged yet');
+    return new URL(url, this.base);
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map(async (a) => (await a.catch(() => undefined))?.close().catch(() => undefined)));
+  }
+
+  // ---- internals ----
+
+  private async doPing(signal: AbortSignal | undefined): Promise<void> {
+    const schemes = this.isInsecure() ? ['https:', 'http:'] : ['https:'];
+    let lastError: unknown;
+    for (const [i, scheme] of schemes.entries()) {
+      const url = new URL(`${scheme}//${this.host.apiHost}/v2/`);
+      const last = i === schemes.length - 1;
+      let res: RegistryResponse;
+      try {
+        // An HTTPS probe of an insecure registry is tried once: failing it only means "use HTTP".
+        res = await this.sendWithRetries({ method: 'GET', url: url.href, scopes: [], ...(signal ? { signal } : {}), retry: last }, undefined);
+      } catch (err) {
+        if (err instanceof CancelledError) throw err;
+        lastError = err;
+        continue;
+      }
+      if (res.status === 200 || res.status === 401) {
+        this.challenge = res.status === 401 ? preferredChallenge(parseAuthChallenges(res.headers['www-authenticate'])) : undefined;
+        await res.body.dump().catch(() => undefined);
+        if (res.status === 401 && !this.challenge) {
+          throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} requires authentication but sent no usable WWW-Authenticate challenge.`);
+        }
+        this.base = new URL('/', url);
+        return;
+      }
+      if (res.status === 404) {
+        await res.body.dump().catch(() => undefined);
+        throw new StevedoreError('REGISTRY_ERROR', `${this.host.apiHost} does not serve the registry API (GET /v2/ answered 404). Check the registry address.`);
+      }
+      throw await this.errorFrom(res, 'the API version check (/v2/)');
+    }
+    throw lastError instanceof StevedoreError ? lastError : networkError(lastError, this.host.apiHost, this.isInsecure());
+  }
+
+  private async sendWithRetries(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+    const maxAttempts = req.retry === false ? 1 : this.retry.attempts;
+    for (let attempt = 0; ; attempt++) {
+      let res: RegistryResponse;
+      try {
+        res = await this.sendFollowingRedirects(req, authorization);
+      } catch (err) {
+        if (err instanceof CancelledError || req.signal?.aborted) throw new CancelledError();
+        if (err instanceof StevedoreError) throw err;
+        const url = this.base ? this.resolve(req.url) : new URL(req.url);
+        if (attempt + 1 < maxAttempts && isRetryableNetworkError(err)) {
+          await sleep(backoffDelay(attempt, this.retry), req.signal);
+          continue;
+        }
+        throw networkError(err, url.host, this.isInsecure(url.host));
+      }
+      if (isTemporaryStatus(res.status) && attempt + 1 < maxAttempts) {
+        const retryAfter = parseRetryAfter(res.headers['retry-after']);
+        if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) return res;
+        await res.body.dump().catch(() => undefined);
+        await sleep(retryAfter ?? backoffDelay(attempt, this.retry), req.signal);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async sendFollowingRedirects(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+    let url = this.base ? this.resolve(req.url) : new URL(req.url);
+    const registryOrigin = this.base?.origin ?? url.origin;
+    const firstOrigin = url.origin;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? CLIENT_ID, ...req.headers };
+      // Credentials go only where they were meant for: never to the host a redirect leads to.
+      if (url.origin !== firstOrigin) delete headers.authorization;
+      else if (authorization && url.origin === registryOrigin) headers.authorization = authorization;
+      const res = await this.send(url, req.method, headers, req.body?.(), req.signal);
+      const location = res.headers.location;
+      const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');
+      if (!redirect) return res;
+      await res.body.dump().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} redirected more than ${MAX_REDIRECTS} times for ${url.pathname}.`);
+      url = new URL(location, url);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} redirected to an unsupported address (${url.protocol}).`);
+      }
+    }
+  }
+
+  private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | Buffer | Readable | undefined, signal: AbortSignal | undefined): Promise<RegistryResponse> {
+    const agent = await this.agentFor(url);
+    try {
+      const res = await agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers,
+        body: body ?? null,
+        signal: signal ?? null,
+        headersTimeout: this.options.headersTimeoutMs ?? 120_000,
+        bodyTimeout: this.options.bodyTimeoutMs ?? 60_000,
+        // Big reads keep per-chunk overhead (hashing, file writes) low on layer downloads.
+        highWaterMark: 1024 * 1024,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body, url };
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      throw err;
+    }
+  }
+
+  /** One undici Agent per host and trust setting, with that host's certs.d material. */
+  private agentFor(url: URL): Promise<Agent> {
+    const insecure = this.isInsecure(url.host);
+    const key = `${url.protocol}//${url.host}|${insecure}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = (async () => {
+        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
+        const ca = caBundle(material);
+        return new Agent({
+          connect: {
+            rejectUnauthorized: !insecure,
+            ...(ca ? { ca } : {}),
+            ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
+          },
+          keepAliveTimeout: 10_000,
+        });
+      })();
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  private async getCredential(): Promise<RegistryCredential | undefined> {
+    this.credential ??= this.options.credentials ? this.options.credentials(this.host.domain) : Promise.resolve(undefined);
+    return this.credential;
+  }
+
+  private async authorization(scopes: readonly string[], signal: AbortSignal | undefined): Promise<string | undefined> {
+    const challenge = this.challenge;
+    if (!challenge) return undefined;
+    const credential = await this.getCredential();
+    if (challenge.scheme === 'basic') {
+      return credential && (credential.username || credential.password) ? basicAuth(credential) : undefined;
+    }
+    if (challenge.scheme !== 'bearer') return undefined;
+    if (credential?.registryToken) return `Bearer ${credential.registryToken}`;
+    const key = scopeKey(scopes);
+    const cached = this.tokens.get(key);
+    if (cached) {
+      const token = await cached.catch(() => undefined);
+      if (token && token.expiresAt > Date.now()) return `Bearer ${token.token}`;
+      if (this.tokens.get(key) === cached) this.tokens.delete(key);
+    }
+    let pending = this.tokens.get(key);
+    if (!pending) {
+      pending = requestToken(this.tokenTransport(signal), { challenge, scopes: key ? key.split(' ') : [], credential, registry: this.host.domain, clientId: CLIENT_ID });
+      this.tokens.set(key, pending);
+      pending.catch(() => {
+        if (this.tokens.get(key) === pending) this.tokens.delete(key);
+      });
+    }
+    return `Bearer ${(await pending).token}`;
+  }
+
+  private tokenTransport(signal: AbortSignal | undefined): TokenTransport {
+    return async (url, init) => {
+      const res = await this.sendWithRetries(
+        { method: init.method, url: url.href, scopes: [], headers: init.headers, ...(init.body !== undefined ? { body: () => init.body! } : {}), ...(signal ? { signal } : {}) },
+        undefined,
+      );
+      return { status: res.status, text: await readLimited(res.body, MAX_ERROR_BODY * 16) };
+    };
+  }
+}
+
+function basicAuth(credential: RegistryCredential): string {
+  return `Basic ${Buffer.from(`${credential.username ?? ''}:${credential.password ?? ''}`, 'utf8').toString('base64')}`;
+}
+
+/** Reads a small body as text, refusing to hold more than `limit` bytes. */
+export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > limit) {
+      body.destroy?.();
+      break;
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
+}

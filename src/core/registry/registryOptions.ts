@@ -1,0 +1,30 @@
+// The settings a registry client needs, passed in as one plain object: the CLI fills it from flags,
+// environment and Docker's files; the extension from its settings and SecretStorage.
+
+import type { CredentialResolver } from './credentials';
+import type { RetryOptions } from './retryPolicy';
+
+export interface RegistryOptions {
+  /** Registries that may use plain HTTP or an unverified certificate: "host", "host:port" or an IPv4 CIDR. */
+  insecureRegistries?: readonly string[];
+  /** Treat loopback registries as insecure-allowed, as Docker does (default true). */
+  insecureLoopback?: boolean;
+  /** Folders holding `HOST[:PORT]/ca.crt` (and client `*.cert`/`*.key`), as Docker's certs.d. */
+  certsDirs?: readonly string[];
+  /** Where credentials come from; none means anonymous access only. */
+  credentials?: CredentialResolver;
+  retry?: Partial<RetryOptions>;
+  userAgent?: string;
+  /** How long to wait for response headers (default 120 s). */
+  headersTimeoutMs?: number;
+  /** How long a response body may stay silent before the transfer counts as broken (default 60 s). */
+  bodyTimeoutMs?: number;
+  /** Docker Hub's search API (default https://index.docker.io). */
+  searchEndpoint?: string;
+}
+
+/** Docker Hub's classic index, which still serves /v1/search. */
+export const DEFAULT_SEARCH_ENDPOINT = 'https://index.docker.io';
+
+/** Layers transferred at once unless told otherwise (go-containerregistry's default). */
+export const DEFAULT_CONCURRENCY = 4;

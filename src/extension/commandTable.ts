@@ -1,0 +1,61 @@
+// The one list of the extension's commands. Each has its own file under commands/; package.json's
+// `contributes.commands` lists the same IDs (a test checks that the two agree).
+
+import { addRegistryCommand } from './commands/addRegistry';
+import { clearImageFilterCommand } from './commands/clearImageFilter';
+import type { ExtensionCommand } from './commands/command';
+import { copyDigestCommand } from './commands/copyDigest';
+import { copyFullTagCommand } from './commands/copyFullTag';
+import { copyImageIdCommand } from './commands/copyImageId';
+import { filterImagesCommand } from './commands/filterImages';
+import { groupImagesByCommand } from './commands/groupImagesBy';
+import { hideDanglingImagesCommand } from './commands/hideDanglingImages';
+import { importRootfsCommand } from './commands/importRootfs';
+import { inspectImageCommand } from './commands/inspectImage';
+import { loadArchiveCommand } from './commands/loadArchive';
+import { loadMoreRepositoriesCommand } from './commands/loadMoreRepositories';
+import { logInCommand } from './commands/logIn';
+import { logOutCommand } from './commands/logOut';
+import { pruneImagesCommand } from './commands/pruneImages';
+import { pullImageCommand } from './commands/pullImage';
+import { pushImageCommand } from './commands/pushImage';
+import { refreshImagesCommand } from './commands/refreshImages';
+import { refreshRegistriesCommand } from './commands/refreshRegistries';
+import { removeImageCommand } from './commands/removeImage';
+import { removeRegistryCommand } from './commands/removeRegistry';
+import { saveImagesCommand } from './commands/saveImages';
+import { searchDockerHubCommand } from './commands/searchDockerHub';
+import { showDanglingImagesCommand } from './commands/showDanglingImages';
+import { showLogCommand } from './commands/showLog';
+import { sortImagesByCommand } from './commands/sortImagesBy';
+import { tagImageCommand } from './commands/tagImage';
+
+export const commandTable: readonly ExtensionCommand[] = [
+  pullImageCommand,
+  pushImageCommand,
+  tagImageCommand,
+  removeImageCommand,
+  pruneImagesCommand,
+  inspectImageCommand,
+  copyFullTagCommand,
+  copyImageIdCommand,
+  copyDigestCommand,
+  saveImagesCommand,
+  loadArchiveCommand,
+  importRootfsCommand,
+  searchDockerHubCommand,
+  refreshImagesCommand,
+  filterImagesCommand,
+  clearImageFilterCommand,
+  showDanglingImagesCommand,
+  hideDanglingImagesCommand,
+  groupImagesByCommand,
+  sortImagesByCommand,
+  logInCommand,
+  logOutCommand,
+  addRegistryCommand,
+  removeRegistryCommand,
+  refreshRegistriesCommand,
+  loadMoreRepositoriesCommand,
+  showLogCommand,
+];

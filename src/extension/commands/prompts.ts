@@ -1,0 +1,42 @@
+// Pickers and confirmations the commands share when they run from the palette.
+
+import * as vscode from 'vscode';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import type { Services } from '../services';
+import { imageDescription, type ImageNode } from '../views/imageTreeModel';
+
+interface ImagePick extends vscode.QuickPickItem {
+  node: ImageNode;
+}
+
+/** Lets the user pick images from the store; `filter` narrows the choice (say, tagged ones only). */
+export async function pickImages(services: Services, options: { placeHolder: string; canPickMany: boolean; filter?: (n: ImageNode) => boolean }): Promise<ImageNode[]> {
+  const now = new Date();
+  const nodes = (await services.images.imageNodes()).filter(options.filter ?? (() => true));
+  if (nodes.length === 0) {
+    void vscode.window.showInformationMessage('There are no images in the store for this. Pull, load or import one first.');
+    return [];
+  }
+  const items: ImagePick[] = nodes.map((node) => ({
+    label: node.reference ? familiarString(parseReference(node.reference)) : `<none> ${node.record.id.slice(7, 19)}`,
+    description: imageDescription(node.record, now),
+    detail: node.record.id,
+    node,
+  }));
+  if (options.canPickMany) {
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: options.placeHolder, canPickMany: true, matchOnDetail: true });
+    return (picked ?? []).map((p) => p.node);
+  }
+  const picked = await vscode.window.showQuickPick(items, { placeHolder: options.placeHolder, matchOnDetail: true });
+  return picked ? [picked.node] : [];
+}
+
+/** A modal confirmation; resolves to the button chosen, or undefined when dismissed. */
+export async function confirm(message: string, detail: string, ...buttons: string[]): Promise<string | undefined> {
+  return vscode.window.showWarningMessage(message, { modal: true, detail }, ...buttons);
+}
+
+/** What to call an image in messages: "redis:latest", or the short ID of an untagged image. */
+export function imageName(node: ImageNode): string {
+  return node.reference ? familiarString(parseReference(node.reference)) : node.record.id.slice(7, 19);
+}

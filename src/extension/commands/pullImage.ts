@@ -1,0 +1,123 @@
+// Pull Image…: downloads an image into the store, layers in parallel with per-layer progress in a
+// cancellable notification (cancel stops the transfers and leaves the store as it was). From the
+// palette it asks for a name (validated, with tag suggestions) and, for a multi-platform image, the
+// platform; from a tag or platform in the Registries view, or an image to re-pull, it needs neither.
+
+import * as vscode from 'vscode';
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../../core/image/platform';
+import type { Platform } from '../../core/image/types';
+import { humanSize } from '../../core/format/humanSize';
+import { pullImage } from '../../core/registry/pullImage';
+import { remotePlatforms } from '../../core/registry/remoteTag';
+import type { PullEvent } from '../../core/registry/transferEvents';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { attachRegistry } from '../errorReporting';
+import { withCancellableProgress } from '../progressNotification';
+import type { Services } from '../services';
+import { elapsedText, plural, TransferProgress } from '../transferProgress';
+import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../views/registryNodes';
+import type { ImageNode } from '../views/imageTreeModel';
+import { isNode, stringArg, type ExtensionCommand } from './command';
+import { promptImageReference, rememberPull } from './referencePrompt';
+
+const STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
+  queued: 'Waiting',
+  exists: 'Already exists',
+  downloading: 'Downloading',
+  resuming: 'Resuming',
+  verifying: 'Verifying',
+  done: 'Pull complete',
+};
+
+export const pullImageCommand: ExtensionCommand = {
+  id: 'stevedore.pullImage',
+  operation: 'Pull',
+  async run(ctx) {
+    const { services } = ctx;
+    const clicked = isNode(ctx.clicked) ? ctx.clicked : undefined;
+    let reference = stringArg(ctx, 'reference');
+    let platform: Platform | undefined = stringArg(ctx, 'platform') ? parsePlatform(stringArg(ctx, 'platform')!) : undefined;
+    // Asked for a platform when the name was picked by the user rather than given by a program.
+    let interactive = ctx.args.choosePlatform === true;
+    if (!reference && clicked?.kind === 'remoteTag') {
+      reference = remoteTagName(clicked as RemoteTagNode);
+      interactive = true;
+    } else if (!reference && clicked?.kind === 'remotePlatform') {
+      const node = clicked as RemotePlatformNode;
+      reference = remoteTagName(node);
+      if (node.multiPlatform && node.platform !== 'unknown') platform ??= parsePlatform(node.platform);
+    } else if (!reference && clicked?.kind === 'image' && (clicked as ImageNode).reference) {
+      reference = familiarString(parseReference((clicked as ImageNode).reference!));
+    }
+    if (!reference) {
+      reference = await promptImageReference(services, 'Pull an image');
+      if (!reference) return undefined;
+      interactive = true;
+    }
+    const ref = parseReference(reference.trim());
+    const display = familiarString(ref);
+    const clients = services.registries.get();
+    try {
+      if (!platform && interactive && !ref.digest) {
+        const offered = await remotePlatforms(clients.for(ref.domain), ref.path, ref.tag ?? 'latest');
+        if (offered && offered.length > 1) {
+          const chosen = await pickPlatform(services, display, offered.map((p) => p.platform));
+          if (!chosen) return undefined;
+          platform = parsePlatform(chosen);
+        }
+      }
+      platform ??= services.settings().defaultPlatform ? parsePlatform(services.settings().defaultPlatform) : undefined;
+
+      const store = await services.store.open();
+      const started = Date.now();
+      const layers = new TransferProgress();
+      const title = `Pulling ${display}${platform ? ` (${formatPlatform(platform)})` : ''}`;
+      services.log.info(`${title}`);
+      const result = await withCancellableProgress(title, (progress) =>
+        pullImage(store, clients, {
+          reference: reference!.trim(),
+          ...(platform ? { platform } : {}),
+          concurrency: services.settings().maxConcurrentDownloads,
+          signal: progress.signal,
+          onProgress: (event) => {
+            if (event.kind !== 'layer') return;
+            const finished = event.status === 'done' || event.status === 'exists';
+            if (event.status !== 'downloading') services.log.debug(`${event.digest.slice(7, 19)}: ${STATUS[event.status]}`);
+            layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
+            const snap = layers.snapshot();
+            progress.report(snap.message, snap.percent);
+          },
+        }),
+      );
+      services.images.refresh();
+      rememberPull(services, display);
+      const summary = result.record.summary;
+      const took = elapsedText(Date.now() - started);
+      const text = result.upToDate
+        ? `${display} is up to date — ${plural(summary.layerCount, 'layer')}, ${humanSize(summary.size)}, ${took}`
+        : `Pulled ${display} — ${plural(summary.layerCount, 'layer')}, ${humanSize(summary.size)}, ${took}`;
+      services.log.info(`${text} (digest ${result.digest})`);
+      void vscode.window.showInformationMessage(`${text}.`);
+      return { reference: result.reference, digest: result.digest, manifestDigest: result.manifestDigest, id: result.record.id, platform: formatPlatform(result.platform), upToDate: result.upToDate };
+    } catch (err) {
+      throw attachRegistry(err, ref.domain);
+    }
+  },
+};
+
+async function pickPlatform(services: Services, display: string, platforms: readonly string[]): Promise<string | undefined> {
+  const preferred = services.settings().defaultPlatform ? parsePlatform(services.settings().defaultPlatform) : hostPlatform();
+  const items = [...new Set(platforms)]
+    .map((p) => ({ label: p, description: platformMatches(safePlatform(p), preferred) ? (services.settings().defaultPlatform ? 'default platform' : 'this machine') : '' }))
+    .sort((a, b) => Number(b.description !== '') - Number(a.description !== ''));
+  const picked = await vscode.window.showQuickPick(items, { title: `${display} is a multi-platform image`, placeHolder: 'Platform to pull' });
+  return picked?.label;
+}
+
+function safePlatform(text: string): Platform | undefined {
+  try {
+    return parsePlatform(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+// Push: uploads tagged images to their registries, skipping blobs the registry has and mounting
+// blobs from other repositories of the same registry, with per-layer progress in a cancellable
+// notification. From image items (several at once), or the palette with a picker.
+
+import * as vscode from 'vscode';
+import type { PushEvent } from '../../core/registry/transferEvents';
+import { pushImage, type PushResult } from '../../core/registry/pushImage';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { attachRegistry } from '../errorReporting';
+import { withCancellableProgress } from '../progressNotification';
+import { elapsedText, plural, TransferProgress } from '../transferProgress';
+import { imageContextValue } from '../views/imagesTreeProvider';
+import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
+import { pickImages } from './prompts';
+
+const STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
+  preparing: 'Preparing',
+  waiting: 'Waiting',
+  pushing: 'Pushing',
+  pushed: 'Pushed',
+  exists: 'Already there',
+  mounted: 'Mounted',
+};
+
+export const pushImageCommand: ExtensionCommand = {
+  id: 'stevedore.pushImage',
+  operation: 'Push',
+  async run(ctx) {
+    const { services } = ctx;
+    const pushable = (n: Parameters<typeof imageContextValue>[0]): boolean => /\bpushable\b/.test(imageContextValue(n));
+    let references = stringArg(ctx, 'reference') ? [stringArg(ctx, 'reference')!] : selectedImageNodes(ctx).filter(pushable).map((n) => n.reference!);
+    if (references.length === 0 && ctx.selected.length === 0) {
+      references = (await pickImages(services, { placeHolder: 'Images to push (each to the registry its name names)', canPickMany: true, filter: pushable })).map((n) => n.reference!);
+    }
+    if (references.length === 0) {
+      if (ctx.selected.length > 0) void vscode.window.showWarningMessage('Only images with a tag can be pushed. Tag the image first (Tag…), with the registry in its name.');
+      return undefined;
+    }
+    const store = await services.store.open();
+    const clients = services.registries.get();
+    const started = Date.now();
+    const names = references.map((r) => familiarString(parseReference(r)));
+    const results: PushResult[] = [];
+    await withCancellableProgress(`Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress) => {
+      for (const [i, reference] of references.entries()) {
+        const layers = new TransferProgress();
+        const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
+        try {
+          results.push(
+            await pushImage(store, clients, {
+              reference,
+              concurrency: services.settings().maxConcurrentUploads,
+              signal: progress.signal,
+              onProgress: (event) => {
+                if (event.kind !== 'layer') return;
+                const finished = event.status === 'pushed' || event.status === 'exists' || event.status === 'mounted';
+                if (event.status !== 'pushing') services.log.debug(`${event.digest.slice(7, 19)}: ${STATUS[event.status]}${event.from ? ` from ${event.from}` : ''}`);
+                layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
+                const snap = layers.snapshot();
+                progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
+              },
+            }),
+          );
+        } catch (err) {
+          throw attachRegistry(err, parseReference(reference).domain);
+        }
+      }
+    });
+    services.images.refresh();
+    const took = elapsedText(Date.now() - started);
+    for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest} size ${r.size} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
+    const blobs = results.reduce((a, r) => ({ uploaded: a.uploaded + r.uploaded, skipped: a.skipped + r.skipped, mounted: a.mounted + r.mounted }), { uploaded: 0, skipped: 0, mounted: 0 });
+    const detail = [`${plural(blobs.uploaded, 'blob')} uploaded`, blobs.skipped ? `${blobs.skipped} already there` : '', blobs.mounted ? `${blobs.mounted} mounted` : ''].filter(Boolean).join(', ');
+    void vscode.window.showInformationMessage(`Pushed ${names.length === 1 ? names[0] : `${names.length} images`} — ${detail}, ${took}.`);
+    return results.map((r) => ({ reference: r.reference, digest: r.digest, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted }));
+  },
+};

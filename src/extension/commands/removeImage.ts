@@ -1,0 +1,54 @@
+// Remove: untags the selected tags, deleting an image when its last tag goes, as `docker rmi NAME`
+// does; an untagged image is removed by ID. Asks first (setting stevedore.confirm.remove), and when
+// a selected image has other tags as well, offers to remove the image with all of them (force).
+
+import * as vscode from 'vscode';
+import { StevedoreError } from '../../core/errors';
+import { humanSize } from '../../core/format/humanSize';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { removeImages } from '../../core/store/removeImages';
+import { boolArg, selectedImageNodes, type ExtensionCommand } from './command';
+import { confirm, imageName, pickImages } from './prompts';
+
+export const removeImageCommand: ExtensionCommand = {
+  id: 'stevedore.removeImage',
+  operation: 'Remove',
+  async run(ctx) {
+    const { services } = ctx;
+    let nodes = selectedImageNodes(ctx);
+    if (nodes.length === 0) nodes = await pickImages(services, { placeHolder: 'Images to remove', canPickMany: true });
+    if (nodes.length === 0) return undefined;
+
+    let force = boolArg(ctx, 'force') ?? false;
+    const names = nodes.map(imageName);
+    const selectedRefs = new Set(nodes.map((n) => n.reference).filter((r): r is string => r !== undefined));
+    // Tags of the selected images that are not selected: removing by name would keep those images.
+    const otherTags = [...new Set(nodes.flatMap((n) => n.record.refs.filter((r) => !selectedRefs.has(r))))];
+    if (!(boolArg(ctx, 'skipConfirmation') ?? false) && services.settings().confirmRemove) {
+      const list = names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
+      const buttons = force ? ['Remove Images and All Their Tags'] : ['Remove'];
+      if (!force && otherTags.length > 0) buttons.push('Remove Images and All Their Tags');
+      const detail = force || otherTags.length === 0
+        ? 'Layers no other image uses are deleted from the store.'
+        : `Removing a tag keeps an image that has other tags (${otherTags.slice(0, 3).map((r) => familiarString(parseReference(r))).join(', ')}${otherTags.length > 3 ? ', …' : ''}). Remove the images with all their tags instead?`;
+      const answer = await confirm(`Remove ${list}?`, detail, ...buttons);
+      if (!answer) return undefined;
+      if (answer === 'Remove Images and All Their Tags') force = true;
+    }
+
+    const store = await services.store.open();
+    // By name, each selected tag goes; with force, each image goes by ID with every tag it has.
+    const targets = force ? [...new Set(nodes.map((n) => n.record.id))] : nodes.map((n) => n.reference ?? n.record.id);
+    const result = await removeImages(store, targets, { force });
+    services.images.refresh();
+    for (const e of result.events) services.log.info(`${e.kind === 'untagged' ? 'Untagged' : 'Deleted'}: ${e.value}`);
+    const deleted = result.events.filter((e) => e.kind === 'deleted').length;
+    const untagged = result.events.filter((e) => e.kind === 'untagged').length;
+    if (result.failures.length > 0) {
+      const first = result.failures[0]!.error;
+      throw new StevedoreError(first.code, result.failures.length === 1 ? first.message : `${result.failures.length} of ${targets.length} could not be removed; the first: ${first.message}`);
+    }
+    void vscode.window.showInformationMessage(`Removed ${names.length === 1 ? names[0] : `${names.length} images`}: ${untagged} untagged, ${deleted} deleted, ${humanSize(result.reclaimedBytes)} reclaimed.`);
+    return { untagged, deleted, reclaimedBytes: result.reclaimedBytes };
+  },
+};

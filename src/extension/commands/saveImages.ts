@@ -1,0 +1,54 @@
+// Save Image(s)…: writes the selected images (one or several, or a whole repository group) into one
+// tar that docker load, podman load and skopeo read, through a save dialog whose default name comes
+// from the reference. The archive appears under its name only once complete; cancel leaves nothing.
+
+import { basename, join } from 'node:path';
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
+import { selectImagesToSave } from '../../core/archive/saveSelection';
+import { humanSize } from '../../core/format/humanSize';
+import { defaultArchiveName } from '../archiveFiles';
+import { diskPath } from '../fileSources';
+import { withCancellableProgress } from '../progressNotification';
+import { elapsedText } from '../transferProgress';
+import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
+import { imageName, pickImages } from './prompts';
+
+export const saveImagesCommand: ExtensionCommand = {
+  id: 'stevedore.saveImages',
+  operation: 'Save',
+  async run(ctx) {
+    const { services } = ctx;
+    let nodes = selectedImageNodes(ctx);
+    if (nodes.length === 0) nodes = await pickImages(services, { placeHolder: 'Images to save into one archive', canPickMany: true });
+    if (nodes.length === 0) return undefined;
+    const names = [...new Set(nodes.map(imageName))];
+    let path = stringArg(ctx, 'file');
+    if (!path) {
+      const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? homedir();
+      const picked = await vscode.window.showSaveDialog({
+        title: `Save ${names.length === 1 ? names[0] : `${names.length} images`}`,
+        defaultUri: vscode.Uri.file(join(folder, defaultArchiveName(names))),
+        filters: { 'Image archives': ['tar'] },
+        saveLabel: 'Save',
+      });
+      if (!picked) return undefined;
+      path = diskPath(picked);
+    }
+    const store = await services.store.open();
+    // Tags by name; an untagged image by ID (it is saved without a name, as Docker does).
+    const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
+    const started = Date.now();
+    const result = await withCancellableProgress(`Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress) =>
+      saveArchiveToFile(store, targets, path!, {
+        signal: progress.signal,
+        onProgress: (p) => progress.report(`${humanSize(p.written)}/${humanSize(p.estimatedTotal)} written`, p.estimatedTotal ? (p.written / p.estimatedTotal) * 100 : undefined),
+      }),
+    );
+    const text = `Saved ${names.length === 1 ? names[0] : `${names.length} images`} to ${path} — ${humanSize(result.bytes)}, ${elapsedText(Date.now() - started)}`;
+    services.log.info(text);
+    void vscode.window.showInformationMessage(`${text}.`);
+    return { file: result.path, bytes: result.bytes, images: targets.length };
+  },
+};

@@ -1,0 +1,75 @@
+// How failures reach the user: one showErrorMessage with the core's message (it says what went
+// wrong and what to do) and the actions that help ("Log In…" for a registry that refused, "Show
+// Log" always); the detail goes to the Stevedore log channel. Cancellation is not a failure: it is
+// logged and noted in the status bar. Credentials never appear: errors carry none, and nothing
+// here logs request headers.
+
+import * as vscode from 'vscode';
+import { errorMessage, isCancelled, StevedoreError } from '../core/errors';
+
+const REGISTRY = Symbol('stevedore.registry');
+
+/** Remembers which registry an error came from, so the message can offer to log in there. */
+export function attachRegistry<E>(err: E, registry: string): E {
+  if (err && typeof err === 'object' && !(REGISTRY in err)) Object.defineProperty(err, REGISTRY, { value: registry, enumerable: false });
+  return err;
+}
+
+function registryOf(err: unknown): string | undefined {
+  return err && typeof err === 'object' && REGISTRY in err ? String((err as Record<symbol, unknown>)[REGISTRY]) : undefined;
+}
+
+export interface FailureSummary {
+  cancelled: boolean;
+  code?: string;
+  message: string;
+}
+
+export function summarise(err: unknown): FailureSummary {
+  if (isCancelled(err)) return { cancelled: true, code: 'CANCELLED', message: errorMessage(err) };
+  if (err instanceof StevedoreError) return { cancelled: false, code: err.code, message: err.message };
+  const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
+  return { cancelled: false, ...(code ? { code } : {}), message: errorMessage(err) };
+}
+
+/** Logs the failure and shows it (without waiting for the user to dismiss the message). */
+export function reportError(log: vscode.LogOutputChannel, operation: string, err: unknown): FailureSummary {
+  const summary = summarise(err);
+  if (summary.cancelled) {
+    log.info(`${operation} cancelled; nothing was changed`);
+    vscode.window.setStatusBarMessage(`$(circle-slash) Stevedore: ${operation} cancelled`, 5000);
+    return summary;
+  }
+  log.error(`${operation} failed: ${summary.code ? `[${summary.code}] ` : ''}${summary.message}`);
+  logDetail(log, err);
+  const registry = registryOf(err);
+  const actions: string[] = [];
+  const authProblem = summary.code === 'UNAUTHORIZED' || summary.code === 'DENIED' || summary.code === 'TOO_MANY_REQUESTS';
+  if (authProblem && registry) actions.push('Log In…');
+  actions.push('Show Log');
+  void vscode.window.showErrorMessage(summary.message, ...actions).then((action) => {
+    if (action === 'Log In…') void vscode.commands.executeCommand('stevedore.registries.login', { registry });
+    else if (action === 'Show Log') log.show(true);
+  });
+  return summary;
+}
+
+function logDetail(log: vscode.LogOutputChannel, err: unknown): void {
+  if (err instanceof StevedoreError && err.detail && Object.keys(err.detail).length) {
+    log.debug(`detail: ${safeJson(err.detail)}`);
+  }
+  let cause: unknown = err instanceof Error ? err.cause : undefined;
+  for (let depth = 0; cause !== undefined && depth < 5; depth++) {
+    log.debug(`caused by: ${errorMessage(cause)}`);
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  if (err instanceof Error && err.stack) log.trace(err.stack);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

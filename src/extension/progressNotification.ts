@@ -1,0 +1,44 @@
+// Long operations run in a cancellable progress notification. The token becomes the core's
+// AbortSignal; reports are throttled so that a fast download does not flood the renderer.
+
+import * as vscode from 'vscode';
+import { toAbortSignal } from './cancellation';
+
+export interface ProgressReporter {
+  readonly signal: AbortSignal;
+  /** `percent` is of the whole operation (0–100); leave it out when unknown. */
+  report(message: string, percent?: number): void;
+}
+
+const REPORT_INTERVAL_MS = 100;
+
+export async function withCancellableProgress<T>(title: string, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const { signal, dispose } = toAbortSignal(token);
+    let shownPercent = 0;
+    let lastReport = 0;
+    let lastMessage = '';
+    const reporter: ProgressReporter = {
+      signal,
+      report(message, percent) {
+        const now = Date.now();
+        const whole = percent === undefined ? shownPercent : Math.max(shownPercent, Math.min(100, Math.floor(percent)));
+        // Always show a change of step; throttle byte counters.
+        if (message === lastMessage && whole === shownPercent) return;
+        if (now - lastReport < REPORT_INTERVAL_MS && whole < 100 && message.split(' · ')[0] === lastMessage.split(' · ')[0]) return;
+        lastReport = now;
+        lastMessage = message;
+        const increment = whole - shownPercent;
+        shownPercent = whole;
+        progress.report(increment > 0 ? { message, increment } : { message });
+      },
+    };
+    try {
+      // Work that finished although Cancel was pressed at the last moment did finish: the core
+      // decides when cancelling is still possible, and its result is reported as it is.
+      return await work(reporter);
+    } finally {
+      dispose();
+    }
+  });
+}

@@ -1,0 +1,22 @@
+// What commands and views get from activate(): built once, passed down explicitly (no global
+// service locator), disposed through the extension context.
+
+import type * as vscode from 'vscode';
+import type { InspectDocuments } from './inspectDocuments';
+import type { RegistryAccess } from './registries/registryAccess';
+import type { StevedoreSettings } from './settings';
+import type { StoreAccess } from './storeAccess';
+import type { ImagesTreeProvider, ImagesViewNode } from './views/imagesTreeProvider';
+import type { RegistriesTreeProvider } from './views/registriesTreeProvider';
+
+export interface Services {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  settings(): StevedoreSettings;
+  readonly store: StoreAccess;
+  readonly registries: RegistryAccess;
+  readonly images: ImagesTreeProvider;
+  readonly imagesView: vscode.TreeView<ImagesViewNode>;
+  readonly registriesTree: RegistriesTreeProvider;
+  readonly inspectDocuments: InspectDocuments;
+}

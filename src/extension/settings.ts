@@ -1,0 +1,89 @@
+// The extension's settings (`stevedore.*` in package.json), read into one typed object whenever
+// they are needed, so that a change takes effect on the next operation without a reload.
+
+import * as vscode from 'vscode';
+import { defaultStorePath } from '../core/store/layout';
+
+export type GroupBy = 'repository' | 'registry' | 'none';
+export type SortBy = 'created' | 'name' | 'size';
+
+export interface RegistrySetting {
+  /** host[:port] as image references name it, e.g. "localhost:5000" or "ghcr.io". */
+  url: string;
+  /** Plain HTTP or an unverified certificate are allowed for this registry. */
+  insecure?: boolean;
+}
+
+export interface StevedoreSettings {
+  /** The store directory: the setting, else the CLI's default (STEVEDORE_STORE, XDG_DATA_HOME…). */
+  storePath: string;
+  groupBy: GroupBy;
+  sortBy: SortBy;
+  showDangling: boolean;
+  registries: RegistrySetting[];
+  insecureRegistries: string[];
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
+  /** "os/arch[/variant]", or "" for the host's platform. */
+  defaultPlatform: string;
+  confirmRemove: boolean;
+  confirmPrune: boolean;
+  useDockerCredentials: boolean;
+  catalogPageSize: number;
+}
+
+export const SECTION = 'stevedore';
+
+export function readSettings(): StevedoreSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const storeSetting = c.get<string>('storePath', '').trim();
+  return {
+    storePath: defaultStorePath(process.env, storeSetting ? expandHome(storeSetting) : undefined),
+    groupBy: oneOf(c.get<string>('images.groupBy'), ['repository', 'registry', 'none'], 'repository'),
+    sortBy: oneOf(c.get<string>('images.sortBy'), ['created', 'name', 'size'], 'created'),
+    showDangling: c.get<boolean>('images.showDangling', false),
+    registries: registryList(c.get<unknown>('registries', [])),
+    insecureRegistries: stringList(c.get<unknown>('insecureRegistries', [])),
+    maxConcurrentDownloads: atLeastOne(c.get<number>('maxConcurrentDownloads', 4), 4),
+    maxConcurrentUploads: atLeastOne(c.get<number>('maxConcurrentUploads', 4), 4),
+    defaultPlatform: c.get<string>('defaultPlatform', '').trim(),
+    confirmRemove: c.get<boolean>('confirm.remove', true),
+    confirmPrune: c.get<boolean>('confirm.prune', true),
+    useDockerCredentials: c.get<boolean>('useDockerCredentials', true),
+    catalogPageSize: atLeastOne(c.get<number>('catalogPageSize', 100), 100),
+  };
+}
+
+/** Writes a user (global) setting; the views pick it up through onDidChangeConfiguration. */
+export async function updateSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  return allowed.includes(value as T) ? (value as T) : fallback;
+}
+
+function atLeastOne(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : [];
+}
+
+function registryList(value: unknown): RegistrySetting[] {
+  if (!Array.isArray(value)) return [];
+  const out: RegistrySetting[] = [];
+  for (const entry of value) {
+    // A bare string is accepted too: "localhost:5000".
+    if (typeof entry === 'string' && entry.trim()) out.push({ url: entry.trim() });
+    else if (entry && typeof entry === 'object' && typeof (entry as RegistrySetting).url === 'string' && (entry as RegistrySetting).url.trim()) {
+      out.push({ url: (entry as RegistrySetting).url.trim(), insecure: (entry as RegistrySetting).insecure === true });
+    }
+  }
+  return out;
+}
+
+function expandHome(path: string): string {
+  return path.startsWith('~/') && process.env.HOME ? `${process.env.HOME}${path.slice(1)}` : path;
+}

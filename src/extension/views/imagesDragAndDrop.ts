@@ -1,0 +1,44 @@
+// Dropping image archives (.tar, .tar.gz, .tgz) onto the Images view loads them, as "Load Image
+// Archive…" does. Files come as URIs (from the Explorer, or from the OS on desktop), so the archive
+// is streamed from disk, never read into memory whole.
+
+import * as vscode from 'vscode';
+import { isArchiveName } from '../archiveFiles';
+
+export class ImagesDragAndDrop implements vscode.TreeDragAndDropController<unknown> {
+  readonly dropMimeTypes = ['text/uri-list', 'files'];
+  readonly dragMimeTypes: string[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  async handleDrop(_target: unknown, dataTransfer: vscode.DataTransfer, token: vscode.CancellationToken): Promise<void> {
+    const uris: vscode.Uri[] = [];
+    const list = await dataTransfer.get('text/uri-list')?.asString();
+    if (list) {
+      for (const line of list.split(/\r?\n/)) {
+        const text = line.trim();
+        if (!text || text.startsWith('#')) continue;
+        try {
+          uris.push(vscode.Uri.parse(text, true));
+        } catch {
+          this.log.warn(`ignoring a dropped item that is not a URI: ${text.slice(0, 200)}`);
+        }
+      }
+    }
+    if (uris.length === 0) {
+      for (const [, item] of dataTransfer) {
+        const file = item.asFile();
+        if (file?.uri) uris.push(file.uri);
+      }
+    }
+    if (token.isCancellationRequested) return;
+    const archives = uris.filter((u) => u.scheme === 'file' || u.scheme === 'vscode-remote' ? isArchiveName(u.path) : false);
+    if (archives.length === 0) {
+      if (uris.length > 0 || dataTransfer.get('files')) {
+        void vscode.window.showWarningMessage('Drop image archives (.tar, .tar.gz or .tgz files) from the Explorer onto the Images view to load them.');
+      }
+      return;
+    }
+    await vscode.commands.executeCommand('stevedore.loadArchive', archives[0], archives);
+  }
+}

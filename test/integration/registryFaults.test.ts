@@ -1,0 +1,169 @@
+// Faults injected by a loopback proxy in front of the real registry: a blob cut off half way is
+// resumed; wrong bytes fail with a digest mismatch and leave nothing; 429 with Retry-After is
+// waited out; 503s are retried; a pull cancelled half way (AbortSignal, or Ctrl-C in the CLI)
+// stops and leaves the store exactly as it was, with no ingest file behind.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { CancelledError, type StevedoreError } from '../../src/core/errors';
+import { pullImage } from '../../src/core/registry/pullImage';
+import { pushImage } from '../../src/core/registry/pushImage';
+import { RegistryClients } from '../../src/core/registry/registryClients';
+import { ImageStore } from '../../src/core/store/imageStore';
+import { CLI } from '../helpers/cli';
+import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
+import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
+import { startRegistry, type RunningRegistry } from '../helpers/registry';
+
+/** index.json, the metadata file and the blob names: what "the store is unchanged" means. */
+async function snapshot(store: ImageStore): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(await readFile(store.layout.indexFile));
+  hash.update(await readFile(store.layout.metadataFile).catch(() => Buffer.alloc(0)));
+  for (const name of (await readdir(join(store.layout.blobsDir, 'sha256'))).sort()) hash.update(name);
+  return hash.digest('hex');
+}
+
+async function ingestFiles(store: ImageStore): Promise<string[]> {
+  return readdir(store.layout.ingestDir).catch(() => []);
+}
+
+describe('registry faults injected by a proxy', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let registry: RunningRegistry;
+  let proxy: FaultProxy;
+  let source: ImageStore;
+  let target: ImageStore;
+  let clients: RegistryClients;
+  let counter = 0;
+
+  /** Pushes a fresh one-layer image (about 2 MB, incompressible) and returns its name and layer digest. */
+  async function freshImage(): Promise<{ ref: string; layer: string; size: number }> {
+    const name = `faults/img${counter++}:1`;
+    const record = await importBuffer(source, await randomRootfs(2, 1_000_000), `${registry.host}/${name}`);
+    await pushImage(source, clients, { reference: `${registry.host}/${name}` });
+    const layer = (await source.load(record)).manifest.layers[0]!;
+    return { ref: `${proxy.host}/${name}`, layer: layer.digest, size: layer.size };
+  }
+
+  before(async () => {
+    dir = await tempDir();
+    registry = await startRegistry({});
+    proxy = await startFaultProxy(registry.url);
+    source = await ImageStore.open(join(dir.path, 'source'));
+    target = await ImageStore.open(join(dir.path, 'target'));
+    clients = new RegistryClients({ retry: { baseDelayMs: 50 } });
+    // The target starts with an image in it, so "unchanged" is about more than an empty folder.
+    const first = await freshImage();
+    await pullImage(target, clients, { reference: first.ref });
+  });
+  beforeEach(() => proxy.clear());
+  after(async () => {
+    await clients.close();
+    await proxy.stop();
+    await registry.stop();
+    await dir.cleanup();
+  });
+
+  it('a blob cut off half way is resumed with a Range request and the pull succeeds', async () => {
+    const image = await freshImage();
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'truncate', afterBytes: Math.floor(image.size / 2) } });
+    const events: string[] = [];
+    const result = await pullImage(target, clients, { reference: image.ref, onProgress: (e) => e.kind === 'layer' && events.push(e.status) });
+    assert.equal(result.record.refs[0], image.ref);
+    const gets = proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`));
+    assert.equal(gets.length, 2);
+    assert.equal(gets[0]!.fault, 'truncate');
+    assert.equal(gets[1]!.range, `bytes=${Math.floor(image.size / 2)}-`);
+    assert.ok(events.includes('resuming'));
+    assert.equal(await target.blobs.has(image.layer), true);
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('a blob with wrong bytes fails with a digest mismatch and nothing is committed', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'corrupt' } });
+    await assert.rejects(pullImage(target, clients, { reference: image.ref }), (err: StevedoreError) => {
+      assert.equal(err.code, 'DIGEST_MISMATCH');
+      assert.match(err.message, new RegExp(`expected ${image.layer}`));
+      return true;
+    });
+    assert.equal(await snapshot(target), before, 'index, metadata and blobs unchanged (the config it fetched first is gone too)');
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('429 with Retry-After: 1 is waited out', async () => {
+    const image = await freshImage();
+    proxy.inject({ method: 'GET', path: /\/manifests\//, fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' } });
+    await pullImage(target, clients, { reference: image.ref });
+    const path = image.ref.slice(proxy.host.length, image.ref.lastIndexOf(':'));
+    const manifestGets = proxy.requests.filter((r) => r.path.startsWith(`/v2${path}/manifests/`));
+    assert.equal(manifestGets[0]!.fault, 'status');
+    assert.ok(manifestGets[1]!.at - manifestGets[0]!.at >= 950, `waited ${manifestGets[1]!.at - manifestGets[0]!.at} ms`);
+  });
+
+  it('three 503s in a row are retried', async () => {
+    const image = await freshImage();
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'status', status: 503 }, times: 3 });
+    await pullImage(target, clients, { reference: image.ref });
+    const gets = proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`));
+    assert.deepEqual(gets.map((r) => r.fault), ['status', 'status', 'status', undefined]);
+  });
+
+  it('503s beyond the retry budget fail with a temporary error, and the store is unchanged', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'status', status: 503 }, times: 100 });
+    await assert.rejects(pullImage(target, clients, { reference: image.ref }), (err: StevedoreError) => err.code === 'REGISTRY_ERROR' && err.temporary);
+    assert.equal(await snapshot(target), before);
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('a pull cancelled half way stops and leaves the store unchanged', async (t) => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    const stallingProxy = await startFaultProxy(registry.url);
+    try {
+      // The stalled transfer never finishes, so the pull can only end because it was cancelled.
+      stallingProxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'stall', afterBytes: Math.floor(image.size / 2) } });
+      const controller = new AbortController();
+      const pulling = pullImage(target, clients, { reference: image.ref.replace(proxy.host, stallingProxy.host), signal: controller.signal });
+      await stallingProxy.stalled;
+      const started = Date.now();
+      controller.abort();
+      await assert.rejects(pulling, (err: unknown) => err instanceof CancelledError);
+      t.diagnostic(`stopped ${Date.now() - started} ms after the abort`);
+      assert.equal(await snapshot(target), before);
+      assert.deepEqual(await ingestFiles(target), []);
+    } finally {
+      await stallingProxy.stop();
+    }
+  });
+
+  it('Ctrl-C during `stevedore pull` exits 130 and leaves the store unchanged', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    const stallingProxy = await startFaultProxy(registry.url);
+    try {
+      stallingProxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'stall', afterBytes: Math.floor(image.size / 2) } });
+      const child = spawn(process.execPath, [CLI, '--store', target.root, 'pull', image.ref.replace(proxy.host, stallingProxy.host)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.resume();
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await stallingProxy.stalled;
+      process.kill(child.pid!, 'SIGINT');
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, /Cancelled: nothing was changed/);
+      assert.equal(await snapshot(target), before);
+      assert.deepEqual(await ingestFiles(target), []);
+    } finally {
+      await stallingProxy.stop();
+    }
+  });
+});

@@ -1,0 +1,208 @@
+// UI tests in a real VS Code (code-server) driven by Playwright: the Images view with several
+// repositories, right-click an image → Save…, right-click a tar in the Explorer → Load, the
+// Registries view expanded to tags and platforms, and a pull's progress notification, cancelled
+// with its Cancel button (the store is then exactly as before). Screenshots go to
+// test-output/screenshots/. The registry is Debian's docker-registry on loopback, behind a proxy
+// that holds one layer's download half way, so the notification stays on screen until cancelled.
+//
+// Run: node scripts/build.mjs && node --test test/ui/
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tsImport } from 'tsx/esm/api';
+import { startVscode } from '../../scripts/vscodeHost/uiHarness.mjs';
+
+// The TypeScript test helpers and core, loaded through tsx so that this file stays plain `node --test`.
+const load = (path) => tsImport(new URL(path, import.meta.url).href, import.meta.url);
+const { importBuffer, randomRootfs, makeTar } = await load('../helpers/fixtures.ts');
+const { startRegistry } = await load('../helpers/registry.ts');
+const { startFaultProxy } = await load('../helpers/faultProxy.ts');
+const { addMultiPlatformImage } = await load('../helpers/registryImages.ts');
+const { storeLayeredImage } = await load('../helpers/layeredImages.ts');
+const { storeSnapshot } = await load('../helpers/storeSnapshot.ts');
+const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { RegistryClients } = await load('../../src/core/registry/registryClients.ts');
+const { pushImage } = await load('../../src/core/registry/pushImage.ts');
+const { saveArchiveToFile } = await load('../../src/core/archive/saveArchiveFile.ts');
+const { selectImagesToSave } = await load('../../src/core/archive/saveSelection.ts');
+
+const WAIT = { timeout: 60_000 };
+const DAY = 86_400_000;
+
+let root;
+let storeDir;
+let workspace;
+let registry;
+let proxy;
+let vscode;
+let bigLayer;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'stevedore-ui-'));
+  storeDir = join(root, 'store');
+  workspace = join(root, 'workspace');
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+
+  // The store VS Code will show: several repositories, created on different days.
+  const store = await ImageStore.open(storeDir);
+  const now = Date.now();
+  const images = [['redis:7.2', 2, 60_000], ['redis:6.2', 9, 55_000], ['team/app:1.0', 20, 12_000], ['team/app:1.1', 3, 12_500], ['postgres:16', 30, 90_000], ['localhost:5000/tools/busybox:1.36', 45, 8_000]];
+  for (const [ref, days, bytes] of images) await importBuffer(store, await randomRootfs(2, bytes), ref, { created: new Date(now - days * DAY) });
+
+  // An archive made elsewhere, to load from the Explorer.
+  const other = await ImageStore.open(join(root, 'other-store'));
+  await importBuffer(other, await randomRootfs(2, 5_000), 'loaded/app:1');
+  await saveArchiveToFile(other, selectImagesToSave(await other.list(), ['loaded/app:1']), join(workspace, 'from-elsewhere.tar'));
+
+  // A registry with a few repositories, a multi-platform image, and a three-layer image to pull.
+  registry = await startRegistry({});
+  proxy = await startFaultProxy(registry.url);
+  const source = await ImageStore.open(join(root, 'source'));
+  const clients = new RegistryClients({});
+  try {
+    for (const tag of ['1.0', '1.1', '2.0']) {
+      await importBuffer(source, await randomRootfs(1, 2_000), `${registry.host}/demo/app:${tag}`);
+      await pushImage(source, clients, { reference: `${registry.host}/demo/app:${tag}` });
+    }
+    await addMultiPlatformImage(source, `${registry.host}/demo/multi:1`);
+    await pushImage(source, clients, { reference: `${registry.host}/demo/multi:1` });
+    const layers = [];
+    for (let i = 0; i < 3; i++) layers.push({ tar: await makeTar([{ name: `data/part${i}.bin`, content: (await import('node:crypto')).randomBytes(3_000_000) }]), createdBy: `COPY part${i}.bin /data/` });
+    const big = await storeLayeredImage(source, layers, `${registry.host}/big/app:1`);
+    await pushImage(source, clients, { reference: `${registry.host}/big/app:1` });
+    bigLayer = (await source.load(big)).manifest.layers[1].digest;
+  } finally {
+    await clients.close();
+  }
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'stevedore.registries': [{ url: registry.host }] }, null, 2));
+
+  vscode = await startVscode({ folder: workspace, env: { STEVEDORE_STORE: storeDir } });
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  await vscode?.close();
+  await proxy?.stop();
+  await registry?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+function imagesPane(page) {
+  return page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Images"]') });
+}
+
+function registriesPane(page) {
+  return page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Registries"]') });
+}
+
+/** A tree row by the start of its accessible label ("redis, 2 tags…", "redis:7.2, 60.1kB…"). */
+function row(pane, labelStart) {
+  return pane.locator(`.monaco-list-row[aria-label^="${labelStart}"]`).first();
+}
+
+async function expand(rowLocator) {
+  await rowLocator.waitFor(WAIT);
+  if ((await rowLocator.getAttribute('aria-expanded')) !== 'true') await rowLocator.click();
+  await rowLocator.and(rowLocator.page().locator('[aria-expanded="true"]')).waitFor(WAIT);
+}
+
+async function contextMenu(page, target, item) {
+  await target.click({ button: 'right' });
+  const entry = page.getByRole('menuitem', { name: item });
+  await entry.waitFor(WAIT);
+  await entry.click();
+}
+
+async function notification(page, text) {
+  const toast = page.locator('.notification-toast', { hasText: text }).first();
+  await toast.waitFor(WAIT);
+  return toast;
+}
+
+async function openStevedore(page) {
+  await page.locator('.activitybar [aria-label^="Stevedore"]').first().click();
+  await imagesPane(page).locator('.monaco-list-row').first().waitFor(WAIT);
+}
+
+test('the Images view shows several repositories with tags, sizes and ages', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  await openStevedore(page);
+  const pane = imagesPane(page);
+  for (const group of ['redis,', 'team/app,']) await expand(row(pane, group));
+  await row(pane, 'redis:7.2,').waitFor(WAIT);
+  const label = await row(pane, 'redis:7.2,').getAttribute('aria-label');
+  assert.match(label, /^redis:7\.2, \d+(\.\d+)?kB · 2 days ago$/);
+  for (const name of ['postgres,', 'localhost:5000/tools/busybox,']) await row(pane, name).waitFor(WAIT);
+  await row(pane, 'redis:7.2,').hover();
+  await page.locator('.monaco-hover', { hasText: 'Image ID' }).first().waitFor(WAIT);
+  await vscode.screenshot('images-view');
+  await page.keyboard.press('Escape');
+});
+
+test('right-click an image → Save Image(s)… writes an archive through the save dialog', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  const pane = imagesPane(page);
+  await contextMenu(page, row(pane, 'team/app:1.0,'), 'Save Image(s)…');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor(WAIT);
+  const target = join(workspace, 'team_app_1.0.tar');
+  // The dialog proposes the name made from the reference, in the workspace folder.
+  assert.equal(await input.inputValue(), target);
+  await input.press('Enter');
+  await notification(page, `Saved team/app:1.0 to ${target}`);
+  assert.ok(existsSync(target) && statSync(target).size > 12_000, `${target} was not written`);
+});
+
+test('right-click a tar in the Explorer → Load Image Archive… loads its images', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  await page.locator('.activitybar [aria-label^="Explorer"]').first().click();
+  const file = page.locator('.explorer-folders-view .monaco-list-row[aria-label^="from-elsewhere.tar"]').first();
+  await file.waitFor(WAIT);
+  await contextMenu(page, file, 'Load Image Archive…');
+  await notification(page, 'Loaded loaded/app:1');
+  await openStevedore(page);
+  await expand(row(imagesPane(page), 'loaded/app,'));
+  await row(imagesPane(page), 'loaded/app:1,').waitFor(WAIT);
+});
+
+test('the Registries view expands a registry to repositories, tags and platforms', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  // Make room: the Images view is collapsed, the Registries view gets the side bar.
+  await page.locator('.pane-header[aria-label^="Images"]').click();
+  const pane = registriesPane(page);
+  await expand(row(pane, registry.host));
+  await expand(row(pane, 'demo/app'));
+  await row(pane, '2.0').waitFor(WAIT);
+  await expand(row(pane, 'demo/multi'));
+  await expand(row(pane, '1,').or(row(pane, '1')).last());
+  await row(pane, 'linux/arm64/v8').waitFor(WAIT);
+  await vscode.screenshot('registries-view');
+  await page.locator('.pane-header[aria-label^="Images"]').click();
+});
+
+test('a pull shows per-layer progress in a notification; Cancel stops it and leaves the store as it was', { timeout: 300_000 }, async () => {
+  const { page } = vscode;
+  proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${bigLayer}$`), fault: { kind: 'stall', afterBytes: 1_000_000 } });
+  const before = await storeSnapshot(storeDir);
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor(WAIT);
+  await input.fill('>Stevedore: Pull Image');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Stevedore: Pull Image…' }).first().waitFor(WAIT);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'Pull an image' }).waitFor(WAIT);
+  await input.fill(`${proxy.host}/big/app:1`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pull this image' }).first().waitFor(WAIT);
+  await input.press('Enter');
+
+  const toast = await notification(page, `Pulling ${proxy.host}/big/app:1`);
+  await proxy.stalled;
+  // Two layers are in, the third hangs part way: the message names it with its byte count.
+  await toast.locator('.notification-list-item-message', { hasText: /2\/3 layers · .*downloading 1MB\/3\.\d+MB/ }).waitFor(WAIT);
+  await vscode.screenshot('progress-notification');
+
+  await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await page.locator('.statusbar', { hasText: 'Pull cancelled' }).waitFor(WAIT);
+  assert.deepEqual(await storeSnapshot(storeDir), before, 'the store changed although the pull was cancelled');
+});
