@@ -176,6 +176,14 @@ describe('pull and push with a plain-HTTP registry on loopback', () => {
     assert.match(unknown.stderr, /no matching manifest for linux\/s390x .*available platforms: linux\/amd64, linux\/arm64\/v8/);
   });
 
+  it('--platform on a single-platform image that does not match fails as Docker does', async () => {
+    const out = await runCli(join(dir.path, 'wrong-platform'), ['pull', '--platform', 'linux/s390x', `${registry.host}/team/app:1.0`], { env });
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /was found but does not match the specified platform: wanted linux\/s390x, actual: linux\/(amd64|arm64)/);
+    const images = await runCli(join(dir.path, 'wrong-platform'), ['images', '-q']);
+    assert.equal(images.stdout, '', 'the config it fetched to learn the platform is gone again');
+  });
+
   it('stevedore pushes a multi-platform index it holds with all its platforms', async () => {
     const multi = await addMultiPlatformImage(source, `${registry.host}/multi/ours:1`);
     const push = await runCli(source.root, ['push', `${registry.host}/multi/ours:1`], { env });

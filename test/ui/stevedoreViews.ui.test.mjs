@@ -7,11 +7,12 @@
 //
 // Run: node scripts/build.mjs && node --test test/ui/
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { tsImport } from 'tsx/esm/api';
+import { extensionHostLogs } from '../../scripts/vscodeHost/codeServer.mjs';
 import { startVscode } from '../../scripts/vscodeHost/uiHarness.mjs';
 
 // The TypeScript test helpers and core, loaded through tsx so that this file stays plain `node --test`.
@@ -82,11 +83,25 @@ before(async () => {
 }, { timeout: 15 * 60_000 });
 
 after(async () => {
+  // The extension's own log says what went wrong when a step failed.
+  if (vscode && process.exitCode) printStevedoreLog(vscode.runDir.userDataDir);
   await vscode?.close();
   await proxy?.stop();
   await registry?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
+
+let step = 0;
+afterEach(async () => {
+  await vscode?.screenshot(`debug-${++step}`);
+});
+
+function printStevedoreLog(userDataDir) {
+  for (const file of extensionHostLogs(userDataDir)) {
+    if (!/Stevedore/i.test(file)) continue;
+    console.log(`--- ${file} ---\n${readFileSync(file, 'utf8').split('\n').slice(-40).join('\n')}`);
+  }
+}
 
 function imagesPane(page) {
   return page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Images"]') });
@@ -111,13 +126,32 @@ async function contextMenu(page, target, item) {
   await target.click({ button: 'right' });
   const entry = page.getByRole('menuitem', { name: item });
   await entry.waitFor(WAIT);
-  await entry.click();
+  // Menus ignore a click that comes right after they open (against accidental picks); the
+  // keyboard has no such guard.
+  await entry.hover();
+  await entry.focus();
+  await page.keyboard.press('Enter');
+  await entry.waitFor({ state: 'hidden', ...WAIT });
 }
 
+/**
+ * A notification, found in the notification center: with the smoke-test driver on (which the test
+ * host needs), VS Code shows no toasts, so the center is opened to see them.
+ */
 async function notification(page, text) {
-  const toast = page.locator('.notification-toast', { hasText: text }).first();
-  await toast.waitFor(WAIT);
-  return toast;
+  const center = page.locator('.notifications-center.visible');
+  if (!(await center.isVisible())) await page.locator('.statusbar [aria-label="Notifications"], .statusbar [aria-label^="Notifications"]').first().click();
+  const item = center.locator('.notification-list-item', { hasText: text }).first();
+  await item.waitFor(WAIT);
+  return item;
+}
+
+async function closeNotifications(page) {
+  const center = page.locator('.notifications-center.visible');
+  if (await center.isVisible()) {
+    await center.locator('[aria-label="Clear All Notifications"]').click();
+    await page.keyboard.press('Escape');
+  }
 }
 
 async function openStevedore(page) {
@@ -147,20 +181,26 @@ test('right-click an image → Save Image(s)… writes an archive through the sa
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor(WAIT);
   const target = join(workspace, 'team_app_1.0.tar');
-  // The dialog proposes the name made from the reference, in the workspace folder.
-  assert.equal(await input.inputValue(), target);
+  // The dialog proposes the name made from the reference, in the workspace folder (it fills the
+  // folder first, then the name).
+  await page.waitForFunction(({ selector, value }) => document.querySelector(selector)?.value === value, { selector: '.quick-input-widget input.input', value: target }, WAIT);
+  await vscode.screenshot('save-dialog');
   await input.press('Enter');
   await notification(page, `Saved team/app:1.0 to ${target}`);
+  await closeNotifications(page);
   assert.ok(existsSync(target) && statSync(target).size > 12_000, `${target} was not written`);
 });
 
 test('right-click a tar in the Explorer → Load Image Archive… loads its images', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   await page.locator('.activitybar [aria-label^="Explorer"]').first().click();
-  const file = page.locator('.explorer-folders-view .monaco-list-row[aria-label^="from-elsewhere.tar"]').first();
-  await file.waitFor(WAIT);
+  const explorerRow = (name) => page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${name}"]`).first();
+  // Wait for the Explorer to list everything (the saved archive too), so no row moves under the mouse.
+  for (const name of ['.vscode', 'from-elsewhere.tar', 'team_app_1.0.tar']) await explorerRow(name).waitFor(WAIT);
+  const file = explorerRow('from-elsewhere.tar');
   await contextMenu(page, file, 'Load Image Archive…');
   await notification(page, 'Loaded loaded/app:1');
+  await closeNotifications(page);
   await openStevedore(page);
   await expand(row(imagesPane(page), 'loaded/app,'));
   await row(imagesPane(page), 'loaded/app:1,').waitFor(WAIT);
@@ -169,7 +209,8 @@ test('right-click a tar in the Explorer → Load Image Archive… loads its imag
 test('the Registries view expands a registry to repositories, tags and platforms', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   // Make room: the Images view is collapsed, the Registries view gets the side bar.
-  await page.locator('.pane-header[aria-label^="Images"]').click();
+  // (on its title: the header's middle holds the view's action buttons)
+  await page.locator('.pane-header[aria-label^="Images"] .title').click();
   const pane = registriesPane(page);
   await expand(row(pane, registry.host));
   await expand(row(pane, 'demo/app'));
@@ -178,7 +219,7 @@ test('the Registries view expands a registry to repositories, tags and platforms
   await expand(row(pane, '1,').or(row(pane, '1')).last());
   await row(pane, 'linux/arm64/v8').waitFor(WAIT);
   await vscode.screenshot('registries-view');
-  await page.locator('.pane-header[aria-label^="Images"]').click();
+  await page.locator('.pane-header[aria-label^="Images"] .title').click();
 });
 
 test('a pull shows per-layer progress in a notification; Cancel stops it and leaves the store as it was', { timeout: 300_000 }, async () => {
@@ -203,6 +244,7 @@ test('a pull shows per-layer progress in a notification; Cancel stops it and lea
   await vscode.screenshot('progress-notification');
 
   await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await closeNotifications(page);
   await page.locator('.statusbar', { hasText: 'Pull cancelled' }).waitFor(WAIT);
   assert.deepEqual(await storeSnapshot(storeDir), before, 'the store changed although the pull was cancelled');
 });

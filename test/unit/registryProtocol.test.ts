@@ -179,6 +179,27 @@ describe('runLimited', () => {
     assert.equal(peak, 2);
   });
 
+  it('a task that frees its slot lets the next one start, and is still awaited', async () => {
+    const order: string[] = [];
+    let finishFirst!: () => void;
+    const firstDone = new Promise<void>((resolve) => {
+      finishFirst = resolve;
+    });
+    const out = await runLimited(['a', 'b'], 1, undefined, async (name, _i, _signal, free) => {
+      order.push(`start ${name}`);
+      if (name === 'a') {
+        free();
+        await firstDone;
+      } else {
+        finishFirst();
+      }
+      order.push(`end ${name}`);
+      return name;
+    });
+    assert.deepEqual(out, ['a', 'b']);
+    assert.deepEqual(order, ['start a', 'start b', 'end b', 'end a']);
+  });
+
   it('on a failure, stops the others through the signal and waits for them before rethrowing', async () => {
     const settled: number[] = [];
     await assert.rejects(

@@ -38,7 +38,7 @@ export interface SaveOptions {
 
 /** Docker writes archive entries with the Unix epoch as their time; so does Stevedore, for reproducibility. */
 const EPOCH = new Date(0);
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 4 * 1024 * 1024;
 const INFLATE_CHUNK = 256 * 1024;
 
 /** One blob of the archive and where its bytes come from. */
@@ -75,6 +75,7 @@ export async function* saveArchive(store: ImageStore, targets: readonly SaveTarg
     await lease.release();
   }
 }
+
 
 async function planArchive(store: ImageStore, targets: readonly SaveTarget[], lease: Lease, options: SaveOptions): Promise<ArchivePlan> {
   const items: DockerArchiveItem[] = [];

@@ -27,12 +27,17 @@ export async function* tarEntries(source: AsyncIterable<Uint8Array>, options: Ta
   });
 
   // Cancelling, or the reader giving up, must not wait for a source that has stalled (a pipe with
-  // nothing more to say): the feeder stops waiting for it and asks it to finish.
-  const stop = new Promise<'stop'>((resolve) => {
-    extract.once('close', () => resolve('stop'));
-    if (options.signal?.aborted) resolve('stop');
-    options.signal?.addEventListener('abort', () => resolve('stop'), { once: true });
-  });
+  // nothing more to say): the feeder stops waiting for it and asks it to finish. (A Promise.race
+  // against one long-lived "stop" promise would keep every chunk reachable until the end, so each
+  // wait gets its own wake-up instead.)
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stopNow = (): void => {
+    stopped = true;
+    wake?.();
+  };
+  extract.once('close', stopNow);
+  options.signal?.addEventListener('abort', stopNow, { once: true });
   const onAbort = (): void => {
     extract.destroy(new CancelledError());
   };
@@ -43,10 +48,15 @@ export async function* tarEntries(source: AsyncIterable<Uint8Array>, options: Ta
       for (;;) {
         throwIfAborted(options.signal);
         const pending = iterator.next();
-        // When abandoned below, its eventual failure must not go unhandled.
-        pending.catch(() => undefined);
-        const next = await Promise.race([pending, stop]);
+        const next = await new Promise<IteratorResult<Uint8Array> | 'stop'>((resolve, reject) => {
+          if (stopped) resolve('stop');
+          wake = () => resolve('stop');
+          pending.then(resolve, reject);
+        });
+        wake = undefined;
         if (next === 'stop' || extract.destroyed) {
+          // Abandoned: its eventual failure must not go unhandled.
+          pending.catch(() => undefined);
           iterator.return?.()?.catch(() => undefined);
           return;
         }
@@ -72,6 +82,7 @@ export async function* tarEntries(source: AsyncIterable<Uint8Array>, options: Ta
     throw tarError(sourceError ?? err, options.what, entries, current);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    options.signal?.removeEventListener('abort', stopNow);
     extract.destroy();
     await feeding;
   }

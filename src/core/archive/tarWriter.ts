@@ -98,6 +98,8 @@ export async function* tarStream(produce: (writer: TarWriter) => Promise<void>):
   if (failure) throw failure;
 }
 
+const WRITE_AHEAD_BYTES = 8 * 1024 * 1024;
+
 /** Copies `source` into `output` with backpressure; does not end `output`. */
 export async function copyToWritable(source: AsyncIterable<Uint8Array>, output: Writable, signal?: AbortSignal): Promise<void> {
   let outputError: Error | undefined;
@@ -109,7 +111,9 @@ export async function copyToWritable(source: AsyncIterable<Uint8Array>, output: 
     for await (const chunk of source) {
       if (signal?.aborted) throw new CancelledError();
       if (outputError) throw outputError;
-      if (!output.write(chunk)) await drainedOrClosed(output);
+      // Up to a few MiB stay queued, so the next chunk is read and hashed while this one is written;
+      // waiting for 'drain' after every chunk (a file stream's mark is 16 KiB) would serialise both.
+      if (!output.write(chunk) && output.writableLength >= WRITE_AHEAD_BYTES) await drainedOrClosed(output);
       if (outputError) throw outputError;
       if (output.destroyed) throw new Error('the output was closed before the archive was complete');
     }

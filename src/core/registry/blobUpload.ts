@@ -9,7 +9,7 @@ import { DigestCounter } from '../digest';
 import { CancelledError, isCancelled, StevedoreError } from '../errors';
 import { repositoryScope } from './bearerTokens';
 import type { RegistryClient } from './registryClient';
-import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, sleep } from './retryPolicy';
+import { backoffDelay, isRetryableNetworkError, sleep } from './retryPolicy';
 
 export interface UploadSource {
   /** Opens the bytes to send, from the start; called again when an upload is retried. */
@@ -117,7 +117,7 @@ export async function uploadBlob(client: RegistryClient, repository: string, sou
       if (isCancelled(err) || signal?.aborted) throw new CancelledError();
       const temporary = err instanceof StevedoreError ? err.temporary : isRetryableNetworkError(err);
       if (attempt + 1 >= attempts || !temporary) throw err;
-      await sleep(backoffDelay(attempt, DEFAULT_RETRY), signal);
+      await sleep(backoffDelay(attempt, client.retryOptions), signal);
     }
   }
 }

@@ -87,7 +87,7 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   }
   const written: string[] = [];
   let downloadedBytes = 0;
-  const fetchBlob = async (lease: Lease, blob: Descriptor, blobSignal: AbortSignal | undefined, report: boolean): Promise<void> => {
+  const fetchBlob = async (lease: Lease, blob: Descriptor, blobSignal: AbortSignal | undefined, report: boolean, received?: () => void): Promise<void> => {
     const layerEvent = (status: Extract<PullEvent, { kind: 'layer' }>['status'], current: number): void => {
       if (report) emit({ kind: 'layer', digest: blob.digest, status, current, total: blob.size });
     };
@@ -102,6 +102,8 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
         else layerEvent('downloading', bytes);
       },
       onResume: (from) => layerEvent('resuming', from),
+      // Flushing a received layer to disk need not hold up the next download.
+      ...(received ? { onReceived: received } : {}),
     });
     if (!result.existed) written.push(result.digest);
     downloadedBytes += blob.size;
@@ -130,7 +132,7 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
           );
         }
       }
-      await runLimited(missing, options.concurrency ?? DEFAULT_CONCURRENCY, signal, (layer, _i, layerSignal) => fetchBlob(lease, layer, layerSignal, true));
+      await runLimited(missing, options.concurrency ?? DEFAULT_CONCURRENCY, signal, (layer, _i, layerSignal, free) => fetchBlob(lease, layer, layerSignal, true, free));
       throwIfAborted(signal);
       const stored = await store.blobs.writeBytes(fetched.bytes, { digest: fetched.digest }, lease);
       if (!stored.existed) written.push(stored.digest);

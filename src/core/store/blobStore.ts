@@ -186,6 +186,31 @@ export class Ingest {
   }
 
   /**
+   * Writes several chunks in order with one system call where it can: a download hands over the
+   * chunks that piled up during the previous write without first copying them into one buffer.
+   */
+  async writev(chunks: readonly Uint8Array[]): Promise<void> {
+    const total = chunks.reduce((sum, c) => sum + c.length, 0);
+    if (this.expected.size !== undefined && this.counter.bytes + total > this.expected.size) {
+      throw new StevedoreError(
+        'SIZE_MISMATCH',
+        `Received more data than expected for ${this.expected.digest ?? 'a blob'}: the size should be ${this.expected.size} bytes. The source is corrupt or was changed; try again.`,
+      );
+    }
+    for (const chunk of chunks) this.counter.update(chunk);
+    let pending = chunks.filter((c) => c.length > 0);
+    while (pending.length > 0) {
+      let { bytesWritten } = await this.handle.writev(pending);
+      // A short write leaves the rest of a buffer and the buffers after it.
+      while (pending.length > 0 && bytesWritten >= pending[0]!.length) {
+        bytesWritten -= pending[0]!.length;
+        pending = pending.slice(1);
+      }
+      if (bytesWritten > 0) pending = [pending[0]!.subarray(bytesWritten), ...pending.slice(1)];
+    }
+  }
+
+  /**
    * Verifies size and digest against what was expected, fsyncs and closes, without placing the blob.
    * A loader that must check a whole archive before anything appears in the store seals each blob,
    * learns its digest, and commits only once everything checks out. Safe to call more than once.

@@ -32,6 +32,7 @@ export const loadArchiveCommand: ExtensionCommand = {
     }
     const store = await services.store.open();
     const started = Date.now();
+    services.log.info(`loading ${paths.join(', ')}`);
     const loaded: string[] = [];
     let layerCount = 0;
     let bytes = 0;

@@ -40,6 +40,7 @@ export const saveImagesCommand: ExtensionCommand = {
     // Tags by name; an untagged image by ID (it is saved without a name, as Docker does).
     const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
     const started = Date.now();
+    services.log.info(`saving ${names.join(', ')} to ${path}`);
     const result = await withCancellableProgress(`Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress) =>
       saveArchiveToFile(store, targets, path!, {
         signal: progress.signal,

@@ -87,6 +87,14 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
   }
 
   getTreeItem(node: RegistriesTreeNode): vscode.TreeItem {
+    const item = this.treeItem(node);
+    // Screen readers (and UI tests) read the label and description, not the tooltip.
+    const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+    item.accessibilityInformation = { label: item.description ? `${label}, ${String(item.description)}` : label };
+    return item;
+  }
+
+  private treeItem(node: RegistriesTreeNode): vscode.TreeItem {
     switch (node.kind) {
       case 'registry': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);

@@ -1,0 +1,251 @@
+// One inspector panel, showing one image. The host side of the webview: it loads the image from the
+// store, analyses its layers (from the cache when another look already did), answers the webview's
+// requests for file trees, runs verification with progress and cancel, and copies digests. States
+// are kept here, not in the webview, so a webview that VS Code re-creates (after the tab was hidden,
+// or after a reload) gets them again when it says it is ready.
+
+import * as vscode from 'vscode';
+import { isCancelled } from '../../core/errors';
+import type { CompactTree } from '../../core/layers/compactTree';
+import { analyseImageLayers, type ImageLayers } from '../../core/layers/imageLayers';
+import { verifyImage } from '../../core/layers/verifyImage';
+import type { LoadedImage } from '../../core/image/summary';
+import type { ImageStore } from '../../core/store/imageStore';
+import { errorInfo, IpcEndpoint } from '../../webview/inspector/ipc';
+import {
+  INSPECTOR_VIEW_TYPE,
+  ToHost,
+  ToWebview,
+  type AnalysisState,
+  type ImageState,
+  type InspectorTarget,
+  type TreeParams,
+  type VerifyState,
+} from '../../webview/inspector/protocol';
+import { findByManifest } from './inspectorArgument';
+import { inspectorHtml, newNonce } from './inspectorHtml';
+import { imageOverview } from './imageOverview';
+import { ProgressGate } from './progressGate';
+
+export interface InspectorPanelDeps {
+  getStore(): Promise<ImageStore>;
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+}
+
+const MAX_COPY = 4096;
+
+export class InspectorPanel implements vscode.Disposable {
+  private readonly endpoint: IpcEndpoint;
+  private readonly lifetime = new AbortController();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposedEmitter.event;
+  private imageState: ImageState = { state: 'loading' };
+  private analysisState: AnalysisState = { state: 'waiting' };
+  private verifyState: VerifyState = { state: 'idle' };
+  private loaded: { store: ImageStore; image: LoadedImage } | undefined;
+  private loading: Promise<void> | undefined;
+  private layers: Promise<ImageLayers> | undefined;
+  private verification: AbortController | undefined;
+  private disposed = false;
+
+  /** A new panel beside the active editor. */
+  static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string): InspectorPanel {
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, panelTitle(title), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, panelOptions(deps.extensionUri));
+    return new InspectorPanel(deps, panel, target, title);
+  }
+
+  /** A panel VS Code restored after a reload, from the state its webview saved. */
+  static restore(deps: InspectorPanelDeps, panel: vscode.WebviewPanel, target: InspectorTarget): InspectorPanel {
+    panel.webview.options = panelOptions(deps.extensionUri);
+    return new InspectorPanel(deps, panel, target, target.reference ?? target.manifestDigest.slice(7, 19));
+  }
+
+  private constructor(
+    private readonly deps: InspectorPanelDeps,
+    readonly panel: vscode.WebviewPanel,
+    readonly target: InspectorTarget,
+    title: string,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'stevedore.svg');
+    this.endpoint = new IpcEndpoint(
+      (message) => panel.webview.postMessage(message),
+      (problem) => deps.log.warn(`inspector ${title}: ${problem}`),
+    );
+    this.endpoint.onNotification(ToHost.ready, () => this.onReady());
+    this.endpoint.onRequest(ToHost.getTree, (params) => this.tree(params));
+    this.endpoint.onNotification(ToHost.verify, () => this.startVerify());
+    this.endpoint.onNotification(ToHost.cancelVerify, () => this.verification?.abort());
+    this.endpoint.onNotification(ToHost.retry, () => this.retry());
+    this.endpoint.onNotification(ToHost.copy, (params) => void this.copy(params));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((message: unknown) => this.endpoint.receive(message)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    const webviewRoot = webviewFolder(deps.extensionUri);
+    panel.webview.html = inspectorHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.css')).toString(),
+      nonce: newNonce(),
+      title: panelTitle(title),
+      target,
+    });
+    // Start reading while the webview loads; the image is usually known before it says it is ready.
+    this.loading = this.load();
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lifetime.abort();
+    this.verification?.abort();
+    this.endpoint.close();
+    this.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.disposedEmitter.fire();
+    this.disposedEmitter.dispose();
+  }
+
+  private onReady(): void {
+    this.endpoint.notify(ToWebview.image, this.imageState);
+    this.endpoint.notify(ToWebview.analysis, this.analysisState);
+    this.endpoint.notify(ToWebview.verify, this.verifyState);
+  }
+
+  private setImage(state: ImageState): void {
+    this.imageState = state;
+    this.endpoint.notify(ToWebview.image, state);
+  }
+
+  private setAnalysis(state: AnalysisState): void {
+    this.analysisState = state;
+    this.endpoint.notify(ToWebview.analysis, state);
+  }
+
+  private setVerify(state: VerifyState): void {
+    this.verifyState = state;
+    this.endpoint.notify(ToWebview.verify, state);
+  }
+
+  private async load(): Promise<void> {
+    this.setImage({ state: 'loading' });
+    try {
+      const store = await this.deps.getStore();
+      const { record, reference } = await findByManifest(store, this.target.manifestDigest, this.target.reference);
+      const image = await store.load(record);
+      if (this.disposed) return;
+      const overview = imageOverview(record, image, reference);
+      this.loaded = { store, image };
+      this.panel.title = panelTitle(overview.title);
+      this.setImage({ state: 'ready', image: overview });
+    } catch (err) {
+      if (this.disposed) return;
+      this.deps.log.error(`inspector: cannot load ${this.target.reference ?? this.target.manifestDigest}: ${errorInfo(err).message}`);
+      this.setImage({ state: 'error', error: errorInfo(err) });
+      return;
+    }
+    this.analyse();
+  }
+
+  private analyse(): void {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    const gate = new ProgressGate();
+    this.setAnalysis({ state: 'loading' });
+    const started = Date.now();
+    const layers = analyseImageLayers(loaded.store, loaded.image, {
+      signal: this.lifetime.signal,
+      onProgress: (progress) => {
+        if (gate.pass(`${progress.layer}:${progress.state}`, progress.bytes, progress.totalBytes)) this.setAnalysis({ state: 'loading', progress });
+      },
+    });
+    this.layers = layers;
+    layers.then(
+      (result) => {
+        if (this.disposed) return;
+        this.deps.log.info(`inspector: analysed ${result.layerCount} layer(s) of ${this.target.reference ?? this.target.manifestDigest} in ${Date.now() - started} ms`);
+        this.setAnalysis({ state: 'ready', analysis: result.analysis });
+      },
+      (err: unknown) => {
+        if (this.disposed || isCancelled(err)) return;
+        this.deps.log.error(`inspector: analysing the layers of ${this.target.reference ?? this.target.manifestDigest} failed: ${errorInfo(err).message}`);
+        this.setAnalysis({ state: 'error', error: errorInfo(err) });
+      },
+    );
+  }
+
+  private async tree(params: TreeParams): Promise<CompactTree> {
+    if (typeof params !== 'object' || params === null || !Number.isInteger(params.layer) || (params.view !== 'layer' && params.view !== 'merged')) {
+      throw new Error('The inspector asked for a file tree without a valid layer and view.');
+    }
+    await this.loading;
+    if (!this.layers) throw new Error('The layers have not been analysed: the image could not be loaded.');
+    const layers = await this.layers;
+    return params.view === 'merged' ? layers.mergedTree(params.layer) : layers.layerTree(params.layer);
+  }
+
+  private startVerify(): void {
+    const loaded = this.loaded;
+    if (!loaded || this.verifyState.state === 'running') return;
+    const controller = new AbortController();
+    this.verification = controller;
+    const signal = AbortSignal.any([controller.signal, this.lifetime.signal]);
+    const gate = new ProgressGate();
+    this.setVerify({ state: 'running' });
+    verifyImage(loaded.store, loaded.image, {
+      signal,
+      onProgress: (progress) => {
+        if (gate.pass(`${progress.subject}:${progress.layer ?? ''}`, progress.bytes, progress.totalBytes)) this.setVerify({ state: 'running', progress });
+      },
+    }).then(
+      (result) => {
+        if (this.disposed) return;
+        const bad = result.checks.filter((c) => c.status !== 'match');
+        if (bad.length) this.deps.log.warn(`inspector: verification of ${this.target.reference ?? this.target.manifestDigest} found ${bad.length} problem(s): ${bad.map((c) => c.message ?? c.status).join(' | ')}`);
+        else this.deps.log.info(`inspector: all ${result.checks.length} digests of ${this.target.reference ?? this.target.manifestDigest} match`);
+        this.setVerify({ state: 'done', result });
+      },
+      (err: unknown) => {
+        if (this.disposed) return;
+        if (isCancelled(err)) {
+          this.setVerify({ state: 'cancelled' });
+          return;
+        }
+        this.deps.log.error(`inspector: verification failed: ${errorInfo(err).message}`);
+        this.setVerify({ state: 'error', error: errorInfo(err) });
+      },
+    );
+  }
+
+  private retry(): void {
+    if (this.imageState.state === 'error') this.loading = this.load();
+    else if (this.analysisState.state === 'error') this.analyse();
+    else this.onReady();
+  }
+
+  private async copy(params: { text: string; label: string }): Promise<void> {
+    if (typeof params?.text !== 'string' || params.text.length === 0 || params.text.length > MAX_COPY) return;
+    const label = typeof params.label === 'string' ? params.label.slice(0, 40) : 'text';
+    await vscode.env.clipboard.writeText(params.text);
+    vscode.window.setStatusBarMessage(`$(copy) Copied ${label}`, 3000);
+  }
+}
+
+export function webviewFolder(extensionUri: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+}
+
+function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  // Only the bundled webview folder is readable from the page; no command links.
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [webviewFolder(extensionUri)], enableFindWidget: true };
+}
+
+function panelTitle(imageTitle: string): string {
+  return `Inspect ${imageTitle}`;
+}

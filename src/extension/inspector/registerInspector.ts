@@ -1,0 +1,47 @@
+// Wires the layer and digest inspector into the extension: the `stevedore.openInspector` command,
+// the serializer that brings panels back after VS Code restarts, and an `open` function for other
+// commands (the Images view's Inspect). activate() calls registerInspector once:
+//
+//   const inspector = registerInspector(context, { getStore: () => store.open(), log });
+//
+// The command resolves to the same outcome shape as the other commands (see registerCommands.ts):
+// { ok: true, value } with the panel opened (undefined when the quick pick was dismissed), or
+// { ok: false, cancelled, code, message } after the failure was shown and logged.
+
+import * as vscode from 'vscode';
+import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
+import { INSPECTOR_VIEW_TYPE, OPEN_INSPECTOR_COMMAND } from '../../webview/inspector/protocol';
+import { reportError } from '../errorReporting';
+import { inspectorRequest } from './inspectorArgument';
+import { InspectorPanels, type OpenedInspector } from './inspectorPanels';
+
+export interface InspectorDeps {
+  getStore(): Promise<ImageStore>;
+  log: vscode.LogOutputChannel;
+}
+
+/** An image to inspect: a reference or ID, or an Images view item (anything with a `record`). */
+export type InspectorTargetArg = string | { record: Pick<ImageRecord, 'manifestDigest'>; reference?: string };
+
+export interface Inspector {
+  /** Opens the image's panel, or brings it forward; throws (a StevedoreError) when the image cannot be found. */
+  open(image: InspectorTargetArg): Promise<OpenedInspector | undefined>;
+}
+
+export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
+  const panels = new InspectorPanels({ ...deps, extensionUri: context.extensionUri });
+  context.subscriptions.push(
+    panels,
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel: vscode.WebviewPanel, state: unknown) => panels.restore(panel, state),
+    }),
+    vscode.commands.registerCommand(OPEN_INSPECTOR_COMMAND, async (arg?: unknown) => {
+      try {
+        return { ok: true, value: await panels.open(inspectorRequest(arg)) };
+      } catch (err) {
+        return { ok: false, ...reportError(deps.log, 'Open inspector', err) };
+      }
+    }),
+  );
+  return { open: (image) => panels.open(inspectorRequest(image)) };
+}

@@ -1,0 +1,221 @@
+// The top of the panel: the image's names and digests (each with what it is on hover, a copy button
+// and, once verified, whether it matched), platform, creation and sizes; the efficiency score and
+// wasted bytes once the layers are analysed; the Verify button with its progress and outcome.
+
+import { humanSize } from '../../core/format/humanSize';
+import type { DigestCheck } from '../../core/layers/verifyImage';
+import { DIGEST_HELP, type DigestKind } from './digestHelp';
+import { h, icon, replaceChildren } from './dom';
+import { count, createdText, efficiencyGrade, percent, plural, progressText } from './formatting';
+import type { AnalysisState, ImageOverview, VerifyState } from './protocol';
+import { checkLabel, checkTitle, findCheck, verifySummary } from './verifyChecks';
+
+export interface HeaderActions {
+  copy(text: string, label: string): void;
+  verify(): void;
+  cancelVerify(): void;
+  retry(): void;
+}
+
+export class HeaderView {
+  readonly element = h('header', { class: 'overview', 'aria-label': 'Image' });
+
+  constructor(private readonly actions: HeaderActions) {}
+
+  update(image: ImageOverview, analysis: AnalysisState, verify: VerifyState, now: Date): void {
+    const result = verify.state === 'done' ? verify.result : undefined;
+    const title = h(
+      'div',
+      { class: 'title-row' },
+      h('h1', { class: 'title', title: image.title }, image.title),
+      h('span', { class: 'chip', 'data-tip': 'The platform the image was built for (os/architecture/variant).' }, image.platform),
+      h('span', { class: 'chip' }, plural(image.layers.length, 'layer')),
+      h('span', { class: 'spacer' }),
+      this.verifyButton(verify),
+    );
+    const facts = h('dl', { class: 'facts' });
+    addFact(facts, 'References', null, references(image.references));
+    addFact(facts, DIGEST_HELP.imageId.label, 'imageId', this.digest(image.imageId, 'image ID', findCheck(result, 'config')));
+    addFact(facts, DIGEST_HELP.manifest.label, 'manifest', this.digest(image.manifestDigest, 'manifest digest', findCheck(result, 'manifest')));
+    if (image.indexDigest) addFact(facts, DIGEST_HELP.index.label, 'index', this.digest(image.indexDigest, 'index digest'));
+    addFact(
+      facts,
+      DIGEST_HELP.repoDigest.label,
+      'repoDigest',
+      image.repoDigests.length
+        ? h('div', { class: 'stack' }, ...image.repoDigests.map((d) => this.digest(d, 'repo digest')))
+        : h('span', { class: 'muted' }, 'None: the image was not pulled from or pushed to a registry.'),
+    );
+    addFact(facts, 'Created', null, h('span', {}, createdText(image.created, now)), image.author ? h('span', { class: 'muted' }, ` by ${image.author}`) : null);
+    addFact(facts, 'Size', null, sizeLine(image, analysis));
+
+    const top = h('div', { class: 'overview-main' }, h('div', { class: 'overview-facts' }, title, facts), scorecard(analysis, this.actions));
+    replaceChildren(this.element, top, this.verifyStatus(verify));
+  }
+
+  private verifyButton(verify: VerifyState): HTMLElement {
+    if (verify.state === 'running') {
+      const button = h('button', { class: 'button secondary', type: 'button', id: 'cancel-verify' }, icon('stop'), 'Cancel');
+      button.addEventListener('click', () => this.actions.cancelVerify());
+      return button;
+    }
+    const again = verify.state === 'done' || verify.state === 'cancelled' || verify.state === 'error';
+    const button = h(
+      'button',
+      {
+        class: 'button',
+        type: 'button',
+        id: 'verify',
+        'data-tip': 'Recompute every digest from the bytes in the store: the manifest, the config (image ID), and each layer compressed and uncompressed (diffID).',
+      },
+      icon('shield'),
+      again ? 'Verify Again' : 'Verify Digests',
+    );
+    button.addEventListener('click', () => this.actions.verify());
+    return button;
+  }
+
+  private verifyStatus(verify: VerifyState): HTMLElement {
+    const box = h('div', { class: 'verify-status', role: 'status', 'aria-live': 'polite' });
+    switch (verify.state) {
+      case 'idle':
+        box.hidden = true;
+        break;
+      case 'running': {
+        const p = verify.progress;
+        const what = !p ? 'Starting…' : p.subject === 'layer' ? `Verifying layer ${(p.layer ?? 0) + 1} of ${p.layers}` : `Verifying the ${p.subject}`;
+        const fraction = p && p.allBytes > 0 ? p.doneBytes / p.allBytes : 0;
+        replaceChildren(box, progressBar(fraction), h('span', { class: 'verify-text' }, p ? `${what} · ${progressText(p.doneBytes, p.allBytes)}` : what));
+        break;
+      }
+      case 'done': {
+        const summary = verifySummary(verify.result);
+        box.classList.add(summary.ok ? 'ok' : 'bad');
+        replaceChildren(
+          box,
+          h(
+            'div',
+            { class: 'verify-line' },
+            icon(summary.ok ? 'check' : 'error', `icon ${summary.ok ? 'ok' : 'bad'}`),
+            h('strong', { class: 'verify-text' }, summary.text),
+            h('span', { class: 'muted' }, ` · ${humanSize(verify.result.bytesRead)} read from the store`),
+          ),
+          summary.problems.length ? h('ul', { class: 'problems' }, ...summary.problems.map((c) => h('li', {}, h('strong', {}, `${checkLabel(c)}: `), c.message ?? checkTitle(c)))) : null,
+        );
+        break;
+      }
+      case 'cancelled':
+        replaceChildren(box, h('span', { class: 'muted verify-text' }, 'Verification cancelled; nothing was checked to the end.'));
+        break;
+      case 'error':
+        box.classList.add('bad');
+        replaceChildren(box, icon('error', 'icon bad'), h('span', { class: 'verify-text' }, `Verification failed: ${verify.error.message}`));
+        break;
+    }
+    return box;
+  }
+
+  /** A full digest, its copy button, and its verification mark when there is one. */
+  private digest(value: string, label: string, check?: DigestCheck): HTMLElement {
+    return h('span', { class: 'digest' }, h('code', { class: 'digest-text' }, value), copyButton(value, label, this.actions), check ? checkMark(check) : null);
+  }
+}
+
+function addFact(list: HTMLElement, label: string, help: DigestKind | null, ...value: (Node | null)[]): void {
+  const term = h('dt', {}, label);
+  if (help) term.appendChild(helpIcon(DIGEST_HELP[help].text));
+  list.append(term, h('dd', {}, ...value));
+}
+
+function references(refs: readonly string[]): HTMLElement {
+  if (refs.length === 0) return h('span', { class: 'muted' }, 'None (untagged image)');
+  return h('span', { class: 'refs' }, ...refs.map((r) => h('span', { class: 'ref' }, r)));
+}
+
+function sizeLine(image: ImageOverview, analysis: AnalysisState): HTMLElement {
+  const parts: (Node | string)[] = [h('span', { 'data-tip': 'Manifest, config and compressed layers as stored, the SIZE `stevedore images` shows.' }, `${humanSize(image.storeSize)} in the store`)];
+  if (analysis.state === 'ready') {
+    const a = analysis.analysis;
+    const tar = a.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
+    parts.push(' · ', h('span', { 'data-tip': 'Bytes of the uncompressed layer tars.' }, `${humanSize(tar)} uncompressed`));
+    parts.push(' · ', h('span', { 'data-tip': 'What a container sees: the merged filesystem after the last layer.' }, `${humanSize(a.finalBytes)} in ${count(a.finalFiles)} visible files`));
+  }
+  return h('span', {}, ...parts);
+}
+
+function scorecard(analysis: AnalysisState, actions: HeaderActions): HTMLElement {
+  const card = h('aside', { class: 'scorecard', 'aria-label': 'Efficiency' });
+  switch (analysis.state) {
+    case 'waiting':
+    case 'loading': {
+      const p = analysis.state === 'loading' ? analysis.progress : undefined;
+      const text = !p ? 'Analysing layers…' : p.state === 'cached' ? `Layer ${p.layer + 1} of ${p.layers} from the cache` : `Reading layer ${p.layer + 1} of ${p.layers} · ${progressText(p.bytes, p.totalBytes)}`;
+      const fraction = p ? (p.layer + (p.totalBytes > 0 ? p.bytes / p.totalBytes : 1)) / Math.max(1, p.layers) : 0;
+      replaceChildren(card, h('div', { class: 'score-label' }, 'Efficiency'), h('div', { class: 'score pending' }, '…'), progressBar(fraction), h('div', { class: 'muted small', role: 'status' }, text));
+      break;
+    }
+    case 'error': {
+      const retry = h('button', { class: 'button secondary small', type: 'button' }, icon('refresh'), 'Retry');
+      retry.addEventListener('click', () => actions.retry());
+      replaceChildren(card, h('div', { class: 'score-label' }, 'Efficiency'), h('div', { class: 'error-text', role: 'alert' }, icon('error', 'icon bad'), analysis.error.message), retry);
+      break;
+    }
+    case 'ready': {
+      const a = analysis.analysis;
+      const grade = efficiencyGrade(a.efficiency);
+      const meter = h('div', { class: `meter ${grade}`, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(a.efficiency * 100), 'aria-label': 'Efficiency' });
+      const fill = h('div', { class: 'meter-fill' });
+      fill.style.width = `${Math.max(0, Math.min(1, a.efficiency)) * 100}%`;
+      meter.appendChild(fill);
+      replaceChildren(
+        card,
+        h(
+          'div',
+          { class: 'score-label' },
+          'Efficiency',
+          helpIcon(
+            "dive's score: for every path, the smallest size it had in any layer, summed, over the sum of all its sizes in all layers. " +
+              '100 % means no file is stored twice or deleted later. `stevedore efficiency IMAGE --min 0.9` gates CI on it.',
+          ),
+        ),
+        h('div', { class: `score ${grade}`, id: 'efficiency' }, percent(a.efficiency)),
+        meter,
+        h(
+          'div',
+          { class: 'small' },
+          h('span', { 'data-tip': 'Bytes stored in a layer and then overwritten or deleted by a later one: they make the image bigger but no container sees them.' }, `${humanSize(a.wastedBytes)} wasted`),
+          h('span', { class: 'muted' }, ` · ${humanSize(a.contentBytes)} of files in the layers`),
+        ),
+      );
+      break;
+    }
+  }
+  return card;
+}
+
+export function progressBar(fraction: number): HTMLElement {
+  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) });
+  const fill = h('div', { class: 'progress-fill' });
+  fill.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+  bar.appendChild(fill);
+  return bar;
+}
+
+export function helpIcon(text: string): HTMLElement {
+  return h('span', { class: 'help', tabindex: 0, 'data-tip': text, 'aria-label': text, role: 'img' }, icon('info'));
+}
+
+export function copyButton(value: string, label: string, actions: Pick<HeaderActions, 'copy'>): HTMLElement {
+  const button = h('button', { class: 'icon-button copy', type: 'button', title: `Copy ${label}`, 'aria-label': `Copy ${label}`, 'data-copy': value }, icon('copy'));
+  button.addEventListener('click', (e) => {
+    e.stopPropagation();
+    actions.copy(value, label);
+  });
+  return button;
+}
+
+export function checkMark(check: DigestCheck): HTMLElement {
+  const ok = check.status === 'match';
+  const mark = h('span', { class: `check ${ok ? 'ok' : 'bad'}`, 'data-tip': checkTitle(check), 'data-check': check.status, tabindex: 0, role: 'img', 'aria-label': ok ? 'verified' : check.status }, icon(ok ? 'check' : 'error'));
+  return mark;
+}

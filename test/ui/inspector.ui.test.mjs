@@ -1,0 +1,165 @@
+// UI test of the layer and digest inspector in a real VS Code (code-server) driven by Playwright:
+// opened from the command palette, a layer selected, its files filtered and shown merged, Verify
+// run to the end, the panel restored as it was left after the window reloads, and a layer of
+// 100,000 files scrolled to its end with only a screenful of rows in the page. Screenshots of the
+// panel in a light and a dark theme go to test-output/screenshots/inspector-*.png.
+//
+// Needs stevedore.openInspector wired into activate() and contributed in package.json.
+// Run: node scripts/build.mjs && node --test test/ui/inspector.ui.test.mjs
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { tsImport } from 'tsx/esm/api';
+import { inspectorFrame, openInspector, runFromPalette, useTheme } from '../../scripts/vscodeHost/inspectorDriver.mjs';
+import { startVscode, waitForWorkbench } from '../../scripts/vscodeHost/uiHarness.mjs';
+
+const load = (path) => tsImport(new URL(path, import.meta.url).href, import.meta.url);
+const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { bulkTar, exampleLayers, storeLayeredImage } = await load('../helpers/layeredImages.ts');
+
+const WAIT = { timeout: 60_000 };
+
+let root;
+let vscode;
+let example;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'stevedore-ui-inspector-'));
+  const storeDir = join(root, 'store');
+  const store = await ImageStore.open(storeDir);
+  example = await storeLayeredImage(store, await exampleLayers(), 'example/layers:1', { emptySteps: { 1: 'ENV PATH=/usr/local/bin:/usr/bin', 2: 'CMD ["sh"]' } });
+  const entries = [{ name: 'usr/' }, { name: 'usr/share/' }, { name: 'usr/share/doc/' }];
+  for (let d = 0; d < 100; d++) {
+    entries.push({ name: `usr/share/doc/package-${String(d).padStart(2, '0')}/` });
+    for (let f = 0; f < 1000; f++) entries.push({ name: `usr/share/doc/package-${String(d).padStart(2, '0')}/file-${String(f).padStart(3, '0')}.txt`, content: f % 10 === 0 ? `text ${d} ${f}\n` : '' });
+  }
+  await storeLayeredImage(store, [{ tar: bulkTar(entries), createdBy: 'COPY docs /usr/share/doc' }], 'many/files:1');
+  vscode = await startVscode({ env: { STEVEDORE_STORE: storeDir }, viewport: { width: 1440, height: 960 } });
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  await vscode?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+/** The names in the file tree's rows, top to bottom as drawn. */
+async function treeNames(frame) {
+  const rows = await frame.locator('.tree-row:not([hidden])').evaluateAll((els) =>
+    els
+      .map((el) => ({ y: new DOMMatrixReadOnly(getComputedStyle(el).transform).m42, text: `${el.querySelector('.mark')?.textContent ?? ''} ${el.querySelector('.name-text')?.textContent ?? ''}`.trim() }))
+      .sort((a, b) => a.y - b.y)
+      .map((r) => r.text),
+  );
+  return rows;
+}
+
+/** Re-reads the tree until it shows exactly `expected` (the virtual list draws on the next animation frame). */
+async function untilTreeNames(frame, expected) {
+  const deadline = Date.now() + WAIT.timeout;
+  let names = await treeNames(frame);
+  while (JSON.stringify(names) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    names = await treeNames(frame);
+  }
+  assert.deepEqual(names, expected);
+}
+
+test('the inspector opens from the command palette with the image header and the layers table', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  await useTheme(page, 'light');
+  await runFromPalette(page, 'View: Close Primary Side Bar');
+  await openInspector(page, 'example/layers:1');
+  const frame = inspectorFrame(page);
+  await frame.locator('tr.layer').first().waitFor(WAIT);
+  assert.equal(await frame.locator('h1.title').textContent(), 'example/layers:1');
+  const facts = await frame.locator('.facts').textContent();
+  assert.ok(facts.includes(example.id), 'the image ID (config digest) is in the header');
+  assert.ok(facts.includes(example.manifestDigest), 'the manifest digest is in the header');
+  assert.equal(await frame.locator('tr.layer').count(), 3);
+  assert.deepEqual(await frame.locator('tr.empty-step .step-text').allTextContents(), ['ENV PATH=/usr/local/bin:/usr/bin', 'CMD ["sh"]']);
+  assert.deepEqual(await frame.locator('tr.layer td.step').allTextContents(), ['ADD rootfs.tar /', 'RUN configure', 'RUN tidy']);
+  // The analysis fills in the efficiency score and the largest wasted files, and layer 0's files show.
+  await frame.locator('#efficiency').waitFor(WAIT);
+  assert.match(await frame.locator('#efficiency').textContent(), /^\d+\.\d\d %$/);
+  await frame.locator('.wasted-item', { hasText: '/var/cache/big.bin' }).waitFor(WAIT);
+  await frame.locator('.tree-row', { hasText: 'os-release' }).waitFor(WAIT);
+  // Hovering a digest's help explains it.
+  await frame.locator('.facts dt', { hasText: 'Image ID' }).locator('.help').hover();
+  await frame.locator('.tooltip', { hasText: 'sha256 of the image config' }).waitFor(WAIT);
+  await page.mouse.move(0, 0);
+});
+
+test('selecting a layer shows its changes; the filter, "only changes" and the merged view narrow and widen them', { timeout: 180_000 }, async () => {
+  const frame = inspectorFrame(vscode.page);
+  await frame.locator('tr.layer[data-layer="1"]').click();
+  await frame.locator('tr.layer.selected[data-layer="1"]').waitFor(WAIT);
+  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'passwd', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
+  await frame.locator('body.vscode-light').waitFor(WAIT);
+  await vscode.page.mouse.move(0, 0);
+  await vscode.screenshot('inspector-light');
+
+  await frame.locator('#filter').fill('conf');
+  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf']);
+  assert.equal(await frame.locator('.files-count').textContent(), '5 of 16 entries shown');
+
+  await frame.locator('#filter').fill('');
+  await frame.locator('#changes-only').check();
+  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
+  await frame.locator('#changes-only').uncheck();
+
+  await frame.locator('#view-merged').click();
+  await frame.locator('#filter').fill('etc/');
+  // The union filesystem after layer 1: the base layer's os-release shows through, unmarked.
+  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
+});
+
+test('Verify recomputes every digest and marks each one as matching', { timeout: 180_000 }, async () => {
+  const frame = inspectorFrame(vscode.page);
+  await frame.locator('#verify').click();
+  await frame.locator('.verify-status.ok', { hasText: 'All 8 digests match' }).waitFor(WAIT);
+  // Image ID and manifest digest in the header, and both digests of each of the three layers.
+  assert.equal(await frame.locator('.check[data-check="match"]').count(), 8);
+  assert.equal(await frame.locator('.check[data-check]:not([data-check="match"])').count(), 0);
+  await useTheme(vscode.page, 'dark');
+  await frame.locator('body.vscode-dark').waitFor(WAIT);
+  await vscode.page.mouse.move(0, 0);
+  await vscode.screenshot('inspector-dark');
+});
+
+test('after the window reloads, the panel comes back on the same layer, view and filter', { timeout: 240_000 }, async () => {
+  const { page } = vscode;
+  // Developer: Reload Window shuts the workbench down as VS Code does (saving editor and webview
+  // state) before the page reloads; the serializer then brings the panel back.
+  const reloaded = page.waitForEvent('load', WAIT);
+  await runFromPalette(page, 'Developer: Reload Window');
+  await reloaded;
+  await waitForWorkbench(page);
+  const frame = inspectorFrame(page);
+  await frame.locator('tr.layer.selected[data-layer="1"]').waitFor(WAIT);
+  assert.equal(await frame.locator('#filter').inputValue(), 'etc/');
+  assert.equal(await frame.locator('#view-merged').getAttribute('aria-checked'), 'true');
+  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
+});
+
+test('a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {
+  const { page } = vscode;
+  await openInspector(page, 'many/files:1');
+  const frame = inspectorFrame(page);
+  await frame.locator('h1.title', { hasText: 'many/files:1' }).waitFor(WAIT);
+  await frame.locator('.tree-row', { hasText: 'package-00' }).first().waitFor(WAIT);
+  assert.equal(await frame.locator('.files-count').textContent(), '100,103 entries');
+  const drawn = await frame.locator('.tree-row').count();
+  assert.ok(drawn < 120, `${drawn} row elements for 100,103 entries: the list is not virtualised`);
+
+  await frame.locator('.tree-viewport').focus();
+  await frame.locator('.tree-viewport').press('End');
+  await frame.locator('.tree-row.focused', { hasText: 'file-999.txt' }).waitFor(WAIT);
+  assert.equal(await frame.locator('#tree-active').getAttribute('aria-level'), '5');
+
+  await frame.locator('#filter').fill('file-999.');
+  await frame.locator('.files-count', { hasText: '203 of 100,103 entries shown' }).waitFor(WAIT);
+  await page.mouse.move(0, 0);
+  await vscode.screenshot('inspector-many-files');
+});
