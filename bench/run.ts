@@ -4,6 +4,7 @@
 
 import { archiveBench } from './archiveBench';
 import { imagesBench } from './imagesBench';
+import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
 import { pullPushBench } from './pullPushBench';
 
@@ -15,6 +16,7 @@ interface Section {
 const sections: Section[] = [
   { name: 'images: list 1,000 images', run: imagesBench },
   { name: 'layers: analyse a 200 MB Debian image', run: layersBench },
+  { name: 'inspector: first paint of a 200 MB Debian image in VS Code', run: inspectorBench },
   { name: 'archives: save and load a 1 GB image', run: archiveBench },
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
 ];

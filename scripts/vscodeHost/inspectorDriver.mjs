@@ -8,30 +8,54 @@
 
 const WAIT = { timeout: 60_000 };
 
-/** Runs a command by its palette title ("Stevedore: Open Layer Inspector…"). */
+/**
+ * Runs a command by its palette title ("Stevedore: Open Layer Inspector…"). The palette lists the
+ * commands known when it opens, so right after start-up (before the extension's contributions
+ * arrive) it is closed and opened again until the command shows; the same when it closes because
+ * something else took the focus.
+ */
 export async function runFromPalette(page, title) {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor(WAIT);
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor(WAIT);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      // A webview that is just loading can take the focus, which closes the palette: try again.
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 6) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   await input.press('Enter');
 }
 
 /**
  * Opens the inspector through the palette and picks `image` (its label in the quick pick, e.g.
  * "example/layers:1"). Resolves when the pick is made, returning the time it was (Date.now()).
+ * A quick pick closes when something else takes the focus (a panel VS Code is still restoring
+ * after a reload, say); then it is opened again.
  */
 export async function openInspector(page, image) {
-  await runFromPalette(page, 'Stevedore: Open Layer Inspector');
   const input = page.locator('.quick-input-widget input.input');
-  // The image picker's title (src/extension/inspector/pickInspectorImage.ts).
-  await page.locator('.quick-input-widget', { hasText: 'Inspect Layers and Digests' }).waitFor(WAIT);
-  await input.fill(image);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: image }).first().waitFor(WAIT);
-  const picked = Date.now();
-  await input.press('Enter');
-  return picked;
+  for (let attempt = 1; ; attempt++) {
+    await runFromPalette(page, 'Stevedore: Open Layer Inspector');
+    try {
+      // The image picker's title (src/extension/inspector/pickInspectorImage.ts).
+      await page.locator('.quick-input-widget', { hasText: 'Inspect Layers and Digests' }).waitFor(WAIT);
+      await input.fill(image, { timeout: 10_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: image }).first().waitFor({ timeout: 10_000 });
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    const picked = Date.now();
+    await input.press('Enter');
+    return picked;
+  }
 }
 
 /** The inspector page of the visible webview. */

@@ -1,5 +1,6 @@
 // The one list of the extension's commands. Each has its own file under commands/; package.json's
-// `contributes.commands` lists the same IDs (a test checks that the two agree).
+// `contributes.commands` lists the same IDs (a test checks that the two agree). The inspector's own
+// command (stevedore.openInspector) is registered by inspector/registerInspector.ts.
 
 import { addRegistryCommand } from './commands/addRegistry';
 import { clearImageFilterCommand } from './commands/clearImageFilter';
@@ -12,6 +13,7 @@ import { groupImagesByCommand } from './commands/groupImagesBy';
 import { hideDanglingImagesCommand } from './commands/hideDanglingImages';
 import { importRootfsCommand } from './commands/importRootfs';
 import { inspectImageCommand } from './commands/inspectImage';
+import { inspectImageJsonCommand } from './commands/inspectImageJson';
 import { loadArchiveCommand } from './commands/loadArchive';
 import { loadMoreRepositoriesCommand } from './commands/loadMoreRepositories';
 import { logInCommand } from './commands/logIn';
@@ -37,6 +39,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   removeImageCommand,
   pruneImagesCommand,
   inspectImageCommand,
+  inspectImageJsonCommand,
   copyFullTagCommand,
   copyImageIdCommand,
   copyDigestCommand,

@@ -3,6 +3,7 @@
 
 import type * as vscode from 'vscode';
 import type { InspectDocuments } from './inspectDocuments';
+import type { Inspector } from './inspector/registerInspector';
 import type { RegistryAccess } from './registries/registryAccess';
 import type { StevedoreSettings } from './settings';
 import type { StoreAccess } from './storeAccess';
@@ -19,4 +20,6 @@ export interface Services {
   readonly imagesView: vscode.TreeView<ImagesViewNode>;
   readonly registriesTree: RegistriesTreeProvider;
   readonly inspectDocuments: InspectDocuments;
+  /** The layer and digest inspector (webview panels). */
+  readonly inspector: Inspector;
 }

@@ -21,15 +21,23 @@ export interface TransferSnapshot {
 }
 
 export class TransferProgress {
-  private readonly layers = new Map<string, LayerState>();
-  private lastActive: string | undefined;
+  private readonly layers = new Map<string, LayerState & { seq: number }>();
+  private seq = 0;
 
   /** `key` is usually the layer digest; it is shown shortened. */
   update(key: string, status: string, current: number, total: number, finished: boolean): void {
     const id = key.startsWith('sha256:') ? shortId(key) : key.slice(0, 12);
-    this.layers.set(key, { id, status, current: finished ? Math.max(current, total) : current, total, finished });
-    if (!finished) this.lastActive = key;
-    else if (this.lastActive === key) this.lastActive = undefined;
+    this.layers.set(key, { id, status, current: finished ? Math.max(current, total) : current, total, finished, seq: ++this.seq });
+  }
+
+  /** The unfinished layer that moved last, once it has started (bytes, or a status past waiting). */
+  private active(): LayerState | undefined {
+    let best: (LayerState & { seq: number }) | undefined;
+    for (const l of this.layers.values()) {
+      if (l.finished || (l.current === 0 && /^(waiting|queued|preparing)$/i.test(l.status))) continue;
+      if (!best || l.seq > best.seq) best = l;
+    }
+    return best;
   }
 
   get layerCount(): number {
@@ -54,7 +62,7 @@ export class TransferProgress {
     const percent = total > 0 ? Math.min(100, Math.floor((current / total) * 100)) : 0;
     const parts = [`${done}/${this.layers.size} layers`];
     if (total > 0) parts.push(`${humanSize(current)}/${humanSize(total)}`);
-    const active = this.lastActive === undefined ? undefined : this.layers.get(this.lastActive);
+    const active = this.active();
     if (active) parts.push(`${active.id} ${active.status.toLowerCase()}${active.total > 0 ? ` ${humanSize(active.current)}/${humanSize(active.total)}` : ''}`);
     return { percent, message: parts.join(' · ') };
   }

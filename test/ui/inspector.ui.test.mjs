@@ -1,10 +1,10 @@
 // UI test of the layer and digest inspector in a real VS Code (code-server) driven by Playwright:
-// opened from the command palette, a layer selected, its files filtered and shown merged, Verify
+// opened from the command palette and from the Images view, a layer selected, its files filtered and shown merged, Verify
 // run to the end, the panel restored as it was left after the window reloads, and a layer of
-// 100,000 files scrolled to its end with only a screenful of rows in the page. Screenshots of the
-// panel in a light and a dark theme go to test-output/screenshots/inspector-*.png.
+// 100,000 files scrolled to its end with only a screenful of rows in the page, and the error a
+// restored panel shows when its image is gone. Screenshots of the panel in a light and a dark
+// theme go to test-output/screenshots/inspector-*.png.
 //
-// Needs stevedore.openInspector wired into activate() and contributed in package.json.
 // Run: node scripts/build.mjs && node --test test/ui/inspector.ui.test.mjs
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,18 +17,20 @@ import { startVscode, waitForWorkbench } from '../../scripts/vscodeHost/uiHarnes
 
 const load = (path) => tsImport(new URL(path, import.meta.url).href, import.meta.url);
 const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { removeImages } = await load('../../src/core/store/removeImages.ts');
 const { bulkTar, exampleLayers, storeLayeredImage } = await load('../helpers/layeredImages.ts');
 
 const WAIT = { timeout: 60_000 };
 
 let root;
+let store;
 let vscode;
 let example;
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'stevedore-ui-inspector-'));
   const storeDir = join(root, 'store');
-  const store = await ImageStore.open(storeDir);
+  store = await ImageStore.open(storeDir);
   example = await storeLayeredImage(store, await exampleLayers(), 'example/layers:1', { emptySteps: { 1: 'ENV PATH=/usr/local/bin:/usr/bin', 2: 'CMD ["sh"]' } });
   const entries = [{ name: 'usr/' }, { name: 'usr/share/' }, { name: 'usr/share/doc/' }];
   for (let d = 0; d < 100; d++) {
@@ -36,6 +38,9 @@ before(async () => {
     for (let f = 0; f < 1000; f++) entries.push({ name: `usr/share/doc/package-${String(d).padStart(2, '0')}/file-${String(f).padStart(3, '0')}.txt`, content: f % 10 === 0 ? `text ${d} ${f}\n` : '' });
   }
   await storeLayeredImage(store, [{ tar: bulkTar(entries), createdBy: 'COPY docs /usr/share/doc' }], 'many/files:1');
+  // A config that lies about its layer's diffID: Verify must say which digest does not match.
+  const lie = `sha256:${'0'.repeat(64)}`;
+  await storeLayeredImage(store, [{ tar: bulkTar([{ name: 'app/' }, { name: 'app/run.sh', content: 'echo hi\n' }]), createdBy: 'COPY run.sh /app/' }], 'broken/diffid:1', { diffIds: [lie] });
   vscode = await startVscode({ env: { STEVEDORE_STORE: storeDir }, viewport: { width: 1440, height: 960 } });
 }, { timeout: 15 * 60_000 });
 
@@ -48,7 +53,8 @@ after(async () => {
 async function treeNames(frame) {
   const rows = await frame.locator('.tree-row:not([hidden])').evaluateAll((els) =>
     els
-      .map((el) => ({ y: new DOMMatrixReadOnly(getComputedStyle(el).transform).m42, text: `${el.querySelector('.mark')?.textContent ?? ''} ${el.querySelector('.name-text')?.textContent ?? ''}`.trim() }))
+      // Rows are placed with transform: translateY(Npx) (see fileTreeView.ts).
+      .map((el) => ({ y: Number(/translateY\((-?[\d.]+)px\)/.exec(el.style.transform)?.[1] ?? 0), text: `${el.querySelector('.mark')?.textContent ?? ''} ${el.querySelector('.name-text')?.textContent ?? ''}`.trim() }))
       .sort((a, b) => a.y - b.y)
       .map((r) => r.text),
   );
@@ -85,6 +91,9 @@ test('the inspector opens from the command palette with the image header and the
   assert.match(await frame.locator('#efficiency').textContent(), /^\d+\.\d\d %$/);
   await frame.locator('.wasted-item', { hasText: '/var/cache/big.bin' }).waitFor(WAIT);
   await frame.locator('.tree-row', { hasText: 'os-release' }).waitFor(WAIT);
+  // Copy buttons put the full digest on the clipboard (the host confirms in the status bar).
+  await frame.locator('.facts button.copy[aria-label="Copy image ID"]').click();
+  await page.locator('.statusbar', { hasText: 'Copied image ID' }).waitFor(WAIT);
   // Hovering a digest's help explains it.
   await frame.locator('.facts dt', { hasText: 'Image ID' }).locator('.help').hover();
   await frame.locator('.tooltip', { hasText: 'sha256 of the image config' }).waitFor(WAIT);
@@ -143,11 +152,22 @@ test('after the window reloads, the panel comes back on the same layer, view and
   await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
 });
 
-test('a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {
+test('from the Images view, Inspect on a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {
   const { page } = vscode;
-  await openInspector(page, 'many/files:1');
+  // Right-click the image in the Images view → Inspect (the sidebar was closed by the first test).
+  await page.locator('.activitybar [aria-label^="Stevedore"]').first().click();
+  const images = page.locator('.pane', { has: page.locator('.pane-header[aria-label^="Images"]') });
+  const group = images.locator('.monaco-list-row[aria-label^="many/files,"]').first();
+  await group.waitFor(WAIT);
+  if ((await group.getAttribute('aria-expanded')) !== 'true') await group.click();
+  const item = images.locator('.monaco-list-row[aria-label^="many/files:1,"]').first();
+  await item.waitFor(WAIT);
+  await item.click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Inspect', exact: true }).click();
+  await page.locator('.tabs-container .tab.active', { hasText: 'Inspect many/files:1' }).waitFor(WAIT);
   const frame = inspectorFrame(page);
   await frame.locator('h1.title', { hasText: 'many/files:1' }).waitFor(WAIT);
+  await runFromPalette(page, 'View: Close Primary Side Bar');
   await frame.locator('.tree-row', { hasText: 'package-00' }).first().waitFor(WAIT);
   assert.equal(await frame.locator('.files-count').textContent(), '100,103 entries');
   const drawn = await frame.locator('.tree-row').count();
@@ -162,4 +182,35 @@ test('a layer of 100,000 files: only a screenful of rows exists, the end is one 
   await frame.locator('.files-count', { hasText: '203 of 100,103 entries shown' }).waitFor(WAIT);
   await page.mouse.move(0, 0);
   await vscode.screenshot('inspector-many-files');
+});
+
+test('Verify names the digest that does not match, and marks it', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  await openInspector(page, 'broken/diffid:1');
+  const frame = inspectorFrame(page);
+  await frame.locator('h1.title', { hasText: 'broken/diffid:1' }).waitFor(WAIT);
+  await frame.locator('#verify').click();
+  const status = frame.locator('.verify-status.bad');
+  await status.waitFor(WAIT);
+  assert.match(await status.textContent(), /1 of 4 digests does not match.*Layer 0 \(diffID\): Layer 0 uncompresses to sha256:[a-f0-9]{64}, but the config lists diffID sha256:0{64}/);
+  assert.equal(await frame.locator('.check[data-check="match"]').count(), 3);
+  assert.equal(await frame.locator('tr.layer td.digest-col .check[data-check="mismatch"]').count(), 1);
+  await page.mouse.move(0, 0);
+  await vscode.screenshot('inspector-mismatch');
+  await runFromPalette(page, 'View: Close Editor');
+});
+
+test('a restored panel whose image was removed meanwhile says so, instead of spinning', { timeout: 240_000 }, async () => {
+  const { page } = vscode;
+  await removeImages(store, ['many/files:1']);
+  const reloaded = page.waitForEvent('load', WAIT);
+  await runFromPalette(page, 'Developer: Reload Window');
+  await reloaded;
+  await waitForWorkbench(page);
+  const frame = inspectorFrame(page);
+  const error = frame.locator('.screen-error');
+  await error.waitFor(WAIT);
+  assert.match(await error.textContent(), /Cannot inspect this image.*many\/files:1 .*is no longer in the store.*Pull or load it again/);
+  await frame.locator('#retry').waitFor(WAIT);
+  await vscode.screenshot('inspector-error');
 });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { tsImport } from 'tsx/esm/api';
 import { extensionHostLogs } from '../../scripts/vscodeHost/codeServer.mjs';
 import { startVscode } from '../../scripts/vscodeHost/uiHarness.mjs';
@@ -91,10 +91,14 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-let step = 0;
-afterEach(async () => {
-  await vscode?.screenshot(`debug-${++step}`);
-});
+/** Polls a condition the workbench reaches on its own, up to the usual wait. */
+async function until(condition, what) {
+  const deadline = Date.now() + WAIT.timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function printStevedoreLog(userDataDir) {
   for (const file of extensionHostLogs(userDataDir)) {
@@ -183,10 +187,11 @@ test('right-click an image → Save Image(s)… writes an archive through the sa
   const target = join(workspace, 'team_app_1.0.tar');
   // The dialog proposes the name made from the reference, in the workspace folder (it fills the
   // folder first, then the name).
-  await page.waitForFunction(({ selector, value }) => document.querySelector(selector)?.value === value, { selector: '.quick-input-widget input.input', value: target }, WAIT);
-  await vscode.screenshot('save-dialog');
+  await until(async () => (await input.inputValue()) === target, `the save dialog never proposed ${target}`);
   await input.press('Enter');
   await notification(page, `Saved team/app:1.0 to ${target}`);
+  // The progress notification goes away by itself once the save is done.
+  await page.locator('.notifications-center .notification-list-item', { hasText: 'Saving team/app:1.0' }).waitFor({ state: 'detached', ...WAIT });
   await closeNotifications(page);
   assert.ok(existsSync(target) && statSync(target).size > 12_000, `${target} was not written`);
 });
@@ -200,6 +205,7 @@ test('right-click a tar in the Explorer → Load Image Archive… loads its imag
   const file = explorerRow('from-elsewhere.tar');
   await contextMenu(page, file, 'Load Image Archive…');
   await notification(page, 'Loaded loaded/app:1');
+  await page.locator('.notifications-center .notification-list-item', { hasText: 'Loading from-elsewhere.tar' }).waitFor({ state: 'detached', ...WAIT });
   await closeNotifications(page);
   await openStevedore(page);
   await expand(row(imagesPane(page), 'loaded/app,'));
@@ -216,7 +222,7 @@ test('the Registries view expands a registry to repositories, tags and platforms
   await expand(row(pane, 'demo/app'));
   await row(pane, '2.0').waitFor(WAIT);
   await expand(row(pane, 'demo/multi'));
-  await expand(row(pane, '1,').or(row(pane, '1')).last());
+  await expand(pane.locator('.monaco-list-row[aria-label="1"]'));
   await row(pane, 'linux/arm64/v8').waitFor(WAIT);
   await vscode.screenshot('registries-view');
   await page.locator('.pane-header[aria-label^="Images"] .title').click();

@@ -23,6 +23,15 @@ describe('TransferProgress', () => {
     assert.equal(p.totalBytes, 1_500_000);
   });
 
+  it('keeps naming a layer that is still moving when another one finishes after it', () => {
+    const p = new TransferProgress();
+    p.update(`sha256:${'a'.repeat(64)}`, 'Waiting', 0, 100, false);
+    p.update(`sha256:${'b'.repeat(64)}`, 'Downloading', 40, 100, false);
+    p.update(`sha256:${'c'.repeat(64)}`, 'Downloading', 10, 100, false);
+    p.update(`sha256:${'c'.repeat(64)}`, 'Pull complete', 100, 100, true);
+    assert.equal(p.snapshot().message, '1/3 layers · 140B/300B · bbbbbbbbbbbb downloading 40B/100B');
+  });
+
   it('formats elapsed time and counts', () => {
     assert.equal(elapsedText(850), '850 ms');
     assert.equal(elapsedText(3_200), '3.2 s');

@@ -24,16 +24,16 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
 function connectedPair(): { host: IpcEndpoint; webview: IpcEndpoint; problems: string[]; sent: IpcMessage[] } {
   const problems: string[] = [];
   const sent: IpcMessage[] = [];
-  let host!: IpcEndpoint;
-  let webview!: IpcEndpoint;
-  const deliver = (to: () => IpcEndpoint) => (message: IpcMessage) => {
+  const sides: { host?: IpcEndpoint; webview?: IpcEndpoint } = {};
+  const deliver = (to: 'host' | 'webview') => (message: IpcMessage) => {
     sent.push(message);
     // A structured clone, as postMessage makes: nothing is shared between the sides.
     const copy: unknown = structuredClone(message);
-    queueMicrotask(() => to().receive(copy));
+    queueMicrotask(() => sides[to]!.receive(copy));
   };
-  host = new IpcEndpoint(deliver(() => webview), (p) => problems.push(`host: ${p}`));
-  webview = new IpcEndpoint(deliver(() => host), (p) => problems.push(`webview: ${p}`));
+  const host = new IpcEndpoint(deliver('webview'), (p) => problems.push(`host: ${p}`));
+  const webview = new IpcEndpoint(deliver('host'), (p) => problems.push(`webview: ${p}`));
+  Object.assign(sides, { host, webview });
   return { host, webview, problems, sent };
 }
 

@@ -1,8 +1,8 @@
-// Inspect: opens `docker image inspect`'s JSON for the image in a read-only editor.
+// Inspect: opens the layer and digest inspector on the image (its manifest, config, history, each
+// layer's compressed digest and diffID, and the files every layer adds, changes or deletes).
 
-import * as vscode from 'vscode';
 import { selectedImageNodes, type ExtensionCommand } from './command';
-import { imageName, pickImages } from './prompts';
+import { pickImages } from './prompts';
 
 export const inspectImageCommand: ExtensionCommand = {
   id: 'stevedore.inspectImage',
@@ -12,10 +12,6 @@ export const inspectImageCommand: ExtensionCommand = {
     const nodes = selectedImageNodes(ctx);
     const node = nodes.find((n) => n === ctx.clicked) ?? nodes[0] ?? (await pickImages(services, { placeHolder: 'Image to inspect', canPickMany: false }))[0];
     if (!node) return undefined;
-    const uri = services.inspectDocuments.uriFor(node.record, imageName(node));
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, 'json');
-    await vscode.window.showTextDocument(doc, { preview: true });
-    return uri.toString();
+    return services.inspector.open(node.reference ? { record: node.record, reference: node.reference } : { record: node.record });
   },
 };

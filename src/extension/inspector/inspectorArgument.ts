@@ -5,6 +5,7 @@
 
 import { isDigest } from '../../core/digest';
 import { StevedoreError } from '../../core/errors';
+import { familiarString, tryParseReference } from '../../core/reference/reference';
 import { isHexPrefix, type ImageRecord, type ImageStore } from '../../core/store/imageStore';
 
 export type InspectorRequest =
@@ -59,7 +60,8 @@ export async function findByManifest(store: ImageStore, manifestDigest: string, 
   const records = await store.list();
   const record = records.find((r) => r.manifestDigest === manifestDigest);
   if (!record) {
-    const name = reference ? `${reference} (${manifestDigest})` : manifestDigest;
+    const parsed = reference ? tryParseReference(reference) : null;
+    const name = reference ? `${parsed ? familiarString(parsed) : reference} (${manifestDigest})` : manifestDigest;
     throw new StevedoreError('IMAGE_NOT_FOUND', `The image ${name} is no longer in the store: it was removed, or the store setting changed. Pull or load it again to inspect it.`);
   }
   return reference ? { record, reference } : { record };

@@ -34,6 +34,8 @@ export interface InspectorPanelDeps {
 }
 
 const MAX_COPY = 4096;
+/** Progress messages per layer while analysing: the bar moves in 4 % steps. */
+const ANALYSIS_PROGRESS_STEPS = 25;
 
 export class InspectorPanel implements vscode.Disposable {
   private readonly endpoint: IpcEndpoint;
@@ -156,7 +158,7 @@ export class InspectorPanel implements vscode.Disposable {
   private analyse(): void {
     const loaded = this.loaded;
     if (!loaded) return;
-    const gate = new ProgressGate();
+    const gate = new ProgressGate(ANALYSIS_PROGRESS_STEPS);
     this.setAnalysis({ state: 'loading' });
     const started = Date.now();
     const layers = analyseImageLayers(loaded.store, loaded.image, {

@@ -32,13 +32,14 @@ export class ImagesDragAndDrop implements vscode.TreeDragAndDropController<unkno
       }
     }
     if (token.isCancellationRequested) return;
-    const archives = uris.filter((u) => u.scheme === 'file' || u.scheme === 'vscode-remote' ? isArchiveName(u.path) : false);
+    const archives = uris.filter((u) => u.scheme === 'file' && isArchiveName(u.path));
     if (archives.length === 0) {
       if (uris.length > 0 || dataTransfer.get('files')) {
         void vscode.window.showWarningMessage('Drop image archives (.tar, .tar.gz or .tgz files) from the Explorer onto the Images view to load them.');
       }
       return;
     }
+    // The load command shows progress, reports failures and refreshes the view.
     await vscode.commands.executeCommand('stevedore.loadArchive', archives[0], archives);
   }
 }

@@ -305,7 +305,7 @@ export class FileTreeView {
     const name = tree.name[node]!;
     row.name.textContent = type === NodeType.dir ? `${name}/` : name;
     const link = this.links.get(node);
-    row.link.textContent = link === undefined ? '' : type === NodeType.hardlink ? ` ⇒ /${link}` : ` → ${link}`;
+    row.link.textContent = link === undefined ? '' : type === NodeType.hardlink ? `⇒ /${link}` : `→ ${link}`;
     const size = tree.size[node]!;
     // A directory's size counts the files below it; a hard link has no content of its own.
     row.size.textContent = type === NodeType.file || (type === NodeType.dir && size > 0) ? humanSize(size) : type === NodeType.dir ? '' : '—';

@@ -3,7 +3,8 @@
 // wasted bytes once the layers are analysed; the Verify button with its progress and outcome.
 
 import { humanSize } from '../../core/format/humanSize';
-import type { DigestCheck } from '../../core/layers/verifyImage';
+import type { LayerAnalysisProgress } from '../../core/layers/imageLayers';
+import type { DigestCheck, VerifyProgress } from '../../core/layers/verifyImage';
 import { DIGEST_HELP, type DigestKind } from './digestHelp';
 import { h, icon, replaceChildren } from './dom';
 import { count, createdText, efficiencyGrade, percent, plural, progressText } from './formatting';
@@ -16,6 +17,8 @@ export interface HeaderActions {
   cancelVerify(): void;
   retry(): void;
 }
+
+const FOCUS_FOLLOWS: Readonly<Record<string, string>> = { verify: 'cancel-verify', 'cancel-verify': 'verify' };
 
 export class HeaderView {
   readonly element = h('header', { class: 'overview', 'aria-label': 'Image' });
@@ -50,7 +53,35 @@ export class HeaderView {
     addFact(facts, 'Size', null, sizeLine(image, analysis));
 
     const top = h('div', { class: 'overview-main' }, h('div', { class: 'overview-facts' }, title, facts), scorecard(analysis, this.actions));
+    // Rebuilding drops the focus; a keyboard user who pressed Verify lands on Cancel, and back.
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && this.element.contains(active) ? active.id : '';
     replaceChildren(this.element, top, this.verifyStatus(verify));
+    if (focused) (document.getElementById(focused) ?? document.getElementById(FOCUS_FOLLOWS[focused] ?? ''))?.focus();
+  }
+
+  /**
+   * Progress only: moves the analysis bar and rewrites its line without rebuilding the header (the
+   * host sends dozens of these while the webview competes with the analysis for the CPU). False
+   * when the header shows no analysis progress, so the caller renders in full instead.
+   */
+  showAnalysisProgress(progress: LayerAnalysisProgress | undefined): boolean {
+    const bar = this.element.querySelector<HTMLElement>('.scorecard .progress');
+    const text = this.element.querySelector<HTMLElement>('.scorecard .analysis-text');
+    if (!bar || !text) return false;
+    setProgress(bar, analysisFraction(progress));
+    text.textContent = analysisProgressText(progress);
+    return true;
+  }
+
+  /** The same for the verification's progress. */
+  showVerifyProgress(progress: VerifyProgress | undefined): boolean {
+    const bar = this.element.querySelector<HTMLElement>('.verify-status .progress');
+    const text = this.element.querySelector<HTMLElement>('.verify-status .verify-text');
+    if (!bar || !text) return false;
+    setProgress(bar, verifyFraction(progress));
+    text.textContent = verifyProgressText(progress);
+    return true;
   }
 
   private verifyButton(verify: VerifyState): HTMLElement {
@@ -81,13 +112,9 @@ export class HeaderView {
       case 'idle':
         box.hidden = true;
         break;
-      case 'running': {
-        const p = verify.progress;
-        const what = !p ? 'Starting…' : p.subject === 'layer' ? `Verifying layer ${(p.layer ?? 0) + 1} of ${p.layers}` : `Verifying the ${p.subject}`;
-        const fraction = p && p.allBytes > 0 ? p.doneBytes / p.allBytes : 0;
-        replaceChildren(box, progressBar(fraction), h('span', { class: 'verify-text' }, p ? `${what} · ${progressText(p.doneBytes, p.allBytes)}` : what));
+      case 'running':
+        replaceChildren(box, progressBar(verifyFraction(verify.progress)), h('span', { class: 'verify-text' }, verifyProgressText(verify.progress)));
         break;
-      }
       case 'done': {
         const summary = verifySummary(verify.result);
         box.classList.add(summary.ok ? 'ok' : 'bad');
@@ -149,9 +176,13 @@ function scorecard(analysis: AnalysisState, actions: HeaderActions): HTMLElement
     case 'waiting':
     case 'loading': {
       const p = analysis.state === 'loading' ? analysis.progress : undefined;
-      const text = !p ? 'Analysing layers…' : p.state === 'cached' ? `Layer ${p.layer + 1} of ${p.layers} from the cache` : `Reading layer ${p.layer + 1} of ${p.layers} · ${progressText(p.bytes, p.totalBytes)}`;
-      const fraction = p ? (p.layer + (p.totalBytes > 0 ? p.bytes / p.totalBytes : 1)) / Math.max(1, p.layers) : 0;
-      replaceChildren(card, h('div', { class: 'score-label' }, 'Efficiency'), h('div', { class: 'score pending' }, '…'), progressBar(fraction), h('div', { class: 'muted small', role: 'status' }, text));
+      replaceChildren(
+        card,
+        h('div', { class: 'score-label' }, 'Efficiency'),
+        h('div', { class: 'score pending' }, '…'),
+        progressBar(analysisFraction(p)),
+        h('div', { class: 'muted small analysis-text', role: 'status' }, analysisProgressText(p)),
+      );
       break;
     }
     case 'error': {
@@ -194,11 +225,37 @@ function scorecard(analysis: AnalysisState, actions: HeaderActions): HTMLElement
 }
 
 export function progressBar(fraction: number): HTMLElement {
-  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100) });
-  const fill = h('div', { class: 'progress-fill' });
-  fill.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
-  bar.appendChild(fill);
+  const bar = h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 });
+  bar.appendChild(h('div', { class: 'progress-fill' }));
+  setProgress(bar, fraction);
   return bar;
+}
+
+function setProgress(bar: HTMLElement, fraction: number): void {
+  const clamped = Math.max(0, Math.min(1, fraction));
+  bar.setAttribute('aria-valuenow', String(Math.round(clamped * 100)));
+  // CSSOM, not a style attribute: the Content Security Policy allows the one and blocks the other.
+  (bar.firstElementChild as HTMLElement).style.width = `${clamped * 100}%`;
+}
+
+function analysisFraction(p: LayerAnalysisProgress | undefined): number {
+  return p ? (p.layer + (p.totalBytes > 0 ? p.bytes / p.totalBytes : 1)) / Math.max(1, p.layers) : 0;
+}
+
+function analysisProgressText(p: LayerAnalysisProgress | undefined): string {
+  if (!p) return 'Analysing layers…';
+  if (p.state === 'cached') return `Layer ${p.layer + 1} of ${p.layers} from the cache`;
+  return `Reading layer ${p.layer + 1} of ${p.layers} · ${progressText(p.bytes, p.totalBytes)}`;
+}
+
+function verifyFraction(p: VerifyProgress | undefined): number {
+  return p && p.allBytes > 0 ? p.doneBytes / p.allBytes : 0;
+}
+
+function verifyProgressText(p: VerifyProgress | undefined): string {
+  if (!p) return 'Starting…';
+  const what = p.subject === 'layer' ? `Verifying layer ${(p.layer ?? 0) + 1} of ${p.layers}` : `Verifying the ${p.subject}`;
+  return `${what} · ${progressText(p.doneBytes, p.allBytes)}`;
 }
 
 export function helpIcon(text: string): HTMLElement {

@@ -27,6 +27,7 @@ export class InspectorApp {
   /** `layer:view` of the tree shown or being fetched; responses for any other key are stale. */
   private treeKey = '';
   private treeRequest = 0;
+  private progressFrame = false;
   private readonly screen = h('div', { class: 'screen', role: 'status' });
   private readonly content = h('div', { class: 'content' });
   private readonly header: HeaderView;
@@ -88,18 +89,44 @@ export class InspectorApp {
 
   private onAnalysis(state: AnalysisState): void {
     const wasReady = this.analysis.state === 'ready';
+    const wasLoading = this.analysis.state === 'loading';
     this.analysis = state;
+    if (state.state === 'loading' && wasLoading && this.image.state === 'ready') {
+      // Progress only: the cheap path, at most once per frame.
+      this.scheduleProgress();
+      return;
+    }
     this.renderAll();
     if (state.state === 'ready' && !wasReady) this.loadTree();
     else if (state.state !== 'ready') this.showAnalysisState();
   }
 
   private onVerify(state: VerifyState): void {
+    const wasRunning = this.verify.state === 'running';
     this.verify = state;
     const image = this.readyImage();
     if (!image) return;
+    if (state.state === 'running' && wasRunning) {
+      this.scheduleProgress();
+      return;
+    }
     this.header.update(image, this.analysis, this.verify, new Date());
     this.layers.update(image, this.analysis, this.verify, this.viewState.selectedLayer);
+  }
+
+  private scheduleProgress(): void {
+    if (this.progressFrame) return;
+    this.progressFrame = true;
+    requestAnimationFrame(() => {
+      this.progressFrame = false;
+      const image = this.readyImage();
+      if (!image) return;
+      if (this.analysis.state === 'loading') {
+        if (!this.header.showAnalysisProgress(this.analysis.progress)) this.renderAll();
+        this.layers.showAnalysisProgress(this.analysis.progress);
+      }
+      if (this.verify.state === 'running' && !this.header.showVerifyProgress(this.verify.progress)) this.header.update(image, this.analysis, this.verify, new Date());
+    });
   }
 
   private selectLayer(layer: number): void {

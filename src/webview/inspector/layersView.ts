@@ -4,7 +4,7 @@
 // layer (ENV, CMD…) shows as such. Selecting a layer row shows its files below.
 
 import { humanSize } from '../../core/format/humanSize';
-import type { LayerInfo } from '../../core/layers/imageLayers';
+import type { LayerAnalysisProgress, LayerInfo } from '../../core/layers/imageLayers';
 import { DIGEST_HELP } from './digestHelp';
 import { h, replaceChildren } from './dom';
 import { count, shortDigest } from './formatting';
@@ -59,9 +59,7 @@ export class LayersView {
       const { layer } = row;
       const info: LayerInfo | undefined = infos?.[layer.index];
       const text = stepText(row.step);
-      let uncompressed: Node | string = '…';
-      if (info) uncompressed = humanSize(info.uncompressedSize);
-      else if (progress && progress.layer === layer.index && progress.state === 'reading') uncompressed = h('span', { class: 'muted' }, `reading ${progress.totalBytes ? Math.floor((progress.bytes / progress.totalBytes) * 100) : 0} %`);
+      const uncompressed: Node | string = info ? humanSize(info.uncompressedSize) : h('span', { class: 'muted' }, readingText(layer.index, progress));
       const isSelected = selected === layer.index;
       const tr = h(
         'tr',
@@ -71,7 +69,7 @@ export class LayersView {
         h('td', { class: 'digest-col' }, this.digestCell(layer.digest, 'compressed digest', findCheck(result, 'layer', layer.index))),
         h('td', { class: 'digest-col' }, layer.diffId ? this.digestCell(layer.diffId, 'diffID', findCheck(result, 'diffId', layer.index)) : h('span', { class: 'muted' }, 'none in the config')),
         h('td', { class: 'size' }, humanSize(layer.size)),
-        h('td', { class: 'size' }, uncompressed),
+        h('td', { class: 'size uncompressed' }, uncompressed),
         h('td', { class: 'changes' }, info ? changes(info) : '…'),
         h('td', { class: 'size' }, info ? (info.changes.wastedBytes > 0 ? humanSize(info.changes.wastedBytes) : h('span', { class: 'muted' }, '0B')) : '…'),
         h('td', { class: 'media', title: layer.mediaType }, shortMediaType(layer.mediaType)),
@@ -79,7 +77,20 @@ export class LayersView {
       tr.addEventListener('click', () => this.actions.select(layer.index));
       return tr;
     });
+    const active = document.activeElement;
+    const focusedLayer = active instanceof HTMLElement && this.body.contains(active) ? active.closest<HTMLElement>('tr.layer')?.dataset.layer : undefined;
     replaceChildren(this.body, ...rows);
+    // Rebuilt rows are new elements: give the focus back to the row that had it.
+    if (focusedLayer !== undefined) this.body.querySelector<HTMLElement>(`tr.layer[data-layer="${focusedLayer}"]`)?.focus();
+  }
+
+  /** Progress only: rewrites the Uncompressed cells of the layers not analysed yet. */
+  showAnalysisProgress(progress: LayerAnalysisProgress | undefined): void {
+    for (const cell of this.body.querySelectorAll<HTMLElement>('tr.layer td.uncompressed')) {
+      const index = Number(cell.parentElement?.dataset.layer);
+      const text = readingText(index, progress);
+      if (cell.textContent !== text) replaceChildren(cell, h('span', { class: 'muted' }, text));
+    }
   }
 
   /** Moves the keyboard focus to the selected row (after the selection changed by keyboard). */
@@ -108,6 +119,13 @@ export class LayersView {
     this.actions.select(next);
     this.focusSelected();
   }
+}
+
+/** What the Uncompressed cell says while the layers are read: read, reading (with a percentage), or waiting. */
+function readingText(index: number, progress: LayerAnalysisProgress | undefined): string {
+  if (!progress || index > progress.layer) return '…';
+  if (index < progress.layer || progress.state !== 'reading') return 'read';
+  return `reading ${progress.totalBytes ? Math.floor((progress.bytes / progress.totalBytes) * 100) : 0} %`;
 }
 
 function changes(info: LayerInfo): HTMLElement {

@@ -42,9 +42,11 @@ export function installTooltips(root: HTMLElement): void {
   });
   document.addEventListener('focusin', (e) => {
     const target = targetOf(e);
-    if (target) show(target, 0);
+    // Keyboard focus only: a button keeps the focus after a click, and its tip would stay up.
+    if (target && target.matches(':focus-visible')) show(target, 0);
     else hide();
   });
+  document.addEventListener('pointerdown', hide);
   document.addEventListener('focusout', hide);
   document.addEventListener('scroll', hide, true);
   document.addEventListener('keydown', (e) => {

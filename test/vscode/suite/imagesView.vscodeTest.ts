@@ -82,9 +82,9 @@ suite('images view and local commands', () => {
     assert.deepEqual(await familiarTags(api), ['example/app:1.0', 'example/other:2.0']);
   });
 
-  test('Inspect opens docker inspect\'s JSON in a read-only document', async () => {
+  test('Inspect as JSON opens docker inspect\'s JSON in a read-only document', async () => {
     const node = await imageNamed(api, 'example/app:1.0');
-    const uri = await run<string>('stevedore.inspectImage', node, [node]);
+    const uri = await run<string>('stevedore.inspectImageJson', node, [node]);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
     assert.ok(doc, 'the inspect document is not open');
     assert.equal(doc.languageId, 'json');
@@ -94,6 +94,17 @@ suite('images view and local commands', () => {
     assert.deepEqual(inspect.RepoTags, ['example/app:1.0', 'example/other:2.0']);
     assert.equal(inspect.Layers.length, 1);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('Inspect opens the layer inspector on the image', async () => {
+    const node = await imageNamed(api, 'example/app:1.0');
+    const opened = await run<{ manifestDigest: string; title: string }>('stevedore.inspectImage', node, [node]);
+    assert.equal(opened.manifestDigest, node.record.manifestDigest);
+    const inspectorTabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('stevedore.inspector'));
+    // The tab model reaches the extension host asynchronously; the harness's timeout bounds the wait.
+    while (inspectorTabs().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.match(inspectorTabs()[0]!.label, /example\/app:1\.0/);
+    await vscode.window.tabGroups.close(inspectorTabs());
   });
 
   test('Copy Full Tag, Copy Image ID and Copy Digest put the right text on the clipboard', async () => {

@@ -167,6 +167,19 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     assert.ok((await familiarTags(api)).includes(`${host}/demo/app:1.1`));
   }, LONG);
 
+  test('dropping the archive onto the Images view loads it', async () => {
+    const a = await imageNamed(api, `${host}/demo/app:1.0`);
+    const b = await imageNamed(api, `${host}/demo/app:1.1`);
+    await run('stevedore.removeImage', a, [a, b], { skipConfirmation: true, force: true });
+    assert.ok(!(await familiarTags(api)).some((t) => t.startsWith(`${host}/demo/app:`)));
+    // What VS Code hands the view's drag-and-drop controller when a file from the Explorer is dropped.
+    const transfer = new vscode.DataTransfer();
+    transfer.set('text/uri-list', new vscode.DataTransferItem(`${vscode.Uri.file(join(dir, 'saved.tar')).toString()}\r\n`));
+    await api.imagesDrop.handleDrop!(undefined, transfer, new vscode.CancellationTokenSource().token);
+    const tags = await familiarTags(api);
+    assert.ok(tags.includes(`${host}/demo/app:1.0`) && tags.includes(`${host}/demo/app:1.1`), `the view shows ${tags.join(', ')}`);
+  }, LONG);
+
   test('Push sends a tagged image to a second repository without uploading blobs the registry has', async () => {
     const source = await imageNamed(api, `${host}/demo/app:1.0`);
     await run('stevedore.tagImage', source, [source], { target: `${host}/second/app:copy` });

@@ -1,0 +1,2 @@
+import { activationBench } from './activationBench';
+activationBench().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,119 @@
+// Goal (issue 6): the layer inspector's time to first paint for the ~200 MB Debian image, measured
+// in a real VS Code (code-server, driven by Playwright) from the moment the image is picked in the
+// "Open Layer Inspector" quick pick to the first layer row drawn in the webview. The layers table
+// needs only the manifest and config, so it should paint well within a second, whatever the image
+// size; the file tree follows when the layers are analysed. Shown for both: cold (no listing
+// cache: every layer is gunzipped and read) and warm (the second look, from the cache), next to
+// `stevedore layers` cold through the CLI in the same run — the same analysis without VS Code.
+//
+// Needs the test host (installed on first use, see scripts/vscodeHost/ensure.mjs) and a build
+// (`npm run bench` builds first).
+
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { importRootfs } from '../src/core/image/importRootfs';
+import { layerCacheDir } from '../src/core/layers/layerCache';
+import { ImageStore } from '../src/core/store/imageStore';
+import { debianRootfsTarball } from '../test/helpers/debianRootfs';
+import { timeCommand } from './timing';
+
+const RUNS = 3;
+const IMAGE = 'bench/debian:minbase';
+const WAIT = { timeout: 120_000 };
+
+// The Playwright side, as far as this file uses it (the harness is plain JavaScript).
+interface Locator {
+  first(): Locator;
+  waitFor(options?: { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }): Promise<void>;
+}
+interface FrameLocator {
+  locator(selector: string): Locator;
+}
+interface Page {
+  locator(selector: string): Locator;
+}
+interface Vscode {
+  page: Page;
+  close(): Promise<void>;
+}
+interface UiHarness {
+  startVscode(options: { env?: Record<string, string>; viewport?: { width: number; height: number } }): Promise<Vscode>;
+}
+interface InspectorDriver {
+  openInspector(page: Page, image: string): Promise<number>;
+  inspectorFrame(page: Page): FrameLocator;
+  runFromPalette(page: Page, title: string): Promise<void>;
+}
+
+async function importScript<T>(path: string): Promise<T> {
+  return (await import(pathToFileURL(resolve(path)).href)) as T;
+}
+
+export async function inspectorBench(): Promise<void> {
+  const tarball = await debianRootfsTarball((line) => console.log(line));
+  const work = await mkdtemp(join(tmpdir(), 'stevedore-inspector-bench-'));
+  let vscode: Vscode | undefined;
+  try {
+    const storePath = join(work, 'store');
+    const store = await ImageStore.open(storePath);
+    console.log('importing the Debian rootfs into a temporary store…');
+    const record = await importRootfs(store, { source: createReadStream(tarball, { highWaterMark: 1024 * 1024 }), sourceName: 'debian.tar.gz', reference: IMAGE });
+    const compressed = record.summary.size;
+
+    const cli: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      await rm(layerCacheDir(store.layout), { recursive: true, force: true });
+      cli.push(timeCommand(process.execPath, [resolve('dist/cli.js'), '--store', storePath, 'layers', IMAGE], 1).medianMs);
+    }
+
+    const harness = await importScript<UiHarness>('scripts/vscodeHost/uiHarness.mjs');
+    const driver = await importScript<InspectorDriver>('scripts/vscodeHost/inspectorDriver.mjs');
+    console.log('starting VS Code (code-server) with the extension…');
+    vscode = await harness.startVscode({ env: { STEVEDORE_STORE: storePath }, viewport: { width: 1440, height: 900 } });
+    const { page } = vscode;
+
+    const measure = async (): Promise<{ paint: number; files: number }> => {
+      const picked = await driver.openInspector(page, IMAGE);
+      const frame = driver.inspectorFrame(page);
+      await frame.locator('tr.layer').first().waitFor(WAIT);
+      const paint = Date.now() - picked;
+      await frame.locator('.tree-row').first().waitFor(WAIT);
+      const files = Date.now() - picked;
+      await driver.runFromPalette(page, 'View: Close Editor');
+      await page.locator('iframe.webview').first().waitFor({ state: 'detached', ...WAIT });
+      return { paint, files };
+    };
+
+    // One untimed open first: the first webview of a window loads VS Code's webview host code.
+    await measure();
+    const cold: { paint: number; files: number }[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      await rm(layerCacheDir(store.layout), { recursive: true, force: true });
+      cold.push(await measure());
+    }
+    const warm: { paint: number; files: number }[] = [];
+    for (let run = 0; run < RUNS; run++) warm.push(await measure());
+
+    console.log(`image: ${record.summary.layerCount} layer(s), ${(compressed / 1e6).toFixed(1)} MB in the store`);
+    console.log(`inspector first paint (pick → first layer row): cold ${ms(cold.map((c) => c.paint))}, warm ${ms(warm.map((w) => w.paint))} (medians of ${RUNS})`);
+    console.log(`inspector file tree (pick → first file row): cold ${ms(cold.map((c) => c.files))}, warm ${ms(warm.map((w) => w.files))}`);
+    const cliCold = median(cli);
+    console.log(`  stevedore layers (CLI, cold): ${cliCold.toFixed(0)} ms — ratio inspector files cold / CLI cold = ${(median(cold.map((c) => c.files)) / cliCold).toFixed(2)}`);
+    console.log('  goal: first paint under 1 s, cold or warm. The file tree is shown for reference: cold, it is the CLI analysis plus the webview, sharing the CPU with the browser and VS Code');
+  } finally {
+    await vscode?.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function ms(values: number[]): string {
+  return `${median(values).toFixed(0)} ms`;
+}
