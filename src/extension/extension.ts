@@ -21,11 +21,14 @@ import { ImagesTreeProvider, type ImagesViewNode } from './views/imagesTreeProvi
 import { RegistriesTreeProvider } from './views/registriesTreeProvider';
 import type { RegistriesTreeNode } from './views/registryNodes';
 
+/** Every module of the bundle has been evaluated once this line runs (the entry module comes last). */
+const bundleEvaluated = performance.now();
+
 export interface StevedoreApi {
   readonly version: string;
   /** How long activate() took, in milliseconds. */
   readonly activationMs: number;
-  /** How long evaluating the extension's code took before activate() was called, in milliseconds. */
+  /** How long evaluating the extension's bundle took, in milliseconds (before VS Code called activate()). */
   readonly codeLoadMs: number;
   /** The store the extension works on now. */
   readonly storePath: string;
@@ -38,7 +41,7 @@ export interface StevedoreApi {
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const started = performance.now();
-  const codeLoadMs = started - bundleEvaluationStarted;
+  const codeLoadMs = bundleEvaluated - bundleEvaluationStarted;
   const log = vscode.window.createOutputChannel('Stevedore', { log: true });
   context.subscriptions.push(log);
 

@@ -61,6 +61,19 @@ async function treeNames(frame) {
   return rows;
 }
 
+/** Runs a test's steps; when one fails, keeps a screenshot of the moment (test-output/screenshots/inspector-failed-*.png). */
+function uiTest(name, options, fn) {
+  test(name, options, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      const shot = name.replace(/[^\w]+/g, '-').slice(0, 60);
+      await vscode?.screenshot(`inspector-failed-${shot}`).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
 /** Re-reads the tree until it shows exactly `expected` (the virtual list draws on the next animation frame). */
 async function untilTreeNames(frame, expected) {
   const deadline = Date.now() + WAIT.timeout;
@@ -72,7 +85,7 @@ async function untilTreeNames(frame, expected) {
   assert.deepEqual(names, expected);
 }
 
-test('the inspector opens from the command palette with the image header and the layers table', { timeout: 180_000 }, async () => {
+uiTest('the inspector opens from the command palette with the image header and the layers table', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   await useTheme(page, 'light');
   await runFromPalette(page, 'View: Close Primary Side Bar');
@@ -100,7 +113,7 @@ test('the inspector opens from the command palette with the image header and the
   await page.mouse.move(0, 0);
 });
 
-test('selecting a layer shows its changes; the filter, "only changes" and the merged view narrow and widen them', { timeout: 180_000 }, async () => {
+uiTest('selecting a layer shows its changes; the filter, "only changes" and the merged view narrow and widen them', { timeout: 180_000 }, async () => {
   const frame = inspectorFrame(vscode.page);
   await frame.locator('tr.layer[data-layer="1"]').click();
   await frame.locator('tr.layer.selected[data-layer="1"]').waitFor(WAIT);
@@ -124,7 +137,7 @@ test('selecting a layer shows its changes; the filter, "only changes" and the me
   await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
 });
 
-test('Verify recomputes every digest and marks each one as matching', { timeout: 180_000 }, async () => {
+uiTest('Verify recomputes every digest and marks each one as matching', { timeout: 180_000 }, async () => {
   const frame = inspectorFrame(vscode.page);
   await frame.locator('#verify').click();
   await frame.locator('.verify-status.ok', { hasText: 'All 8 digests match' }).waitFor(WAIT);
@@ -137,7 +150,7 @@ test('Verify recomputes every digest and marks each one as matching', { timeout:
   await vscode.screenshot('inspector-dark');
 });
 
-test('after the window reloads, the panel comes back on the same layer, view and filter', { timeout: 240_000 }, async () => {
+uiTest('after the window reloads, the panel comes back on the same layer, view and filter', { timeout: 240_000 }, async () => {
   const { page } = vscode;
   // Developer: Reload Window shuts the workbench down as VS Code does (saving editor and webview
   // state) before the page reloads; the serializer then brings the panel back.
@@ -152,7 +165,7 @@ test('after the window reloads, the panel comes back on the same layer, view and
   await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
 });
 
-test('from the Images view, Inspect on a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {
+uiTest('from the Images view, Inspect on a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {
   const { page } = vscode;
   // Right-click the image in the Images view → Inspect (the sidebar was closed by the first test).
   await page.locator('.activitybar [aria-label^="Stevedore"]').first().click();
@@ -184,7 +197,7 @@ test('from the Images view, Inspect on a layer of 100,000 files: only a screenfu
   await vscode.screenshot('inspector-many-files');
 });
 
-test('Verify names the digest that does not match, and marks it', { timeout: 180_000 }, async () => {
+uiTest('Verify names the digest that does not match, and marks it', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   await openInspector(page, 'broken/diffid:1');
   const frame = inspectorFrame(page);
@@ -197,16 +210,16 @@ test('Verify names the digest that does not match, and marks it', { timeout: 180
   assert.equal(await frame.locator('tr.layer td.digest-col .check[data-check="mismatch"]').count(), 1);
   await page.mouse.move(0, 0);
   await vscode.screenshot('inspector-mismatch');
-  await runFromPalette(page, 'View: Close Editor');
 });
 
-test('a restored panel whose image was removed meanwhile says so, instead of spinning', { timeout: 240_000 }, async () => {
+uiTest('a restored panel whose image was removed meanwhile says so, instead of spinning', { timeout: 240_000 }, async () => {
   const { page } = vscode;
   await removeImages(store, ['many/files:1']);
   const reloaded = page.waitForEvent('load', WAIT);
   await runFromPalette(page, 'Developer: Reload Window');
   await reloaded;
   await waitForWorkbench(page);
+  await page.locator('.tabs-container .tab', { hasText: 'Inspect many/files:1' }).click();
   const frame = inspectorFrame(page);
   const error = frame.locator('.screen-error');
   await error.waitFor(WAIT);

@@ -16,10 +16,10 @@ import type { StevedoreSettings } from '../settings';
 import type { StoreAccess } from '../storeAccess';
 import type { LoadMoreNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from './registryNodes';
 
+/** The repositories of a registry fetched so far, and where the next page is. */
 interface CatalogState {
   repositories: string[];
   next?: string;
-  error?: unknown;
 }
 
 export class RegistriesTreeProvider implements vscode.TreeDataProvider<RegistriesTreeNode>, vscode.Disposable {
@@ -176,16 +176,11 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
 
   private async catalogChildren(node: RegistryNode): Promise<RegistriesTreeNode[]> {
     let state = this.catalogs.get(node.domain);
-    if (!state || state.error !== undefined) {
-      try {
-        const page = await fetchCatalogPage(this.registries.get().for(node.domain), { pageSize: this.settings().catalogPageSize });
-        state = { repositories: page.repositories, ...(page.next ? { next: page.next } : {}) };
-        this.catalogs.set(node.domain, state);
-      } catch (err) {
-        // Not cached: expanding again (or Refresh) tries again.
-        this.catalogs.delete(node.domain);
-        throw err;
-      }
+    if (!state) {
+      // A failure is not remembered: expanding again (or Refresh) tries again.
+      const page = await fetchCatalogPage(this.registries.get().for(node.domain), { pageSize: this.settings().catalogPageSize });
+      state = { repositories: page.repositories, ...(page.next ? { next: page.next } : {}) };
+      this.catalogs.set(node.domain, state);
     }
     const children: RegistriesTreeNode[] = state.repositories.map((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository }));
     if (state.next) children.push({ kind: 'loadMore', id: `more/${node.domain}/${state.repositories.length}`, registry: node });

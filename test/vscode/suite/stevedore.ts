@@ -82,10 +82,13 @@ export async function untilImagesView(api: StevedoreApi, predicate: (tags: strin
   }
 }
 
-/** Runs the built CLI (dist/cli.js of the extension under test) on a store, as a user would beside VS Code. */
+/**
+ * Runs the repository's built CLI on a store, as a user would beside VS Code. The suite bundle is
+ * dist/test/vscode/suite/index.js, so the CLI is three folders up (the extension under test may be
+ * an unpacked .vsix, which has no CLI).
+ */
 export function runCli(store: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-  const cli = join(ext.extensionPath, 'dist', 'cli.js');
+  const cli = join(__dirname, '..', '..', '..', 'cli.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, '--store', store, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
     const out: Buffer[] = [];
