@@ -2,6 +2,7 @@
 // Not part of `npm test`: absolute times on shared 2-core machines are noisy, so only ratios from
 // one run are worth comparing. Each section says what it measures and the goal it is held to.
 
+import { activationBench } from './activationBench';
 import { archiveBench } from './archiveBench';
 import { imagesBench } from './imagesBench';
 import { inspectorBench } from './inspectorBench';
@@ -19,6 +20,7 @@ const sections: Section[] = [
   { name: 'inspector: first paint of a 200 MB Debian image in VS Code', run: inspectorBench },
   { name: 'archives: save and load a 1 GB image', run: archiveBench },
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
+  { name: 'extension: activate() in VS Code', run: activationBench },
 ];
 
 async function main(): Promise<void> {

@@ -176,7 +176,13 @@ uiTest('from the Images view, Inspect on a layer of 100,000 files: only a screen
   const item = images.locator('.monaco-list-row[aria-label^="many/files:1,"]').first();
   await item.waitFor(WAIT);
   await item.click({ button: 'right' });
-  await page.getByRole('menuitem', { name: 'Inspect', exact: true }).click();
+  const inspect = page.getByRole('menuitem', { name: 'Inspect', exact: true });
+  await inspect.waitFor(WAIT);
+  // Menus ignore a click that comes right after they open (against accidental picks); the
+  // keyboard has no such guard.
+  await inspect.hover();
+  await inspect.focus();
+  await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab.active', { hasText: 'Inspect many/files:1' }).waitFor(WAIT);
   const frame = inspectorFrame(page);
   await frame.locator('h1.title', { hasText: 'many/files:1' }).waitFor(WAIT);
