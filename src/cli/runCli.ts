@@ -21,7 +21,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const { store, debug, rest } = extractGlobalFlags(argv);
   if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
     io.stdout.write(mainHelp());
-    return rest.length === 0 ? 0 : 0;
+    return 0;
   }
   if (rest[0] === 'version' || rest[0] === '--version' || rest[0] === '-v') {
     io.stdout.write(`Stevedore version ${VERSION}\n`);
@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ctx = createContext({ ...io, store, debug });
   try {
     const parsed = parseArgs(argvRest, command.flags);
-    checkArgCount(name, command, parsed.args.length);
+    checkArgCount(command, parsed.args.length);
     return await command.run(ctx, parsed.args, parsed.flags);
   } catch (err) {
     return reportError(ctx, name, command, err);
@@ -77,7 +77,7 @@ function reportError(ctx: CliContext, name: string, command: Command, err: unkno
 
 class ArgCountError extends Error {}
 
-function checkArgCount(name: string, command: Command, count: number): void {
+function checkArgCount(command: Command, count: number): void {
   const min = command.minArgs ?? 0;
   const max = command.maxArgs ?? Infinity;
   const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
@@ -85,7 +85,6 @@ function checkArgCount(name: string, command: Command, count: number): void {
   if (min === max && count !== min) throw new ArgCountError(`requires exactly ${plural(min)}.`);
   if (count < min) throw new ArgCountError(`requires at least ${plural(min)}.`);
   if (count > max) throw new ArgCountError(max === 0 ? 'accepts no arguments.' : `requires at most ${plural(max)}.`);
-  void name;
 }
 
 function extractGlobalFlags(argv: readonly string[]): { store?: string; debug: boolean; rest: string[] } {
