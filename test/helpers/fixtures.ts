@@ -17,11 +17,16 @@ export async function tempDir(prefix = 'stevedore-test-'): Promise<{ path: strin
 export interface TarFile {
   name: string;
   content?: string | Buffer;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
+  type?: tar.Header['type'];
   linkname?: string;
   mode?: number;
+  uid?: number;
+  gid?: number;
+  devmajor?: number;
+  devminor?: number;
 }
 
+/** A tar of `files` in the given order; a directory's mode defaults to 0755, anything else's to 0644. */
 export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
@@ -32,8 +37,17 @@ export async function makeTar(files: readonly TarFile[]): Promise<Buffer> {
   });
   for (const f of files) {
     const type = f.type ?? 'file';
-    const header: Partial<tar.Header> & { name: string } = { name: f.name, type, mode: f.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(0), uid: 0, gid: 0 };
-    if (f.linkname) header.linkname = f.linkname;
+    const header: Partial<tar.Header> & { name: string } = {
+      name: f.name,
+      type,
+      mode: f.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      mtime: new Date(0),
+      uid: f.uid ?? 0,
+      gid: f.gid ?? 0,
+    };
+    if (f.linkname !== undefined) header.linkname = f.linkname;
+    if (f.devmajor !== undefined) header.devmajor = f.devmajor;
+    if (f.devminor !== undefined) header.devminor = f.devminor;
     if (type === 'file') pack.entry(header, f.content ?? '');
     else pack.entry(header);
   }

@@ -4,53 +4,17 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import * as tar from 'tar-stream';
 import { MediaType } from '../../src/core/image/mediaTypes';
 import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest } from '../../src/core/image/types';
 import { formatReference, parseReference } from '../../src/core/reference/reference';
 import type { ImageRecord, ImageStore } from '../../src/core/store/imageStore';
+import { makeTar, type TarFile } from './fixtures';
 
-export interface TarEntry {
-  name: string;
-  type?: tar.Header['type'];
-  content?: string | Buffer;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-}
+/** One tar entry; the shared fixture builder writes them (owners, devices and every type included). */
+export type TarEntry = TarFile;
 
-/** A tar of `entries` in the given order; a directory's mode defaults to 0755, anything else's to 0644. */
-export async function layerTar(entries: readonly TarEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve());
-    pack.on('error', reject);
-  });
-  for (const e of entries) {
-    const type = e.type ?? 'file';
-    const header: Partial<tar.Header> & { name: string } = {
-      name: e.name,
-      type,
-      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
-      uid: e.uid ?? 0,
-      gid: e.gid ?? 0,
-      mtime: new Date(0),
-    };
-    if (e.linkname !== undefined) header.linkname = e.linkname;
-    if (e.devmajor !== undefined) header.devmajor = e.devmajor;
-    if (e.devminor !== undefined) header.devminor = e.devminor;
-    if (type === 'file') pack.entry(header, e.content ?? '');
-    else pack.entry(header);
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+/** A tar of `entries` in the given order (see makeTar). */
+export const layerTar = makeTar;
 
 /**
  * A ustar tar of many regular files and directories, written directly: tar-stream's packer takes

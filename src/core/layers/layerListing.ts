@@ -4,15 +4,11 @@
 // analysis walks. Whiteouts are recorded as what they mean (a deletion of a path, or an opaque
 // directory), not as the `.wh.` files that carry them.
 
-/** Entry kinds. The first seven are also the node types of trees (see compactTree.ts). */
+import { NodeType } from './compactTree';
+
+/** Entry kinds: the node types of trees (compactTree.ts), plus the two kinds whiteouts carry. */
 export const EntryKind = {
-  file: 0,
-  dir: 1,
-  symlink: 2,
-  hardlink: 3,
-  charDevice: 4,
-  blockDevice: 5,
-  fifo: 6,
+  ...NodeType,
   /** `.wh.NAME`: NAME, and everything under it, from lower layers is deleted. */
   whiteout: 7,
   /** `DIR/.wh..wh..opq`: everything under DIR from lower layers is hidden. */

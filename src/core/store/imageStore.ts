@@ -2,7 +2,7 @@
 // lock (index.json is replaced atomically, so they see the old or the new index); writers change
 // index.json and the metadata side file only inside `update`, which holds the cross-process lock.
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isDigest } from '../digest';
 import { StevedoreError } from '../errors';
 import { loadImage, summarise, type LoadedImage } from '../image/summary';
@@ -72,8 +72,7 @@ export class ImageStore {
       throw new StevedoreError('STORE_CORRUPT', `${layout.ociLayoutFile} is not an OCI layout marker. Is ${layout.root} really an image store?`);
     }
     const store = new ImageStore(layout);
-    const indexExists = await readFile(layout.indexFile).then(() => true, () => false);
-    if (!indexExists) {
+    if (!(await fileExists(layout.indexFile))) {
       await store.update(async () => undefined, {});
     }
     return store;
@@ -107,7 +106,7 @@ export class ImageStore {
       const metaAfter = JSON.stringify(tx.meta);
       if (metaAfter !== metaBefore) await writeFileAtomic(this.layout.metadataFile, metaAfter);
       const after = JSON.stringify(tx.index);
-      if (after !== before || !(await readFile(this.layout.indexFile).then(() => true, () => false))) {
+      if (after !== before || !(await fileExists(this.layout.indexFile))) {
         await writeIndexFile(this.layout.indexFile, tx.index);
       }
       return result;
@@ -206,6 +205,13 @@ export interface AddImageOptions extends UpdateOptions {
   repoDigests?: string[];
   /** Where the image's blobs came from, keyed by stored blob digest (pull records these for push). */
   sources?: Record<string, DistributionSource[]>;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Moves `ref` to `entry`; the image it pointed at before becomes dangling if nothing else names it. */
