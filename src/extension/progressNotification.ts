@@ -18,6 +18,22 @@ export async function withCancellableProgress<T>(title: string, work: (progress:
     let shownPercent = 0;
     let lastReport = 0;
     let lastMessage = '';
+    // A throttled report is kept and shown when the interval ends, so that a transfer that stalls
+    // right after a dropped update does not leave stale numbers on screen.
+    let pending: { message: string; whole: number } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const show = (message: string, whole: number): void => {
+      lastReport = Date.now();
+      lastMessage = message;
+      const increment = whole - shownPercent;
+      shownPercent = whole;
+      progress.report(increment > 0 ? { message, increment } : { message });
+    };
+    const flush = (): void => {
+      timer = undefined;
+      if (pending) show(pending.message, pending.whole);
+      pending = undefined;
+    };
     const reporter: ProgressReporter = {
       signal,
       report(message, percent) {
@@ -25,12 +41,13 @@ export async function withCancellableProgress<T>(title: string, work: (progress:
         const whole = percent === undefined ? shownPercent : Math.max(shownPercent, Math.min(100, Math.floor(percent)));
         // Always show a change of step; throttle byte counters.
         if (message === lastMessage && whole === shownPercent) return;
-        if (now - lastReport < REPORT_INTERVAL_MS && whole < 100 && message.split(' · ')[0] === lastMessage.split(' · ')[0]) return;
-        lastReport = now;
-        lastMessage = message;
-        const increment = whole - shownPercent;
-        shownPercent = whole;
-        progress.report(increment > 0 ? { message, increment } : { message });
+        if (now - lastReport < REPORT_INTERVAL_MS && whole < 100 && message.split(' · ')[0] === lastMessage.split(' · ')[0]) {
+          pending = { message, whole };
+          timer ??= setTimeout(flush, REPORT_INTERVAL_MS - (now - lastReport));
+          return;
+        }
+        pending = undefined;
+        show(message, whole);
       },
     };
     try {
@@ -38,6 +55,7 @@ export async function withCancellableProgress<T>(title: string, work: (progress:
       // decides when cancelling is still possible, and its result is reported as it is.
       return await work(reporter);
     } finally {
+      if (timer) clearTimeout(timer);
       dispose();
     }
   });
