@@ -35,6 +35,8 @@ export interface ProxiedRequest {
   path: string;
   range?: string;
   authorization: boolean;
+  /** Sent with `Connection: close`: stevedore's socket path for layers (socketGet.ts) does, undici does not. */
+  connectionClose: boolean;
   /** Fault applied, if any. */
   fault?: Fault['kind'];
   /** Milliseconds since the proxy started (for lower bounds such as Retry-After, never upper ones). */
@@ -44,6 +46,7 @@ export interface ProxiedRequest {
 export interface StorageRequest {
   path: string;
   authorization: boolean;
+  connectionClose: boolean;
 }
 
 export interface FaultProxy {
@@ -74,7 +77,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   });
 
   const storage = createServer((req, res) => {
-    storageRequests.push({ path: req.url ?? '', authorization: Boolean(req.headers.authorization) });
+    storageRequests.push({ path: req.url ?? '', authorization: Boolean(req.headers.authorization), connectionClose: req.headers.connection === 'close' });
     const blob = stored.get((req.url ?? '').replace(/^\/blob\//, ''));
     if (!blob) return void res.writeHead(404).end();
     res.writeHead(200, blob.headers);
@@ -117,7 +120,13 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       const path = req.url ?? '/';
       const rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && r.path.test(path));
       if (rule) rule.left--;
-      const record: ProxiedRequest = { method: req.method ?? 'GET', path, authorization: Boolean(req.headers.authorization), at: Date.now() - started };
+      const record: ProxiedRequest = {
+        method: req.method ?? 'GET',
+        path,
+        authorization: Boolean(req.headers.authorization),
+        connectionClose: req.headers.connection === 'close',
+        at: Date.now() - started,
+      };
       if (typeof req.headers.range === 'string') record.range = req.headers.range;
       if (rule) record.fault = rule.fault.kind;
       requests.push(record);
@@ -137,7 +146,8 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
           up.on('data', (c: Buffer) => parts.push(c));
           up.on('end', () => {
             const id = randomBytes(8).toString('hex');
-            stored.set(id, { body: Buffer.concat(parts), headers: { 'content-type': 'application/octet-stream' } });
+            const blob = Buffer.concat(parts);
+            stored.set(id, { body: blob, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.length) } });
             const address = storage.address();
             const port = typeof address === 'object' && address ? address.port : 0;
             res.writeHead(307, { location: `http://127.0.0.1:${port}/blob/${id}`, 'content-length': '0' });

@@ -78,6 +78,7 @@ describe('registry faults injected by a proxy', () => {
     const gets = proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`));
     assert.equal(gets.length, 2);
     assert.equal(gets[0]!.fault, 'truncate');
+    assert.ok(gets.every((g) => g.connectionClose), 'the layer was read on the socket path, both times');
     assert.equal(gets[1]!.range, `bytes=${Math.floor(image.size / 2)}-`);
     assert.ok(events.includes('resuming'));
     assert.equal(await target.blobs.has(image.layer), true);

@@ -7,6 +7,7 @@
 import { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
 import type { BlobStore, CommitResult, Ingest } from '../store/blobStore';
+import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';
 import { TransferInterrupted, type RegistryClient, type RegistryResponse, type ResponseHeaders } from './registryClient';
@@ -34,7 +35,15 @@ export interface BlobDownloadOptions {
   maxInterruptions?: number;
   /** Names the image in messages: "localhost:5000/app". */
   display?: string;
+  /**
+   * Buffers for reading a layer straight off the socket into the ingest (socketGet.ts,
+   * ingestReceiver.ts); without them, or for small blobs, the body streams through undici.
+   */
+  buffers?: BufferPool;
 }
+
+/** Blobs smaller than this go through undici's pooled connections: a connection of their own costs more than it saves. */
+const SOCKET_READ_MIN_BYTES = 1024 * 1024;
 
 export async function downloadBlob(client: RegistryClient, repository: string, blob: BlobToFetch, blobs: BlobStore, lease: Lease, options: BlobDownloadOptions = {}): Promise<CommitResult> {
   if (!Number.isSafeInteger(blob.size) || blob.size < 0) {
@@ -49,6 +58,7 @@ export async function downloadBlob(client: RegistryClient, repository: string, b
       const offset = ingest.bytes;
       if (offset === blob.size && offset > 0) break;
       const sink = new IngestSink(ingest, options.onProgress);
+      const receiver = options.buffers && blob.size >= SOCKET_READ_MIN_BYTES ? await ingest.receiver(options.buffers, options.onProgress) : undefined;
       // Only the answer we asked for goes into the ingest: 200 for a fresh start, or a 206 whose
       // Content-Range starts where the ingest ends. Anything else is read as an ordinary response.
       const accept = (status: number, headers: ResponseHeaders): Writable | undefined => {
@@ -68,15 +78,18 @@ export async function downloadBlob(client: RegistryClient, repository: string, b
           headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
           scopes: [repositoryScope(repository, 'pull')],
           sink: accept,
+          ...(receiver ? { receiverSink: (status: number, headers: ResponseHeaders, length: number) => (accept(status, headers) && length === blob.size - offset ? receiver : undefined) } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } catch (err) {
         // A write may still be in flight: the next offset is only known once it has landed.
         await sink.settled();
+        await receiver?.finish();
         if (options.signal?.aborted) throw new CancelledError();
         if (!(err instanceof TransferInterrupted)) throw err;
       }
       await sink.settled();
+      await receiver?.finish();
       if (res && !res.streamed) {
         if (offset > 0 && (res.status === 200 || res.status === 206)) {
           // The server ignored the range or sent another one: start over rather than splice bytes.

@@ -15,6 +15,7 @@ import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { refName } from '../store/indexFile';
 import type { Lease } from '../store/leases';
 import type { DistributionSource } from '../store/metadata';
+import { BufferPool } from '../store/bufferPool';
 import { downloadBlob } from './blobDownload';
 import { fetchManifest, type FetchedManifest } from './manifests';
 import { selectPlatform } from './platformSelect';
@@ -87,6 +88,8 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   }
   const written: string[] = [];
   let downloadedBytes = 0;
+  // Shared by the parallel downloads, so a finished layer's buffers serve the next one.
+  const buffers = new BufferPool();
   const fetchBlob = async (lease: Lease, blob: Descriptor, blobSignal: AbortSignal | undefined, report: boolean, received?: () => void): Promise<void> => {
     const layerEvent = (status: Extract<PullEvent, { kind: 'layer' }>['status'], current: number): void => {
       if (report) emit({ kind: 'layer', digest: blob.digest, status, current, total: blob.size });
@@ -97,6 +100,7 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
     const result = await downloadBlob(client, repository, blob, store.blobs, lease, {
       ...(blobSignal ? { signal: blobSignal } : {}),
       display,
+      buffers,
       onProgress: (bytes) => {
         if (bytes === blob.size) layerEvent('verifying', bytes);
         else layerEvent('downloading', bytes);

@@ -5,6 +5,7 @@
 // host (blob storage must never see registry credentials, containerd CVE-2020-15157).
 
 import { Readable, Writable } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import { Agent } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
 import { parseAuthChallenges, preferredChallenge, type AuthChallenge } from './authChallenge';
@@ -15,6 +16,7 @@ import { isListedInsecure, isLoopbackHost, registryHost, type RegistryHost } fro
 import type { RegistryOptions } from './registryOptions';
 import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, parseRetryAfter, sleep, type RetryOptions } from './retryPolicy';
 import { networkError } from './networkErrors';
+import { BodyBrokenOff, socketGet, type BodyReceiver, type SocketGetResponse } from './socketGet';
 import { caBundle, loadTlsMaterial } from './tlsTrust';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -37,7 +39,14 @@ export interface RegistryRequest {
    * leaves that response (an error, a redirect) to be read from `body` as usual.
    */
   sink?: BodySink;
+  /**
+   * For a GET: reads a wanted 2xx body straight off the socket into a BodyReceiver (socketGet.ts),
+   * the fast path for layers. A 2xx it does not take falls back to undici with `sink`.
+   */
+  receiverSink?: ReceiverSink;
 }
+
+export type ReceiverSink = (status: number, headers: ResponseHeaders, length: number) => BodyReceiver | undefined;
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -87,6 +96,7 @@ export class RegistryClient {
   private credential: Promise<RegistryCredential | undefined> | undefined;
   private readonly tokens = new Map<string, Promise<IssuedToken>>();
   private readonly agents = new Map<string, Promise<Agent>>();
+  private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
 
   constructor(registry: string, options: RegistryOptions = {}) {
     this.host = registryHost(registry);
@@ -265,7 +275,9 @@ export class RegistryClient {
       // Credentials go only where they were meant for: never to the host a redirect leads to.
       if (url.origin !== firstOrigin) delete headers.authorization;
       else if (authorization && url.origin === registryOrigin) headers.authorization = authorization;
-      const res = await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink);
+      const res =
+        (req.receiverSink && req.method === 'GET' ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink) : undefined) ??
+        (await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink));
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect) return res;
@@ -326,27 +338,60 @@ export class RegistryClient {
     return { status, headers: responseHeaders, body: collected, url, streamed: engaged };
   }
 
+  /** A GET on a connection of its own, the body read straight into a receiver; undefined: use undici. */
+  private async sendOnSocket(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, receiverFor: ReceiverSink): Promise<RegistryResponse | undefined> {
+    const tls = url.protocol === 'https:' ? await this.connectOptionsFor(url) : undefined;
+    let res: SocketGetResponse | undefined;
+    try {
+      res = await socketGet({
+        url,
+        headers,
+        ...(tls ? { tls } : {}),
+        ...(signal ? { signal } : {}),
+        headersTimeoutMs: this.options.headersTimeoutMs ?? 120_000,
+        bodyTimeoutMs: this.options.bodyTimeoutMs ?? 60_000,
+        smallBodyLimit: MAX_ERROR_BODY,
+        receiverFor,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      if (err instanceof BodyBrokenOff) throw new TransferInterrupted(err.cause);
+      throw err;
+    }
+    if (!res) return undefined;
+    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
+  }
+
   /** One undici Agent per host and trust setting, with that host's certs.d material. */
   private agentFor(url: URL): Promise<Agent> {
     const insecure = this.isInsecure(url.host);
     const key = `${url.protocol}//${url.host}|${insecure}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = (async () => {
-        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
-        const ca = caBundle(material);
-        return new Agent({
-          connect: {
-            rejectUnauthorized: !insecure,
-            ...(ca ? { ca } : {}),
-            ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
-          },
-          keepAliveTimeout: 10_000,
-        });
-      })();
+      agent = this.connectOptionsFor(url).then((connect) => new Agent({ connect, keepAliveTimeout: 10_000 }));
       this.agents.set(key, agent);
     }
     return agent;
+  }
+
+  /** How to connect to a host: its certs.d material, verification unless the host is insecure. */
+  private connectOptionsFor(url: URL): Promise<ConnectionOptions> {
+    const insecure = this.isInsecure(url.host);
+    const key = `${url.protocol}//${url.host}|${insecure}`;
+    let options = this.connectOptions.get(key);
+    if (!options) {
+      options = (async () => {
+        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
+        const ca = caBundle(material);
+        return {
+          rejectUnauthorized: !insecure,
+          ...(ca ? { ca } : {}),
+          ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
+        };
+      })();
+      this.connectOptions.set(key, options);
+    }
+    return options;
   }
 
   private async getCredential(): Promise<RegistryCredential | undefined> {
@@ -417,7 +462,9 @@ class CollectedBody implements ResponseBody {
   private size = 0;
   readonly writable: Writable;
 
-  constructor(limit: number) {
+  constructor(limit: number, chunks: Buffer[] = []) {
+    for (const chunk of chunks) if (chunk.length > 0) this.chunks.push(chunk);
+    this.size = chunks.reduce((sum, c) => sum + c.length, 0);
     this.writable = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         if (this.size < limit) {

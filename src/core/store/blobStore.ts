@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { DigestCounter, parseDigest, sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
+import type { BufferPool } from './bufferPool';
+import { IngestReceiver } from './ingestReceiver';
 import type { Lease } from './leases';
 
 export interface BlobInfo {
@@ -92,7 +94,6 @@ export class BlobStore {
     }
   }
 
-  /** Starts an ingest: the place to stream a blob into before it is verified and committed. */
   /**
    * Starts an ingest: the place to stream a blob into before it is verified and committed. With a
    * lease, the blob's digest is added to it before the blob appears under its name, so garbage
@@ -170,17 +171,26 @@ export class Ingest {
     return this.counter.bytes;
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.expected.size !== undefined && this.counter.bytes + chunk.length > this.expected.size) {
-      throw new StevedoreError(
-        'SIZE_MISMATCH',
-        `Received more data than expected for ${this.expected.digest ?? 'a blob'}: the size should be ${this.expected.size} bytes. The source is corrupt or was changed; try again.`,
-      );
-    }
+  /** The ingest's own descriptor; a receiver writes through it at explicit offsets. */
+  get fd(): number {
+    return this.handle.fd;
+  }
+
+  /**
+   * Counts and hashes bytes that the caller writes at offset `bytes` (before the call) itself;
+   * refuses them, hashing nothing, when they would pass the expected size.
+   */
+  account(chunk: Uint8Array): void {
+    this.refuseBeyondSize(chunk.length);
     this.counter.update(chunk);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const position = this.counter.bytes;
+    this.account(chunk);
     let offset = 0;
     while (offset < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset, position + offset);
       offset += bytesWritten;
     }
   }
@@ -190,23 +200,36 @@ export class Ingest {
    * chunks that piled up during the previous write without first copying them into one buffer.
    */
   async writev(chunks: readonly Uint8Array[]): Promise<void> {
-    const total = chunks.reduce((sum, c) => sum + c.length, 0);
-    if (this.expected.size !== undefined && this.counter.bytes + total > this.expected.size) {
-      throw new StevedoreError(
-        'SIZE_MISMATCH',
-        `Received more data than expected for ${this.expected.digest ?? 'a blob'}: the size should be ${this.expected.size} bytes. The source is corrupt or was changed; try again.`,
-      );
-    }
+    let position = this.counter.bytes;
+    this.refuseBeyondSize(chunks.reduce((sum, c) => sum + c.length, 0));
     for (const chunk of chunks) this.counter.update(chunk);
     let pending = chunks.filter((c) => c.length > 0);
     while (pending.length > 0) {
-      let { bytesWritten } = await this.handle.writev(pending);
+      let { bytesWritten } = await this.handle.writev(pending, position);
+      position += bytesWritten;
       // A short write leaves the rest of a buffer and the buffers after it.
       while (pending.length > 0 && bytesWritten >= pending[0]!.length) {
         bytesWritten -= pending[0]!.length;
         pending = pending.slice(1);
       }
       if (bytesWritten > 0) pending = [pending[0]!.subarray(bytesWritten), ...pending.slice(1)];
+    }
+  }
+
+  /**
+   * A receiver that lets a download read straight into large buffers and write them here (see
+   * ingestReceiver.ts). Finish it before writing to this ingest any other way.
+   */
+  receiver(pool: BufferPool, onProgress?: (bytes: number) => void): Promise<IngestReceiver> {
+    return IngestReceiver.open(this, pool, onProgress);
+  }
+
+  private refuseBeyondSize(length: number): void {
+    if (this.expected.size !== undefined && this.counter.bytes + length > this.expected.size) {
+      throw new StevedoreError(
+        'SIZE_MISMATCH',
+        `Received more data than expected for ${this.expected.digest ?? 'a blob'}: the size should be ${this.expected.size} bytes. The source is corrupt or was changed; try again.`,
+      );
     }
   }
 

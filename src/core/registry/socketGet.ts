@@ -1,0 +1,315 @@
+// One HTTP/1.1 GET on a connection of its own, read with Node's `onread` so that a blob's body goes
+// from the socket straight into a receiver's buffers: no parser copy, no buffer allocated per read,
+// no stream machinery between the kernel and the hash. Layer downloads use it; everything else
+// goes through undici. It speaks only what that needs:
+//   - a 2xx body framed by Content-Length goes to the receiver the caller picks for it; a 2xx the
+//     caller does not take, or one framed otherwise, comes back as `undefined` before a byte of it
+//     is read, and the caller asks again through undici;
+//   - any other response (an error, a redirect, a 401) is read whole up to a limit, in any framing.
+// `Connection: close` is sent: one response per connection, so nothing is left to drain.
+
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { CancelledError, StevedoreError } from '../errors';
+import type { ResponseHeaders } from './registryClient';
+
+/** Where a body is read into: see IngestReceiver, which implements it. */
+export interface BodyReceiver {
+  /** The room the next read goes into. */
+  space(): Uint8Array;
+  /** `count` bytes were read into `space()`; false asks to stop reading until `whenWritable` calls back. */
+  received(count: number): boolean;
+  whenWritable(resume: () => void): void;
+}
+
+export interface SocketGetOptions {
+  url: URL;
+  headers: Record<string, string>;
+  /** For https: trust settings and client certificate (servername is set here). */
+  tls?: ConnectionOptions;
+  signal?: AbortSignal;
+  headersTimeoutMs: number;
+  /** Longest pause between two reads of the body (not counted while the receiver holds reading). */
+  bodyTimeoutMs: number;
+  /** Bytes of a non-2xx body kept; the rest is not read. */
+  smallBodyLimit: number;
+  /** The receiver for a 2xx body of `length` bytes, or undefined to leave that response to undici. */
+  receiverFor(status: number, headers: ResponseHeaders, length: number): BodyReceiver | undefined;
+}
+
+export interface SocketGetResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** A non-2xx body (up to the limit); empty when the body went to the receiver. */
+  body: Buffer;
+  /** True when the body went to the receiver, every byte of it. */
+  streamed: boolean;
+}
+
+/** The connection broke after part of the body had gone to the receiver: the caller resumes. */
+export class BodyBrokenOff extends Error {
+  constructor(cause: unknown) {
+    super(`the transfer broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'BodyBrokenOff';
+  }
+}
+
+const MAX_HEAD = 64 * 1024;
+
+export function socketGet(options: SocketGetOptions): Promise<SocketGetResponse | undefined> {
+  return new Promise((resolve, reject) => new Exchange(options, resolve, reject).start());
+}
+
+type Phase = 'head' | 'body' | 'small' | 'done';
+
+class Exchange {
+  private socket: Socket | undefined;
+  private phase: Phase = 'head';
+  private head = Buffer.allocUnsafe(MAX_HEAD);
+  private headLength = 0;
+  private status = 0;
+  private headers: ResponseHeaders = {};
+  private receiver: BodyReceiver | undefined;
+  private remaining = 0;
+  private readonly small: Buffer[] = [];
+  private smallLength = 0;
+  private smallFraming: { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } = { kind: 'close' };
+  private readonly onAbort = (): void => this.fail(new CancelledError());
+
+  constructor(
+    private readonly options: SocketGetOptions,
+    private readonly resolve: (value: SocketGetResponse | undefined) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  start(): void {
+    const { url, signal } = this.options;
+    if (signal?.aborted) return this.reject(new CancelledError());
+    let request: string;
+    try {
+      request = requestHead(url, this.options.headers);
+    } catch (err) {
+      return this.reject(err);
+    }
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    const onread = { buffer: (): Uint8Array => this.room(), callback: (count: number): boolean => this.read(count) };
+    const socket =
+      url.protocol === 'https:'
+        ? // Node's TLS sockets take `onread` as net sockets do; its type declarations leave it out.
+          tlsConnect({ ...this.options.tls, host: hostname, port, onread, ...(isIP(hostname) ? {} : { servername: hostname }) } as ConnectionOptions)
+        : netConnect({ host: hostname, port, onread });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.options.headersTimeoutMs, () => this.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.closed());
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    socket.write(request);
+  }
+
+  /** The memory the next read goes into; Node asks right after each read, for the one after. */
+  private room(): Uint8Array {
+    if (this.phase === 'body') return this.receiver!.space();
+    if (this.phase === 'head') return this.head.subarray(this.headLength);
+    return this.head; // small bodies are copied out of it after each read
+  }
+
+  private read(count: number): boolean {
+    try {
+      if (this.phase === 'head') return this.readHead(count);
+      if (this.phase === 'body') return this.readBody(count);
+      if (this.phase === 'small') this.readSmall(this.head.subarray(0, count));
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  private readHead(count: number): boolean {
+    this.headLength += count;
+    for (;;) {
+      const end = this.head.subarray(0, this.headLength).indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.headLength === this.head.length) throw withCode(new Error('the response head is larger than 64 KiB'), 'ERR_HEAD_TOO_LARGE');
+        return true;
+      }
+      const parsed = parseHead(this.head.subarray(0, end).toString('latin1'));
+      const rest = Buffer.from(this.head.subarray(end + 4, this.headLength));
+      // 1xx answers (100 Continue) come before the real one: skip them.
+      if (parsed.status >= 100 && parsed.status < 200) {
+        rest.copy(this.head, 0);
+        this.headLength = rest.length;
+        continue;
+      }
+      this.status = parsed.status;
+      this.headers = parsed.headers;
+      return this.begin(rest);
+    }
+  }
+
+  /** The head is in: decides where the body goes and hands over the bytes that came with the head. */
+  private begin(rest: Buffer): boolean {
+    const length = contentLength(this.headers);
+    const chunked = this.headers['transfer-encoding'] !== undefined;
+    if (this.status >= 200 && this.status < 300) {
+      const receiver = !chunked && length !== undefined ? this.options.receiverFor(this.status, this.headers, length) : undefined;
+      if (!receiver) {
+        this.finish(undefined);
+        return false;
+      }
+      this.receiver = receiver;
+      this.remaining = length!;
+      this.phase = 'body';
+      this.socket!.setTimeout(this.options.bodyTimeoutMs);
+      let more = true;
+      for (let offset = 0; offset < rest.length && this.phase === 'body'; ) {
+        const room = receiver.space();
+        const n = Math.min(room.length, rest.length - offset);
+        rest.copy(room, 0, offset, offset + n);
+        offset += n;
+        more = this.readBody(n);
+      }
+      if (this.remaining === 0 && this.phase === 'body') this.finish({ status: this.status, headers: this.headers, body: Buffer.alloc(0), streamed: true });
+      return more;
+    }
+    this.phase = 'small';
+    if (chunked) this.smallFraming = { kind: 'chunked' };
+    else if (length !== undefined) this.smallFraming = { kind: 'length', length };
+    else if (this.status === 204 || this.status === 304) this.smallFraming = { kind: 'length', length: 0 };
+    this.readSmall(rest);
+    return true;
+  }
+
+  private readBody(count: number): boolean {
+    // With Connection: close nothing may follow the body; anything that does is not ours to keep.
+    const n = Math.min(count, this.remaining);
+    this.remaining -= n;
+    const more = n > 0 ? this.receiver!.received(n) : true;
+    if (this.remaining === 0) {
+      this.finish({ status: this.status, headers: this.headers, body: Buffer.alloc(0), streamed: true });
+      return false;
+    }
+    if (more) return true;
+    // The receiver's writes are behind: hold reading (and the idle timer) until they catch up.
+    const socket = this.socket!;
+    socket.pause();
+    socket.setTimeout(0);
+    this.receiver!.whenWritable(() => {
+      if (this.phase !== 'body') return;
+      socket.setTimeout(this.options.bodyTimeoutMs);
+      socket.resume();
+    });
+    return false;
+  }
+
+  private readSmall(bytes: Buffer): void {
+    if (bytes.length > 0 && this.smallLength < this.options.smallBodyLimit) {
+      const kept = bytes.subarray(0, this.options.smallBodyLimit - this.smallLength);
+      this.small.push(Buffer.from(kept));
+      this.smallLength += kept.length;
+    }
+    const framing = this.smallFraming;
+    const complete =
+      this.smallLength >= this.options.smallBodyLimit ||
+      (framing.kind === 'length' && this.smallLength >= framing.length) ||
+      (framing.kind === 'chunked' && decodeChunked(Buffer.concat(this.small)) !== undefined);
+    if (complete) this.finishSmall();
+  }
+
+  private finishSmall(): void {
+    let body: Buffer = Buffer.concat(this.small);
+    if (this.smallFraming.kind === 'chunked') body = decodeChunked(body) ?? body;
+    else if (this.smallFraming.kind === 'length') body = body.subarray(0, this.smallFraming.length);
+    this.finish({ status: this.status, headers: this.headers, body, streamed: false });
+  }
+
+  private closed(): void {
+    if (this.phase === 'done') return;
+    if (this.phase === 'small') return this.finishSmall();
+    this.fail(withCode(new Error('the connection closed before the response was complete'), 'ECONNRESET'));
+  }
+
+  private finish(response: SocketGetResponse | undefined): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.cleanUp();
+    this.resolve(response);
+  }
+
+  private fail(err: unknown): void {
+    if (this.phase === 'done') return;
+    const engaged = this.phase === 'body';
+    this.phase = 'done';
+    this.cleanUp();
+    if (this.options.signal?.aborted) return this.reject(new CancelledError());
+    // Errors of the receiver's own (a size overrun, a full disk) are final, not a broken transfer.
+    const own = err instanceof StevedoreError || err instanceof CancelledError;
+    this.reject(engaged && !own ? new BodyBrokenOff(err) : err);
+  }
+
+  private cleanUp(): void {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.socket?.destroy();
+  }
+}
+
+function requestHead(url: URL, headers: Record<string, string>): string {
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+  const names = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid request header ${name}`);
+    names.add(name.toLowerCase());
+    lines.push(`${name}: ${value}`);
+  }
+  if (!names.has('accept-encoding')) lines.push('Accept-Encoding: identity');
+  lines.push('Connection: close', '', '');
+  return lines.join('\r\n');
+}
+
+function parseHead(text: string): { status: number; headers: ResponseHeaders } {
+  const lines = text.split('\r\n');
+  const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
+  if (!match) throw withCode(new Error(`not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`), 'ERR_BAD_RESPONSE');
+  const headers: ResponseHeaders = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /^\s/.test(line)) throw withCode(new Error('a malformed header line in the response'), 'ERR_BAD_RESPONSE');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const before = headers[name];
+    headers[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return { status: Number(match[1]), headers };
+}
+
+function contentLength(headers: ResponseHeaders): number | undefined {
+  const value = headers['content-length'];
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  if (values.length === 0) return undefined;
+  if (values.some((v) => v !== values[0]) || !/^\d{1,15}$/.test(values[0]!)) throw withCode(new Error('an invalid Content-Length in the response'), 'ERR_BAD_RESPONSE');
+  return Number(values[0]);
+}
+
+/** The body of a complete chunked message, or undefined while the last chunk has not arrived. */
+export function decodeChunked(data: Buffer): Buffer | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = data.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0]!.trim(), 16);
+    if (!Number.isSafeInteger(size) || size < 0) throw withCode(new Error('a malformed chunk in the response'), 'ERR_BAD_RESPONSE');
+    if (size === 0) return Buffer.concat(parts);
+    const start = lineEnd + 2;
+    if (data.length < start + size + 2) return undefined;
+    if (data[start + size] !== 0x0d || data[start + size + 1] !== 0x0a) throw withCode(new Error('a malformed chunk in the response'), 'ERR_BAD_RESPONSE');
+    parts.push(data.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
+function withCode(err: Error, code: string): Error {
+  return Object.assign(err, { code });
+}
