@@ -88,9 +88,12 @@ export class IngestReceiver {
     return this.inFlight < MAX_IN_FLIGHT;
   }
 
-  /** Calls `resume` once, as soon as fewer than MAX_IN_FLIGHT writes are pending. */
+  /**
+   * Calls `resume` once, as soon as fewer than MAX_IN_FLIGHT writes are pending; never before the
+   * caller has returned (a reader that pauses must not be resumed before its pause took effect).
+   */
   whenWritable(resume: () => void): void {
-    if (this.inFlight < MAX_IN_FLIGHT || this.failure) resume();
+    if (this.inFlight < MAX_IN_FLIGHT || this.failure) queueMicrotask(resume);
     else this.resume = resume;
   }
 
