@@ -1,6 +1,15 @@
 // The `stevedore` command line: Docker's verbs, flags and output over Stevedore's core.
 
+import { setFlagsFromString } from 'node:v8';
 import { runCli } from './runCli';
+
+// undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it with TurboFan on a
+// background thread, which costs ~85 ms of CPU and holds up the exit of every registry command
+// by as much (measured: a 0.26 s `push` of an image the registry has spent 60-80 ms after its
+// last line). Baseline (Liftoff) code parses our few small responses fast enough: layers are read
+// without llhttp (socketGet.ts). Safe here: nothing has compiled WebAssembly yet. The extension
+// host, shared with other extensions, keeps V8's defaults.
+setFlagsFromString('--liftoff-only');
 
 const controller = new AbortController();
 let interrupted = 0;
