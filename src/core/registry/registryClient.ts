@@ -6,7 +6,8 @@
 
 import { Readable, Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { loadUndici } from './loadUndici';
 import { CancelledError, StevedoreError } from '../errors';
 import { parseAuthChallenges, preferredChallenge, type AuthChallenge } from './authChallenge';
 import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransport } from './bearerTokens';
@@ -368,7 +369,7 @@ export class RegistryClient {
     const key = `${url.protocol}//${url.host}|${insecure}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = this.connectOptionsFor(url).then((connect) => new Agent({ connect, keepAliveTimeout: 10_000 }));
+      agent = Promise.all([this.connectOptionsFor(url), loadUndici()]).then(([connect, undici]) => new undici.Agent({ connect, keepAliveTimeout: 10_000 }));
       this.agents.set(key, agent);
     }
     return agent;
