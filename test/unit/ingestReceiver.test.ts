@@ -55,7 +55,7 @@ async function roundTrip(root: string, pool: BufferPool, lead: number, expectDir
     await feed(receiver, data.subarray(lead));
     await receiver.finish();
     assert.equal(ingest.bytes, data.length);
-    assert.ok(progress.length > 1 && progress.every((b, i) => i === 0 || b >= progress[i - 1]!), 'progress rises as buffers land');
+    assert.ok(progress.length > 1 && progress.every((b, i) => i === 0 || b >= progress[i - 1]!), 'progress rises with every read');
     const result = await ingest.commit();
     assert.equal(result.digest, sha256Digest(data));
     assert.ok((await readFile(store.blobs.path(result.digest))).equals(data));

@@ -48,7 +48,7 @@ export class IngestReceiver {
   private readonly idleWaiters: (() => void)[] = [];
   private finished = false;
 
-  /** `onProgress` hears the bytes received so far each time a buffer has been written. */
+  /** `onProgress` hears the bytes received so far, after every read. */
   static async open(target: ReceiverTarget, pool: BufferPool, onProgress?: (bytes: number) => void): Promise<IngestReceiver> {
     const directFd = pool.aligned ? await openDirect(target.path) : undefined;
     return new IngestReceiver(target, pool, directFd, onProgress);
@@ -83,6 +83,8 @@ export class IngestReceiver {
     if (this.finished) throw new Error('IngestReceiver: bytes received after finish()');
     this.target.account(this.buffer.subarray(this.filled, this.filled + count));
     this.filled += count;
+    // Progress counts bytes received, not written: a transfer that stalls shows where it stalled.
+    this.onProgress?.(this.target.bytes);
     if (this.buffer.length - this.filled >= MIN_READ_ROOM) return true;
     this.rotate();
     return this.inFlight < MAX_IN_FLIGHT;
@@ -146,7 +148,6 @@ export class IngestReceiver {
         if (--pending > 0) return;
         this.pool.release(buffer);
         this.inFlight--;
-        if (!this.failure) this.onProgress?.(this.target.bytes);
         this.wake();
       });
     }
