@@ -2,7 +2,8 @@
 // registry, as Docker does), answers the WWW-Authenticate challenge (anonymous, Basic, Bearer with
 // tokens cached per scope), retries connection errors, 408, 429 and 5xx with backoff (honouring
 // Retry-After), and follows redirects, dropping the Authorization header when one leads to another
-// host (blob storage must never see registry credentials, containerd CVE-2020-15157).
+// host (blob storage must never see registry credentials, containerd CVE-2020-15157). Layer bodies
+// can go over socketGet.ts instead of undici (`receiverSink`); all of the above applies to both.
 
 import { Readable, Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
