@@ -5,12 +5,14 @@
 //                                   /etc/docker/certs.d, /etc/containers/certs.d)
 //   STEVEDORE_MAX_CONCURRENT_DOWNLOADS / _UPLOADS   layers transferred at once (default 4)
 //   STEVEDORE_SEARCH_ENDPOINT       Docker Hub's search API (default https://index.docker.io)
+//   HTTPS_PROXY / HTTP_PROXY / NO_PROXY   proxies, with Go's rules (see proxySettings.ts)
 // Credentials come from Docker's config.json and the containers tools' auth.json files.
 
 import { join } from 'node:path';
 import { StevedoreError } from '../core/errors';
 import { dockerCredentials } from '../core/registry/credentials';
 import { homeOf } from '../core/registry/dockerConfig';
+import { proxySettingsFromEnv } from '../core/registry/proxySettings';
 import { RegistryClients } from '../core/registry/registryClients';
 import { DEFAULT_CONCURRENCY, type RegistryOptions } from '../core/registry/registryOptions';
 import type { FlagSpec, FlagValues } from './args';
@@ -36,6 +38,7 @@ export function registryOptions(ctx: CliContext, flags: FlagValues): RegistryOpt
     certsDirs,
     credentials: dockerCredentials(env),
     userAgent: 'stevedore',
+    proxy: proxySettingsFromEnv(env),
     ...(env.STEVEDORE_SEARCH_ENDPOINT ? { searchEndpoint: env.STEVEDORE_SEARCH_ENDPOINT } : {}),
   };
 }

@@ -14,7 +14,7 @@ import { RegistryAccess } from './registries/registryAccess';
 import { SecretCredentials } from './registries/secretCredentials';
 import { registerCommands } from './registerCommands';
 import type { Services } from './services';
-import { readSettings, SECTION } from './settings';
+import { PROXY_SETTINGS, readSettings, SECTION } from './settings';
 import { StoreAccess } from './storeAccess';
 import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
 import { ImagesTreeProvider, type ImagesViewNode } from './views/imagesTreeProvider';
@@ -69,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (PROXY_SETTINGS.some((key) => e.affectsConfiguration(key))) registries.reset();
       if (!e.affectsConfiguration(SECTION)) return;
       store.pathMayHaveChanged();
       registries.reset();

@@ -2,6 +2,7 @@
 // they are needed, so that a change takes effect on the next operation without a reload.
 
 import * as vscode from 'vscode';
+import { proxySettingsFromEnv, type ProxySettings } from '../core/registry/proxySettings';
 import { defaultStorePath } from '../core/store/layout';
 
 export type GroupBy = 'repository' | 'registry' | 'none';
@@ -30,9 +31,13 @@ export interface StevedoreSettings {
   confirmPrune: boolean;
   useDockerCredentials: boolean;
   catalogPageSize: number;
+  /** VS Code's `http.proxy` / `http.noProxy`, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy: ProxySettings;
 }
 
 export const SECTION = 'stevedore';
+/** VS Code's own proxy settings, which the registry clients follow too. */
+export const PROXY_SETTINGS = ['http.proxy', 'http.noProxy'];
 
 export function readSettings(): StevedoreSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
@@ -51,7 +56,21 @@ export function readSettings(): StevedoreSettings {
     confirmPrune: c.get<boolean>('confirm.prune', true),
     useDockerCredentials: c.get<boolean>('useDockerCredentials', true),
     catalogPageSize: atLeastOne(c.get<number>('catalogPageSize', 100), 100),
+    proxy: proxySettings(),
   };
+}
+
+/**
+ * VS Code patches Node's http and https modules for its proxy support, which undici and the raw
+ * sockets layers go over do not use: the setting is read here and handed to the core instead.
+ */
+function proxySettings(): ProxySettings {
+  const http = vscode.workspace.getConfiguration('http');
+  const proxy = http.get<string>('proxy', '').trim();
+  const settings: ProxySettings = proxy ? { httpProxy: proxy, httpsProxy: proxy } : proxySettingsFromEnv(process.env);
+  const noProxy = [proxySettingsFromEnv(process.env).noProxy ?? '', ...stringList(http.get<unknown>('noProxy', []))].filter(Boolean).join(',');
+  if (noProxy) settings.noProxy = noProxy;
+  return settings;
 }
 
 /** Writes a user (global) setting; the views pick it up through onDidChangeConfiguration. */

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { makeServerCertificates } from './certificates';
@@ -24,6 +24,8 @@ export interface StartRegistryOptions {
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Keep blobs in this folder (default: a fresh one, removed by stop()). */
   storageDir?: string;
+  /** The IPv4 address to listen on (default 127.0.0.1); see nonLoopbackAddress(). */
+  listen?: string;
 }
 
 export interface RunningRegistry {
@@ -82,18 +84,19 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     lines.push('auth:', '  token:', `    realm: "${t.realm}"`, `    service: "${t.service}"`, `    issuer: "${t.issuer}"`, `    rootcertbundle: "${t.rootCertBundle}"`);
   }
 
+  const listen = options.listen ?? '127.0.0.1';
   // The port is chosen then bound by the registry; if another process takes it in between, try again.
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const config = join(dir, 'config.yml');
-    await writeFile(config, [...lines, ''].join('\n').replace('127.0.0.1:PORT', `127.0.0.1:${port}`));
+    await writeFile(config, [...lines, ''].join('\n').replace('127.0.0.1:PORT', `${listen}:${port}`));
     const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-4000);
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const url = `${options.tls ? 'https' : 'http'}://${listen}:${port}`;
     const ready = await Promise.race([waitForApi(url).then(() => true), exited.then(() => false)]);
     if (!ready) {
       if (attempt < 3 && /address already in use/i.test(stderr)) continue;
@@ -101,7 +104,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       throw new Error(`docker-registry did not start: ${stderr}`);
     }
     return {
-      host: `127.0.0.1:${port}`,
+      host: `${listen}:${port}`,
       url,
       port,
       ...(caFile ? { caFile } : {}),
@@ -142,4 +145,15 @@ async function waitForApi(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`registry at ${url} did not answer /v2/`);
+}
+
+/**
+ * This machine's first IPv4 address that is not loopback: a registry there is not "local" to the
+ * client, so proxy settings apply to it (loopback is never proxied). Fails if there is none.
+ */
+export function nonLoopbackAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('this machine has no IPv4 address besides loopback; the proxy tests need one');
 }

@@ -2,6 +2,7 @@
 // undici report them with `code`s; the ones people meet most get their own wording.
 
 import { StevedoreError } from '../errors';
+import { describeProxy } from './proxySettings';
 
 const TLS_TRUST_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -23,10 +24,16 @@ function codeOf(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-export function networkError(err: unknown, hostPort: string, insecure: boolean): StevedoreError {
+/** `proxy`: the proxy the request went through, if any; failures are then most often the proxy's. */
+export function networkError(err: unknown, hostPort: string, insecure: boolean, proxy?: URL): StevedoreError {
   const code = codeOf(err);
-  const said = err instanceof Error ? err.message : String(err);
-  const options = { cause: err, detail: { code, host: hostPort } };
+  // Credentials in a URL (a proxy's user:password) never reach a message.
+  const said = (err instanceof Error ? err.message : String(err)).replace(/\/\/[^/\s@]+@/g, '//…@');
+  const options = { cause: err, detail: { code, host: hostPort, ...(proxy ? { proxy: describeProxy(proxy) } : {}) } };
+  if (proxy) {
+    const proxied = proxyError(code, said, hostPort, describeProxy(proxy), options);
+    if (proxied) return proxied;
+  }
   if (code && TLS_TRUST_CODES.has(code)) {
     return new StevedoreError(
       'TLS_ERROR',
@@ -48,4 +55,25 @@ export function networkError(err: unknown, hostPort: string, insecure: boolean):
     return new StevedoreError('NETWORK_ERROR', `Could not resolve ${hostPort}: no such host. Check the registry name and your DNS.`, { ...options, temporary: code === 'EAI_AGAIN' });
   }
   return new StevedoreError('NETWORK_ERROR', `The connection to ${hostPort} failed (${code ?? 'error'}: ${said}). Check your network and try again.`, { ...options, temporary: true });
+}
+
+/** Failures of the proxy itself (marked `proxyRefused` in the detail), not of what lies behind it. */
+function proxyError(code: string | undefined, said: string, hostPort: string, via: string, base: { cause: unknown; detail: Record<string, unknown> }): StevedoreError | undefined {
+  const options = { ...base, detail: { ...base.detail, proxyRefused: true } };
+  const refused = /Proxy response \((\d+)\)/.exec(said);
+  // Some proxies (tinyproxy) answer a CONNECT without credentials with 401 rather than 407.
+  if (/\b407\b/.test(said) || refused?.[1] === '401') {
+    return new StevedoreError('UNAUTHORIZED', `The proxy ${via} asks for credentials (HTTP ${refused?.[1] ?? '407'}). Put them in the proxy URL (http://USER:PASSWORD@host:port).`, options);
+  }
+  if (refused) {
+    return new StevedoreError(
+      'NETWORK_ERROR',
+      `The proxy ${via} would not connect to ${hostPort} (it answered ${refused[1]}). Check that the proxy allows it, or list the registry in NO_PROXY to reach it directly.`,
+      { ...options, temporary: refused[1]!.startsWith('5') },
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') {
+    return new StevedoreError('NETWORK_ERROR', `Could not connect to the proxy ${via} (${code}). Check HTTPS_PROXY / HTTP_PROXY, or list the registry in NO_PROXY.`, options);
+  }
+  return undefined;
 }

@@ -7,8 +7,8 @@
 
 import { Readable, Writable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import type { Agent } from 'undici';
-import { loadUndici } from './loadUndici';
+import type { Dispatcher } from 'undici';
+import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import { CancelledError, StevedoreError } from '../errors';
 import { parseAuthChallenges, preferredChallenge, type AuthChallenge } from './authChallenge';
 import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransport } from './bearerTokens';
@@ -97,7 +97,7 @@ export class RegistryClient {
   private challenge: AuthChallenge | undefined;
   private credential: Promise<RegistryCredential | undefined> | undefined;
   private readonly tokens = new Map<string, Promise<IssuedToken>>();
-  private readonly agents = new Map<string, Promise<Agent>>();
+  private readonly agents = new Map<string, Promise<Dispatcher>>();
   private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
 
   constructor(registry: string, options: RegistryOptions = {}) {
@@ -220,6 +220,8 @@ export class RegistryClient {
         res = await this.sendWithRetries({ method: 'GET', url: url.href, scopes: [], ...(signal ? { signal } : {}), retry: last }, undefined);
       } catch (err) {
         if (err instanceof CancelledError) throw err;
+        // A proxy that refused the HTTPS probe is the problem to report, not what plain HTTP then meets.
+        if (isProxyError(err)) throw err;
         lastError = err;
         continue;
       }
@@ -255,7 +257,7 @@ export class RegistryClient {
           await sleep(backoffDelay(attempt, this.retry), req.signal);
           continue;
         }
-        throw networkError(err, url.host, this.isInsecure(url.host));
+        throw networkError(err, url.host, this.isInsecure(url.host), proxyOrThrow(url, this.options.proxy));
       }
       if (isTemporaryStatus(res.status) && attempt + 1 < maxAttempts) {
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
@@ -278,7 +280,7 @@ export class RegistryClient {
       if (url.origin !== firstOrigin) delete headers.authorization;
       else if (authorization && url.origin === registryOrigin) headers.authorization = authorization;
       const res =
-        (req.receiverSink && req.method === 'GET' ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink) : undefined) ??
+        (req.receiverSink && req.method === 'GET' && !proxyOrThrow(url, this.options.proxy) ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink) : undefined) ??
         (await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink));
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');
@@ -364,13 +366,14 @@ export class RegistryClient {
     return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
   }
 
-  /** One undici Agent per host and trust setting, with that host's certs.d material. */
-  private agentFor(url: URL): Promise<Agent> {
+  /** One undici dispatcher per host, trust setting and proxy, with that host's certs.d material. */
+  private agentFor(url: URL): Promise<Dispatcher> {
     const insecure = this.isInsecure(url.host);
-    const key = `${url.protocol}//${url.host}|${insecure}`;
+    const proxy = proxyOrThrow(url, this.options.proxy);
+    const key = `${url.protocol}//${url.host}|${insecure}|${proxy?.href ?? ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = Promise.all([this.connectOptionsFor(url), loadUndici()]).then(([connect, undici]) => new undici.Agent({ connect, keepAliveTimeout: 10_000 }));
+      agent = this.connectOptionsFor(url).then((connect) => dispatcherFor(url, connect, proxy));
       this.agents.set(key, agent);
     }
     return agent;
@@ -437,6 +440,10 @@ export class RegistryClient {
       return { status: res.status, text: await readLimited(res.body, MAX_ERROR_BODY * 16) };
     };
   }
+}
+
+function isProxyError(err: unknown): boolean {
+  return err instanceof StevedoreError && err.detail?.proxyRefused === true;
 }
 
 function basicAuth(credential: RegistryCredential): string {

@@ -2,6 +2,7 @@
 // environment and Docker's files; the extension from its settings and SecretStorage.
 
 import type { CredentialResolver } from './credentials';
+import type { ProxySettings } from './proxySettings';
 import type { RetryOptions } from './retryPolicy';
 
 export interface RegistryOptions {
@@ -21,6 +22,8 @@ export interface RegistryOptions {
   bodyTimeoutMs?: number;
   /** Docker Hub's search API (default https://index.docker.io). */
   searchEndpoint?: string;
+  /** HTTP(S) proxies and their exceptions, as HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  proxy?: ProxySettings;
 }
 
 /** Docker Hub's classic index, which still serves /v1/search. */

@@ -42,6 +42,7 @@ export class RegistryAccess implements vscode.Disposable {
       certsDirs: [join(homeOf(env), '.docker', 'certs.d'), '/etc/docker/certs.d', '/etc/containers/certs.d'],
       credentials: this.resolver(s.useDockerCredentials),
       userAgent: 'stevedore-vscode',
+      proxy: s.proxy,
     };
   }
 
