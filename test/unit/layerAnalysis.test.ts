@@ -10,6 +10,7 @@ import { ChangeStatus, filterTree, NodeFlag, nodeStatus, nodeType, NodeType, sub
 import { analyseImageLayers, type ImageLayers } from '../../src/core/layers/imageLayers';
 import { layerCacheDir, layerCachePath } from '../../src/core/layers/layerCache';
 import type { ImageRecord, ImageStore } from '../../src/core/store/imageStore';
+import { removeImages } from '../../src/core/store/removeImages';
 import { openTempStore } from '../helpers/fixtures';
 import { bulkTar, exampleLayers, layerTar, storeLayeredImage } from '../helpers/layeredImages';
 
@@ -325,6 +326,21 @@ describe('layer analysis: focused cases', () => {
     const image = await store.load(record);
     await store.blobs.remove(image.manifest.layers[0]!.digest);
     await assert.rejects(analyseImageLayers(store, image), (err: StevedoreError) => err.code === 'BLOB_NOT_FOUND' && err.message.startsWith(`Layer 0 (${image.manifest.layers[0]!.digest}) is missing`));
+  });
+
+  it('removing an image removes the cached listings of the layers that went with it, and only those', async () => {
+    const shared = await layerTar([{ name: 'shared', content: 'kept by the other image' }]);
+    const own = await layerTar([{ name: 'own', content: 'only in the removed image' }]);
+    const keep = await store.load(await storeLayeredImage(store, [{ tar: shared }], 'gc/keep:1'));
+    const drop = await store.load(await storeLayeredImage(store, [{ tar: shared }, { tar: own }], 'gc/drop:1'));
+    await analyseImageLayers(store, keep);
+    await analyseImageLayers(store, drop);
+    const [sharedLayer, ownLayer] = drop.manifest.layers;
+    const cached = async (digest: string): Promise<boolean> => (await readFile(layerCachePath(store.layout, digest)).then(() => true, () => false));
+    assert.deepEqual([await cached(sharedLayer!.digest), await cached(ownLayer!.digest)], [true, true]);
+    const result = await removeImages(store, ['gc/drop:1']);
+    assert.ok(result.removedBlobs.some((b) => b.digest === ownLayer!.digest));
+    assert.deepEqual([await cached(sharedLayer!.digest), await cached(ownLayer!.digest)], [true, false]);
   });
 
   it('cancelling stops the analysis and caches nothing', async () => {

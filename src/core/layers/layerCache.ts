@@ -5,22 +5,15 @@
 // writing the same entry both write the same bytes.
 
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseDigest } from '../digest';
 import { writeFileAtomic } from '../store/atomicFile';
+import { layerListingDir, layerListingPath } from '../store/derivedFiles';
 import type { StoreLayout } from '../store/layout';
 import type { LayerListing } from './layerListing';
 import { decodeListing, encodeListing } from './listingCodec';
 
-export function layerCacheDir(layout: StoreLayout): string {
-  return join(layout.cacheDir, 'layers');
-}
-
-/** `<store>/stevedore/cache/layers/<hex>.json`; the digest is validated before it becomes a path. */
-export function layerCachePath(layout: StoreLayout, digest: string): string {
-  const { algorithm, hex } = parseDigest(digest);
-  return join(layerCacheDir(layout), algorithm === 'sha256' ? `${hex}.json` : `${algorithm}-${hex}.json`);
-}
+/** Where listings live: named by the store (derivedFiles.ts), which removes them with their layer. */
+export const layerCacheDir = layerListingDir;
+export const layerCachePath = layerListingPath;
 
 /** The cached listing of a layer, or null when there is none (or it is unreadable). */
 export async function readCachedListing(layout: StoreLayout, digest: string): Promise<LayerListing | null> {

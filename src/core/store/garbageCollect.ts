@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { isIndexMediaType } from '../image/mediaTypes';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
 import type { BlobStore } from './blobStore';
+import { removeDerivedFiles } from './derivedFiles';
 import type { StoreTransaction } from './imageStore';
 import type { Leases } from './leases';
+import type { StoreLayout } from './layout';
 
 export interface GcResult {
   removed: { digest: string; size: number }[];
@@ -60,7 +62,8 @@ export async function listBlobDigests(blobs: BlobStore): Promise<string[]> {
   return out;
 }
 
-export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: StoreTransaction): Promise<GcResult> {
+/** Removes unreferenced, unleased blobs and what the store derived from them (derivedFiles.ts). */
+export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: StoreTransaction, layout: StoreLayout): Promise<GcResult> {
   const { reachable, unreadable } = await markReachable(blobs, tx.index);
   if (unreadable.length > 0) {
     return { removed: [], reclaimedBytes: 0, skippedBecause: `manifest ${unreadable[0]!.digest} is unreadable; run "stevedore system check"` };
@@ -78,6 +81,7 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     const info = await stat(path).catch(() => null);
     if (!info) continue;
     await blobs.remove(digest);
+    await removeDerivedFiles(layout, digest);
     removed.push({ digest, size: info.size });
   }
   return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0) };

@@ -44,7 +44,7 @@ export async function removeImages(store: ImageStore, names: readonly string[], 
       }
     }
     if (!options.noPrune && result.events.some((e) => e.kind === 'deleted')) {
-      const gc = await collectGarbage(store.blobs, store.leases, tx);
+      const gc = await collectGarbage(store.blobs, store.leases, tx, store.layout);
       result.removedBlobs = gc.removed;
       result.reclaimedBytes = gc.reclaimedBytes;
     }
