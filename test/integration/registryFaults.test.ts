@@ -42,12 +42,13 @@ describe('registry faults injected by a proxy', () => {
   let counter = 0;
 
   /** Pushes a fresh one-layer image (about 2 MB, incompressible) and returns its name and layer digest. */
-  async function freshImage(): Promise<{ ref: string; layer: string; size: number }> {
+  async function freshImage(): Promise<{ ref: string; layer: string; size: number; config: string }> {
     const name = `faults/img${counter++}:1`;
     const record = await importBuffer(source, await randomRootfs(2, 1_000_000), `${registry.host}/${name}`);
     await pushImage(source, clients, { reference: `${registry.host}/${name}` });
-    const layer = (await source.load(record)).manifest.layers[0]!;
-    return { ref: `${proxy.host}/${name}`, layer: layer.digest, size: layer.size };
+    const manifest = (await source.load(record)).manifest;
+    const layer = manifest.layers[0]!;
+    return { ref: `${proxy.host}/${name}`, layer: layer.digest, size: layer.size, config: manifest.config.digest };
   }
 
   before(async () => {
@@ -95,6 +96,17 @@ describe('registry faults injected by a proxy', () => {
       return true;
     });
     assert.equal(await snapshot(target), before, 'index, metadata and blobs unchanged (the config it fetched first is gone too)');
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('a config with wrong bytes stops the layer downloads running beside it, and nothing is left', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.config}$`), fault: { kind: 'corrupt' } });
+    // The layer stalls half way, so it is surely still downloading when the config fails.
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'stall', afterBytes: Math.floor(image.size / 2) } });
+    await assert.rejects(pullImage(target, clients, { reference: image.ref }), (err: StevedoreError) => err.code === 'DIGEST_MISMATCH' && err.message.includes(image.config));
+    assert.equal(await snapshot(target), before);
     assert.deepEqual(await ingestFiles(target), []);
   });
 

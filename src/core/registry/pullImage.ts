@@ -124,10 +124,10 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
         if (!present) missing.push(layer);
         emit({ kind: 'layer', digest: layer.digest, status: present ? 'exists' : 'queued', current: present ? layer.size : 0, total: layer.size });
       }
-      // The config comes first: a single-platform image's platform is only known from it.
-      await fetchBlob(lease, manifest.config, signal, false);
-      const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
-      if (!platform) {
+      const fetchConfig = async (configSignal: AbortSignal | undefined): Promise<void> => {
+        await fetchBlob(lease, manifest.config, configSignal, false);
+        const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
+        if (platform) return;
         platform = platformOf(config);
         if (options.platform && !platformMatches(platform, options.platform)) {
           throw new StevedoreError(
@@ -135,8 +135,17 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
             `image with reference ${display} was found but does not match the specified platform: wanted ${formatPlatform(options.platform)}, actual: ${formatPlatform(platform)}`,
           );
         }
+      };
+      const fetchLayers = (layersSignal: AbortSignal | undefined): Promise<unknown> =>
+        runLimited(missing, options.concurrency ?? DEFAULT_CONCURRENCY, layersSignal, (layer, _i, layerSignal, free) => fetchBlob(lease, layer, layerSignal, true, free));
+      if (!platform && options.platform) {
+        // A single-platform image checked against --platform: only its config can say, and no
+        // layer is fetched for an image that will be refused.
+        await fetchConfig(signal);
+        await fetchLayers(signal);
+      } else {
+        await bothOrNeither(signal, fetchConfig, fetchLayers);
       }
-      await runLimited(missing, options.concurrency ?? DEFAULT_CONCURRENCY, signal, (layer, _i, layerSignal, free) => fetchBlob(lease, layer, layerSignal, true, free));
       throwIfAborted(signal);
       const stored = await store.blobs.writeBytes(fetched.bytes, { digest: fetched.digest }, lease);
       if (!stored.existed) written.push(stored.digest);
@@ -160,6 +169,31 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   } catch (err) {
     await discardUnreferencedBlobs(store, written).catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Runs two tasks at once; when one fails the other is cancelled and waited for, so that nothing is
+ * still writing into the store when the failure reaches the caller (which discards what was written).
+ */
+async function bothOrNeither(signal: AbortSignal | undefined, a: (signal: AbortSignal) => Promise<unknown>, b: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  const group = new AbortController();
+  const onAbort = (): void => group.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) group.abort();
+  // The first failure is the cause; the other task's cancellation only follows from it.
+  let first: unknown;
+  const run = (task: (signal: AbortSignal) => Promise<unknown>): Promise<unknown> =>
+    task(group.signal).catch((err: unknown) => {
+      if (first === undefined) first = err;
+      group.abort();
+      throw err;
+    });
+  try {
+    const results = await Promise.allSettled([run(a), run(b)]);
+    if (results.some((r) => r.status === 'rejected')) throw first;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
