@@ -59,6 +59,9 @@ export async function pullPushBench(): Promise<void> {
     const ref = `${source.host}/${REPO}:1`;
     console.log('filling the registry (skopeo)…');
     mustRun('skopeo', ['--policy', policy, 'copy', '--dest-tls-verify=false', `oci:${LAYOUT}:bench`, `docker://${ref}`]);
+    // The registry does not fsync what it stored: flush it now, or its write-back competes with
+    // whichever tool pulls first.
+    mustRun('sync', []);
 
     // ---- pull ----
     const ours: Run[] = [];
