@@ -139,10 +139,11 @@ function median(values: number[]): number {
 
 function report(label: string, ours: Run[], theirs: Record<string, Run[]>, goal: string): void {
   const m = median(ours.map((r) => r.ms));
-  console.log(`${label}: stevedore ${(m / 1000).toFixed(2)} s (median of ${ours.length}), peak ${(Math.max(...ours.map((r) => r.peakKb)) / 1024).toFixed(0)} MB`);
+  const samples = (runs: Run[]): string => runs.map((r) => (r.ms / 1000).toFixed(2)).join(' ');
+  console.log(`${label}: stevedore ${(m / 1000).toFixed(2)} s (median of ${ours.length}: ${samples(ours)}), peak ${(Math.max(...ours.map((r) => r.peakKb)) / 1024).toFixed(0)} MB`);
   for (const [name, runs] of Object.entries(theirs)) {
     const t = median(runs.map((r) => r.ms));
-    console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${runs.length}), peak ${(Math.max(...runs.map((r) => r.peakKb)) / 1024).toFixed(0)} MB — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}`);
+    console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${runs.length}: ${samples(runs)}), peak ${(Math.max(...runs.map((r) => r.peakKb)) / 1024).toFixed(0)} MB — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}`);
   }
   console.log(`  goal: ${goal}`);
 }
