@@ -8,9 +8,10 @@ type TtyInput = CliContext['stdin'] & { setRawMode?: (raw: boolean) => void };
 
 export async function ask(ctx: CliContext, question: string, secret: boolean): Promise<string> {
   const input = ctx.stdin as TtyInput;
-  ctx.stdout.write(question);
   const raw = secret && typeof input.setRawMode === 'function';
+  // Echo goes off before the question shows: keys typed the moment it appears are not echoed.
   if (raw) input.setRawMode!(true);
+  ctx.stdout.write(question);
   try {
     // Listening for 'data' (not `for await`, which destroys the stream when left early) keeps
     // stdin usable for the next question.

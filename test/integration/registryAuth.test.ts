@@ -9,9 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { ImageStore } from '../../src/core/store/imageStore';
 import { pullImage } from '../../src/core/registry/pullImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
-import { run, runCli } from '../helpers/cli';
+import { CLI, run, runCli } from '../helpers/cli';
 import { installTestCredentialHelper, TEST_HELPER } from '../helpers/credentialHelper';
 import { startFaultProxy } from '../helpers/faultProxy';
+import { onTerminal } from '../helpers/terminal';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
 import { writePolicy } from '../helpers/registryImages';
@@ -96,6 +97,20 @@ describe('an htpasswd (Basic auth) registry', () => {
     assert.match(out.stderr, /incorrect username or password/);
     assert.doesNotMatch(out.stdout + out.stderr, /not-the-password/);
     await assert.rejects(readFile(join(box.env.DOCKER_CONFIG!, 'config.json')));
+  });
+
+  it('an interactive login on a terminal asks for both, echoes the username and never the password', async () => {
+    const env = { ...box.env, DOCKER_CONFIG: join(box.dir, 'interactive-docker') };
+    const out = await onTerminal([process.execPath, CLI, '--store', box.source.root, 'login', registry.host], env, [
+      ['Username: ', 'alice\r'],
+      ['Password: ', 'wonderland\r'],
+    ]);
+    assert.equal(out.code, 0, out.output);
+    assert.match(out.output, /Username: alice\r?\n/);
+    assert.match(out.output, /Login Succeeded/);
+    assert.doesNotMatch(out.output, /wonderland/);
+    const config = JSON.parse(await readFile(join(env.DOCKER_CONFIG, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+    assert.equal(config.auths[registry.host]!.auth, Buffer.from('alice:wonderland').toString('base64'));
   });
 
   it('login stores the credentials as docker login does; push and pull then work', async () => {
