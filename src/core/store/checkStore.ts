@@ -1,7 +1,10 @@
 // `system check`: rehashes every blob, finds blobs that images need but are missing or corrupt,
 // blobs nothing needs, and what crashed processes left behind (ingests, temporary files, leases,
 // lock directories). With `repair`, removes the corrupt and the unreachable, drops images that can
-// no longer be read, and clears the leftovers — all under the store lock.
+// no longer be read, and clears the leftovers. Rehashing reads the whole store, so it happens
+// before the store lock is taken: a pull or an import in another process is not held up for it.
+// Under the lock only what changed meanwhile is hashed (blobs that appeared), a blob found corrupt
+// is hashed again before anything is decided about it, and every decision is taken there.
 
 import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -41,25 +44,39 @@ export interface CheckOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+type Hashed = Map<string, { digest: string; bytes: number }>;
+
 export async function checkStore(store: ImageStore, options: CheckOptions = {}): Promise<CheckResult> {
-  return store.update((tx) => runCheck(store, tx, options), { signal: options.signal });
+  const before = await listBlobDigests(store.blobs);
+  const hashed: Hashed = new Map();
+  for (const [i, digest] of before.entries()) {
+    throwIfAborted(options.signal);
+    options.onProgress?.(i, before.length);
+    const parsed = tryParseDigest(digest);
+    if (!parsed) continue;
+    // Removed meanwhile (an rmi elsewhere): nothing to check.
+    const actual = await hashFile(store.blobs.path(digest), parsed.algorithm).catch(ifGone);
+    if (actual) hashed.set(digest, actual);
+  }
+  return store.update((tx) => runCheck(store, tx, options, hashed), { signal: options.signal });
 }
 
-async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckOptions): Promise<CheckResult> {
+async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckOptions, hashed: Hashed): Promise<CheckResult> {
   const { blobs } = store;
   const result: CheckResult = { blobsChecked: 0, bytesChecked: 0, problems: [], repaired: [] };
   const corrupt = new Set<string>();
 
   const digests = await listBlobDigests(blobs);
-  for (const [i, digest] of digests.entries()) {
+  for (const digest of digests) {
     throwIfAborted(options.signal);
-    options.onProgress?.(i, digests.length);
     const parsed = tryParseDigest(digest);
     if (!parsed) {
       result.problems.push({ kind: 'stray-file', subject: digest, message: `blobs/${digest.replace(':', '/')} is not named by a valid digest`, severe: false });
       continue;
     }
-    const actual = await hashFile(blobs.path(digest), parsed.algorithm);
+    let actual = hashed.get(digest);
+    // New since the unlocked pass, or corrupt then: hashed (again) now that nothing can change it.
+    if (!actual || actual.digest !== digest) actual = await hashFile(blobs.path(digest), parsed.algorithm);
     result.blobsChecked++;
     result.bytesChecked += actual.bytes;
     if (actual.digest !== digest) {
@@ -167,6 +184,11 @@ async function findLeftovers(store: ImageStore): Promise<Problem[]> {
     }
   }
   return problems;
+}
+
+function ifGone(err: unknown): undefined {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw err;
 }
 
 async function hashFile(path: string, algorithm: 'sha256' | 'sha512'): Promise<{ digest: string; bytes: number }> {
