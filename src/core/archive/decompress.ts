@@ -1,9 +1,10 @@
 // Detects how a stream is compressed from its first bytes, as Docker's DecompressStream does,
-// and returns the plain bytes. gzip is handled; others get a clear error saying what to do.
+// and returns the plain bytes. gzip and zstd are handled; others get a clear error saying what to do.
 
 import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { StevedoreError } from '../errors';
+import { createZstdInflater } from './zstdStream';
 
 export type Compression = 'gzip' | 'none' | 'bzip2' | 'xz' | 'zstd';
 
@@ -48,19 +49,26 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>, what: str
     yield* whole();
     return;
   }
-  if (kind !== 'gzip') {
-    throw new StevedoreError('UNSUPPORTED', `${what} is compressed with ${kind}, which Stevedore cannot read yet. Decompress it first, or recompress it with gzip.`);
+  const inflater = createInflater(kind, options.chunkSize);
+  if (!inflater) {
+    throw new StevedoreError('UNSUPPORTED', `${what} is compressed with ${kind}, which Stevedore cannot read yet. Decompress it first, or recompress it with gzip or zstd.`);
   }
-  const gunzip = options.chunkSize ? createGunzip({ chunkSize: options.chunkSize }) : createGunzip();
   const input = Readable.from(whole());
-  input.on('error', (err) => gunzip.destroy(err));
-  input.pipe(gunzip);
+  input.on('error', (err) => inflater.destroy(err));
+  input.pipe(inflater);
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of inflater) yield chunk as Buffer;
   } catch (err) {
     if (err instanceof StevedoreError) throw err;
-    throw new StevedoreError('INVALID_ARCHIVE', `${what} is not a valid gzip stream (${(err as Error).message}). The file may be truncated or corrupt.`, { cause: err });
+    throw new StevedoreError('INVALID_ARCHIVE', `${what} is not a valid ${kind} stream (${(err as Error).message}). The file may be truncated or corrupt.`, { cause: err });
   } finally {
     input.destroy();
   }
+}
+
+/** A stream that decompresses `kind`, or undefined for what Stevedore cannot read (bzip2, xz). */
+export function createInflater(kind: Compression, chunkSize?: number): Transform | undefined {
+  if (kind === 'gzip') return chunkSize ? createGunzip({ chunkSize }) : createGunzip();
+  if (kind === 'zstd') return createZstdInflater(chunkSize);
+  return undefined;
 }

@@ -158,7 +158,7 @@ async function checkStored(store: ImageStore, layer: Descriptor, label: string):
 async function plainLayer(store: ImageStore, layer: Descriptor, diffId: string, signal?: AbortSignal): Promise<ArchiveBlob> {
   const compression = layerCompression(layer.mediaType);
   if (compression === 'none') return { digest: layer.digest, size: layer.size, source: { kind: 'stored' } };
-  if (compression !== 'gzip') {
+  if (compression !== 'gzip' && compression !== 'zstd') {
     throw new StevedoreError('UNSUPPORTED', `Layer ${layer.digest} is compressed with ${compression}, which Stevedore cannot inflate yet; save without --uncompressed.`);
   }
   let size = 0;

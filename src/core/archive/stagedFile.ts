@@ -1,16 +1,16 @@
 // One file of an archive being loaded, streamed once: its bytes go into a blob ingest (or, when the
 // store already has the blob its name claims, are only hashed), and in the same pass are hashed for
-// the digest, sniffed for compression and tar magic, and, for a gzip layer, decompressed and hashed
-// again for the diffID. Nothing is placed in the store here: the loader commits staged files only
+// the digest, sniffed for compression and tar magic, and, for a gzip or zstd layer, decompressed
+// and hashed again for the diffID. Nothing is placed in the store here: the loader commits staged files only
 // once the whole archive has checked out.
 
 import { readFile } from 'node:fs/promises';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import type { Transform } from 'node:stream';
 import { DigestCounter } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { BlobStore, Ingest } from '../store/blobStore';
 import type { Lease } from '../store/leases';
-import { detectCompression, type Compression } from './decompress';
+import { createInflater, detectCompression, type Compression } from './decompress';
 
 export interface StagedFile {
   /** Normalised path in the archive. */
@@ -49,8 +49,8 @@ export interface StageOptions {
 
 /** How many leading bytes decide compression and tar magic: one tar header. */
 const SNIFF_BYTES = 512;
-/** Output chunk size for gunzip: fewer, larger chunks to hash. */
-const GUNZIP_CHUNK = 256 * 1024;
+/** Output chunk size for the inflater: fewer, larger chunks to hash. */
+const INFLATE_CHUNK = 256 * 1024;
 
 export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncIterable<Uint8Array>, options: StageOptions): Promise<StagedFile> {
   let ingest: Ingest | undefined;
@@ -71,8 +71,9 @@ export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncItera
   const decide = async (): Promise<void> => {
     const start = Buffer.concat(head);
     sniffed = sniff(start);
-    if (sniffed.compression === 'gzip') {
-      inflater = new Inflater(options.path, options.what);
+    const stream = createInflater(sniffed.compression, INFLATE_CHUNK);
+    if (stream) {
+      inflater = new Inflater(stream, sniffed.compression, options.path, options.what);
       await inflater.write(start);
     }
     head.length = 0;
@@ -162,21 +163,22 @@ function sniff(start: Buffer): { compression: Compression; looksLikeLayer: boole
   return { compression, looksLikeLayer: magic === 'ustar' || emptyTar };
 }
 
-/** Gunzip fed chunk by chunk with backpressure, hashing what comes out: the diffID in the same pass. */
+/** An inflater fed chunk by chunk with backpressure, hashing what comes out: the diffID in the same pass. */
 class Inflater {
-  private readonly gunzip: Gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
   private readonly diff = new DigestCounter();
   private failure: Error | undefined;
   private readonly ended: Promise<void>;
 
   constructor(
+    private readonly stream: Transform,
+    private readonly kind: Compression,
     private readonly path: string,
     private readonly what: string,
   ) {
-    this.gunzip.on('data', (chunk: Buffer) => this.diff.update(chunk));
+    this.stream.on('data', (chunk: Buffer) => this.diff.update(chunk));
     this.ended = new Promise<void>((resolve, reject) => {
-      this.gunzip.on('end', resolve);
-      this.gunzip.on('error', (err) => {
+      this.stream.on('end', resolve);
+      this.stream.on('error', (err) => {
         this.failure ??= err;
         reject(err);
       });
@@ -186,22 +188,22 @@ class Inflater {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.error(this.failure);
-    if (this.gunzip.write(chunk)) return;
+    if (this.stream.write(chunk)) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
-        this.gunzip.off('drain', done);
-        this.gunzip.off('error', done);
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
         resolve();
       };
-      this.gunzip.on('drain', done);
-      this.gunzip.on('error', done);
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
     });
     if (this.failure) throw this.error(this.failure);
   }
 
   /** Finishes and returns the digest of everything inflated. */
   async end(): Promise<string> {
-    this.gunzip.end();
+    this.stream.end();
     try {
       await this.ended;
     } catch (err) {
@@ -211,10 +213,10 @@ class Inflater {
   }
 
   destroy(): void {
-    this.gunzip.destroy();
+    this.stream.destroy();
   }
 
   private error(err: Error): StevedoreError {
-    return new StevedoreError('INVALID_ARCHIVE', `${this.what}: "${this.path}" is not a valid gzip stream (${err.message}). The archive is corrupt; nothing was loaded.`, { cause: err });
+    return new StevedoreError('INVALID_ARCHIVE', `${this.what}: "${this.path}" is not a valid ${this.kind} stream (${err.message}). The archive is corrupt; nothing was loaded.`, { cause: err });
   }
 }

@@ -19,7 +19,7 @@ export type CheckSubject = 'manifest' | 'config' | 'layer' | 'diffId';
  * `match`: the content hashes to the expected digest. `mismatch`: it does not (or the size is
  * wrong). `missing`: the blob is not in the store. `unreadable`: the layer could not be
  * decompressed, so its diffID could not be computed. `unsupported`: a compression Stevedore cannot
- * read yet (zstd).
+ * read yet (bzip2, xz).
  */
 export type CheckStatus = 'match' | 'mismatch' | 'missing' | 'unreadable' | 'unsupported';
 
