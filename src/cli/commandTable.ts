@@ -1,6 +1,7 @@
 // The one list of CLI commands.
 
 import type { Command } from './command';
+import { buildCommand } from './commands/build';
 import { commitCommand } from './commands/commit';
 import { historyCommand } from './commands/history';
 import { imagePruneCommand } from './commands/imagePrune';
@@ -37,6 +38,7 @@ export const commandTable: readonly Command[] = [
   saveCommand,
   loadCommand,
   commitCommand,
+  buildCommand,
   pullCommand,
   pushCommand,
   loginCommand,

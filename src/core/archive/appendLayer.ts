@@ -14,6 +14,7 @@ import { platformOf } from './archiveImagePlan';
 import { decompressed } from './decompress';
 import { folderTar, isEmptyFolder } from './folderTar';
 import { storeTarAsLayer } from './layerFromTar';
+import { sourceDateEpoch } from '../image/sourceDateEpoch';
 
 export type LayerSource =
   | { kind: 'folder'; path: string }
@@ -114,9 +115,4 @@ function asOciLayer(layer: Descriptor): Descriptor {
   if (layer.urls) out.urls = layer.urls;
   if (layer.annotations) out.annotations = layer.annotations;
   return out;
-}
-
-function sourceDateEpoch(): Date | undefined {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  return epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : undefined;
 }

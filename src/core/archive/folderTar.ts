@@ -80,7 +80,7 @@ async function addChildren(writer: TarWriter, root: string, prefix: string, opti
 }
 
 /** Exactly `size` bytes of the file: one that grows or shrinks while it is read is an error. */
-async function* fileBytes(path: string, size: number): AsyncGenerator<Uint8Array> {
+export async function* fileBytes(path: string, size: number): AsyncGenerator<Uint8Array> {
   let read = 0;
   if (size > 0) {
     for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: 1024 * 1024 })) {

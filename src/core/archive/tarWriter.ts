@@ -15,6 +15,9 @@ export interface EntryHeader {
   linkname?: string;
   devmajor?: number;
   devminor?: number;
+  /** Owner ids; 0 (root) when absent. Names are never written. */
+  uid?: number;
+  gid?: number;
 }
 
 export class TarWriter {
@@ -130,8 +133,8 @@ function normalised(header: EntryHeader): tar.Header {
     mode: header.mode,
     mtime: header.mtime,
     linkname: header.linkname ?? '',
-    uid: 0,
-    gid: 0,
+    uid: header.uid ?? 0,
+    gid: header.gid ?? 0,
     uname: '',
     gname: '',
     devmajor: header.devmajor ?? 0,

@@ -11,6 +11,7 @@ import { applyChanges, parseChange } from './configChanges';
 import { MediaType } from './mediaTypes';
 import { hostPlatform } from './platform';
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from './types';
+import { sourceDateEpoch } from './sourceDateEpoch';
 
 export interface ImportOptions {
   /** The tarball's bytes, plain or compressed. */
@@ -78,7 +79,5 @@ export async function importRootfs(store: ImageStore, options: ImportOptions): P
 }
 
 function createdFromEnvironment(): Date {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
-  return new Date();
+  return sourceDateEpoch() ?? new Date();
 }

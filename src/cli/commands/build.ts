@@ -1,0 +1,85 @@
+// `stevedore build [OPTIONS] PATH` — `docker build` for Dockerfiles whose steps need no container
+// runtime (FROM, COPY, ADD of local files, ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
+// VOLUME, STOPSIGNAL, ONBUILD, ARG); a RUN step is refused with what would be needed. Prints the
+// classic builder's lines: "Step N/M : …", then "Successfully built ID" and "Successfully tagged NAME".
+
+import { stat } from 'node:fs/promises';
+import { buildImage, type BuildEvent } from '../../core/build/buildImage';
+import { shortId } from '../../core/digest';
+import { StevedoreError } from '../../core/errors';
+import { parsePlatform } from '../../core/image/platform';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { boolFlag, listFlag, stringFlag, type Command } from '../command';
+import { writeLine } from '../context';
+import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+
+export const buildCommand: Command = {
+  names: [['build'], ['image', 'build']],
+  usage: 'stevedore build [OPTIONS] PATH',
+  summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [
+    { name: 'build-arg', kind: 'list', valueName: 'list', description: 'Set build-time variables' },
+    { name: 'file', short: 'f', kind: 'string', valueName: 'string', description: "Name of the Dockerfile (default: 'PATH/Dockerfile')" },
+    { name: 'label', kind: 'list', valueName: 'list', description: 'Set metadata for an image' },
+    { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
+    { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the build output and print image ID on success' },
+    { name: 'tag', short: 't', kind: 'list', valueName: 'list', description: "Name and optionally a tag in the 'name:tag' format" },
+    INSECURE_REGISTRY_FLAG,
+  ],
+  async run(ctx, args, flags) {
+    const context = args[0]!;
+    if (context === '-' || /^[a-z]+:\/\//i.test(context)) {
+      throw new StevedoreError('UNSUPPORTED', `build takes a folder as its context; "${context}" (a tarball on stdin or a URL) is not supported yet.`);
+    }
+    const info = await stat(context).catch(() => null);
+    if (!info?.isDirectory()) throw new StevedoreError('INVALID_ARGUMENT', `unable to prepare context: path "${context}" not found or not a folder.`);
+    const quiet = boolFlag(flags, 'quiet');
+    const platformText = stringFlag(flags, 'platform');
+    const dockerfile = stringFlag(flags, 'file');
+    const tags = listFlag(flags, 'tag');
+    const store = await ctx.openStore();
+    const onEvent = quiet ? undefined : (event: BuildEvent): void => {
+      if (event.kind === 'step') writeLine(ctx.stdout, `Step ${event.index}/${event.total} : ${event.instruction}`);
+      else if (event.kind === 'pulling') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
+    };
+    const result = await withRegistries(ctx, flags, (clients) =>
+      buildImage(store, {
+        context,
+        ...(dockerfile ? { dockerfile } : {}),
+        tags,
+        buildArgs: pairs(listFlag(flags, 'build-arg'), 'build-arg', ctx.env),
+        labels: pairs(listFlag(flags, 'label'), 'label'),
+        ...(platformText ? { platform: parsePlatform(platformText) } : {}),
+        clients,
+        signal: ctx.signal,
+        ...(onEvent ? { onEvent } : {}),
+      }),
+    );
+    if (quiet) {
+      writeLine(ctx.stdout, result.id);
+      return 0;
+    }
+    writeLine(ctx.stdout, `Successfully built ${shortId(result.id)}`);
+    for (const tag of result.tags) writeLine(ctx.stdout, `Successfully tagged ${familiarString(parseReference(tag))}`);
+    return 0;
+  },
+};
+
+/** KEY=VALUE words; for --build-arg a bare KEY takes its value from the environment, as Docker does. */
+function pairs(words: readonly string[], flag: string, env?: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const word of words) {
+    const eq = word.indexOf('=');
+    if (eq === 0) throw new StevedoreError('INVALID_ARGUMENT', `invalid argument "${word}" for "--${flag}" flag: the key is empty.`);
+    if (eq < 0) {
+      const value = env?.[word];
+      if (env && value !== undefined) out[word] = value;
+      else if (!env) throw new StevedoreError('INVALID_ARGUMENT', `invalid argument "${word}" for "--${flag}" flag: expected KEY=VALUE.`);
+      continue;
+    }
+    out[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return out;
+}

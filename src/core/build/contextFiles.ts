@@ -1,0 +1,156 @@
+// The build context as COPY sees it: `.dockerignore` patterns (moby's patternmatcher rules: Go's
+// filepath.Match per segment plus `**`, `!` exceptions, the last matching pattern wins, a match on
+// a directory covers what is inside), and source patterns resolved to files that never leave the
+// context folder.
+
+import type { Stats } from 'node:fs';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { StevedoreError, throwIfAborted } from '../errors';
+
+export interface IgnoreMatcher {
+  /** Whether .dockerignore leaves this path (relative, "/"-separated) out of the context. */
+  excludes(relPath: string): boolean;
+  /** Whether some `!` pattern may bring back something inside an excluded directory. */
+  readonly hasExceptions: boolean;
+}
+
+export async function readDockerignore(context: string): Promise<IgnoreMatcher> {
+  const text = await readFile(join(context, '.dockerignore'), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  return ignoreMatcher(text);
+}
+
+export function ignoreMatcher(text: string): IgnoreMatcher {
+  const rules: { exception: boolean; regex: RegExp }[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    let line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const exception = line.startsWith('!');
+    if (exception) line = line.slice(1).trim();
+    const cleaned = posix.normalize(line).replace(/^\/+/, '').replace(/\/+$/, '');
+    if (!cleaned || cleaned === '.') continue;
+    rules.push({ exception, regex: patternRegex(cleaned) });
+  }
+  const hasExceptions = rules.some((r) => r.exception);
+  const excludes = (relPath: string): boolean => {
+    // A pattern that matches a parent directory excludes (or re-includes) what is below it.
+    const parts = relPath.split('/');
+    let excluded = false;
+    for (const rule of rules) {
+      for (let n = 1; n <= parts.length; n++) {
+        if (rule.regex.test(parts.slice(0, n).join('/'))) {
+          excluded = !rule.exception;
+          break;
+        }
+      }
+    }
+    return excluded;
+  };
+  return { excludes, hasExceptions };
+}
+
+/** Go's filepath.Match for one path (`*` and `?` stay within a segment, `[...]` classes), plus `**`. */
+export function patternRegex(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*' && pattern[i + 1] === '*') {
+      // `**/` matches zero or more directories; a trailing `**` matches everything below.
+      if (pattern[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const close = pattern.indexOf(']', i + 1);
+      if (close < 0) throw new StevedoreError('INVALID_ARGUMENT', `the pattern "${pattern}" has a "[" without "]"`);
+      re += `[${pattern.slice(i + 1, close)}]`;
+      i = close;
+    } else if (ch === '\\' && i + 1 < pattern.length) {
+      re += escapeRegex(pattern[++i]!);
+    } else re += escapeRegex(ch);
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function escapeRegex(ch: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(ch) ? `\\${ch}` : ch;
+}
+
+export function hasWildcard(pattern: string): boolean {
+  return /[*?[]/.test(pattern);
+}
+
+export interface ContextSource {
+  /** Path relative to the context, "/"-separated; "" for the context itself. */
+  rel: string;
+  abs: string;
+  info: Stats;
+}
+
+/**
+ * What a COPY source names: one path, or the paths a wildcard matches, each checked to stay inside
+ * the context and not excluded by .dockerignore. Top-level symlinks are followed, as Docker does.
+ */
+export async function resolveSource(context: string, source: string, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<ContextSource[]> {
+  const cleaned = posix.normalize(`/${source}`).slice(1);
+  if (cleaned.startsWith('..')) {
+    throw new StevedoreError('INVALID_ARGUMENT', `COPY source "${source}" is outside the build context.`);
+  }
+  if (!hasWildcard(cleaned)) {
+    const rel = cleaned.replace(/\/+$/, '');
+    const abs = join(context, rel);
+    const info = await stat(abs).catch(() => null);
+    if (!info || (rel && ignore.excludes(rel))) {
+      throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: file not found in build context or excluded by .dockerignore: "${source}".`);
+    }
+    return [{ rel, abs, info }];
+  }
+  const regex = patternRegex(cleaned.replace(/\/+$/, ''));
+  const depth = cleaned.split('/').length;
+  const found: ContextSource[] = [];
+  await walk(context, '', depth, ignore, signal, async (rel, abs) => {
+    if (regex.test(rel)) found.push({ rel, abs, info: await stat(abs) });
+  });
+  if (found.length === 0) throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: no source files were specified: nothing in the build context matches "${source}".`);
+  return found.sort((a, b) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel)));
+}
+
+/** Everything under a directory source, in byte order, without what .dockerignore excludes. */
+export async function listTree(context: string, dir: ContextSource, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<{ rel: string; abs: string; info: Stats }[]> {
+  const out: { rel: string; abs: string; info: Stats }[] = [];
+  await walk(context, dir.rel, Infinity, ignore, signal, async (rel, abs, info) => {
+    out.push({ rel: dir.rel ? rel.slice(dir.rel.length + 1) : rel, abs, info });
+  });
+  return out;
+}
+
+async function walk(
+  context: string,
+  prefix: string,
+  depth: number,
+  ignore: IgnoreMatcher,
+  signal: AbortSignal | undefined,
+  visit: (rel: string, abs: string, info: Stats) => Promise<void>,
+): Promise<void> {
+  if (depth <= 0) return;
+  const names = (await readdir(join(context, prefix))).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  for (const name of names) {
+    throwIfAborted(signal);
+    const rel = prefix ? `${prefix}/${name}` : name;
+    const excluded = ignore.excludes(rel);
+    // An excluded directory is still looked into when a `!` pattern may bring back part of it.
+    if (excluded && !ignore.hasExceptions) continue;
+    const abs = join(context, rel);
+    const info = await lstat(abs);
+    if (!excluded) await visit(rel, abs, info);
+    if (info.isDirectory()) await walk(context, rel, depth - 1, ignore, signal, visit);
+  }
+}

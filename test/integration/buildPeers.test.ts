@@ -1,0 +1,130 @@
+// `stevedore build` beside `docker build` (Debian's docker 20.10, classic builder, a private
+// dockerd on vfs): the same Dockerfile and context give the same container config, and the image
+// stevedore built runs in docker with the files, owners and modes the Dockerfile asked for. A RUN
+// step is refused before anything is written, and an ARG feeds FROM, ENV and COPY.
+
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BUSYBOX } from '../helpers/busybox';
+import { runCli } from '../helpers/cli';
+import { startDockerd, type Dockerd } from '../helpers/dockerd';
+import { tempDir } from '../helpers/fixtures';
+
+const DOCKERFILE = `# A service image that needs no RUN
+ARG BASE=scratch
+FROM \${BASE}
+ARG GREETING=hi
+ENV PATH=/bin \\
+    GREETING=\${GREETING}
+LABEL org.example.team="platform" version=1
+COPY busybox /bin/busybox
+COPY ["app/", "/srv/app/"]
+WORKDIR /srv/app
+COPY --chown=1000:1000 app/hello.txt ./copied.txt
+USER 1000:1000
+EXPOSE 8080/tcp 9090
+VOLUME /data
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/bin/busybox"]
+CMD ["sh", "-c", "echo $GREETING"]
+`;
+
+interface ContainerConfig {
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Labels?: Record<string, string>;
+  Volumes?: Record<string, object>;
+  StopSignal?: string;
+}
+
+describe('build beside docker build', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let engine: Dockerd;
+  let context: string;
+  let store: string;
+
+  before(async () => {
+    dir = await tempDir();
+    engine = await startDockerd();
+    context = join(dir.path, 'context');
+    store = join(dir.path, 'store');
+    await mkdir(join(context, 'app', 'sub'), { recursive: true });
+    await copyFile(BUSYBOX, join(context, 'busybox'));
+    await writeFile(join(context, 'app', 'hello.txt'), 'hello from the context\n');
+    await writeFile(join(context, 'app', 'sub', 'nested.txt'), 'nested\n');
+    await writeFile(join(context, 'app', 'debug.log'), 'left out\n');
+    await writeFile(join(context, '.dockerignore'), '**/*.log\n');
+    await writeFile(join(context, 'Dockerfile'), DOCKERFILE);
+  });
+  after(async () => {
+    await engine?.stop();
+    await dir?.cleanup();
+  });
+
+  it('gives the container config docker build gives, with --build-arg', async () => {
+    const ours = await runCli(store, ['build', '-t', 'svc:1', '--build-arg', 'GREETING=hey', context]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(ours.stdout, /^Step 1\/15 : ARG BASE=scratch\n/);
+    assert.match(ours.stdout, /\nSuccessfully built [0-9a-f]{12}\nSuccessfully tagged svc:1\n$/);
+    const theirs = await engine.docker(['build', '-q', '-t', 'svc:docker', '--build-arg', 'GREETING=hey', context]);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    const dockerConfig = JSON.parse((await engine.docker(['image', 'inspect', '--format', '{{json .Config}}', 'svc:docker'])).stdout) as ContainerConfig;
+    const ourConfig = JSON.parse((await runCli(store, ['inspect', '--format', '{{json .Config}}', 'svc:1'])).stdout) as ContainerConfig;
+    for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal'] as const) {
+      assert.deepEqual(ourConfig[key], dockerConfig[key], key);
+    }
+    assert.deepEqual(ourConfig.Env, ['PATH=/bin', 'GREETING=hey']);
+  });
+
+  it('runs in docker with the files, owners and modes asked for, and without what .dockerignore leaves out', async () => {
+    const archive = join(dir.path, 'svc.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'svc:1'])).code, 0);
+    const loaded = await engine.docker(['load', '-i', archive]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const greeting = await engine.docker(['run', '--rm', '--network', 'none', 'svc:1']);
+    assert.equal(greeting.stdout, 'hey\n', greeting.stderr);
+    const listing = await engine.docker(['run', '--rm', '--network', 'none', 'svc:1', 'sh', '-c', 'cd /srv/app && ls -ln . sub && cat copied.txt && id -u']);
+    assert.equal(listing.code, 0, listing.stderr);
+    assert.match(listing.stdout, /-rw-r--r-- +1 0 +0 +23 .* hello\.txt/);
+    assert.match(listing.stdout, /-rw-r--r-- +1 1000 +1000 +23 .* copied\.txt/);
+    assert.match(listing.stdout, /nested\.txt/);
+    assert.doesNotMatch(listing.stdout, /debug\.log/);
+    assert.match(listing.stdout, /hello from the context\n1000\n$/);
+  });
+
+  it('a RUN step is refused before anything is written, saying what would be needed', async () => {
+    const other = join(dir.path, 'with-run');
+    await mkdir(other);
+    await writeFile(join(other, 'Dockerfile'), 'FROM scratch\nCOPY Dockerfile /\nRUN echo no\n');
+    const before = (await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout;
+    const out = await runCli(store, ['build', '-t', 'never:1', other]);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /Dockerfile line 3: RUN echo no: RUN executes a command inside the image, which needs a container runtime/);
+    assert.equal((await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout, before);
+    assert.equal((await runCli(store, ['system', 'check'])).code, 0, 'no blob left behind');
+  });
+
+  it('builds on an image in the store, and FROM takes an ARG', async () => {
+    const other = join(dir.path, 'on-top');
+    await mkdir(other);
+    await writeFile(join(other, 'extra.txt'), 'one more layer\n');
+    await writeFile(join(other, 'Dockerfile'), 'ARG FROM_IMAGE\nFROM $FROM_IMAGE\nCOPY extra.txt /srv/\nCMD ["cat", "/srv/extra.txt"]\n');
+    const out = await runCli(store, ['build', '-q', '-t', 'svc:2', '--build-arg', 'FROM_IMAGE=svc:1', other]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const layers = (await runCli(store, ['inspect', '--format', '{{len .RootFS.Layers}}', 'svc:2'])).stdout.trim();
+    const baseLayers = (await runCli(store, ['inspect', '--format', '{{len .RootFS.Layers}}', 'svc:1'])).stdout.trim();
+    assert.equal(Number(layers), Number(baseLayers) + 1);
+    const archive = join(dir.path, 'svc2.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'svc:2'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', archive])).code, 0);
+    const run = await engine.docker(['run', '--rm', '--network', 'none', '--entrypoint', '', 'svc:2', '/bin/busybox', 'cat', '/srv/extra.txt', '/srv/app/hello.txt']);
+    assert.equal(run.stdout, 'one more layer\nhello from the context\n', run.stderr);
+  });
+});
