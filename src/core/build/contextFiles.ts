@@ -4,7 +4,7 @@
 // context folder.
 
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { StevedoreError, throwIfAborted } from '../errors';
 
@@ -100,10 +100,12 @@ export interface ContextSource {
  * the context and not excluded by .dockerignore. Top-level symlinks are followed, as Docker does.
  */
 export async function resolveSource(context: string, source: string, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<ContextSource[]> {
-  const cleaned = posix.normalize(`/${source}`).slice(1);
-  if (cleaned.startsWith('..')) {
-    throw new StevedoreError('INVALID_ARGUMENT', `COPY source "${source}" is outside the build context.`);
+  const normal = posix.normalize(source.replace(/^\/+/, ''));
+  if (normal === '..' || normal.startsWith('../')) {
+    throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: forbidden path outside the build context: "${source}".`);
   }
+  const cleaned = normal === '.' ? '' : normal;
+  const root = await realpath(context);
   if (!hasWildcard(cleaned)) {
     const rel = cleaned.replace(/\/+$/, '');
     const abs = join(context, rel);
@@ -111,16 +113,27 @@ export async function resolveSource(context: string, source: string, ignore: Ign
     if (!info || (rel && ignore.excludes(rel))) {
       throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: file not found in build context or excluded by .dockerignore: "${source}".`);
     }
+    await checkInside(root, abs, source);
     return [{ rel, abs, info }];
   }
   const regex = patternRegex(cleaned.replace(/\/+$/, ''));
   const depth = cleaned.split('/').length;
   const found: ContextSource[] = [];
   await walk(context, '', depth, ignore, signal, async (rel, abs) => {
-    if (regex.test(rel)) found.push({ rel, abs, info: await stat(abs) });
+    if (!regex.test(rel)) return;
+    await checkInside(root, abs, rel);
+    found.push({ rel, abs, info: await stat(abs) });
   });
   if (found.length === 0) throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: no source files were specified: nothing in the build context matches "${source}".`);
   return found.sort((a, b) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel)));
+}
+
+/** A source is followed if it is a symbolic link, as Docker does; where it leads must be in the context. */
+async function checkInside(root: string, abs: string, source: string): Promise<void> {
+  const real = await realpath(abs);
+  if (real !== root && !real.startsWith(`${root}/`)) {
+    throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: "${source}" is a symbolic link that leads outside the build context.`);
+  }
 }
 
 /** Everything under a directory source, in byte order, without what .dockerignore excludes. */

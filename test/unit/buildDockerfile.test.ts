@@ -1,0 +1,117 @@
+// The pieces of `build` that read text and the context: Dockerfile syntax (directives, comments,
+// continuations, flags, JSON form), `$VAR` expansion, .dockerignore patterns with Docker's rules,
+// and where COPY puts what.
+
+import assert from 'node:assert/strict';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { expandVariables } from '../../src/core/build/buildVariables';
+import { ignoreMatcher } from '../../src/core/build/contextFiles';
+import { planCopy } from '../../src/core/build/copyLayer';
+import { jsonArgs, parseDockerfile } from '../../src/core/build/dockerfile';
+import type { StevedoreError } from '../../src/core/errors';
+import { tempDir } from '../helpers/fixtures';
+
+describe('Dockerfile syntax', () => {
+  it('reads directives, comments, continuations and flags', () => {
+    const parsed = parseDockerfile(['# escape=`', '# a comment', 'from scratch', 'ENV A=1 `', '  # inside the continuation', '    B=2', '', 'COPY --chown=1:2 --chmod=644 a b /dst/', 'CMD ["x", "y"]'].join('\n'));
+    assert.deepEqual(
+      parsed.map((i) => [i.keyword, i.args, i.flags, i.line]),
+      [
+        ['FROM', 'scratch', {}, 3],
+        ['ENV', 'A=1 B=2', {}, 4],
+        ['COPY', 'a b /dst/', { chown: '1:2', chmod: '644' }, 8],
+        ['CMD', '["x", "y"]', {}, 9],
+      ],
+    );
+    assert.deepEqual(jsonArgs(parsed[3]!.args), ['x', 'y']);
+    assert.equal(jsonArgs('[not json'), undefined);
+    assert.equal(jsonArgs('echo ["a"]'), undefined);
+  });
+
+  it('refuses an empty file, a bad escape directive and here-documents', () => {
+    assert.throws(() => parseDockerfile('# only a comment\n'), (err: StevedoreError) => err.code === 'INVALID_ARGUMENT' && /no instructions/.test(err.message));
+    assert.throws(() => parseDockerfile('# escape=x\nFROM scratch\n'), /invalid escape character/);
+    assert.throws(() => parseDockerfile('FROM scratch\nCOPY <<EOF /a\nhi\nEOF\n'), (err: StevedoreError) => err.code === 'UNSUPPORTED' && /here-documents/.test(err.message));
+  });
+});
+
+describe('build variables', () => {
+  const vars = new Map([
+    ['NAME', 'app'],
+    ['EMPTY', ''],
+  ]);
+  it('expands $VAR, ${VAR}, :- and :+, keeps escaped dollars, and unset is empty', () => {
+    assert.equal(expandVariables('/srv/$NAME/${NAME}.conf', vars), '/srv/app/app.conf');
+    assert.equal(expandVariables('${MISSING:-default} ${EMPTY:-d2} ${NAME:+set} ${MISSING:+x}|', vars), 'default d2 set |');
+    assert.equal(expandVariables('\\$NAME costs $5 and $', vars), '$NAME costs $5 and $');
+    assert.equal(expandVariables('$MISSING/x', vars), '/x');
+    assert.throws(() => expandVariables('${NAME', vars), /missing "}"/);
+    assert.throws(() => expandVariables('${NAME/a/b}', vars), /unsupported substitution/);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('follows moby\'s rules: per-segment wildcards, **, exceptions, the last match wins, parents cover children', () => {
+    const ignore = ignoreMatcher(['# comment', '*.log', 'build', '**/*.tmp', 'docs/**', '!docs/keep.md', '/secret/'].join('\n'));
+    const cases: [string, boolean][] = [
+      ['app.log', true],
+      ['sub/app.log', false],
+      ['build', true],
+      ['build/out.bin', true],
+      ['x/y/z.tmp', true],
+      ['z.tmp', true],
+      ['docs/a.md', true],
+      ['docs/keep.md', false],
+      ['secret/key', true],
+      ['src/main.ts', false],
+    ];
+    for (const [path, excluded] of cases) assert.equal(ignore.excludes(path), excluded, path);
+    assert.equal(ignore.hasExceptions, true);
+    assert.equal(ignoreMatcher('').excludes('anything'), false);
+  });
+});
+
+describe('where COPY puts things', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  const none = ignoreMatcher('');
+  const targets = async (sources: string[], dest: string, workdir = '/', existing: string[] = []): Promise<string[]> =>
+    (await planCopy(dir.path, { sources, dest, workdir, existingDirs: new Set(existing) }, none)).map((e) => `${e.kind[0]} ${e.target}`);
+
+  before(async () => {
+    dir = await tempDir();
+    await mkdir(join(dir.path, 'app', 'sub'), { recursive: true });
+    await writeFile(join(dir.path, 'a.txt'), 'a');
+    await writeFile(join(dir.path, 'b.txt'), 'b');
+    await writeFile(join(dir.path, 'app', 'main.js'), 'main');
+    await writeFile(join(dir.path, 'app', 'sub', 'util.js'), 'util');
+    await symlink('main.js', join(dir.path, 'app', 'entry.js'));
+    await symlink('/etc', join(dir.path, 'escape'));
+  });
+  after(() => dir.cleanup());
+
+  it('a file goes to the name given, or into a directory given with a trailing slash', async () => {
+    assert.deepEqual(await targets(['a.txt'], '/etc/x.conf', '/', ['etc']), ['f etc/x.conf']);
+    assert.deepEqual(await targets(['a.txt'], '/etc/', '/', ['etc']), ['f etc/a.txt']);
+    assert.deepEqual(await targets(['a.txt'], 'rel.txt', '/srv/app', ['srv', 'srv/app']), ['f srv/app/rel.txt']);
+  });
+
+  it('a directory copies its contents (links stay links), and missing parents are made', async () => {
+    assert.deepEqual(await targets(['app'], '/opt/app/'), ['d opt', 'd opt/app', 's opt/app/entry.js', 'f opt/app/main.js', 'd opt/app/sub', 'f opt/app/sub/util.js']);
+    assert.deepEqual(await targets(['app'], '/opt/app/', '/', ['opt', 'opt/app']), ['s opt/app/entry.js', 'f opt/app/main.js', 'd opt/app/sub', 'f opt/app/sub/util.js']);
+  });
+
+  it('wildcards and several sources need a directory destination ending in /', async () => {
+    assert.deepEqual(await targets(['*.txt'], '/d/', '/', ['d']), ['f d/a.txt', 'f d/b.txt']);
+    await assert.rejects(targets(['a.txt', 'b.txt'], '/d'), /the destination must be a directory and end with a \//);
+    await assert.rejects(targets(['*.md'], '/d/'), /nothing in the build context matches "\*\.md"/);
+  });
+
+  it('a source outside the context, or missing, is refused', async () => {
+    await assert.rejects(targets(['../etc/passwd'], '/x'), /forbidden path outside the build context/);
+    await assert.rejects(targets(['escape'], '/x'), /symbolic link that leads outside the build context/);
+    await assert.rejects(targets(['esc*'], '/x/'), /symbolic link that leads outside the build context/);
+    await assert.rejects(targets(['nope.txt'], '/x'), /file not found in build context or excluded by \.dockerignore/);
+  });
+});
