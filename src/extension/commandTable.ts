@@ -3,6 +3,7 @@
 // command (stevedore.openInspector) is registered by inspector/registerInspector.ts.
 
 import { addRegistryCommand } from './commands/addRegistry';
+import { buildImageCommand } from './commands/buildImage';
 import { clearImageFilterCommand } from './commands/clearImageFilter';
 import type { ExtensionCommand } from './commands/command';
 import { copyDigestCommand } from './commands/copyDigest';
@@ -46,6 +47,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   saveImagesCommand,
   loadArchiveCommand,
   importRootfsCommand,
+  buildImageCommand,
   searchDockerHubCommand,
   refreshImagesCommand,
   filterImagesCommand,

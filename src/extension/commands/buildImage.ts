@@ -1,0 +1,77 @@
+// Build Image…: a Dockerfile whose steps need no container runtime becomes an image in the store,
+// its folder as the build context (see core/build/buildImage.ts for what is supported; RUN and
+// multi-stage builds are refused with what would be needed). From a Dockerfile in the Explorer,
+// or from the palette with an open dialog; the name is asked for, the steps shown as progress.
+
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { buildImage } from '../../core/build/buildImage';
+import { humanSize } from '../../core/format/humanSize';
+import { parsePlatform } from '../../core/image/platform';
+import { familiarString, parseReference } from '../../core/reference/reference';
+import { diskPath } from '../fileSources';
+import { withCancellableProgress } from '../progressNotification';
+import { elapsedText, plural } from '../transferProgress';
+import { stringArg, type ExtensionCommand } from './command';
+
+export const buildImageCommand: ExtensionCommand = {
+  id: 'stevedore.buildImage',
+  operation: 'Build',
+  async run(ctx) {
+    const { services } = ctx;
+    let dockerfile = stringArg(ctx, 'dockerfile') ?? (ctx.clicked instanceof vscode.Uri ? diskPath(ctx.clicked) : undefined);
+    if (!dockerfile) {
+      const picked = await vscode.window.showOpenDialog({ title: 'Build an image from a Dockerfile', canSelectMany: false, openLabel: 'Build' });
+      if (!picked?.[0]) return undefined;
+      dockerfile = diskPath(picked[0]);
+    }
+    const context = stringArg(ctx, 'context') ?? dirname(dockerfile);
+    let reference = stringArg(ctx, 'reference');
+    if (reference === undefined && stringArg(ctx, 'dockerfile') === undefined) {
+      reference = await vscode.window.showInputBox({
+        title: `Build ${basename(context)}/${basename(dockerfile)}`,
+        prompt: 'Name for the image, as NAME[:TAG]; leave empty for an untagged image',
+        placeHolder: `${basename(context).toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:latest`,
+        validateInput: (value) => {
+          if (!value.trim()) return undefined;
+          try {
+            return parseReference(value.trim()).digest ? 'Give NAME[:TAG], without a digest.' : undefined;
+          } catch (err) {
+            return (err as Error).message;
+          }
+        },
+      });
+      if (reference === undefined) return undefined;
+    }
+    const name = reference?.trim() || undefined;
+    const store = await services.store.open();
+    const started = Date.now();
+    const platform = services.settings().defaultPlatform;
+    services.log.info(`building ${dockerfile} (context ${context})${name ? ` as ${name}` : ''}`);
+    const result = await withCancellableProgress(`Building ${name ? familiarString(parseReference(name)) : basename(context)}`, (progress) =>
+      buildImage(store, {
+        context,
+        dockerfile,
+        tags: name ? [name] : [],
+        clients: services.registries.get(),
+        ...(platform ? { platform: parsePlatform(platform) } : {}),
+        signal: progress.signal,
+        onEvent: (event) => {
+          if (event.kind === 'step') {
+            services.log.info(`Step ${event.index}/${event.total} : ${event.instruction}`);
+            progress.report(`Step ${event.index}/${event.total}: ${event.instruction}`, ((event.index - 1) / event.total) * 100);
+          } else if (event.kind === 'pulling') {
+            progress.report(`Pulling ${event.reference}…`);
+          }
+        },
+      }),
+    );
+    services.images.refresh();
+    const shown = name ? familiarString(parseReference(name)) : result.id.slice(7, 19);
+    services.log.info(`built ${result.id}${name ? ` as ${name}` : ''}`);
+    void vscode.window.showInformationMessage(
+      `Built ${shown} — ${plural(result.record.summary.layerCount, 'layer')}, ${humanSize(result.record.summary.size)}, ${elapsedText(Date.now() - started)}.`,
+    );
+    return { id: result.id, reference: result.tags[0] };
+  },
+};
