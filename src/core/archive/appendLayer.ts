@@ -105,7 +105,7 @@ export async function appendLayer(store: ImageStore, options: AppendLayerOptions
 }
 
 /** The base's layers keep their digests; Docker media types become their OCI equivalents. */
-function asOciLayer(layer: Descriptor): Descriptor {
+export function asOciLayer(layer: Descriptor): Descriptor {
   const mediaType =
     layer.mediaType === MediaType.dockerLayerGzip ? MediaType.ociLayerGzip
     : layer.mediaType === MediaType.dockerLayer ? MediaType.ociLayer

@@ -8,6 +8,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { asOciLayer } from '../archive/appendLayer';
 import { storeTarAsLayer } from '../archive/layerFromTar';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { applyChanges, parseChange, type ConfigChange } from '../image/configChanges';
@@ -258,7 +259,8 @@ async function baseImage(store: ImageStore, name: string, platform: Platform | u
     record = await store.find(name);
   }
   const image = await store.load(record);
-  return { image, config: image.config, layers: image.manifest.layers.map((l) => ({ ...l })), protect: [image.manifest.config.digest, ...image.manifest.layers.map((l) => l.digest)] };
+  // In the OCI manifest written here, the base's Docker layer media types become their OCI twins.
+  return { image, config: image.config, layers: image.manifest.layers.map(asOciLayer), protect: [image.manifest.config.digest, ...image.manifest.layers.map((l) => l.digest)] };
 }
 
 /**
