@@ -27,6 +27,9 @@ USER 1000:1000
 EXPOSE 8080/tcp 9090
 VOLUME /data
 STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=3s --retries=2 CMD ["/bin/busybox", "true"]
+SHELL ["/bin/busybox", "sh", "-c"]
+WORKDIR /var/lib/svc
 ENTRYPOINT ["/bin/busybox"]
 CMD ["sh", "-c", "echo $GREETING"]
 `;
@@ -41,6 +44,8 @@ interface ContainerConfig {
   Labels?: Record<string, string>;
   Volumes?: Record<string, object>;
   StopSignal?: string;
+  Healthcheck?: object;
+  Shell?: string[];
 }
 
 describe('build beside docker build', () => {
@@ -70,13 +75,13 @@ describe('build beside docker build', () => {
   it('gives the container config docker build gives, with --build-arg', async () => {
     const ours = await runCli(store, ['build', '-t', 'svc:1', '--build-arg', 'GREETING=hey', context]);
     assert.equal(ours.code, 0, ours.stderr);
-    assert.match(ours.stdout, /^Step 1\/15 : ARG BASE=scratch\n/);
+    assert.match(ours.stdout, /^Step 1\/18 : ARG BASE=scratch\n/);
     assert.match(ours.stdout, /\nSuccessfully built [0-9a-f]{12}\nSuccessfully tagged svc:1\n$/);
     const theirs = await engine.docker(['build', '-q', '-t', 'svc:docker', '--build-arg', 'GREETING=hey', context]);
     assert.equal(theirs.code, 0, theirs.stderr);
     const dockerConfig = JSON.parse((await engine.docker(['image', 'inspect', '--format', '{{json .Config}}', 'svc:docker'])).stdout) as ContainerConfig;
     const ourConfig = JSON.parse((await runCli(store, ['inspect', '--format', '{{json .Config}}', 'svc:1'])).stdout) as ContainerConfig;
-    for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal'] as const) {
+    for (const key of ['Env', 'Cmd', 'Entrypoint', 'WorkingDir', 'User', 'ExposedPorts', 'Labels', 'Volumes', 'StopSignal', 'Healthcheck', 'Shell'] as const) {
       assert.deepEqual(ourConfig[key], dockerConfig[key], key);
     }
     assert.deepEqual(ourConfig.Env, ['PATH=/bin', 'GREETING=hey']);
@@ -89,8 +94,9 @@ describe('build beside docker build', () => {
     assert.equal(loaded.code, 0, loaded.stderr);
     const greeting = await engine.docker(['run', '--rm', '--network', 'none', 'svc:1']);
     assert.equal(greeting.stdout, 'hey\n', greeting.stderr);
-    const listing = await engine.docker(['run', '--rm', '--network', 'none', 'svc:1', 'sh', '-c', 'cd /srv/app && ls -ln . sub && cat copied.txt && id -u']);
+    const listing = await engine.docker(['run', '--rm', '--network', 'none', 'svc:1', 'sh', '-c', 'pwd && ls -lnd /var/lib/svc && cd /srv/app && ls -ln . sub && cat copied.txt && id -u']);
     assert.equal(listing.code, 0, listing.stderr);
+    assert.match(listing.stdout, /^\/var\/lib\/svc\ndrwxr-xr-x +\d+ 0 +0 .* \/var\/lib\/svc\n/, 'WORKDIR made its folder');
     assert.match(listing.stdout, /-rw-r--r-- +1 0 +0 +23 .* hello\.txt/);
     assert.match(listing.stdout, /-rw-r--r-- +1 1000 +1000 +23 .* copied\.txt/);
     assert.match(listing.stdout, /nested\.txt/);

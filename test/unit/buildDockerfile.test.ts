@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { expandVariables } from '../../src/core/build/buildVariables';
 import { ignoreMatcher } from '../../src/core/build/contextFiles';
 import { planCopy } from '../../src/core/build/copyLayer';
-import { jsonArgs, parseDockerfile } from '../../src/core/build/dockerfile';
+import { jsonArgs, parseDockerfile, type Instruction } from '../../src/core/build/dockerfile';
+import { applyHealthcheck, applyShell } from '../../src/core/build/runtimeInstructions';
 import type { StevedoreError } from '../../src/core/errors';
 import { tempDir } from '../helpers/fixtures';
 
@@ -113,5 +114,28 @@ describe('where COPY puts things', () => {
     await assert.rejects(targets(['escape'], '/x'), /symbolic link that leads outside the build context/);
     await assert.rejects(targets(['esc*'], '/x/'), /symbolic link that leads outside the build context/);
     await assert.rejects(targets(['nope.txt'], '/x'), /file not found in build context or excluded by \.dockerignore/);
+  });
+});
+
+describe('SHELL and HEALTHCHECK', () => {
+  const one = (text: string): Instruction => parseDockerfile(`FROM scratch\n${text}\n`)[1]!;
+  it('records a healthcheck as Docker does: exec or shell form, durations in nanoseconds, zeros left out', () => {
+    assert.deepEqual(applyHealthcheck({}, one('HEALTHCHECK --interval=1m30s --timeout=500ms --retries=3 CMD ["/check", "-q"]')).Healthcheck, {
+      Test: ['CMD', '/check', '-q'],
+      Interval: 90e9,
+      Timeout: 5e8,
+      Retries: 3,
+    });
+    assert.deepEqual(applyHealthcheck({}, one('HEALTHCHECK --start-period=0 CMD curl -f http://localhost/ || exit 1')).Healthcheck, { Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'] });
+    assert.deepEqual(applyHealthcheck({}, one('HEALTHCHECK NONE')).Healthcheck, { Test: ['NONE'] });
+    assert.throws(() => applyHealthcheck({}, one('HEALTHCHECK --interval=10 CMD true')), /not a duration/);
+    assert.throws(() => applyHealthcheck({}, one('HEALTHCHECK --interval=10us CMD true')), /shorter than the 1ms/);
+    assert.throws(() => applyHealthcheck({}, one('HEALTHCHECK --bogus=1 CMD true')), /no --bogus option/);
+    assert.throws(() => applyHealthcheck({}, one('HEALTHCHECK true')), /CMD followed by a command, or NONE/);
+  });
+
+  it('takes SHELL in JSON form only', () => {
+    assert.deepEqual(applyShell({}, one('SHELL ["/bin/bash", "-euo", "pipefail", "-c"]')).Shell, ['/bin/bash', '-euo', 'pipefail', '-c']);
+    assert.throws(() => applyShell({}, one('SHELL /bin/bash -c')), /requires the JSON form/);
   });
 });

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { asOciLayer } from '../archive/appendLayer';
 import { storeTarAsLayer } from '../archive/layerFromTar';
+import { tarStream } from '../archive/tarWriter';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { applyChanges, parseChange, type ConfigChange } from '../image/configChanges';
 import { MediaType } from '../image/mediaTypes';
@@ -28,6 +29,7 @@ import { expandVariables } from './buildVariables';
 import { readDockerignore } from './contextFiles';
 import { copyTar, planCopy } from './copyLayer';
 import { jsonArgs, parseDockerfile, type Instruction } from './dockerfile';
+import { applyHealthcheck, applyShell } from './runtimeInstructions';
 import { sourceDateEpoch } from '../image/sourceDateEpoch';
 
 export interface BuildOptions {
@@ -121,11 +123,21 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         } else if (keyword === 'MAINTAINER') {
           author = instruction.args;
           history.push({ created, created_by: instruction.original, empty_layer: true });
+        } else if (keyword === 'SHELL' || keyword === 'HEALTHCHECK') {
+          config = keyword === 'SHELL' ? applyShell(config, instruction) : applyHealthcheck(config, instruction);
+          history.push({ created, created_by: instruction.original, empty_layer: true });
         } else if (METADATA.has(keyword)) {
           const change = parseChange(instruction.original);
           config = applyWithArgs(config, change, args, lastCmd);
           if (change.instruction === 'CMD') lastCmd = change;
-          history.push({ created, created_by: instruction.original, empty_layer: true });
+          // A WORKDIR the image lacks is created, as Docker's builder does, in a layer of its own.
+          const made = change.instruction === 'WORKDIR' ? await workdirLayer(store, lease, config.WorkingDir ?? '/', existingDirs, createdAt, options.signal) : undefined;
+          if (made) {
+            written.push(made.descriptor.digest);
+            layers.push(made.descriptor);
+            diffIds.push(made.diffId);
+          }
+          history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
         } else {
           // COPY or ADD (checkSupported let nothing else through).
           const layer = await copyLayer(store, lease, options, instruction, config, args, ignore, existingDirs, createdAt, (bytes) => emit({ kind: 'layer', index: index + 1, bytes }));
@@ -187,11 +199,8 @@ function checkSupported(instructions: readonly Instruction[]): void {
         if (!['chown', 'chmod', 'link'].includes(flag)) throw new StevedoreError('UNSUPPORTED', `${where}: the --${flag} flag is not supported.`);
       }
     }
-    const known = ['ARG', 'FROM', 'COPY', 'ADD', 'MAINTAINER', 'RUN', ...METADATA];
-    if (!known.includes(instruction.keyword)) {
-      const what = ['HEALTHCHECK', 'SHELL'].includes(instruction.keyword) ? 'is not supported yet' : 'is not a Dockerfile instruction';
-      throw new StevedoreError(instruction.keyword === 'HEALTHCHECK' || instruction.keyword === 'SHELL' ? 'UNSUPPORTED' : 'INVALID_ARGUMENT', `${where}: ${instruction.keyword} ${what}.`);
-    }
+    const known = ['ARG', 'FROM', 'COPY', 'ADD', 'MAINTAINER', 'RUN', 'SHELL', 'HEALTHCHECK', ...METADATA];
+    if (!known.includes(instruction.keyword)) throw new StevedoreError('INVALID_ARGUMENT', `${where}: ${instruction.keyword} is not a Dockerfile instruction.`);
   }
 }
 
@@ -261,6 +270,21 @@ async function baseImage(store: ImageStore, name: string, platform: Platform | u
   const image = await store.load(record);
   // In the OCI manifest written here, the base's Docker layer media types become their OCI twins.
   return { image, config: image.config, layers: image.manifest.layers.map(asOciLayer), protect: [image.manifest.config.digest, ...image.manifest.layers.map((l) => l.digest)] };
+}
+
+/** The folders of a WORKDIR path the image lacks, as a layer (root, 0755); undefined when it has them all. */
+async function workdirLayer(store: ImageStore, lease: Lease, workdir: string, existingDirs: Set<string>, created: Date, signal: AbortSignal | undefined): Promise<{ descriptor: Descriptor; diffId: string } | undefined> {
+  const missing: string[] = [];
+  for (let dir = posix.normalize(workdir).replace(/^\/+|\/+$/g, ''); dir && dir !== '.'; dir = posix.dirname(dir)) {
+    if (!existingDirs.has(dir)) missing.unshift(dir);
+  }
+  if (missing.length === 0) return undefined;
+  for (const dir of missing) existingDirs.add(dir);
+  const tar = tarStream(async (writer) => {
+    for (const dir of missing) await writer.add({ name: `${dir}/`, type: 'directory', mode: 0o755, mtime: created });
+  });
+  const layer = await storeTarAsLayer(store.blobs, lease, tar, { what: `WORKDIR ${workdir}`, ...(signal ? { signal } : {}) });
+  return { descriptor: layer.descriptor, diffId: layer.diffId };
 }
 
 /**
