@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUSYBOX } from '../helpers/busybox';
+import { BUSYBOX, busyboxRootfs } from '../helpers/busybox';
 import { runCli } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
-import { tempDir } from '../helpers/fixtures';
+import { gzip, makeTar, tempDir } from '../helpers/fixtures';
 
 const DOCKERFILE = `# A service image that needs no RUN
 ARG BASE=scratch
@@ -102,6 +102,22 @@ describe('build beside docker build', () => {
     assert.match(listing.stdout, /nested\.txt/);
     assert.doesNotMatch(listing.stdout, /debug\.log/);
     assert.match(listing.stdout, /hello from the context\n1000\n$/);
+  });
+
+  it('ADD unpacks a local tar (gzip here) as docker does, and its names cannot climb out of the destination', async () => {
+    const other = join(dir.path, 'add-rootfs');
+    await mkdir(other);
+    await writeFile(join(other, 'rootfs.tar.gz'), gzip(await busyboxRootfs()));
+    await writeFile(join(other, 'sneaky.tar'), await makeTar([{ name: '../../escaped.txt', content: 'kept inside\n' }]));
+    await writeFile(join(other, 'notes.txt.gz'), gzip(Buffer.from('not a tar\n')));
+    await writeFile(join(other, 'Dockerfile'), 'FROM scratch\nADD rootfs.tar.gz /\nADD sneaky.tar notes.txt.gz /srv/\nCMD ["/bin/sh", "-c", "ls /bin/busybox /srv && cat /srv/escaped.txt"]\n');
+    const ours = await runCli(store, ['build', '-q', '-t', 'rootfs:1', other]);
+    assert.equal(ours.code, 0, ours.stderr);
+    const archive = join(dir.path, 'rootfs.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'rootfs:1'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', archive])).code, 0);
+    const run = await engine.docker(['run', '--rm', '--network', 'none', 'rootfs:1']);
+    assert.equal(run.stdout, '/bin/busybox\n\n/srv:\nescaped.txt\nnotes.txt.gz\nkept inside\n', run.stderr);
   });
 
   it('a RUN step is refused before anything is written, saying what would be needed', async () => {

@@ -1,6 +1,6 @@
 // `build`: an image from a Dockerfile whose steps need no container runtime. FROM takes an image
-// from the store (pulled first when missing) or `scratch`; COPY and ADD of local files make layers
-// (copyLayer.ts); ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL and
+// from the store (pulled first when missing) or `scratch`; COPY and ADD of local files make layers,
+// ADD unpacking local tars (copyLayer.ts); SHELL and HEALTHCHECK are runtimeInstructions.ts'; ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL and
 // ONBUILD change the config with the daemon's own rules (configChanges.ts); ARG and --build-arg
 // feed `$VAR`s. RUN, and what needs more than one stage, fail at once with what would be needed,
 // before anything is written. Only the finished image is stored, under the names given; a build
@@ -326,19 +326,17 @@ async function copyLayer(
     dest: words.at(-1)!,
     workdir: config.WorkingDir ?? '/',
     existingDirs,
+    unpackArchives: instruction.keyword === 'ADD',
     ...(instruction.flags.chown ? { chown: parseChown(instruction.flags.chown, instruction) } : {}),
     ...(instruction.flags.chmod ? { chmod: parseChmod(instruction.flags.chmod, instruction) } : {}),
   };
   const entries = await planCopy(options.context, request, ignore, options.signal);
-  if (instruction.keyword === 'ADD' && entries.some((e) => e.kind === 'file' && /\.(tar|tgz|tar\.(gz|bz2|xz|zst))$/i.test(e.target))) {
-    throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${instruction.line}: ADD of a local archive would unpack it, which is not supported yet; unpack it into the build context and COPY the folder.`);
-  }
   // After this layer, what it holds and the directories leading there exist.
   for (const entry of entries) {
-    if (entry.kind === 'directory') existingDirs.add(entry.target);
+    if (entry.kind === 'directory' || entry.kind === 'archive') existingDirs.add(entry.target);
     for (let dir = posix.dirname(entry.target); dir !== '.'; dir = posix.dirname(dir)) existingDirs.add(dir);
   }
-  const layer = await storeTarAsLayer(store.blobs, lease, copyTar(entries, request, created, options.signal), {
+  const layer = await storeTarAsLayer(store.blobs, lease, copyTar(entries, request, created, existingDirs, options.signal), {
     what: `Dockerfile line ${instruction.line}`,
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress,
