@@ -1,10 +1,11 @@
 // `build`: an image from a Dockerfile whose steps need no container runtime. FROM takes an image
 // from the store (pulled first when missing) or `scratch`; COPY and ADD of local files make layers,
-// ADD unpacking local tars (copyLayer.ts); SHELL and HEALTHCHECK are runtimeInstructions.ts'; ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL and
-// ONBUILD change the config with the daemon's own rules (configChanges.ts); ARG and --build-arg
-// feed `$VAR`s. RUN, and what needs more than one stage, fail at once with what would be needed,
-// before anything is written. Only the finished image is stored, under the names given; a build
-// that fails or is cancelled leaves the store as it was.
+// ADD unpacking local tars (copyLayer.ts); ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
+// VOLUME, STOPSIGNAL and ONBUILD change the config with the daemon's own rules (configChanges.ts),
+// SHELL and HEALTHCHECK with runtimeInstructions.ts; ARG and --build-arg feed `$VAR`s. RUN, and
+// what needs more than one stage, fail at once with what would be needed, before anything is
+// written. Only the finished image is stored, under the names given; a build that fails or is
+// cancelled leaves the store as it was.
 
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
