@@ -120,6 +120,52 @@ describe('build beside docker build', () => {
     assert.equal(run.stdout, '/bin/busybox\n\n/srv:\nescaped.txt\nnotes.txt.gz\nkept inside\n', run.stderr);
   });
 
+  it('--chown with names takes the ids from the image\'s /etc/passwd and /etc/group, as docker build does', async () => {
+    const rootfs = join(dir.path, 'users-rootfs.tar');
+    const box = await busyboxRootfs();
+    const users = await makeTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:1234:app:/home/app:/bin/sh\n' },
+      { name: 'etc/group', content: 'root:x:0:\napp:x:1234:\nstaff:x:2345:app\n' },
+      { name: 'home/', type: 'directory' },
+      { name: 'home/app/', type: 'directory' },
+    ]);
+    // The busybox rootfs and the user database as two layers of one base image.
+    await writeFile(rootfs, box);
+    assert.equal((await runCli(store, ['import', rootfs, 'users-base:1'])).code, 0);
+    const usersTar = join(dir.path, 'users.tar');
+    await writeFile(usersTar, users);
+    assert.equal((await runCli(store, ['commit', 'users-base:1', usersTar, 'users-base:2'])).code, 0);
+    const baseArchive = join(dir.path, 'users-base.tar');
+    assert.equal((await runCli(store, ['save', '-o', baseArchive, 'users-base:2'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', baseArchive])).code, 0);
+
+    const other = join(dir.path, 'chown-names');
+    await mkdir(other);
+    await writeFile(join(other, 'hello.txt'), 'hi\n');
+    await writeFile(join(other, 'Dockerfile'), 'FROM users-base:2\nCOPY --chown=app:staff hello.txt /home/app/pair.txt\nCOPY --chown=app hello.txt /home/app/solo.txt\nCOPY --chown=app:0 hello.txt /home/app/mixed.txt\n');
+    const ours = await runCli(store, ['build', '-q', '-t', 'chowned:ours', other]);
+    assert.equal(ours.code, 0, ours.stderr);
+    const theirs = await engine.docker(['build', '-q', '-t', 'chowned:docker', other]);
+    assert.equal(theirs.code, 0, theirs.stdout + theirs.stderr);
+    const archive = join(dir.path, 'chowned.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'chowned:ours'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', archive])).code, 0);
+    const list = async (image: string): Promise<string> => {
+      const out = await engine.docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', "ls -ln /home/app | awk 'NR>1 {print $3, $4, $NF}'"]);
+      assert.equal(out.code, 0, out.stderr);
+      return out.stdout;
+    };
+    assert.equal(await list('chowned:ours'), '1234 0 mixed.txt\n1234 2345 pair.txt\n1234 1234 solo.txt\n');
+    assert.equal(await list('chowned:ours'), await list('chowned:docker'));
+    const unknown = join(dir.path, 'chown-unknown');
+    await mkdir(unknown);
+    await writeFile(join(unknown, 'Dockerfile'), 'FROM users-base:2\nCOPY --chown=nobody Dockerfile /\n');
+    const refused = await runCli(store, ['build', unknown]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--chown=nobody: unable to find user nobody: no matching entries in \/etc\/passwd/);
+  });
+
   it('a RUN step is refused before anything is written, saying what would be needed', async () => {
     const other = join(dir.path, 'with-run');
     await mkdir(other);

@@ -8,9 +8,11 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildImage } from '../../src/core/build/buildImage';
+import { readImageFile } from '../../src/core/build/imageUsers';
 import { CancelledError, type StevedoreError } from '../../src/core/errors';
 import type { ImageStore } from '../../src/core/store/imageStore';
-import { openTempStore } from '../helpers/fixtures';
+import { makeTar, openTempStore } from '../helpers/fixtures';
+import { storeLayeredImage } from '../helpers/layeredImages';
 import { storeSnapshot } from '../helpers/storeSnapshot';
 
 describe('buildImage and the store', () => {
@@ -54,5 +56,30 @@ describe('buildImage and the store', () => {
     const first = await buildImage(store, { context, tags: ['same:1'], created });
     const second = await buildImage(store, { context, tags: ['same:2'], created });
     assert.equal(second.id, first.id);
+  });
+});
+
+describe('reading a file as the image has it', () => {
+  it('the top-most layer that holds or deletes it decides; whiteouts and opaque directories count', async () => {
+    const { store, cleanup } = await openTempStore();
+    try {
+      const layers = [
+        await makeTar([{ name: 'etc/passwd', content: 'first\n' }, { name: 'etc/group', content: 'g\n' }]),
+        await makeTar([{ name: 'etc/.wh.passwd', content: '' }]),
+        await makeTar([{ name: 'etc/passwd', content: 'again\n' }]),
+        await makeTar([{ name: 'etc/.wh..wh..opq', content: '' }, { name: 'etc/hosts', content: 'h\n' }]),
+      ];
+      const image = await store.load(await storeLayeredImage(store, layers.map((tar) => ({ tar })), 'files/layers:1'));
+      const read = async (upTo: number, path: string): Promise<string | undefined> => (await readImageFile(store, image.manifest.layers.slice(0, upTo), path))?.toString();
+      assert.equal(await read(1, 'etc/passwd'), 'first\n');
+      assert.equal(await read(2, 'etc/passwd'), undefined, 'deleted by a whiteout');
+      assert.equal(await read(3, 'etc/passwd'), 'again\n');
+      assert.equal(await read(3, 'etc/group'), 'g\n', 'from the bottom layer, untouched above');
+      assert.equal(await read(4, 'etc/group'), undefined, 'hidden by an opaque directory');
+      assert.equal(await read(4, 'etc/hosts'), 'h\n');
+      assert.equal(await read(4, 'etc/shadow'), undefined);
+    } finally {
+      await cleanup();
+    }
   });
 });

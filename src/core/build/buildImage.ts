@@ -30,6 +30,7 @@ import { expandVariables } from './buildVariables';
 import { readDockerignore } from './contextFiles';
 import { copyTar, planCopy } from './copyLayer';
 import { jsonArgs, parseDockerfile, type Instruction } from './dockerfile';
+import { resolveChown, type Owner } from './imageUsers';
 import { applyHealthcheck, applyShell } from './runtimeInstructions';
 import { sourceDateEpoch } from '../image/sourceDateEpoch';
 
@@ -141,7 +142,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
           history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
         } else {
           // COPY or ADD (checkSupported let nothing else through).
-          const layer = await copyLayer(store, lease, options, instruction, config, args, ignore, existingDirs, createdAt, (bytes) => emit({ kind: 'layer', index: index + 1, bytes }));
+          const layer = await copyLayer(store, lease, options, instruction, config, args, ignore, existingDirs, layers, createdAt, (bytes) => emit({ kind: 'layer', index: index + 1, bytes }));
           written.push(layer.descriptor.digest);
           layers.push(layer.descriptor);
           diffIds.push(layer.diffId);
@@ -312,6 +313,7 @@ async function copyLayer(
   args: ReadonlyMap<string, string>,
   ignore: Awaited<ReturnType<typeof readDockerignore>>,
   existingDirs: Set<string>,
+  layers: readonly Descriptor[],
   created: Date,
   onProgress: (bytes: number) => void,
 ): Promise<{ descriptor: Descriptor; diffId: string }> {
@@ -328,7 +330,7 @@ async function copyLayer(
     workdir: config.WorkingDir ?? '/',
     existingDirs,
     unpackArchives: instruction.keyword === 'ADD',
-    ...(instruction.flags.chown ? { chown: parseChown(instruction.flags.chown, instruction) } : {}),
+    ...(instruction.flags.chown ? { chown: await chownOf(expandVariables(instruction.flags.chown, vars), instruction, store, layers, options.signal) } : {}),
     ...(instruction.flags.chmod ? { chmod: parseChmod(instruction.flags.chmod, instruction) } : {}),
   };
   const entries = await planCopy(options.context, request, ignore, options.signal);
@@ -352,13 +354,15 @@ function envMap(env: readonly string[] | undefined): [string, string][] {
   });
 }
 
-function parseChown(value: string, instruction: Instruction): { uid: number; gid: number } {
-  const match = /^(\d+)(?::(\d+))?$/.exec(value);
-  if (!match) {
-    throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${instruction.line}: --chown=${value}: only numeric ids (--chown=1000:1000) are supported; names need the image's /etc/passwd.`);
+/** --chown: numeric ids as given; names as the image's /etc/passwd and /etc/group have them. */
+async function chownOf(value: string, instruction: Instruction, store: ImageStore, layers: readonly Descriptor[], signal: AbortSignal | undefined): Promise<Owner> {
+  if (!/^[^:\s]+(?::[^:\s]+)?$/.test(value)) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: --chown=${value} is not USER[:GROUP].`);
+  try {
+    return await resolveChown(value, store, layers, signal);
+  } catch (err) {
+    if (err instanceof StevedoreError && err.code === 'INVALID_ARGUMENT') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: --chown=${value}: ${err.message}`);
+    throw err;
   }
-  const uid = Number(match[1]);
-  return { uid, gid: match[2] === undefined ? uid : Number(match[2]) };
 }
 
 function parseChmod(value: string, instruction: Instruction): number {
