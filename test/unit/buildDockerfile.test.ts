@@ -12,7 +12,7 @@ import { planCopy } from '../../src/core/build/copyLayer';
 import { jsonArgs, parseDockerfile, type Instruction } from '../../src/core/build/dockerfile';
 import { applyHealthcheck, applyShell } from '../../src/core/build/runtimeInstructions';
 import type { StevedoreError } from '../../src/core/errors';
-import { tempDir } from '../helpers/fixtures';
+import { gzip, makeTar, tempDir } from '../helpers/fixtures';
 
 describe('Dockerfile syntax', () => {
   it('reads directives, comments, continuations and flags', () => {
@@ -89,6 +89,8 @@ describe('where COPY puts things', () => {
     await writeFile(join(dir.path, 'app', 'sub', 'util.js'), 'util');
     await symlink('main.js', join(dir.path, 'app', 'entry.js'));
     await symlink('/etc', join(dir.path, 'escape'));
+    await writeFile(join(dir.path, 'one.tar'), await makeTar([{ name: 'x', content: 'x' }]));
+    await writeFile(join(dir.path, 'two.tar.gz'), gzip(await makeTar([{ name: 'y', content: 'y' }])));
   });
   after(() => dir.cleanup());
 
@@ -107,6 +109,14 @@ describe('where COPY puts things', () => {
     assert.deepEqual(await targets(['*.txt'], '/d/', '/', ['d']), ['f d/a.txt', 'f d/b.txt']);
     await assert.rejects(targets(['a.txt', 'b.txt'], '/d'), /the destination must be a directory and end with a \//);
     await assert.rejects(targets(['*.md'], '/d/'), /nothing in the build context matches "\*\.md"/);
+  });
+
+  it('ADD unpacks every archive given into the destination, which is made when missing', async () => {
+    const entries = await planCopy(dir.path, { sources: ['one.tar', 'two.tar.gz', 'a.txt'], dest: '/opt/', workdir: '/', existingDirs: new Set(), unpackArchives: true }, none);
+    assert.deepEqual(
+      entries.map((e) => `${e.kind} ${e.target}${e.kind === 'archive' ? ` ${e.abs!.split('/').pop()!}` : ''}`),
+      ['directory opt', 'archive opt one.tar', 'archive opt two.tar.gz', 'file opt/a.txt'],
+    );
   });
 
   it('a source outside the context, or missing, is refused', async () => {

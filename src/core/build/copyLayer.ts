@@ -4,7 +4,7 @@
 // copied files are), since whoever unpacks a layer gives an unlisted directory a mode of its own
 // choosing (Docker's vfs driver: 0700, which locks out a non-root USER); directories the image
 // already has are not, so that they keep their owner and mode (a /tmp stays 1777).
-// Owners are root unless --chown gives numeric ids; --chmod sets the mode of everything copied;
+// Owners are root unless --chown gives one (imageUsers.ts); --chmod sets the mode of everything copied;
 // files keep their modification times. ADD unpacks a local tar (plain, gzip or zstd) into the
 // destination folder, as Docker does, keeping its entries' owners and modes (--chown still wins);
 // entry names are re-rooted there and cannot climb out of it.
@@ -53,9 +53,12 @@ export async function planCopy(context: string, request: CopyRequest, ignore: Ig
   if (resolved.length > 1 && !request.dest.endsWith('/')) {
     throw new StevedoreError('INVALID_ARGUMENT', `When using COPY with more than one source file, the destination must be a directory and end with a / (got "${request.dest}").`);
   }
+  // Keyed by target, so that a later source replaces an earlier one there; archives by their file too,
+  // since several may unpack into one folder.
   const planned = new Map<string, PlannedEntry>();
   const put = (entry: PlannedEntry): void => {
-    if (entry.target || entry.kind === 'archive') planned.set(entry.target, entry);
+    if (entry.kind === 'archive') planned.set(`${entry.target}\0${entry.abs!}`, entry);
+    else if (entry.target) planned.set(entry.target, entry);
   };
   for (const source of resolved) {
     throwIfAborted(signal);
@@ -74,12 +77,14 @@ export async function planCopy(context: string, request: CopyRequest, ignore: Ig
       put({ target, kind: 'file', abs: source.abs, info: source.info });
     }
   }
-  for (const target of [...planned.keys()]) {
-    for (let dir = posix.dirname(target); dir !== '.' && dir !== '/'; dir = posix.dirname(dir)) {
+  for (const { target, kind } of [...planned.values()]) {
+    // An archive's own folder must exist too: its entries are unpacked inside it.
+    for (let dir = kind === 'archive' ? target : posix.dirname(target); dir && dir !== '.' && dir !== '/'; dir = posix.dirname(dir)) {
       if (!planned.has(dir) && !request.existingDirs.has(dir)) planned.set(dir, { target: dir, kind: 'directory' });
     }
   }
-  return [...planned.values()].sort((a, b) => Buffer.compare(Buffer.from(a.target), Buffer.from(b.target)));
+  // Byte order of paths; a folder before what is unpacked into it.
+  return [...planned.values()].sort((a, b) => Buffer.compare(Buffer.from(a.target), Buffer.from(b.target)) || Number(a.kind === 'archive') - Number(b.kind === 'archive'));
 }
 
 function kindOf(info: Stats): PlannedEntry['kind'] {
