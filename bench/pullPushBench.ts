@@ -19,6 +19,7 @@ import { Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { startRegistry, type RunningRegistry } from '../test/helpers/registry';
+import { median } from './timing';
 
 const CACHE = resolve('.cache/bench/pullpush');
 const LAYOUT = join(CACHE, 'image-oci');
@@ -130,11 +131,6 @@ function timed(cmd: string, args: string[]): Run {
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${stderr}`);
   const peakKb = Number(stderr.trim().split('\n').pop());
   return { ms, peakKb };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function report(label: string, ours: Run[], theirs: Record<string, Run[]>, goal: string): void {

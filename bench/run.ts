@@ -4,6 +4,7 @@
 
 import { activationBench } from './activationBench';
 import { archiveBench } from './archiveBench';
+import { buildBench } from './buildBench';
 import { imagesBench } from './imagesBench';
 import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
@@ -20,6 +21,7 @@ const sections: Section[] = [
   { name: 'inspector: first paint of a 200 MB Debian image in VS Code', run: inspectorBench },
   { name: 'archives: save and load a 1 GB image', run: archiveBench },
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
+  { name: 'build: a Dockerfile of COPY steps, from scratch', run: buildBench },
   { name: 'extension: activate() in VS Code', run: activationBench },
 ];
 

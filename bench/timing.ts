@@ -28,3 +28,8 @@ export function report(label: string, ours: Timing, theirs: Record<string, Timin
   }
   console.log(`  goal: ${goal}`);
 }
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

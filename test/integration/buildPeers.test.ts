@@ -85,6 +85,9 @@ describe('build beside docker build', () => {
       assert.deepEqual(ourConfig[key], dockerConfig[key], key);
     }
     assert.deepEqual(ourConfig.Env, ['PATH=/bin', 'GREETING=hey']);
+    // Kept uncompressed, as docker keeps what it builds (a push compresses them).
+    const mediaTypes = JSON.parse((await runCli(store, ['inspect', '--format', '{{json .Layers}}', 'svc:1'])).stdout) as { MediaType: string }[];
+    assert.ok(mediaTypes.length >= 2 && mediaTypes.every((l) => l.MediaType === 'application/vnd.oci.image.layer.v1.tar'), JSON.stringify(mediaTypes));
   });
 
   it('runs in docker with the files, owners and modes asked for, and without what .dockerignore leaves out', async () => {

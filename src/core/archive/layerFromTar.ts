@@ -1,6 +1,8 @@
-// Turns a tar stream (a root filesystem, or a folder's contents) into a stored gzip layer in one pass:
+// Turns a tar stream (a root filesystem, or a folder's contents) into a stored layer in one pass:
 // the plain bytes are hashed for the diffID, parsed as tar to prove they are one (and to refuse
-// hostile names), and gzip-compressed into a blob ingest whose digest is the layer digest.
+// hostile names), and gzip-compressed into a blob ingest whose digest is the layer digest — or, with
+// `compress: false`, stored as they are (diffID and digest are then the same), as Docker and podman
+// keep the layers they build; a push compresses them on the way (pushImage.ts).
 
 import type { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
@@ -26,9 +28,12 @@ export interface LayerOptions {
   onProgress?: (bytes: number) => void;
   /** Describes the source in error messages ("busybox.tar"). */
   what: string;
+  /** Default true: gzip the layer. */
+  compress?: boolean;
 }
 
 export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: AsyncIterable<Uint8Array>, options: LayerOptions): Promise<StoredLayer> {
+  const compress = options.compress ?? true;
   const diff = new DigestCounter();
   const gzip = createGzip();
   const ingest = await blobs.ingest({}, lease);
@@ -58,24 +63,31 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
     extract.on('error', reject);
   });
   parsed.catch(fail);
-  const compressed = (async () => {
-    for await (const chunk of gzip) await ingest.write(chunk as Buffer);
-  })();
+  const compressed = compress
+    ? (async () => {
+        for await (const chunk of gzip) await ingest.write(chunk as Buffer);
+      })()
+    : Promise.resolve();
   compressed.catch(fail);
 
   try {
     for await (const chunk of plainTar) {
       throwIfAborted(options.signal);
       if (failure) break;
-      diff.update(chunk);
       await write(extract, chunk);
-      await write(gzip, chunk);
-      options.onProgress?.(diff.bytes);
+      if (compress) {
+        diff.update(chunk);
+        await write(gzip, chunk);
+      } else {
+        // The ingest hashes these very bytes: its digest is the diffID.
+        await ingest.write(chunk);
+      }
+      options.onProgress?.(compress ? diff.bytes : ingest.bytes);
     }
     throwIfAborted(options.signal);
     if (!failure) {
       (extract as unknown as Writable).end();
-      gzip.end();
+      if (compress) gzip.end();
       await Promise.all([parsed, compressed]).catch(fail);
     }
     if (failure) throw asArchiveError(failure, options.what);
@@ -84,9 +96,9 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
     }
     const committed = await ingest.commit();
     return {
-      descriptor: { mediaType: MediaType.ociLayerGzip, digest: committed.digest, size: committed.size },
-      diffId: diff.digest(),
-      uncompressedSize: diff.bytes,
+      descriptor: { mediaType: compress ? MediaType.ociLayerGzip : MediaType.ociLayer, digest: committed.digest, size: committed.size },
+      diffId: compress ? diff.digest() : committed.digest,
+      uncompressedSize: compress ? diff.bytes : committed.size,
       entries,
     };
   } catch (err) {
