@@ -55,7 +55,7 @@ describe('build variables', () => {
 
 describe('.dockerignore', () => {
   it('follows moby\'s rules: per-segment wildcards, **, exceptions, the last match wins, parents cover children', () => {
-    const ignore = ignoreMatcher(['# comment', '*.log', 'build', '**/*.tmp', 'docs/**', '!docs/keep.md', '/secret/'].join('\n'));
+    const ignore = ignoreMatcher(['# comment', '*.log', 'build', '**/*.tmp', 'docs/**', '!docs/keep.md', '/secret/', '**/cache'].join('\n'));
     const cases: [string, boolean][] = [
       ['app.log', true],
       ['sub/app.log', false],
@@ -67,6 +67,10 @@ describe('.dockerignore', () => {
       ['docs/keep.md', false],
       ['secret/key', true],
       ['src/main.ts', false],
+      ['cache', true],
+      ['a/b/cache', true],
+      ['mycache', false],
+      ['a/mycache', false],
     ];
     for (const [path, excluded] of cases) assert.equal(ignore.excludes(path), excluded, path);
     assert.equal(ignore.hasExceptions, true);

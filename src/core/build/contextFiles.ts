@@ -1,12 +1,15 @@
 // The build context as COPY sees it: `.dockerignore` patterns (moby's patternmatcher rules: Go's
-// filepath.Match per segment plus `**`, `!` exceptions, the last matching pattern wins, a match on
-// a directory covers what is inside), and source patterns resolved to files that never leave the
-// context folder.
+// filepath.Match per segment plus `**` — reference/pathGlob.ts — `!` exceptions, the last matching
+// pattern wins, a match on a directory covers what is inside), and source patterns resolved to
+// files that never leave the context folder.
 
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { StevedoreError, throwIfAborted } from '../errors';
+import { compileGlob, matchGlob } from '../reference/pathGlob';
+
+type Glob = ReturnType<typeof compileGlob>;
 
 export interface IgnoreMatcher {
   /** Whether .dockerignore leaves this path (relative, "/"-separated) out of the context. */
@@ -24,7 +27,7 @@ export async function readDockerignore(context: string): Promise<IgnoreMatcher> 
 }
 
 export function ignoreMatcher(text: string): IgnoreMatcher {
-  const rules: { exception: boolean; regex: RegExp }[] = [];
+  const rules: { exception: boolean; glob: Glob }[] = [];
   for (const raw of text.split(/\r?\n/)) {
     let line = raw.trim();
     if (!line || line.startsWith('#')) continue;
@@ -32,7 +35,7 @@ export function ignoreMatcher(text: string): IgnoreMatcher {
     if (exception) line = line.slice(1).trim();
     const cleaned = posix.normalize(line).replace(/^\/+/, '').replace(/\/+$/, '');
     if (!cleaned || cleaned === '.') continue;
-    rules.push({ exception, regex: patternRegex(cleaned) });
+    rules.push({ exception, glob: compileGlob(cleaned, { doubleStar: true, what: '.dockerignore pattern' }) });
   }
   const hasExceptions = rules.some((r) => r.exception);
   const excludes = (relPath: string): boolean => {
@@ -41,7 +44,7 @@ export function ignoreMatcher(text: string): IgnoreMatcher {
     let excluded = false;
     for (const rule of rules) {
       for (let n = 1; n <= parts.length; n++) {
-        if (rule.regex.test(parts.slice(0, n).join('/'))) {
+        if (matchGlob(rule.glob, parts.slice(0, n).join('/'))) {
           excluded = !rule.exception;
           break;
         }
@@ -50,38 +53,6 @@ export function ignoreMatcher(text: string): IgnoreMatcher {
     return excluded;
   };
   return { excludes, hasExceptions };
-}
-
-/** Go's filepath.Match for one path (`*` and `?` stay within a segment, `[...]` classes), plus `**`. */
-export function patternRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*' && pattern[i + 1] === '*') {
-      // `**/` matches zero or more directories; a trailing `**` matches everything below.
-      if (pattern[i + 2] === '/') {
-        re += '(?:.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i += 1;
-      }
-    } else if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const close = pattern.indexOf(']', i + 1);
-      if (close < 0) throw new StevedoreError('INVALID_ARGUMENT', `the pattern "${pattern}" has a "[" without "]"`);
-      re += `[${pattern.slice(i + 1, close)}]`;
-      i = close;
-    } else if (ch === '\\' && i + 1 < pattern.length) {
-      re += escapeRegex(pattern[++i]!);
-    } else re += escapeRegex(ch);
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function escapeRegex(ch: string): string {
-  return /[.*+?^${}()|[\]\\/]/.test(ch) ? `\\${ch}` : ch;
 }
 
 export function hasWildcard(pattern: string): boolean {
@@ -116,11 +87,11 @@ export async function resolveSource(context: string, source: string, ignore: Ign
     await checkInside(root, abs, source);
     return [{ rel, abs, info }];
   }
-  const regex = patternRegex(cleaned.replace(/\/+$/, ''));
+  const glob = compileGlob(cleaned.replace(/\/+$/, ''), { doubleStar: true, what: 'COPY source pattern' });
   const depth = cleaned.split('/').length;
   const found: ContextSource[] = [];
   await walk(context, '', depth, ignore, signal, async (rel, abs) => {
-    if (!regex.test(rel)) return;
+    if (!matchGlob(glob, rel)) return;
     await checkInside(root, abs, rel);
     found.push({ rel, abs, info: await stat(abs) });
   });

@@ -1,6 +1,8 @@
 // Shell-style globs with the semantics of Go's path.Match, which Docker's `reference=` filter uses:
 // `*` is any run of non-"/" characters, `?` one non-"/" character, `[...]` a class (`^` negates,
 // `a-z` ranges, `\` escapes), `\x` a literal x. Unlike `*` and `?`, a class may match "/".
+// With `doubleStar` (moby's patternmatcher, for .dockerignore), `**` is any run of characters,
+// "/" included, and `**/` any run of whole directories, none included.
 // Matching walks the pattern once over a set of reachable positions, so no pattern can make it
 // backtrack exponentially.
 
@@ -8,19 +10,28 @@ import { StevedoreError } from '../errors';
 
 type GlobToken =
   | { kind: 'star' }
+  | { kind: 'anyPath' }
+  | { kind: 'anyDirs' }
   | { kind: 'one' }
   | { kind: 'literal'; codePoint: number }
   | { kind: 'class'; negated: boolean; ranges: Array<[number, number]> };
 
 const SLASH = 0x2f;
 
+export interface GlobOptions {
+  /** `**` crosses directories (see above). */
+  doubleStar?: boolean;
+  /** Names the pattern in errors (default "reference filter pattern"). */
+  what?: string;
+}
+
 /** Throws StevedoreError('INVALID_ARGUMENT') when the pattern is malformed, as path.Match reports ErrBadPattern. */
-export function compileGlob(pattern: string): GlobToken[] {
+export function compileGlob(pattern: string, options: GlobOptions = {}): GlobToken[] {
   const chars = [...pattern];
   const tokens: GlobToken[] = [];
   let i = 0;
   const fail = (why: string): never => {
-    throw new StevedoreError('INVALID_ARGUMENT', `invalid reference filter pattern ${JSON.stringify(pattern)}: ${why}`);
+    throw new StevedoreError('INVALID_ARGUMENT', `invalid ${options.what ?? 'reference filter pattern'} ${JSON.stringify(pattern)}: ${why}`);
   };
   // Reads one possibly escaped character of a class, as path.Match's getEsc does.
   const classChar = (): number => {
@@ -39,7 +50,11 @@ export function compileGlob(pattern: string): GlobToken[] {
 
   while (i < chars.length) {
     const ch = chars[i] as string;
-    if (ch === '*') {
+    if (ch === '*' && options.doubleStar && chars[i + 1] === '*') {
+      const dirs = chars[i + 2] === '/';
+      tokens.push({ kind: dirs ? 'anyDirs' : 'anyPath' });
+      i += dirs ? 3 : 2;
+    } else if (ch === '*') {
       if (tokens.at(-1)?.kind !== 'star') tokens.push({ kind: 'star' });
       i += 1;
     } else if (ch === '?') {
@@ -80,7 +95,14 @@ export function matchGlob(tokens: readonly GlobToken[], name: string): boolean {
   reachable[0] = true;
   for (const token of tokens) {
     const next = new Array<boolean>(chars.length + 1).fill(false);
-    if (token.kind === 'star') {
+    if (token.kind === 'anyPath' || token.kind === 'anyDirs') {
+      // anyPath: any run; anyDirs: an empty run, or one that ends just after a "/".
+      let open = false;
+      for (let j = 0; j <= chars.length; j++) {
+        next[j] = reachable[j] === true || (open && (token.kind === 'anyPath' || chars[j - 1] === SLASH));
+        if (reachable[j]) open = true;
+      }
+    } else if (token.kind === 'star') {
       let open = false;
       for (let j = 0; j <= chars.length; j++) {
         if (reachable[j]) open = true;
@@ -97,7 +119,7 @@ export function matchGlob(tokens: readonly GlobToken[], name: string): boolean {
   return reachable[chars.length] === true;
 }
 
-function matchesOne(token: Exclude<GlobToken, { kind: 'star' }>, codePoint: number): boolean {
+function matchesOne(token: Extract<GlobToken, { kind: 'one' | 'literal' | 'class' }>, codePoint: number): boolean {
   switch (token.kind) {
     case 'one':
       return codePoint !== SLASH;
