@@ -144,7 +144,9 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
         await fetchConfig(signal);
         await fetchLayers(signal);
       } else {
-        await bothOrNeither(signal, fetchConfig, fetchLayers);
+        // Side by side; a failure of either cancels the other and waits for it (runLimited's rule),
+        // so nothing is still writing when the caller discards what was written.
+        await runLimited([fetchConfig, fetchLayers], 2, signal, (fetch, _i, taskSignal) => fetch(taskSignal));
       }
       throwIfAborted(signal);
       const stored = await store.blobs.writeBytes(fetched.bytes, { digest: fetched.digest }, lease);
@@ -169,31 +171,6 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   } catch (err) {
     await discardUnreferencedBlobs(store, written).catch(() => undefined);
     throw err;
-  }
-}
-
-/**
- * Runs two tasks at once; when one fails the other is cancelled and waited for, so that nothing is
- * still writing into the store when the failure reaches the caller (which discards what was written).
- */
-async function bothOrNeither(signal: AbortSignal | undefined, a: (signal: AbortSignal) => Promise<unknown>, b: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
-  const group = new AbortController();
-  const onAbort = (): void => group.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) group.abort();
-  // The first failure is the cause; the other task's cancellation only follows from it.
-  let first: unknown;
-  const run = (task: (signal: AbortSignal) => Promise<unknown>): Promise<unknown> =>
-    task(group.signal).catch((err: unknown) => {
-      if (first === undefined) first = err;
-      group.abort();
-      throw err;
-    });
-  try {
-    const results = await Promise.allSettled([run(a), run(b)]);
-    if (results.some((r) => r.status === 'rejected')) throw first;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
   }
 }
 
