@@ -13,6 +13,7 @@ import { diskPath } from '../fileSources';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
+import { askNewImageName } from './prompts';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',
@@ -28,19 +29,7 @@ export const buildImageCommand: ExtensionCommand = {
     const context = stringArg(ctx, 'context') ?? dirname(dockerfile);
     let reference = stringArg(ctx, 'reference');
     if (reference === undefined && stringArg(ctx, 'dockerfile') === undefined) {
-      reference = await vscode.window.showInputBox({
-        title: `Build ${basename(context)}/${basename(dockerfile)}`,
-        prompt: 'Name for the image, as NAME[:TAG]; leave empty for an untagged image',
-        placeHolder: `${basename(context).toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:latest`,
-        validateInput: (value) => {
-          if (!value.trim()) return undefined;
-          try {
-            return parseReference(value.trim()).digest ? 'Give NAME[:TAG], without a digest.' : undefined;
-          } catch (err) {
-            return (err as Error).message;
-          }
-        },
-      });
+      reference = await askNewImageName(`Build ${basename(context)}/${basename(dockerfile)}`, `${basename(context).toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:latest`);
       if (reference === undefined) return undefined;
     }
     const name = reference?.trim() || undefined;

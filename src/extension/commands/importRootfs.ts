@@ -10,6 +10,7 @@ import { diskPath, openFileSource } from '../fileSources';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
+import { askNewImageName } from './prompts';
 
 export const importRootfsCommand: ExtensionCommand = {
   id: 'stevedore.importRootfs',
@@ -29,19 +30,7 @@ export const importRootfsCommand: ExtensionCommand = {
     }
     let reference = stringArg(ctx, 'reference');
     if (reference === undefined && stringArg(ctx, 'file') === undefined) {
-      reference = await vscode.window.showInputBox({
-        title: `Import ${basename(path)}`,
-        prompt: 'Name for the new image, as NAME[:TAG]; leave empty for an untagged image',
-        placeHolder: 'team/rootfs:1.0',
-        validateInput: (value) => {
-          if (!value.trim()) return undefined;
-          try {
-            return parseReference(value.trim()).digest ? 'Give NAME[:TAG], without a digest.' : undefined;
-          } catch (err) {
-            return (err as Error).message;
-          }
-        },
-      });
+      reference = await askNewImageName(`Import ${basename(path)}`, 'team/rootfs:1.0');
       if (reference === undefined) return undefined;
     }
     const name = reference?.trim() || undefined;

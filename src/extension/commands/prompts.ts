@@ -40,3 +40,23 @@ export async function confirm(message: string, detail: string, ...buttons: strin
 export function imageName(node: ImageNode): string {
   return node.reference ? familiarString(parseReference(node.reference)) : node.record.id.slice(7, 19);
 }
+
+/**
+ * Asks for a name for an image being made: NAME[:TAG], checked as it is typed; an empty answer is
+ * '' (an untagged image); undefined when dismissed.
+ */
+export async function askNewImageName(title: string, placeHolder: string): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title,
+    prompt: 'Name for the new image, as NAME[:TAG]; leave empty for an untagged image',
+    placeHolder,
+    validateInput: (value) => {
+      if (!value.trim()) return undefined;
+      try {
+        return parseReference(value.trim()).digest ? 'Give NAME[:TAG], without a digest.' : undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+  });
+}
