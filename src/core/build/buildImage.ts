@@ -13,7 +13,7 @@ import { asOciLayer } from '../archive/appendLayer';
 import { storeTarAsLayer } from '../archive/layerFromTar';
 import { tarStream } from '../archive/tarWriter';
 import { StevedoreError, throwIfAborted } from '../errors';
-import { applyChanges, parseChange, type ConfigChange } from '../image/configChanges';
+import { applyChanges, envMap, parseChange, type ConfigChange } from '../image/configChanges';
 import { MediaType } from '../image/mediaTypes';
 import { hostPlatform, parsePlatform } from '../image/platform';
 import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, ImageManifest, Platform } from '../image/types';
@@ -348,13 +348,6 @@ async function copyLayer(
     onProgress,
   });
   return { descriptor: layer.descriptor, diffId: layer.diffId };
-}
-
-function envMap(env: readonly string[] | undefined): [string, string][] {
-  return (env ?? []).map((entry) => {
-    const eq = entry.indexOf('=');
-    return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
-  });
 }
 
 /** --chown: numeric ids as given; names as the image's /etc/passwd and /etc/group have them. */

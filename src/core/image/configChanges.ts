@@ -403,7 +403,8 @@ function applyChange(config: ContainerConfig, change: ConfigChange, cmdSet: bool
 }
 
 /** Docker's BuildEnvs: `NAME` alone is set and empty; of repeated names the last one counts. */
-function envMap(env: readonly string[] | undefined): Env {
+/** An Env list ("KEY=value") as a map; a bare KEY has the empty value. */
+export function envMap(env: readonly string[] | undefined): Env {
   const map = new Map<string, string>();
   for (const entry of env ?? []) {
     const equals = entry.indexOf('=');
