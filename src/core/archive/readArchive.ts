@@ -9,7 +9,7 @@ import type { BlobStore } from '../store/blobStore';
 import type { Lease } from '../store/leases';
 import { ArchiveLinks, normaliseArchivePath } from './archivePaths';
 import { readSmallEntry, readStagedSmall, stageFile, type StagedFile, type StageProgress } from './stagedFile';
-import { tarEntries } from './tarEntries';
+import { skipEntry, tarEntries } from './tarEntries';
 
 /** Largest manifest.json, index.json, manifest or config accepted (the store reads no larger JSON). */
 export const MAX_METADATA_BYTES = 8 * 1024 * 1024;
@@ -55,26 +55,26 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
         case 'symlink':
           await forget();
           contents.links.addSymlink(path, header.linkname ?? '');
-          await skip(body);
+          await skipEntry(body);
           continue;
         case 'link':
           await forget();
           contents.links.addHardlink(path, header.linkname ?? '');
-          await skip(body);
+          await skipEntry(body);
           continue;
         case 'file':
         case 'contiguous-file':
           break;
         default:
           // Directories, and device or fifo entries no image archive has a use for.
-          await skip(body);
+          await skipEntry(body);
           continue;
       }
       if (path === '') throw new StevedoreError('INVALID_ARCHIVE', `${what} has a file entry named "${header.name}", which is the archive root. Refusing it; nothing was loaded.`);
       await forget();
       const kind = classify(path, what);
       if (kind.type === 'skip') {
-        await skip(body);
+        await skipEntry(body);
         continue;
       }
       if (kind.type === 'metadata') {
@@ -158,8 +158,3 @@ function classify(path: string, what: string): EntryKind {
   return { type: 'blob' };
 }
 
-async function skip(body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const _chunk of body) {
-    // Drained so that the tar reader moves on to the next entry.
-  }
-}

@@ -139,3 +139,10 @@ export function tarError(err: unknown, what: string, entriesSeen: number, curren
   }
   return new StevedoreError('INVALID_ARCHIVE', `${what} could not be read as a tar archive (${message}). The file may be truncated or corrupt; nothing was loaded.`, { cause: err });
 }
+
+/** Reads an entry's body to its end unread, so that the reader moves on to the next entry. */
+export async function skipEntry(body: AsyncIterable<Uint8Array>): Promise<void> {
+  for await (const _chunk of body) {
+    // discarded
+  }
+}

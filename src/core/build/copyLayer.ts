@@ -15,7 +15,7 @@ import { open, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { fileBytes } from '../archive/folderTar';
 import { decompressed, detectCompression } from '../archive/decompress';
-import { tarEntries } from '../archive/tarEntries';
+import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { tarStream, type TarWriter } from '../archive/tarWriter';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { hasWildcard, listTree, resolveSource, type IgnoreMatcher } from './contextFiles';
@@ -171,7 +171,7 @@ async function unpackInto(writer: TarWriter, entry: PlannedEntry, request: Pick<
     const owner = { uid: request.chown?.uid ?? header.uid ?? 0, gid: request.chown?.gid ?? header.gid ?? 0 };
     const base = { mode: request.chmod ?? (header.mode ?? 0o644) & 0o7777, mtime: header.mtime ?? new Date(0), ...owner };
     if (!name) {
-      await drain(body);
+      await skipEntry(body);
       continue;
     }
     switch (header.type) {
@@ -198,12 +198,6 @@ async function unpackInto(writer: TarWriter, entry: PlannedEntry, request: Pick<
         // PAX/GNU extension records are read by tar-stream itself; anything else is skipped.
         break;
     }
-    await drain(body);
-  }
-}
-
-async function drain(body: AsyncIterable<Uint8Array>): Promise<void> {
-  for await (const _chunk of body) {
-    // discarded
+    await skipEntry(body);
   }
 }

@@ -5,7 +5,7 @@
 
 import { createReadStream } from 'node:fs';
 import { decompressed } from '../archive/decompress';
-import { tarEntries } from '../archive/tarEntries';
+import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { StevedoreError } from '../errors';
 import type { Descriptor } from '../image/types';
 import { readStoredLayer } from '../layers/imageLayers';
@@ -83,16 +83,18 @@ async function extract(store: ImageStore, layer: Descriptor, index: number, path
   const what = `Layer ${index} (${layer.digest})`;
   const source = decompressed(createReadStream(store.blobs.path(layer.digest), { highWaterMark: 1024 * 1024 }), what);
   for await (const { header, body } of tarEntries(source, { what, ...(signal ? { signal } : {}) })) {
-    const name = cleanEntryPath(header.name);
+    if (cleanEntryPath(header.name) !== path) {
+      await skipEntry(body);
+      continue;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {
-      if (name !== path) continue;
       size += chunk.length;
       if (size > MAX_BYTES) throw new StevedoreError('INVALID_ARGUMENT', `/${path} in ${what} is larger than ${MAX_BYTES} bytes; it is not read as a user database.`);
       chunks.push(Buffer.from(chunk));
     }
-    if (name === path) return Buffer.concat(chunks);
+    return Buffer.concat(chunks);
   }
   throw new StevedoreError('STORE_CORRUPT', `${what} lists /${path} but the file is not in it. Run "stevedore system check".`);
 }
