@@ -114,6 +114,11 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       const diffIds = [...base.config.rootfs.diff_ids];
       const history: HistoryEntry[] = [...(base.config.history ?? [])];
       const existingDirs = await directoriesOf(store, base, options.signal);
+      const addLayer = (layer: { descriptor: Descriptor; diffId: string }): void => {
+        written.push(layer.descriptor.digest);
+        layers.push(layer.descriptor);
+        diffIds.push(layer.diffId);
+      };
       for (let index = fromIndex + 1; index < instructions.length; index++) {
         throwIfAborted(options.signal);
         const instruction = instructions[index]!;
@@ -134,18 +139,12 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
           if (change.instruction === 'CMD') lastCmd = change;
           // A WORKDIR the image lacks is created, as Docker's builder does, in a layer of its own.
           const made = change.instruction === 'WORKDIR' ? await workdirLayer(store, lease, config.WorkingDir ?? '/', existingDirs, createdAt, options.signal) : undefined;
-          if (made) {
-            written.push(made.descriptor.digest);
-            layers.push(made.descriptor);
-            diffIds.push(made.diffId);
-          }
+          if (made) addLayer(made);
           history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
         } else {
           // COPY or ADD (checkSupported let nothing else through).
           const layer = await copyLayer(store, lease, options, instruction, config, args, ignore, existingDirs, layers, createdAt, (bytes) => emit({ kind: 'layer', index: index + 1, bytes }));
-          written.push(layer.descriptor.digest);
-          layers.push(layer.descriptor);
-          diffIds.push(layer.diffId);
+          addLayer(layer);
           history.push({ created, created_by: `${instruction.original} # buildkit` });
         }
       }
