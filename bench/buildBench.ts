@@ -10,7 +10,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startDockerd } from '../test/helpers/dockerd';
-import { median } from './timing';
+import { median, timeCommand } from './timing';
+
+/** One timed run, so that the tools alternate run by run. */
+const once = (cmd: string, args: string[]): number => timeCommand(cmd, args, 1).medianMs;
 
 const CACHE = resolve('.cache/bench/build');
 const CONTEXT = join(CACHE, 'context');
@@ -38,13 +41,13 @@ export async function buildBench(): Promise<void> {
     const docker: number[] = [];
     const podmans: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      ours.push(timed(process.execPath, [CLI, '--store', join(work, `store-${i}`), 'build', '-q', '-t', 'bench/build:1', CONTEXT]));
+      ours.push(once(process.execPath, [CLI, '--store', join(work, `store-${i}`), 'build', '-q', '-t', 'bench/build:1', CONTEXT]));
       await rm(join(work, `store-${i}`), { recursive: true, force: true });
       const start = process.hrtime.bigint();
       const built = await engine.docker(['build', '-q', '--no-cache', '-t', `bench/build:${i}`, CONTEXT]);
       if (built.code !== 0) throw new Error(`docker build failed: ${built.stderr}`);
       docker.push(Number(process.hrtime.bigint() - start) / 1e6);
-      podmans.push(timed('podman', [...podman, 'build', '-q', '--no-cache', '-t', `bench/build:${i}`, CONTEXT]));
+      podmans.push(once('podman', [...podman, 'build', '-q', '--no-cache', '-t', `bench/build:${i}`, CONTEXT]));
     }
     const m = median(ours);
     console.log(`build, 2 COPY layers (256 MiB + 2,000 files): stevedore ${(m / 1000).toFixed(2)} s (median of ${RUNS}: ${ours.map((t) => (t / 1000).toFixed(2)).join(' ')})`);
@@ -58,11 +61,4 @@ export async function buildBench(): Promise<void> {
     spawnSync('podman', [...podman, 'system', 'reset', '-f'], { stdio: 'ignore' });
     await rm(work, { recursive: true, force: true });
   }
-}
-
-function timed(cmd: string, args: string[]): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr.toString()}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
 }
