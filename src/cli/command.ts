@@ -1,14 +1,11 @@
-// What every CLI command declares: its words, flags, argument counts and the function that runs it.
-// main.ts keeps the one table of commands; each command lives in its own file.
+// What every CLI command declares: its usage, flags, argument counts and the function that runs it.
+// commandTable.ts lists the commands with the words that select them; each lives in its own file.
 
 import type { FlagSpec, FlagValues } from './args';
 import type { CliContext } from './context';
 
 export interface Command {
-  /** The words that select it: ["images"], ["image", "ls"], … The first is the canonical one. */
-  names: string[][];
   usage: string;
-  summary: string;
   flags: FlagSpec[];
   minArgs?: number;
   maxArgs?: number;

@@ -1,48 +1,135 @@
-// The one list of CLI commands.
+// The one list of CLI commands: the words that select each, its one-line summary, and where its
+// code is. A command's module (and the core it pulls in) is loaded only when that command runs, so
+// `stevedore images` never parses the registry client: start-up is most of what a quick command
+// costs. To add a command: write commands/NAME.ts exporting a `Command`, and add an entry here.
 
 import type { Command } from './command';
-import { buildCommand } from './commands/build';
-import { commitCommand } from './commands/commit';
-import { historyCommand } from './commands/history';
-import { imagePruneCommand } from './commands/imagePrune';
-import { imagesCommand } from './commands/images';
-import { importCommand } from './commands/import';
-import { inspectCommand } from './commands/inspect';
-import { loginCommand } from './commands/login';
-import { logoutCommand } from './commands/logout';
-import { efficiencyCommand } from './commands/efficiency';
-import { layersCommand } from './commands/layers';
-import { verifyCommand } from './commands/verify';
-import { loadCommand } from './commands/load';
-import { pullCommand } from './commands/pull';
-import { pushCommand } from './commands/push';
-import { rmiCommand } from './commands/rmi';
-import { saveCommand } from './commands/save';
-import { searchCommand } from './commands/search';
-import { systemCheckCommand } from './commands/systemCheck';
-import { tagCommand } from './commands/tag';
-import { tagsCommand } from './commands/tags';
 
-export const commandTable: readonly Command[] = [
-  imagesCommand,
-  tagCommand,
-  rmiCommand,
-  imagePruneCommand,
-  inspectCommand,
-  historyCommand,
-  layersCommand,
-  verifyCommand,
-  efficiencyCommand,
-  importCommand,
-  systemCheckCommand,
-  saveCommand,
-  loadCommand,
-  commitCommand,
-  buildCommand,
-  pullCommand,
-  pushCommand,
-  loginCommand,
-  logoutCommand,
-  searchCommand,
-  tagsCommand,
+export interface CommandEntry {
+  /** The words that select it: ["images"], ["image", "ls"], … The first is the canonical one. */
+  names: string[][];
+  /** One line, shown by `stevedore --help` and by its group (`stevedore image`). */
+  summary: string;
+  /** Left out of help and completion (internal helpers such as `__complete`). */
+  hidden?: boolean;
+  load(): Promise<Command>;
+}
+
+/** Management commands: `stevedore image` alone lists the commands under it, as `docker image` does. */
+export interface CommandGroup {
+  name: string;
+  summary: string;
+}
+
+export const commandGroups: readonly CommandGroup[] = [
+  { name: 'image', summary: 'Manage images' },
+  { name: 'system', summary: 'Manage the image store' },
+];
+
+export const commandTable: readonly CommandEntry[] = [
+  {
+    names: [['images'], ['image', 'ls'], ['image', 'list']],
+    summary: 'List images',
+    load: async () => (await import('./commands/images')).imagesCommand,
+  },
+  {
+    names: [['tag'], ['image', 'tag']],
+    summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    load: async () => (await import('./commands/tag')).tagCommand,
+  },
+  {
+    names: [['rmi'], ['image', 'rm'], ['image', 'remove']],
+    summary: 'Remove one or more images',
+    load: async () => (await import('./commands/rmi')).rmiCommand,
+  },
+  {
+    names: [['image', 'prune']],
+    summary: 'Remove unused images',
+    load: async () => (await import('./commands/imagePrune')).imagePruneCommand,
+  },
+  {
+    names: [['inspect'], ['image', 'inspect']],
+    summary: 'Display detailed information on one or more images',
+    load: async () => (await import('./commands/inspect')).inspectCommand,
+  },
+  {
+    names: [['history'], ['image', 'history']],
+    summary: 'Show the history of an image',
+    load: async () => (await import('./commands/history')).historyCommand,
+  },
+  {
+    names: [['layers'], ['image', 'layers']],
+    summary: "Show an image's layers: digests, sizes and the files each adds, modifies and deletes",
+    load: async () => (await import('./commands/layers')).layersCommand,
+  },
+  {
+    names: [['verify'], ['image', 'verify']],
+    summary: "Recompute an image's manifest, config and layer digests (compressed and diffID) and compare them",
+    load: async () => (await import('./commands/verify')).verifyCommand,
+  },
+  {
+    names: [['efficiency'], ['image', 'efficiency']],
+    summary: "Score how efficiently an image's layers store its files (dive's score), and fail below a minimum",
+    load: async () => (await import('./commands/efficiency')).efficiencyCommand,
+  },
+  {
+    names: [['import'], ['image', 'import']],
+    summary: 'Import the contents from a tarball to create a filesystem image',
+    load: async () => (await import('./commands/import')).importCommand,
+  },
+  {
+    names: [['system', 'check']],
+    summary: 'Verify every blob in the image store and report missing, corrupt or leftover content',
+    load: async () => (await import('./commands/systemCheck')).systemCheckCommand,
+  },
+  {
+    names: [['save'], ['image', 'save']],
+    summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    load: async () => (await import('./commands/save')).saveCommand,
+  },
+  {
+    names: [['load'], ['image', 'load']],
+    summary: 'Load an image from a tar archive or STDIN',
+    load: async () => (await import('./commands/load')).loadCommand,
+  },
+  {
+    names: [['commit'], ['append'], ['image', 'append']],
+    summary: "Create a new image by adding a folder or tarball as a layer on top of an image",
+    load: async () => (await import('./commands/commit')).commitCommand,
+  },
+  {
+    names: [['build'], ['image', 'build']],
+    summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
+    load: async () => (await import('./commands/build')).buildCommand,
+  },
+  {
+    names: [['pull'], ['image', 'pull']],
+    summary: 'Download an image from a registry',
+    load: async () => (await import('./commands/pull')).pullCommand,
+  },
+  {
+    names: [['push'], ['image', 'push']],
+    summary: 'Upload an image to a registry',
+    load: async () => (await import('./commands/push')).pushCommand,
+  },
+  {
+    names: [['login']],
+    summary: 'Log in to a registry',
+    load: async () => (await import('./commands/login')).loginCommand,
+  },
+  {
+    names: [['logout']],
+    summary: 'Log out from a registry',
+    load: async () => (await import('./commands/logout')).logoutCommand,
+  },
+  {
+    names: [['search']],
+    summary: 'Search Docker Hub for images, or a private registry with REGISTRY/TERM',
+    load: async () => (await import('./commands/search')).searchCommand,
+  },
+  {
+    names: [['tags'], ['image', 'tags']],
+    summary: "List the tags of a repository in a registry",
+    load: async () => (await import('./commands/tags')).tagsCommand,
+  },
 ];

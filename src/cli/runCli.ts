@@ -2,9 +2,10 @@
 // exit codes: 1 for a failed operation, 125 for a bad flag, 130 for a cancelled one.
 
 import { isCancelled, StevedoreError } from '../core/errors';
-import { formatFlagHelp, parseArgs, UsageError } from './args';
+import { parseArgs, UsageError } from './args';
+import { commandHelp, groupHelp, mainHelp } from './cliHelp';
 import type { Command } from './command';
-import { commandTable } from './commandTable';
+import { commandGroups, commandTable, type CommandEntry, type CommandGroup } from './commandTable';
 import { createContext, type CliContext } from './context';
 
 export interface CliIo {
@@ -20,7 +21,7 @@ export const VERSION = '0.1.0';
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const { store, debug, rest } = extractGlobalFlags(argv);
   if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
-    io.stdout.write(mainHelp());
+    io.stdout.write(mainHelp(commandTable, commandGroups));
     return 0;
   }
   if (rest[0] === 'version' || rest[0] === '--version' || rest[0] === '-v') {
@@ -29,14 +30,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const found = findCommand(rest);
   if (!found) {
+    const group = commandGroups.find((g) => g.name === rest[0]);
+    if (group) return runGroup(group, rest.slice(1), io);
     io.stderr.write(`stevedore: '${rest.join(' ')}' is not a stevedore command.\nSee 'stevedore --help'\n`);
     return 1;
   }
-  const { command, words } = found;
+  const { entry, words } = found;
+  const command = await entry.load();
   const name = `stevedore ${words.join(' ')}`;
   const argvRest = rest.slice(words.length);
   if (argvRest.includes('--help') || argvRest.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
-    io.stdout.write(commandHelp(command));
+    io.stdout.write(commandHelp(entry, command));
     return 0;
   }
   const ctx = createContext({ ...io, store, debug });
@@ -45,13 +49,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     checkArgCount(command, parsed.args.length);
     return await command.run(ctx, parsed.args, parsed.flags);
   } catch (err) {
-    return reportError(ctx, name, command, err);
+    return reportError(ctx, name, command, entry.summary, err);
   }
 }
 
-function reportError(ctx: CliContext, name: string, command: Command, err: unknown): number {
+function reportError(ctx: CliContext, name: string, command: Command, summary: string, err: unknown): number {
   if (err instanceof ArgCountError) {
-    ctx.stderr.write(`"${name}" ${err.message}\nSee '${name} --help'.\n\nUsage:  ${command.usage}\n\n${command.summary}\n`);
+    ctx.stderr.write(`"${name}" ${err.message}\nSee '${name} --help'.\n\nUsage:  ${command.usage}\n\n${summary}\n`);
     return 1;
   }
   if (err instanceof UsageError) {
@@ -114,37 +118,26 @@ function extractGlobalFlags(argv: readonly string[]): { store?: string; debug: b
   return { store, debug, rest };
 }
 
-function findCommand(argv: readonly string[]): { command: Command; words: string[] } | undefined {
-  let best: { command: Command; words: string[] } | undefined;
-  for (const command of commandTable) {
-    for (const words of command.names) {
-      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.words.length)) best = { command, words };
+/**
+ * `stevedore image` alone (or with --help) lists the group's commands, as `docker image` does;
+ * an unknown word after it is an error in Docker's words.
+ */
+function runGroup(group: CommandGroup, argv: readonly string[], io: CliIo): number {
+  if (argv.length === 0 || argv.every((a) => a === '--help' || a === '-h')) {
+    io.stdout.write(groupHelp(group, commandTable));
+    return 0;
+  }
+  const name = `stevedore ${group.name}`;
+  io.stderr.write(`stevedore: unknown command: ${name} ${argv.join(' ')}\n\nUsage:  ${name} COMMAND\n\nRun '${name} --help' for more information\n`);
+  return 1;
+}
+
+function findCommand(argv: readonly string[]): { entry: CommandEntry; words: string[] } | undefined {
+  let best: { entry: CommandEntry; words: string[] } | undefined;
+  for (const entry of commandTable) {
+    for (const words of entry.names) {
+      if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.words.length)) best = { entry, words };
     }
   }
   return best;
-}
-
-function commandHelp(command: Command): string {
-  const flags = formatFlagHelp(command.flags);
-  const aliases = command.names.slice(1).map((w) => `stevedore ${w.join(' ')}`);
-  return `\nUsage:  ${command.usage}\n\n${command.summary}\n${aliases.length ? `\nAliases:\n  ${aliases.join(', ')}\n` : ''}${flags ? `\nOptions:\n${flags}\n` : ''}`;
-}
-
-function mainHelp(): string {
-  const rows = commandTable.map((c) => [c.names[0]!.join(' '), c.summary] as const);
-  const width = Math.max(...rows.map(([n]) => n.length));
-  return `
-Usage:  stevedore [--store DIR] [-D] COMMAND
-
-Manage container images without a Docker daemon.
-
-Global options:
-  --store DIR   Image store to use (default: $STEVEDORE_STORE, else $XDG_DATA_HOME/stevedore)
-  -D, --debug   Print error details
-
-Commands:
-${rows.map(([n, s]) => `  ${n.padEnd(width)}   ${s}`).join('\n')}
-
-Run 'stevedore COMMAND --help' for more information on a command.
-`;
 }

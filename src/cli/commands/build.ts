@@ -14,9 +14,7 @@ import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 
 export const buildCommand: Command = {
-  names: [['build'], ['image', 'build']],
   usage: 'stevedore build [OPTIONS] PATH',
-  summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -10,9 +10,7 @@ import { listFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 
 export const commitCommand: Command = {
-  names: [['commit'], ['append'], ['image', 'append']],
   usage: 'stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]',
-  summary: "Create a new image by adding a folder or tarball as a layer on top of an image",
   minArgs: 2,
   maxArgs: 3,
   flags: [

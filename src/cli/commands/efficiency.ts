@@ -10,9 +10,7 @@ import { writeLine } from '../context';
 import { analyseForCli, percent } from './layers';
 
 export const efficiencyCommand: Command = {
-  names: [['efficiency'], ['image', 'efficiency']],
   usage: 'stevedore efficiency [OPTIONS] IMAGE',
-  summary: "Score how efficiently an image's layers store its files (dive's score), and fail below a minimum",
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -9,9 +9,7 @@ import { historyRows } from '../../core/image/inspectImage';
 import { boolFlag, stringFlag, type Command } from '../command';
 
 export const historyCommand: Command = {
-  names: [['history'], ['image', 'history']],
   usage: 'stevedore history [OPTIONS] IMAGE',
-  summary: 'Show the history of an image',
   minArgs: 1,
   maxArgs: 1,
   flags: [

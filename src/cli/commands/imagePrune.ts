@@ -9,9 +9,7 @@ import { boolFlag, listFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 
 export const imagePruneCommand: Command = {
-  names: [['image', 'prune']],
   usage: 'stevedore image prune [OPTIONS]',
-  summary: 'Remove unused images',
   maxArgs: 0,
   flags: [
     { name: 'all', short: 'a', kind: 'bool', description: 'Remove all images, not just dangling ones (no containers use images here)' },

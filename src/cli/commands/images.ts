@@ -10,9 +10,7 @@ import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../c
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 
 export const imagesCommand: Command = {
-  names: [['images'], ['image', 'ls'], ['image', 'list']],
   usage: 'stevedore images [OPTIONS] [REPOSITORY[:TAG]]',
-  summary: 'List images',
   maxArgs: 1,
   flags: [
     { name: 'all', short: 'a', kind: 'bool', description: 'Show all images (default hides intermediate images)' },

@@ -11,9 +11,7 @@ import { listFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 
 export const importCommand: Command = {
-  names: [['import'], ['image', 'import']],
   usage: 'stevedore import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
-  summary: 'Import the contents from a tarball to create a filesystem image',
   minArgs: 1,
   maxArgs: 2,
   flags: [

@@ -8,9 +8,7 @@ import { stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 
 export const inspectCommand: Command = {
-  names: [['inspect'], ['image', 'inspect']],
   usage: 'stevedore inspect [OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Display detailed information on one or more images',
   minArgs: 1,
   flags: [{ name: 'format', short: 'f', kind: 'string', valueName: 'string', description: 'Format output using a custom Go template, or "json"' }],
   async run(ctx, args, flags) {

@@ -13,9 +13,7 @@ import { writeLine, type CliContext } from '../context';
 import { bytesOf, progressLine } from '../layerProgress';
 
 export const layersCommand: Command = {
-  names: [['layers'], ['image', 'layers']],
   usage: 'stevedore layers [OPTIONS] IMAGE',
-  summary: "Show an image's layers: digests, sizes and the files each adds, modifies and deletes",
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -14,9 +14,7 @@ import { ProgressLines, progressText } from '../progressLines';
 const READ_CHUNK = 1024 * 1024;
 
 export const loadCommand: Command = {
-  names: [['load'], ['image', 'load']],
   usage: 'stevedore load [OPTIONS]',
-  summary: 'Load an image from a tar archive or STDIN',
   maxArgs: 0,
   flags: [
     { name: 'input', short: 'i', kind: 'string', valueName: 'string', description: 'Read from tar archive file, instead of STDIN' },

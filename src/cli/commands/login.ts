@@ -9,9 +9,7 @@ import { ask, readAllStdin } from '../prompt';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 
 export const loginCommand: Command = {
-  names: [['login']],
   usage: 'stevedore login [OPTIONS] [SERVER]',
-  summary: 'Log in to a registry',
   maxArgs: 1,
   flags: [
     { name: 'password', short: 'p', kind: 'string', valueName: 'string', description: 'Password' },

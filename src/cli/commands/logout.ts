@@ -5,9 +5,7 @@ import type { Command } from '../command';
 import { writeLine } from '../context';
 
 export const logoutCommand: Command = {
-  names: [['logout']],
   usage: 'stevedore logout [SERVER]',
-  summary: 'Log out from a registry',
   maxArgs: 1,
   flags: [],
   async run(ctx, args) {

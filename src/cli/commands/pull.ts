@@ -22,9 +22,7 @@ const PULL_STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], strin
 };
 
 export const pullCommand: Command = {
-  names: [['pull'], ['image', 'pull']],
   usage: 'stevedore pull [OPTIONS] NAME[:TAG|@DIGEST]',
-  summary: 'Download an image from a registry',
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -20,9 +20,7 @@ const PUSH_STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], strin
 };
 
 export const pushCommand: Command = {
-  names: [['push'], ['image', 'push']],
   usage: 'stevedore push [OPTIONS] NAME[:TAG]',
-  summary: 'Upload an image to a registry',
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -5,9 +5,7 @@ import { boolFlag, type Command } from '../command';
 import { writeLine } from '../context';
 
 export const rmiCommand: Command = {
-  names: [['rmi'], ['image', 'rm'], ['image', 'remove']],
   usage: 'stevedore rmi [OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Remove one or more images',
   minArgs: 1,
   flags: [
     { name: 'force', short: 'f', kind: 'bool', description: 'Force removal of the image' },

@@ -11,9 +11,7 @@ import { StevedoreError } from '../../core/errors';
 import { boolFlag, stringFlag, type Command } from '../command';
 
 export const saveCommand: Command = {
-  names: [['save'], ['image', 'save']],
   usage: 'stevedore save [OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
   minArgs: 1,
   flags: [
     { name: 'output', short: 'o', kind: 'string', valueName: 'string', description: 'Write to a file, instead of STDOUT' },

@@ -13,9 +13,7 @@ import { boolFlag, intFlag, listFlag, stringFlag, type Command } from '../comman
 import { INSECURE_REGISTRY_FLAG, registryOptions, withRegistries } from '../registrySettings';
 
 export const searchCommand: Command = {
-  names: [['search']],
   usage: 'stevedore search [OPTIONS] TERM',
-  summary: 'Search Docker Hub for images, or a private registry with REGISTRY/TERM',
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -6,9 +6,7 @@ import { boolFlag, type Command } from '../command';
 import { writeLine } from '../context';
 
 export const systemCheckCommand: Command = {
-  names: [['system', 'check']],
   usage: 'stevedore system check [OPTIONS]',
-  summary: 'Verify every blob in the image store and report missing, corrupt or leftover content',
   maxArgs: 0,
   flags: [
     { name: 'repair', kind: 'bool', description: 'Remove corrupt and unreachable blobs, damaged images and leftovers of stopped processes' },

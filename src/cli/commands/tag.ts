@@ -4,9 +4,7 @@ import { tagImage } from '../../core/store/tagImage';
 import type { Command } from '../command';
 
 export const tagCommand: Command = {
-  names: [['tag'], ['image', 'tag']],
   usage: 'stevedore tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
-  summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
   minArgs: 2,
   maxArgs: 2,
   flags: [],

@@ -8,9 +8,7 @@ import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 
 export const tagsCommand: Command = {
-  names: [['tags'], ['image', 'tags']],
   usage: 'stevedore tags [OPTIONS] NAME',
-  summary: "List the tags of a repository in a registry",
   minArgs: 1,
   maxArgs: 1,
   flags: [

@@ -10,9 +10,7 @@ import { writeLine } from '../context';
 import { bytesOf, progressLine } from '../layerProgress';
 
 export const verifyCommand: Command = {
-  names: [['verify'], ['image', 'verify']],
   usage: 'stevedore verify [OPTIONS] IMAGE',
-  summary: "Recompute an image's manifest, config and layer digests (compressed and diffID) and compare them",
   minArgs: 1,
   maxArgs: 1,
   flags: [{ name: 'json', kind: 'bool', description: 'Print the result as JSON' }],
