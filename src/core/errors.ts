@@ -24,7 +24,10 @@ export type ErrorCode =
   | 'NAME_UNKNOWN'
   | 'PLATFORM_NOT_FOUND'
   | 'INVALID_CHANGE'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  | 'INVALID_POLICY'
+  | 'SIGNATURE_REJECTED'
+  | 'CONTENT_TRUST_UNSUPPORTED';
 
 export interface ErrorOptions {
   cause?: unknown;
