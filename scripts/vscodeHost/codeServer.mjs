@@ -30,8 +30,22 @@ const USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-/** A temp folder for one run: user data, extensions, workspace, store, logs, tmp. `cleanup()` removes it. */
-export function makeRunDir(prefix = 'stevedore-vscode-') {
+/**
+ * Workspace Trust on, the folder left untrusted (Restricted Mode) with no prompt or banner: for the
+ * suite's untrusted-workspace tests (runSuite.mjs --untrusted).
+ */
+const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
+/**
+ * A temp folder for one run: user data, extensions, workspace, store, logs, tmp. `cleanup()` removes it.
+ * `untrusted: true` turns Workspace Trust on and leaves the workspace untrusted.
+ */
+export function makeRunDir(prefix = 'stevedore-vscode-', { untrusted = false } = {}) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dirs = {
     root,
@@ -44,8 +58,8 @@ export function makeRunDir(prefix = 'stevedore-vscode-') {
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2) + '\n');
-  return { ...dirs, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(untrusted ? { ...USER_SETTINGS, ...UNTRUSTED_SETTINGS } : USER_SETTINGS, null, 2) + '\n');
+  return { ...dirs, untrusted, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 export function freePort() {
@@ -85,7 +99,7 @@ async function startCodeServerOnce({ codeServerBin, runDir, folder = runDir.work
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(runDir.untrusted ? [] : ['--disable-workspace-trust']),
     '--user-data-dir', runDir.userDataDir,
     '--extensions-dir', runDir.extensionsDir,
     '--vscode-option', 'enable-smoke-test-driver',

@@ -2,7 +2,7 @@
 // on a loopback port, driven by headless Chromium. Installs the test host first if it is missing.
 //
 //   node scripts/vscodeHost/runSuite.mjs [--grep TEXT] [--timeout SECONDS] [--no-build] [--keep]
-//                                        [--extension-path DIR]
+//                                        [--extension-path DIR] [--untrusted]
 //
 //   --grep TEXT          run only tests whose full name contains TEXT
 //   --timeout SECONDS    fail if the suite has not finished by then (default 300, or
@@ -11,6 +11,9 @@
 //   --keep               keep the temp folder (user data, logs, store) and print where it is
 //   --extension-path     the extension to load (default: $STEVEDORE_EXTENSION_PATH, else the
 //                        repository root); only the repository's own is built first
+//   --untrusted          Workspace Trust on and the workspace left untrusted (Restricted Mode); the
+//                        suite then registers its "untrusted workspace" tests (and only runs those
+//                        unless --grep says otherwise)
 //
 // The suite appends JSON lines to $STEVEDORE_TEST_RESULTS; the tests see a fresh empty store in
 // $STEVEDORE_STORE. Prints each test, then `N passed, N failed`; exits 1 when a test failed or
@@ -32,6 +35,7 @@ const { values: opts } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'extension-path': { type: 'string', default: process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT },
+    untrusted: { type: 'boolean', default: false },
   },
 });
 const timeoutMs = Number(opts.timeout) * 1000;
@@ -88,7 +92,7 @@ async function main() {
   if (entry && !existsSync(entry) && !existsSync(entry + '.js')) throw new Error(`the extension's main ${entry} does not exist: run \`node scripts/build.mjs\``);
   const suite = await buildSuite();
 
-  runDir = makeRunDir('stevedore-vscode-suite-');
+  runDir = makeRunDir('stevedore-vscode-suite-', { untrusted: opts.untrusted });
   const dir = runDir;
   cleanups.push(() => (opts.keep ? console.log(`kept ${dir.root}`) : dir.cleanup()));
   const resultsFile = join(dir.root, 'results.ndjson');
@@ -98,7 +102,8 @@ async function main() {
     runDir: dir,
     env: {
       STEVEDORE_TEST_RESULTS: resultsFile,
-      STEVEDORE_TEST_GREP: opts.grep,
+      STEVEDORE_TEST_GREP: opts.grep || (opts.untrusted ? 'untrusted workspace' : ''),
+      STEVEDORE_TEST_WORKSPACE_TRUST: opts.untrusted ? 'untrusted' : 'trusted',
       STEVEDORE_STORE: dir.store,
     },
   });

@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import { errorMessage, isCancelled, StevedoreError } from '../core/errors';
+import { actionsOf, ExtensionError } from './errorActions';
 
 const REGISTRY = Symbol('stevedore.registry');
 
@@ -23,11 +24,13 @@ export interface FailureSummary {
   cancelled: boolean;
   code?: string;
   message: string;
+  /** The buttons the notification offered besides "Show Log". */
+  actions?: string[];
 }
 
 export function summarise(err: unknown): FailureSummary {
   if (isCancelled(err)) return { cancelled: true, code: 'CANCELLED', message: errorMessage(err) };
-  if (err instanceof StevedoreError) return { cancelled: false, code: err.code, message: err.message };
+  if (err instanceof StevedoreError || err instanceof ExtensionError) return { cancelled: false, code: err.code, message: err.message };
   const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
   return { cancelled: false, ...(code ? { code } : {}), message: errorMessage(err) };
 }
@@ -43,15 +46,16 @@ export function reportError(log: vscode.LogOutputChannel, operation: string, err
   log.error(`${operation} failed: ${summary.code ? `[${summary.code}] ` : ''}${summary.message}`);
   logDetail(log, err);
   const registry = registryOf(err);
-  const actions: string[] = [];
+  const actions = actionsOf(err);
   const authProblem = summary.code === 'UNAUTHORIZED' || summary.code === 'DENIED' || summary.code === 'TOO_MANY_REQUESTS';
-  if (authProblem && registry) actions.push('Log In…');
-  actions.push('Show Log');
-  void vscode.window.showErrorMessage(summary.message, ...actions).then((action) => {
-    if (action === 'Log In…') void vscode.commands.executeCommand('stevedore.registries.login', { registry });
-    else if (action === 'Show Log') log.show(true);
+  if (authProblem && registry) actions.unshift({ title: 'Log In…', command: 'stevedore.registries.login', args: [{ registry }] });
+  const titles = actions.map((a) => a.title);
+  void vscode.window.showErrorMessage(summary.message, ...titles, 'Show Log').then((picked) => {
+    const action = actions.find((a) => a.title === picked);
+    if (action) void vscode.commands.executeCommand(action.command, ...(action.args ?? []));
+    else if (picked === 'Show Log') log.show(true);
   });
-  return summary;
+  return titles.length ? { ...summary, actions: titles } : summary;
 }
 
 function logDetail(log: vscode.LogOutputChannel, err: unknown): void {

@@ -14,12 +14,15 @@ import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
+import { requireTrustedWorkspace } from '../workspaceTrust';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',
   operation: 'Build',
   async run(ctx) {
     const { services } = ctx;
+    // A Dockerfile names what to pull (with the user's logins) and which files to package.
+    requireTrustedWorkspace('Build Image…');
     let dockerfile = stringArg(ctx, 'dockerfile') ?? (ctx.clicked instanceof vscode.Uri ? diskPath(ctx.clicked) : undefined);
     if (!dockerfile) {
       const picked = await vscode.window.showOpenDialog({ title: 'Build an image from a Dockerfile', canSelectMany: false, openLabel: 'Build' });

@@ -248,6 +248,6 @@ function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vs
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: [webviewFolder(extensionUri)], enableFindWidget: true };
 }
 
-function panelTitle(imageTitle: string): string {
+export function panelTitle(imageTitle: string): string {
   return `Inspect ${imageTitle}`;
 }

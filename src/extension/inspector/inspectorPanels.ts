@@ -3,10 +3,10 @@
 
 import type * as vscode from 'vscode';
 import { StevedoreError } from '../../core/errors';
-import { parseViewState } from '../../webview/inspector/protocol';
+import { parseInspectorTarget, parseViewState, type InspectorTarget } from '../../webview/inspector/protocol';
 import { resolveInspectorImage, type InspectorRequest, type ResolvedImage } from './inspectorArgument';
 import { imageTitle } from './imageOverview';
-import { InspectorPanel, type InspectorPanelDeps } from './inspectorPanel';
+import { InspectorPanel, panelTitle, type InspectorPanelDeps } from './inspectorPanel';
 import { pickInspectorImage } from './pickInspectorImage';
 
 export interface OpenedInspector {
@@ -17,10 +17,23 @@ export interface OpenedInspector {
   reused: boolean;
 }
 
+/** workspaceState key: the images of recently opened panels, by panel title (newest first). */
+const OPENED_KEY = 'stevedore.inspector.opened';
+const OPENED_KEPT = 30;
+
+interface OpenedEntry {
+  title: string;
+  target: InspectorTarget;
+}
+
 export class InspectorPanels implements vscode.Disposable {
   private readonly panels = new Map<string, InspectorPanel>();
 
-  constructor(private readonly deps: InspectorPanelDeps) {}
+  /** `memory` (the workspace state) remembers which image each panel showed, for panels reloaded before their page saved it. */
+  constructor(
+    private readonly deps: InspectorPanelDeps,
+    private readonly memory?: vscode.Memento,
+  ) {}
 
   /** Opens (or reveals) the panel of the image a request names; undefined when the user picked nothing. */
   async open(request: InspectorRequest): Promise<OpenedInspector | undefined> {
@@ -36,6 +49,8 @@ export class InspectorPanels implements vscode.Disposable {
       return { ...opened, reused: true };
     }
     const target = reference ? { manifestDigest: record.manifestDigest, reference } : { manifestDigest: record.manifestDigest };
+    // Before the panel exists: a reload right after this must still know what the tab showed.
+    await this.remember(panelTitle(title), target);
     this.track(InspectorPanel.create(this.deps, target, title));
     this.deps.log.info(`inspector: opened ${title} (${record.manifestDigest})`);
     return { ...opened, reused: false };
@@ -43,18 +58,38 @@ export class InspectorPanels implements vscode.Disposable {
 
   /** Brings back a panel VS Code restored after a reload; the webview saved which image it showed. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const viewState = parseViewState(state);
-    if (!viewState) {
-      // Nothing says which image this was (a panel closed before its page loaded): an empty tab helps nobody.
-      this.deps.log.warn('inspector: a restored panel had no saved image; closing it');
+    // The page saves its state once its script runs; a window reloaded before that (a second after
+    // opening) restores the tab with no state, and the title is then what says which image it was.
+    const target = parseViewState(state)?.image ?? this.remembered(panel.title);
+    if (!target) {
+      // Nothing says which image this was: an empty tab helps nobody.
+      this.deps.log.warn(`inspector: a restored panel (${panel.title}) had no saved image; closing it`);
       panel.dispose();
       return;
     }
-    if (this.panels.has(viewState.image.manifestDigest)) {
+    if (this.panels.has(target.manifestDigest)) {
       panel.dispose();
       return;
     }
-    this.track(InspectorPanel.restore(this.deps, panel, viewState.image));
+    this.track(InspectorPanel.restore(this.deps, panel, target));
+  }
+
+  private remembered(title: string): InspectorTarget | undefined {
+    const entries = this.memory?.get<unknown>(OPENED_KEY);
+    if (!Array.isArray(entries)) return undefined;
+    for (const entry of entries as Partial<OpenedEntry>[]) {
+      if (entry?.title !== title) continue;
+      const target = parseInspectorTarget(entry.target);
+      if (target) return target;
+    }
+    return undefined;
+  }
+
+  private async remember(title: string, target: InspectorTarget): Promise<void> {
+    if (!this.memory) return;
+    const before = this.memory.get<unknown>(OPENED_KEY);
+    const others = (Array.isArray(before) ? (before as OpenedEntry[]) : []).filter((e) => e?.title !== title);
+    await this.memory.update(OPENED_KEY, [{ title, target }, ...others].slice(0, OPENED_KEPT));
   }
 
   /** The panel showing an image, if one is open. */
@@ -72,6 +107,7 @@ export class InspectorPanels implements vscode.Disposable {
     if (this.panels.has(key)) throw new StevedoreError('INVALID_ARGUMENT', `An inspector for ${key} is already open.`);
     this.panels.set(key, panel);
     panel.onDidDispose(() => {
+      this.deps.log.debug(`inspector: closed the panel of ${key}`);
       if (this.panels.get(key) === panel) this.panels.delete(key);
     });
   }

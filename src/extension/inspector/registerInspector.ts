@@ -26,10 +26,14 @@ export type InspectorTargetArg = string | { record: Pick<ImageRecord, 'manifestD
 export interface Inspector {
   /** Opens the image's panel, or brings it forward; throws (a StevedoreError) when the image cannot be found. */
   open(image: InspectorTargetArg): Promise<OpenedInspector | undefined>;
+  /** What VS Code's serializer calls for a panel it brings back after a reload (`state` as the page saved it, if it did). */
+  restore(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** Whether a panel shows the image now (a closed tab is forgotten once VS Code says it was disposed). */
+  isOpen(manifestDigest: string): boolean;
 }
 
 export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
-  const panels = new InspectorPanels({ ...deps, extensionUri: context.extensionUri });
+  const panels = new InspectorPanels({ ...deps, extensionUri: context.extensionUri }, context.workspaceState);
   context.subscriptions.push(
     panels,
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
@@ -43,5 +47,5 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
       }
     }),
   );
-  return { open: (image) => panels.open(inspectorRequest(image)) };
+  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined };
 }

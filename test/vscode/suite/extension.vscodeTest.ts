@@ -36,4 +36,26 @@ suite('extension', () => {
     const userDefault = resolve(process.env.XDG_DATA_HOME || resolve(process.env.HOME ?? '/', '.local', 'share'), 'stevedore');
     assert.notEqual(resolve(store), userDefault);
   });
+
+  test('declares where it runs and what it may do: workspace side, Restricted Mode limited, no virtual workspaces', () => {
+    const manifest = stevedore().packageJSON;
+    assert.deepEqual(manifest.extensionKind, ['workspace']);
+    assert.equal(manifest.capabilities?.virtualWorkspaces, false);
+    const untrusted = manifest.capabilities?.untrustedWorkspaces;
+    assert.equal(untrusted?.supported, 'limited');
+    assert.match(untrusted?.description ?? '', /Restricted Mode/);
+    // Workspace settings that would send the user's logins elsewhere or loosen TLS are ignored until trusted.
+    for (const key of ['stevedore.registries', 'stevedore.insecureRegistries', 'stevedore.useDockerCredentials']) {
+      assert.ok(untrusted?.restrictedConfigurations?.includes(key), `${key} is not a restricted configuration`);
+    }
+  });
+
+  test('registers both views before anything else in activate()', async () => {
+    const api = await stevedore().activate();
+    assert.equal(typeof api.viewsRegisteredMs, 'number', 'activate() does not report when the views were registered');
+    assert.ok(api.viewsRegisteredMs <= api.activationMs);
+    // Both views answer at once, before the store was ever opened by them.
+    assert.ok(Array.isArray(await api.registriesTree.getChildren()));
+  });
 });
+

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { layerCachePath } from '../../../src/core/layers/layerCache';
+import type { StevedoreApi } from '../../../src/extension/extension';
 import { ImageStore, type ImageRecord } from '../../../src/core/store/imageStore';
 import { exampleLayers, layerTar, storeLayeredImage } from '../../helpers/layeredImages';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
@@ -135,5 +136,23 @@ suite('layer inspector', () => {
     const value = await opened('inspector/small:1');
     assert.equal(value.reused, false);
     assert.equal((await untilTabs(1))[0]!.label, 'Inspect inspector/small:1');
+  });
+
+  test('a panel VS Code restores with no saved state (reloaded before its page ran) comes back on its image, not blank and closed', async () => {
+    const api = (await vscode.extensions.getExtension<StevedoreApi>(EXTENSION_ID)?.activate())!;
+    // inspector/small:1 was opened by the test before; its tab closes, then a "reload" re-creates
+    // it from its title alone, as VS Code does when the page never saved a state.
+    await closeInspectors();
+    await until('the closed panel is forgotten', () => !api.inspector.isOpen(small.manifestDigest));
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Inspect inspector/small:1', vscode.ViewColumn.Active, { enableScripts: true });
+    let disposed = false;
+    panel.onDidDispose(() => (disposed = true));
+    await api.inspector.restore(panel, undefined);
+    assert.equal(disposed, false, 'the restored panel was closed: it did not know its image');
+    // The extension took the panel over as the image's own: opening the image brings it forward.
+    const again = await opened('inspector/small:1');
+    assert.equal(again.reused, true);
+    assert.equal(again.manifestDigest, small.manifestDigest);
+    assert.equal((await untilTabs(1)).length, 1);
   });
 });
