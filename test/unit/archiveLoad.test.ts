@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tar from 'tar-stream';
 import { loadArchive, type LoadProgress, type LoadResult } from '../../src/core/archive/loadArchive';
+import { discardArchive, findFile, readArchive } from '../../src/core/archive/readArchive';
 import { CancelledError, type StevedoreError } from '../../src/core/errors';
 import { checkStore } from '../../src/core/store/checkStore';
 import type { ImageStore } from '../../src/core/store/imageStore';
@@ -157,6 +158,31 @@ describe('load: archive layouts of every tool', () => {
   it('an image with no layers loads too', async () => withStore(async (store) => {
     const empty = await fixtureImage(['fixture/empty:1'], []);
     await expectLoaded(store, [empty], await load(store, await tarOf(classicDockerEntries([empty]))));
+  }));
+
+  it('50,000 tiny junk entries around a real image: the image loads, and only its files are staged', async () => withStore(async (store) => {
+    const junk = (from: number, count: number): TarFile[] => Array.from({ length: count }, (_, i) => ({ name: `junk/${(from + i) % 100}/file${from + i}.txt`, content: `junk ${from + i}\n` }));
+    // Junk before and after the image, manifest.json last, and a junk name reused (the later one wins).
+    const entries = [...junk(0, 25_000), ...moveToEnd(ggcrEntries([a]), 'manifest.json'), ...junk(25_000, 25_000)];
+    const archive = await tarOf(entries);
+    await store.leases.with(async (lease) => {
+      const contents = await readArchive(store.blobs, lease, chunksOf(archive, 64 * 1024), { what: 'test.tar' });
+      try {
+        // Old behaviour: each junk entry became a staged blob (an ingest file each), 50,000 of them.
+        assert.ok(contents.files.size < 10, `${contents.files.size} files staged`);
+        assert.equal(contents.spill?.count, 50_001); // the ggcr config (named sha256:…) is small, not a layer
+        const config = await findFile(contents, a.configDigest);
+        assert.equal(config?.digest, a.configDigest);
+        assert.equal((await findFile(contents, 'junk/7/file49907.txt'))?.bytes?.toString(), 'junk 49907\n');
+        assert.equal(await findFile(contents, 'junk/7/nothing.txt'), undefined);
+      } finally {
+        await discardArchive(contents);
+      }
+    });
+    const before = await storeSnapshot(store.root);
+    assert.deepEqual(before.ingest, [], 'the spill file is removed with the rest of the archive');
+    await expectLoaded(store, [a], await load(store, archive));
+    assert.deepEqual((await storeSnapshot(store.root)).ingest, []);
   }));
 });
 

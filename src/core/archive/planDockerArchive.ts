@@ -27,7 +27,7 @@ export async function planDockerArchive(blobs: BlobStore, contents: ArchiveConte
 
   const planned: PlannedImage[] = [];
   for (const item of items) {
-    const configFile = findFile(contents, pathIn(item.Config));
+    const configFile = await findFile(contents, pathIn(item.Config));
     if (!configFile) {
       throw new StevedoreError('INVALID_ARCHIVE', `${what}: manifest.json names the config "${item.Config}", but the archive has no such file. The archive is incomplete; nothing was loaded.`);
     }
@@ -35,13 +35,14 @@ export async function planDockerArchive(blobs: BlobStore, contents: ArchiveConte
     const configValue = checkImageConfig((await readJsonFile<unknown>(blobs, contents, configFile, 'the image config')).value, what, configFile.path);
     const refs = refsFromRepoTags(item.RepoTags, what);
     const label = imageLabel(refs, configFile.digest);
-    const layers = item.Layers.map((layerPath) => {
-      const file = findFile(contents, pathIn(layerPath));
+    const layers: StagedFile[] = [];
+    for (const layerPath of item.Layers) {
+      const file = await findFile(contents, pathIn(layerPath));
       if (!file) {
         throw new StevedoreError('INVALID_ARCHIVE', `${what}: manifest.json names layer "${layerPath}" for ${label}, but the archive has no such file. The archive is incomplete; nothing was loaded.`);
       }
-      return file;
-    });
+      layers.push(file);
+    }
     checkLayers(layers, configValue, label, what, false);
     const reusable = ociManifests.find((m) => sameImage(m.manifest, configFile, layers));
     const manifest = reusable ? { descriptor: reusable.descriptor, file: reusable.file } : buildManifest(configFile, layers, configValue);
@@ -80,7 +81,7 @@ async function ociManifestsOf(blobs: BlobStore, contents: ArchiveContents): Prom
   const out: OciManifestCandidate[] = [];
   for (const descriptor of Array.isArray(index?.manifests) ? index.manifests : []) {
     if (!descriptor || typeof descriptor.digest !== 'string' || !isManifestMediaType(descriptor.mediaType)) continue;
-    const file = findBlob(contents, descriptor.digest);
+    const file = await findBlob(contents, descriptor.digest);
     if (!file || file.digest !== descriptor.digest || file.size !== descriptor.size) continue;
     const manifest = await readJsonFile<ImageManifest>(blobs, contents, file, 'the image manifest').then((r) => r.value, () => null);
     if (!manifest?.config || !Array.isArray(manifest.layers)) continue;

@@ -46,10 +46,11 @@ export async function planOciArchive(blobs: BlobStore, contents: ArchiveContents
 
   const planned: PlannedImage[] = [];
   for (const { descriptor, file, manifest, refs } of byManifest.values()) {
-    const config = blobFor(contents, manifest.config, `the config of manifest ${descriptor.digest}`);
+    const config = await blobFor(contents, manifest.config, `the config of manifest ${descriptor.digest}`);
     const configValue = checkImageConfig((await readJsonFile<unknown>(blobs, contents, config, 'the image config')).value, what, config.path);
     const label = imageLabel(refs, config.digest);
-    const layers = manifest.layers.map((layer) => blobFor(contents, layer, `a layer of ${label}`));
+    const layers: StagedFile[] = [];
+    for (const layer of manifest.layers) layers.push(await blobFor(contents, layer, `a layer of ${label}`));
     checkLayers(layers, configValue, label, what, true);
     const { annotations: _annotations, ...plain } = descriptor;
     if (!plain.platform) plain.platform = { architecture: configValue.architecture, os: configValue.os, ...(configValue.variant ? { variant: configValue.variant } : {}) };
@@ -62,11 +63,12 @@ export async function planOciArchive(blobs: BlobStore, contents: ArchiveContents
 async function resolveManifest(blobs: BlobStore, contents: ArchiveContents, entry: Descriptor, depth: number): Promise<{ descriptor: Descriptor; file: StagedFile; manifest: ImageManifest }> {
   const { what } = contents;
   if (depth > MAX_INDEX_DEPTH) throw new StevedoreError('INVALID_ARCHIVE', `${what}: image indexes nest more than ${MAX_INDEX_DEPTH} deep. Nothing was loaded.`);
-  const file = blobFor(contents, entry, `the manifest ${entry.digest} named by index.json`);
+  const file = await blobFor(contents, entry, `the manifest ${entry.digest} named by index.json`);
   const doc = (await readJsonFile<ImageManifest | ImageIndex>(blobs, contents, file, 'the manifest')).value;
   if (isIndexMediaType(entry.mediaType) || isIndexMediaType(doc?.mediaType) || (doc && 'manifests' in doc)) {
     const children = Array.isArray((doc as ImageIndex).manifests) ? (doc as ImageIndex).manifests : [];
-    const present = children.filter((c) => c && typeof c.digest === 'string' && findBlob(contents, c.digest));
+    const present: Descriptor[] = [];
+    for (const c of children) if (c && typeof c.digest === 'string' && (await findBlob(contents, c.digest))) present.push(c);
     const host = hostPlatform();
     const chosen = present.find((c) => platformMatches(c.platform, host)) ?? present[0];
     if (!chosen) {
@@ -84,12 +86,12 @@ async function resolveManifest(blobs: BlobStore, contents: ArchiveContents, entr
 }
 
 /** The staged blob a descriptor names, checked against the descriptor's digest and size. */
-function blobFor(contents: ArchiveContents, descriptor: Descriptor, label: string): StagedFile {
+async function blobFor(contents: ArchiveContents, descriptor: Descriptor, label: string): Promise<StagedFile> {
   const { what } = contents;
   if (!descriptor || typeof descriptor.digest !== 'string' || !isDigest(descriptor.digest)) {
     throw new StevedoreError('INVALID_ARCHIVE', `${what}: ${label} has no valid digest. Nothing was loaded.`);
   }
-  const file = findBlob(contents, descriptor.digest);
+  const file = await findBlob(contents, descriptor.digest);
   if (!file) {
     const urls = descriptor.urls?.length ? ' (a foreign layer the archive does not carry)' : '';
     throw new StevedoreError('INVALID_ARCHIVE', `${what}: ${label}, ${descriptor.digest}, is not in the archive${urls}. The archive is incomplete; nothing was loaded.`);

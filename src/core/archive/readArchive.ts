@@ -1,28 +1,37 @@
 // The single pass over an image archive. Entries may come in any order (manifest.json may be last),
 // so every file that could be a blob or a layer is streamed straight into a blob ingest and hashed on
 // the way, small metadata files are kept in memory under a size cap, links are recorded, and the
-// structure is worked out only once the whole tar has been read. Nothing is committed here.
+// structure is worked out only once the whole tar has been read. Small entries that look like
+// neither a layer nor a named blob (junk, or a config without a .json name) go to one spill file,
+// so an archive of many small files costs neither a file per entry nor memory per byte. Nothing is
+// committed here.
 
 import { sha256Digest, tryParseDigest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { BlobStore } from '../store/blobStore';
 import type { Lease } from '../store/leases';
 import { ArchiveLinks, normaliseArchivePath } from './archivePaths';
-import { readSmallEntry, readStagedSmall, stageFile, type StagedFile, type StageProgress } from './stagedFile';
+import { MAX_SPILLED_ENTRY, SpillFile } from './spillFile';
+import { looksLikeLayer, readSmallEntry, readStagedSmall, stageFile, type StagedFile, type StageProgress } from './stagedFile';
 import { skipEntry, tarEntries } from './tarEntries';
 
 /** Largest manifest.json, index.json, manifest or config accepted (the store reads no larger JSON). */
 export const MAX_METADATA_BYTES = 8 * 1024 * 1024;
 /** All metadata kept in memory for one archive. */
 const MAX_METADATA_TOTAL = 64 * 1024 * 1024;
-/** Entries in one archive; a real one has a few per layer. */
-const MAX_ENTRIES = 200_000;
+/**
+ * Entries in one archive; a real one has a few per layer. A small unneeded one costs no memory
+ * (spillFile.ts), so the cap only stops an endless stream of headers on a pipe.
+ */
+const MAX_ENTRIES = 10_000_000;
 
 export interface ArchiveContents {
   /** Names the archive in messages. */
   what: string;
-  /** Regular files by normalised path. */
+  /** Regular files by normalised path, except those spilled. */
   files: Map<string, StagedFile>;
+  /** Small regular files not yet known to be needed (read back by findFile). */
+  spill?: SpillFile;
   links: ArchiveLinks;
 }
 
@@ -47,6 +56,7 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
       const replaced = contents.files.get(path);
       const forget = async (): Promise<void> => {
         // A later entry of the same name replaces an earlier one, as when tar extracts it.
+        // A spilled entry of the name needs no forgetting: files and links are looked at first.
         contents.files.delete(path);
         contents.links.delete(path);
         await replaced?.ingest?.abort();
@@ -87,7 +97,18 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
         contents.files.set(path, { path, size: bytes.length, digest, diffId: digest, compression: 'none', looksLikeLayer: false, bytes });
         continue;
       }
-      const staged = await stageFile(blobs, lease, body, {
+      let source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> = body;
+      if (!kind.claimedDigest && header.size <= MAX_SPILLED_ENTRY) {
+        const bytes = await readSmallEntry(body, { path, size: header.size, maxBytes: MAX_SPILLED_ENTRY, what, signal: options.signal });
+        if (bytes.length === header.size && !looksLikeLayer(bytes)) {
+          contents.spill ??= await SpillFile.create(blobs, lease);
+          await contents.spill.add(path, bytes);
+          continue;
+        }
+        // A small layer is staged as any layer is (and shown while loading).
+        source = [bytes];
+      }
+      const staged = await stageFile(blobs, lease, source, {
         path,
         size: header.size,
         ...(kind.claimedDigest ? { claimedDigest: kind.claimedDigest } : {}),
@@ -110,15 +131,25 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
 /** Removes every ingest file the archive left behind; staged files already committed are unaffected. */
 export async function discardArchive(contents: ArchiveContents): Promise<void> {
   await Promise.all([...contents.files.values()].map((f) => f.ingest?.abort()));
+  await contents.spill?.discard();
 }
 
 /** The regular file `path` names (following the archive's links), or undefined. */
-export function findFile(contents: ArchiveContents, path: string): StagedFile | undefined {
-  return contents.files.get(contents.links.resolve(path));
+export async function findFile(contents: ArchiveContents, path: string): Promise<StagedFile | undefined> {
+  const resolved = contents.links.resolve(path);
+  const found = contents.files.get(resolved);
+  if (found) return found;
+  const bytes = await contents.spill?.find(resolved);
+  if (!bytes) return undefined;
+  // Spilled only when it looked like no layer: plain bytes, kept in memory from here as metadata is.
+  const digest = sha256Digest(bytes);
+  const file: StagedFile = { path: resolved, size: bytes.length, digest, diffId: digest, compression: 'none', looksLikeLayer: false, bytes };
+  contents.files.set(resolved, file);
+  return file;
 }
 
 /** A blob of an OCI layout inside the archive, by digest. */
-export function findBlob(contents: ArchiveContents, digest: string): StagedFile | undefined {
+export async function findBlob(contents: ArchiveContents, digest: string): Promise<StagedFile | undefined> {
   const parsed = tryParseDigest(digest);
   if (!parsed) return undefined;
   return findFile(contents, `blobs/${parsed.algorithm}/${parsed.hex}`);

@@ -52,7 +52,7 @@ const SNIFF_BYTES = 512;
 /** Output chunk size for the inflater: fewer, larger chunks to hash. */
 const INFLATE_CHUNK = 256 * 1024;
 
-export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncIterable<Uint8Array>, options: StageOptions): Promise<StagedFile> {
+export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: StageOptions): Promise<StagedFile> {
   let ingest: Ingest | undefined;
   let hashOnly: DigestCounter | undefined;
   if (options.claimedDigest) {
@@ -153,6 +153,11 @@ export function tooBig(what: string, path: string, size: number, maxBytes: numbe
     'INVALID_ARCHIVE',
     `${what}: "${path}" is ${size} bytes, more than the ${Math.round(maxBytes / (1024 * 1024))} MiB allowed for a manifest, index or config. Refusing it; nothing was loaded.`,
   );
+}
+
+/** Whether a whole small entry would be staged as a layer: compressed, or a tar (even an empty one). */
+export function looksLikeLayer(bytes: Buffer): boolean {
+  return sniff(bytes).looksLikeLayer;
 }
 
 function sniff(start: Buffer): { compression: Compression; looksLikeLayer: boolean } {
