@@ -9,22 +9,55 @@ import { describe, it } from 'node:test';
 import { checkStore } from '../../src/core/store/checkStore';
 import { ImageStore } from '../../src/core/store/imageStore';
 import { importBuffer, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
+import { seededRandom } from '../helpers/seed';
 
 const WORKERS = join(__dirname, 'workers');
 
-function worker(script: string, args: string[]): { done: Promise<number | null>; pid: number; stdout: () => string; stderr: () => string; kill: () => void } {
+interface Worker {
+  done: Promise<number | null>;
+  pid: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once the worker's output satisfies `condition`, or it has exited. */
+  until: (condition: (stdout: string) => boolean) => Promise<void>;
+  kill: () => void;
+}
+
+function worker(script: string, args: string[]): Worker {
   const child = spawn(process.execPath, ['--import', 'tsx', join(WORKERS, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  let exited = false;
+  const waiters = new Set<() => void>();
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    for (const wake of waiters) wake();
+  });
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return {
-    done: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-    pid: child.pid!,
-    stdout: () => out,
-    stderr: () => err,
-    kill: () => child.kill('SIGKILL'),
-  };
+  const done = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      exited = true;
+      for (const wake of waiters) wake();
+      resolve(code);
+    }),
+  );
+  const until = (condition: (stdout: string) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        if (!exited && !condition(out)) return;
+        waiters.delete(wake);
+        resolve();
+      };
+      waiters.add(wake);
+      wake();
+    });
+  return { done, pid: child.pid!, stdout: () => out, stderr: () => err, until, kill: () => child.kill('SIGKILL') };
+}
+
+/** The last "at BYTES" line a slowImport worker printed. */
+function bytesImported(stdout: string): number {
+  const all = [...stdout.matchAll(/^at (\d+)$/gm)];
+  return all.length ? Number(all[all.length - 1]![1]) : 0;
 }
 
 describe('store under concurrent and crashing writers', () => {
@@ -60,20 +93,25 @@ describe('store under concurrent and crashing writers', () => {
       const earlier = await importBuffer(store, await randomRootfs(), 'earlier:1');
       const tarPath = join(dir.path, 'big.tar');
       // Incompressible content keeps gzip busy long enough for kills to land mid-import.
-      await writeFile(tarPath, await makeTar(Array.from({ length: 8 }, (_, i) => ({ name: `blob${i}`, content: randomBytes(2 * 1024 * 1024) }))));
+      const tarBytes = await makeTar(Array.from({ length: 8 }, (_, i) => ({ name: `blob${i}`, content: randomBytes(2 * 1024 * 1024) })));
+      await writeFile(tarPath, tarBytes);
 
+      // Each kill lands once the victim has read a chosen number of bytes (one round in five: all
+      // of them, so that the kill falls while the layer, config and index are committed). Chosen
+      // by progress, not by time, so that a fast or a busy machine kills at the same points.
+      const random = seededRandom('import kill points');
       let killedMidway = 0;
       for (let round = 0; round < 20; round++) {
+        const target = random.below(5) === 0 ? tarBytes.length : random.below(tarBytes.length);
         const victim = worker('slowImport.ts', [storePath, tarPath, 'victim:latest']);
-        await waitFor(() => victim.stdout().includes('ready') || victim.stdout().includes('done'), 20_000);
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
+        await victim.until((out) => bytesImported(out) >= target || out.includes('done'));
         if (!victim.stdout().includes('done')) killedMidway++;
         victim.kill();
         await victim.done;
 
         const check = await checkStore(store);
         const severe = check.problems.filter((p) => p.severe);
-        assert.deepEqual(severe, [], `round ${round}`);
+        assert.deepEqual(severe, [], `round ${round}, killed at ${bytesImported(victim.stdout())} bytes (seed ${random.seed})`);
         const again = await store.find('earlier:1');
         assert.equal(again.id, earlier.id);
         await store.load(again);
@@ -92,11 +130,3 @@ describe('store under concurrent and crashing writers', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting for the worker');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

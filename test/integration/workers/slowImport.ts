@@ -1,14 +1,17 @@
-// The victim of the crash test: imports a rootfs big enough that a SIGKILL lands mid-import.
+// The victim of the crash test: imports a rootfs big enough that a SIGKILL lands mid-import, and
+// prints how far it got ("at BYTES") so that the test kills it at a chosen point, not a chosen time.
 
 import { readFile } from 'node:fs/promises';
+import { importRootfs } from '../../../src/core/image/importRootfs';
 import { ImageStore } from '../../../src/core/store/imageStore';
-import { importBuffer } from '../../helpers/fixtures';
+import { chunksOf } from '../../helpers/fixtures';
 
 async function main(): Promise<void> {
   const [storePath, tarPath, ref] = process.argv.slice(2) as [string, string, string];
   const store = await ImageStore.open(storePath);
+  const data = await readFile(tarPath);
   process.stdout.write('ready\n');
-  await importBuffer(store, await readFile(tarPath), ref);
+  await importRootfs(store, { source: chunksOf(data), sourceName: 'test.tar', reference: ref, onProgress: (bytes) => process.stdout.write(`at ${bytes}\n`) });
   process.stdout.write('done\n');
 }
 
