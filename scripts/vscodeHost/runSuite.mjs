@@ -5,7 +5,7 @@
 //                                        [--extension-path DIR] [--untrusted]
 //
 //   --grep TEXT          run only tests whose full name contains TEXT
-//   --timeout SECONDS    fail if the suite has not finished by then (default 300, or
+//   --timeout SECONDS    fail if the suite has not finished by then (default 1800, a hang guard, or
 //                        $STEVEDORE_VSCODE_TEST_TIMEOUT)
 //   --no-build           do not run scripts/build.mjs first (the suite bundle is always rebuilt)
 //   --keep               keep the temp folder (user data, logs, store) and print where it is
@@ -31,7 +31,7 @@ import { consumeResults, newTally } from './results.mjs';
 const { values: opts } = parseArgs({
   options: {
     grep: { type: 'string', default: '' },
-    timeout: { type: 'string', default: process.env.STEVEDORE_VSCODE_TEST_TIMEOUT || '300' },
+    timeout: { type: 'string', default: process.env.STEVEDORE_VSCODE_TEST_TIMEOUT || '1800' },
     'no-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'extension-path': { type: 'string', default: process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT },

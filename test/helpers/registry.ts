@@ -96,9 +96,11 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       stderr = (stderr + c.toString()).slice(-4000);
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const url = `${options.tls ? 'https' : 'http'}://${listen}:${port}`;
-    const ready = await Promise.race([waitForApi(url).then(() => true), exited.then(() => false)]);
+    const ready = await waitForApi(url, () => child.exitCode !== null || child.signalCode !== null);
     if (!ready) {
+      await closed; // all of stderr is in
       if (attempt < 3 && /address already in use/i.test(stderr)) continue;
       await rm(dir, { recursive: true, force: true });
       throw new Error(`docker-registry did not start: ${stderr}`);
@@ -130,9 +132,13 @@ export async function stopProcess(child: ChildProcess, exited: Promise<unknown>)
   }
 }
 
-/** Polls GET /v2/ until the registry answers (200, or 401 when it wants auth). */
-async function waitForApi(url: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+/**
+ * Polls GET /v2/ until the registry answers (200, or 401 when it wants auth): true, or false once
+ * it has exited. No time limit: on a busy machine the registry may take long to start.
+ */
+async function waitForApi(url: string, exited: () => boolean): Promise<boolean> {
+  for (;;) {
+    if (exited()) return false;
     const status = await new Promise<number>((resolve) => {
       const req = (url.startsWith('https') ? httpsRequest : httpRequest)(`${url}/v2/`, { method: 'GET', rejectUnauthorized: false }, (res) => {
         res.resume();
@@ -141,10 +147,9 @@ async function waitForApi(url: string): Promise<void> {
       req.on('error', () => resolve(0));
       req.end();
     });
-    if (status === 200 || status === 401) return;
+    if (status === 200 || status === 401) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`registry at ${url} did not answer /v2/`);
 }
 
 /**

@@ -10,8 +10,11 @@ export interface TerminalResult {
   output: string;
 }
 
-/** `answers`: [prompt to wait for, keys to type] in order. */
-export function onTerminal(argv: readonly string[], env: NodeJS.ProcessEnv, answers: readonly [string, string][], timeoutMs = 30_000): Promise<TerminalResult> {
+/**
+ * `answers`: [prompt to wait for, keys to type] in order. `timeoutMs` only guards against a prompt
+ * that never comes (the command would wait for input forever); it is far above any real run.
+ */
+export function onTerminal(argv: readonly string[], env: NodeJS.ProcessEnv, answers: readonly [string, string][], timeoutMs = 300_000): Promise<TerminalResult> {
   const command = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -30,9 +30,10 @@ export async function startTinyproxy(options: { basicAuth?: { username: string; 
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const exited = new Promise<unknown>((resolve) => child.once('exit', resolve));
-  for (let i = 0; ; i++) {
+  for (;;) {
     if (await accepts(port)) break;
-    if (child.exitCode !== null || i > 100) {
+    // No count or time limit: a busy machine may take a while; a tinyproxy that fails exits.
+    if (child.exitCode !== null) {
       await stopProcess(child, exited);
       await rm(dir, { recursive: true, force: true });
       throw new Error(`tinyproxy did not start: ${stderr}`);

@@ -259,7 +259,9 @@ test('matchesReferencePattern stays fast on patterns with many stars', () => {
   const ref = parseReference(`${'a'.repeat(200)}:latest`);
   const started = Date.now();
   assert.equal(matchesReferencePattern(`${'*a'.repeat(40)}b`, ref), false);
-  assert.ok(Date.now() - started < 1000);
+  // A linear matcher takes well under a millisecond; a backtracking one tries ~10^40 ways. The
+  // bound sits between the two by many orders of magnitude, so no busy machine reaches it.
+  assert.ok(Date.now() - started < 60_000);
 });
 
 function short(value: string): string {

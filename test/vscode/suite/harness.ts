@@ -44,7 +44,8 @@ interface Suite {
   teardown: TestFn[];
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+// Hang guards, not speed checks: far above what a test takes on a busy machine.
+const DEFAULT_TIMEOUT_MS = 120_000;
 const suites: Suite[] = [];
 let current: Suite | undefined;
 

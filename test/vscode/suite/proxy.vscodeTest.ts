@@ -17,7 +17,7 @@ import { startTinyproxy, type RunningProxy } from '../../helpers/tinyproxy';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { run, setSetting } from './stevedore';
 
-const LONG = { timeoutMs: 120_000 };
+const LONG = { timeoutMs: 600_000 };
 
 async function setHttpSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('http').update(key, value, vscode.ConfigurationTarget.Global);

@@ -26,7 +26,7 @@ import { storeSnapshot } from '../../helpers/storeSnapshot';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { familiarTags, imageNamed, run, runFailing, setSetting, stevedoreApi } from './stevedore';
 
-const LONG = { timeoutMs: 120_000 };
+const LONG = { timeoutMs: 600_000 };
 
 suite('registries: pull, save, load, push, browse, log in', () => {
   let api: StevedoreApi;
