@@ -12,6 +12,7 @@ import { familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 
 export const buildCommand: Command = {
   usage: 'stevedore build [OPTIONS] PATH',
@@ -25,6 +26,7 @@ export const buildCommand: Command = {
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the build output and print image ID on success' },
     { name: 'tag', short: 't', kind: 'list', valueName: 'list', description: "Name and optionally a tag in the 'name:tag' format" },
     INSECURE_REGISTRY_FLAG,
+    ...TRUST_FLAGS,
   ],
   async run(ctx, args, flags) {
     const context = args[0]!;
@@ -51,6 +53,7 @@ export const buildCommand: Command = {
         labels: pairs(listFlag(flags, 'label'), 'label'),
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
         clients,
+        verifyPull: pullVerifier(ctx, flags),
         signal: ctx.signal,
         ...(onEvent ? { onEvent } : {}),
       }),

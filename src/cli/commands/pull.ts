@@ -1,5 +1,6 @@
 // `stevedore pull [-a] [-q] [--platform os/arch[/variant]] NAME[:TAG|@DIGEST]` — `docker pull`,
-// with no daemon: layers go straight into the store, verified as they stream.
+// with no daemon: layers go straight into the store, verified as they stream. Signatures are checked
+// under the containers trust policy first (trustSettings.ts); a refused image writes nothing.
 
 import { shortId } from '../../core/digest';
 import { parsePlatform } from '../../core/image/platform';
@@ -11,6 +12,7 @@ import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { ProgressLines } from '../progressLines';
 import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 
 const PULL_STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
   queued: 'Pulling fs layer',
@@ -27,7 +29,7 @@ export const pullCommand: Command = {
   maxArgs: 1,
   flags: [
     { name: 'all-tags', short: 'a', kind: 'bool', description: 'Download all tagged images in the repository' },
-    { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image verification (digests are always verified)' },
+    ...TRUST_FLAGS,
     { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
     { name: 'max-concurrent-downloads', kind: 'int', valueName: 'int', description: 'Layers downloaded at once (default 4, or STEVEDORE_MAX_CONCURRENT_DOWNLOADS)' },
@@ -57,7 +59,8 @@ export const pullCommand: Command = {
       if (event.status === 'done' && !ctx.stdout.isTTY) display.update(id, 'Download complete');
       display.update(id, PULL_STATUS[event.status], event.status === 'downloading' ? { current: event.current, total: event.total } : undefined);
     };
-    const options = { reference: input, concurrency, signal: ctx.signal, ...(platform ? { platform } : {}), ...(onProgress ? { onProgress } : {}) };
+    const verify = pullVerifier(ctx, flags);
+    const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onProgress ? { onProgress } : {}) };
     const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => (allTags ? pullAllTags(store, clients, options) : [await pullImage(store, clients, options)]));
     if (quiet) {
       writeLine(ctx.stdout, allTags ? repositoryOf(results[0]!) : results[0]!.reference);

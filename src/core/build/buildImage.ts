@@ -18,7 +18,7 @@ import { MediaType } from '../image/mediaTypes';
 import { hostPlatform, parsePlatform } from '../image/platform';
 import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, ImageManifest, Platform } from '../image/types';
 import { formatReference, parseReference } from '../reference/reference';
-import { pullImage } from '../registry/pullImage';
+import { pullImage, type PullOptions } from '../registry/pullImage';
 import type { RegistryClients } from '../registry/registryClients';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -48,6 +48,8 @@ export interface BuildOptions {
   platform?: Platform;
   /** To pull a FROM image that is not in the store; without them such a build fails. */
   clients?: RegistryClients;
+  /** The verify stage for a FROM image that has to be pulled (the signature policy). */
+  verifyPull?: PullOptions['verify'];
   /** Defaults to SOURCE_DATE_EPOCH when set, else now. */
   created?: Date;
   signal?: AbortSignal;
@@ -265,7 +267,7 @@ async function baseImage(store: ImageStore, name: string, platform: Platform | u
   } catch (err) {
     if (!(err instanceof StevedoreError) || err.code !== 'IMAGE_NOT_FOUND' || !options.clients) throw err;
     emit({ kind: 'pulling', reference: name });
-    await pullImage(store, options.clients, { reference: name, ...(platform ? { platform } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    await pullImage(store, options.clients, { reference: name, ...(platform ? { platform } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.verifyPull ? { verify: options.verifyPull } : {}) });
     record = await store.find(name);
   }
   const image = await store.load(record);

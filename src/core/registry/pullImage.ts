@@ -1,4 +1,5 @@
-// `pull`: resolve the tag (or digest), pick the platform from an index, download the config and the
+// `pull`, in stages: resolve the tag (or digest) to a manifest; verify it (the signature policy,
+// through `verify`, before anything is fetched or stored); pick the platform from an index, download the config and the
 // layers (in parallel, skipping blobs already stored, resuming broken transfers), and record the
 // platform's manifest as the image with its repo digest, as Docker does. Everything happens under a
 // lease that names each blob before it is checked or written; if anything fails or is cancelled,
@@ -34,6 +35,19 @@ export interface PullOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (event: PullEvent) => void;
+  /**
+   * The verify stage: called with the resolved manifest digest before any blob is fetched or
+   * stored; throwing refuses the image and leaves the store untouched (see trust/contentTrust.ts).
+   */
+  verify?: (image: ResolvedImage, signal?: AbortSignal) => Promise<unknown>;
+}
+
+/** What the resolve stage found: the reference as pulled and the digest it names now. */
+export interface ResolvedImage {
+  reference: ImageReference;
+  /** The digest of the manifest the registry served (the index's, for a multi-platform image). */
+  manifestDigest: string;
+  client: RegistryClient;
 }
 
 export interface PullResult {
@@ -67,6 +81,10 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   emit({ kind: 'pulling', repository, target, reference: fullRef });
 
   const top = await fetchManifest(client, { repository, reference: target, display }, signal);
+  if (options.verify) {
+    const pulled: ImageReference = ref.digest ? { domain: ref.domain, path: ref.path, digest: ref.digest } : { domain: ref.domain, path: ref.path, tag: target };
+    await options.verify({ reference: pulled, manifestDigest: top.digest, client }, signal);
+  }
   let fetched: FetchedManifest = top;
   let platform: Platform | undefined;
   if (isIndexMediaType(top.mediaType)) {

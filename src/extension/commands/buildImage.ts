@@ -15,6 +15,7 @@ import { elapsedText, plural } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
+import { contentTrustVerifier } from '../../core/trust/contentTrust';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',
@@ -46,6 +47,7 @@ export const buildImageCommand: ExtensionCommand = {
         dockerfile,
         tags: name ? [name] : [],
         clients: services.registries.get(),
+        verifyPull: contentTrustVerifier({ env: process.env, notice: (message) => services.log.info(message) }),
         ...(platform ? { platform: parsePlatform(platform) } : {}),
         signal: progress.signal,
         onEvent: (event) => {

@@ -11,6 +11,7 @@ import { pullImage } from '../../core/registry/pullImage';
 import { remotePlatforms } from '../../core/registry/remoteTag';
 import type { PullEvent } from '../../core/registry/transferEvents';
 import { familiarString, parseReference } from '../../core/reference/reference';
+import { contentTrustVerifier } from '../../core/trust/contentTrust';
 import { attachRegistry } from '../errorReporting';
 import { withCancellableProgress } from '../progressNotification';
 import type { Services } from '../services';
@@ -79,6 +80,8 @@ export const pullImageCommand: ExtensionCommand = {
           ...(platform ? { platform } : {}),
           concurrency: services.settings().maxConcurrentDownloads,
           signal: progress.signal,
+          // The same policy.json and registries.d as the CLI, podman and skopeo.
+          verify: contentTrustVerifier({ env: process.env, notice: (message) => services.log.info(message) }),
           onProgress: (event) => {
             if (event.kind !== 'layer') return;
             const finished = event.status === 'done' || event.status === 'exists';

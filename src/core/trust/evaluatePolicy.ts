@@ -1,0 +1,187 @@
+// Deciding whether an image may be pulled: the requirements of the most specific scope, each
+// checked in order (all must accept, as in c/image), with every signature's verdict kept so that a
+// refusal can say why each one failed, and an acceptance which signature carried it.
+
+import { StevedoreError } from '../errors';
+import type { ProxySettings } from '../registry/proxySettings';
+import type { RegistryClient } from '../registry/registryClient';
+import { familiarString, formatReference, type ImageReference } from '../reference/reference';
+import { loadSigstoreKeys, verifyWithKeys } from './cosignSignature';
+import { loadGpgKeyring, UntrustedKey, verifyGpgSignature } from './gpgSignature';
+import { requirementsFor, type AppliedScope } from './policyScopes';
+import { describeRequirement, type PolicyRequirement, type SignedIdentity, type TrustPolicy } from './policyTypes';
+import { lookasideFor, useSigstoreAttachments, type RegistriesConfig } from './registriesD';
+import { describeIdentityRule, identityMatches } from './signedIdentity';
+import { readLookasideSignatures, readSigstoreAttachments, sigstoreSignatureTag } from './signatureSources';
+import { ATOMIC_SIGNATURE_TYPE, COSIGN_SIGNATURE_TYPE, MalformedSignature, parseSignedClaims, type SignedClaims } from './signaturePayload';
+
+export type SignatureProblem = 'wrong-key' | 'other-digest' | 'identity-mismatch' | 'malformed';
+
+export interface SignatureVerdict {
+  format: 'simple-signing' | 'sigstore';
+  /** Where it was read: a lookaside URL or "REPO:sha256-….sig, layer N". */
+  source: string;
+  accepted: boolean;
+  problem?: SignatureProblem;
+  /** Why it was not accepted, in words. */
+  reason?: string;
+  /** The key that made it: a GPG fingerprint or the public key's file. */
+  signer?: string;
+  /** The claims inside (only when the signature itself verified). */
+  claims?: SignedClaims;
+}
+
+export interface RequirementVerdict {
+  requirement: PolicyRequirement;
+  accepted: boolean;
+  reason?: string;
+  signatures: SignatureVerdict[];
+}
+
+export interface PolicyDecision {
+  policy: string;
+  scope: AppliedScope;
+  accepted: boolean;
+  /** In order, up to and including the first that refused. */
+  requirements: RequirementVerdict[];
+}
+
+export interface ImageUnderPolicy {
+  /** The reference as pulled (normalised, with its tag or digest). */
+  reference: ImageReference;
+  /** The digest of the manifest the reference resolved to (the index's, for a multi-platform image). */
+  manifestDigest: string;
+  client: RegistryClient;
+}
+
+export interface EvaluateOptions {
+  registries: RegistriesConfig;
+  proxy?: ProxySettings;
+  signal?: AbortSignal;
+}
+
+export async function evaluatePolicy(policy: TrustPolicy, image: ImageUnderPolicy, options: EvaluateOptions): Promise<PolicyDecision> {
+  const scope = requirementsFor(policy, image.reference);
+  const decision: PolicyDecision = { policy: policy.source, scope, accepted: true, requirements: [] };
+  for (const requirement of scope.requirements) {
+    const verdict = await checkRequirement(requirement, image, options);
+    decision.requirements.push(verdict);
+    if (!verdict.accepted) {
+      decision.accepted = false;
+      break;
+    }
+  }
+  return decision;
+}
+
+async function checkRequirement(requirement: PolicyRequirement, image: ImageUnderPolicy, options: EvaluateOptions): Promise<RequirementVerdict> {
+  switch (requirement.type) {
+    case 'insecureAcceptAnything':
+      return { requirement, accepted: true, signatures: [] };
+    case 'reject':
+      return { requirement, accepted: false, reason: `Running image ${formatReference(image.reference)} is rejected by policy.`, signatures: [] };
+    case 'signedBy': {
+      const base = lookasideFor(options.registries, image.reference);
+      if (!base) {
+        return { requirement, accepted: false, signatures: [], reason: `A signature was required, but no signature exists: registries.d (${options.registries.dir ?? 'no folder'}) names no lookaside for this image, so there is nowhere to read simple signatures from` };
+      }
+      const keyring = await loadGpgKeyring(requirement.keys);
+      const found = await readLookasideSignatures(base, image.reference, image.manifestDigest, options);
+      const signatures: SignatureVerdict[] = [];
+      for (const sig of found) {
+        signatures.push(await checkGpg(sig.source, sig.bytes, keyring, requirement.signedIdentity, image));
+        if (signatures[signatures.length - 1]!.accepted) return { requirement, accepted: true, signatures };
+      }
+      return { requirement, accepted: false, signatures, reason: summary(signatures, `under ${base}`) };
+    }
+    case 'sigstoreSigned': {
+      if (!useSigstoreAttachments(options.registries, image.reference)) {
+        return {
+          requirement,
+          accepted: false,
+          signatures: [],
+          reason: `A signature was required, but no signature exists: Sigstore signatures are read only where registries.d sets use-sigstore-attachments: true (as podman and skopeo do), and ${options.registries.dir ?? 'no registries.d folder'} does not for this image`,
+        };
+      }
+      const keys = await loadSigstoreKeys(requirement.keys);
+      const found = await readSigstoreAttachments(image.client, image.reference, image.manifestDigest, options.signal);
+      const signatures: SignatureVerdict[] = [];
+      for (const sig of found) {
+        const verdict = checkSigstore(sig.source, sig.payload, sig.signature, keys, requirement.signedIdentity, image);
+        signatures.push(verdict);
+        if (verdict.accepted) return { requirement, accepted: true, signatures };
+      }
+      return { requirement, accepted: false, signatures, reason: summary(signatures, `as the tag ${sigstoreSignatureTag(image.manifestDigest)}`) };
+    }
+  }
+}
+
+async function checkGpg(source: string, bytes: Buffer, keyring: Awaited<ReturnType<typeof loadGpgKeyring>>, rule: SignedIdentity, image: ImageUnderPolicy): Promise<SignatureVerdict> {
+  const base = { format: 'simple-signing' as const, source };
+  let verified: { payload: Uint8Array; fingerprint: string };
+  try {
+    verified = await verifyGpgSignature(bytes, keyring);
+  } catch (err) {
+    if (err instanceof UntrustedKey) return { ...base, accepted: false, problem: 'wrong-key', reason: `Signature by key ${err.keyId.toUpperCase()} is not accepted: the policy trusts only ${keyring.fingerprints.join(', ')}`, signer: err.keyId.toUpperCase() };
+    if (err instanceof MalformedSignature) return { ...base, accepted: false, problem: 'malformed', reason: `Invalid signature: ${err.message}` };
+    throw err;
+  }
+  return checkClaims({ ...base, signer: verified.fingerprint }, verified.payload, ATOMIC_SIGNATURE_TYPE, rule, image);
+}
+
+function checkSigstore(source: string, payload: Buffer, signature: Buffer | undefined, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+  const base = { format: 'sigstore' as const, source };
+  if (!signature || signature.length === 0) return { ...base, accepted: false, problem: 'malformed', reason: 'Invalid signature: the layer has no dev.cosignproject.cosign/signature annotation' };
+  const key = verifyWithKeys(payload, signature, keys);
+  if (!key) return { ...base, accepted: false, problem: 'wrong-key', reason: `cryptographic signature verification failed: it was not made by ${keys.map((k) => k.name).join(' or ')}` };
+  return checkClaims({ ...base, signer: key.name }, payload, COSIGN_SIGNATURE_TYPE, rule, image);
+}
+
+/** Digest before identity, as c/image checks them. */
+function checkClaims(base: Omit<SignatureVerdict, 'accepted'>, payload: Uint8Array, type: string, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+  let claims: SignedClaims;
+  try {
+    claims = parseSignedClaims(payload, type);
+  } catch (err) {
+    if (err instanceof MalformedSignature) return { ...base, accepted: false, problem: 'malformed', reason: `Invalid signature: ${err.message}` };
+    throw err;
+  }
+  if (claims.manifestDigest !== image.manifestDigest) {
+    return { ...base, claims, accepted: false, problem: 'other-digest', reason: `Signature for digest ${claims.manifestDigest} does not match: the image is ${image.manifestDigest}` };
+  }
+  if (!identityMatches(rule, image.reference, claims.dockerReference)) {
+    return { ...base, claims, accepted: false, problem: 'identity-mismatch', reason: `Signature for identity ${claims.dockerReference} is not accepted: signedIdentity ${rule.type} wants ${describeIdentityRule(rule, image.reference)}` };
+  }
+  return { ...base, claims, accepted: true };
+}
+
+function summary(signatures: readonly SignatureVerdict[], where: string): string {
+  if (signatures.length === 0) return `A signature was required, but no signature exists (looked ${where})`;
+  if (signatures.length === 1) return signatures[0]!.reason!;
+  return `None of the signatures were accepted, reasons: ${signatures.map((s) => s.reason).join('; ')}`;
+}
+
+/** The error a refused pull fails with: the scope, the requirement, and each signature's reason. */
+export function rejectionError(decision: PolicyDecision, image: ImageReference): StevedoreError {
+  const failed = decision.requirements[decision.requirements.length - 1]!;
+  const lines = [
+    `Source image rejected: ${familiarString(image)} is refused by the signature policy ${decision.policy}.`,
+    `  scope: ${decision.scope.where}; requirement: ${describeRequirement(failed.requirement)}`,
+    `  ${failed.reason ?? 'refused'}`,
+  ];
+  if (failed.signatures.length > 1) for (const s of failed.signatures) lines.push(`  - ${s.source}: ${s.reason}`);
+  else if (failed.signatures.length === 1) lines.push(`  (signature read from ${failed.signatures[0]!.source})`);
+  lines.push(
+    failed.requirement.type === 'reject'
+      ? 'Nothing was stored. The policy forbids this image; change the policy if that is wrong.'
+      : 'Nothing was stored. Check that the image is signed with a key the policy trusts and that registries.d points at its signatures, or pull with --disable-content-trust to skip signature checks for this pull.',
+  );
+  return new StevedoreError('SIGNATURE_REJECTED', lines.join('\n'), {
+    detail: {
+      policy: decision.policy,
+      scope: decision.scope.scope,
+      requirement: failed.requirement.type,
+      problems: failed.signatures.map((s) => s.problem ?? 'accepted'),
+    },
+  });
+}
