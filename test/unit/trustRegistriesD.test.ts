@@ -37,6 +37,10 @@ describe('registries.d', () => {
       const config = await loadRegistriesConfig(env);
       assert.equal(lookasideFor(config, parseReference('example.com/team/app:1')), 'https://sigs.example.com/store');
       assert.equal(lookasideFor(config, parseReference('busybox')), 'file:///var/lib/sigs');
+      delete config.defaultDocker;
+      // Nothing configured for quay.io: c/image's built-in folder, the rootless one unless root.
+      const builtin = lookasideFor(config, parseReference('quay.io/a/b'));
+      assert.equal(builtin, process.getuid?.() === 0 ? 'file:///var/lib/containers/sigstore' : `file://${env.HOME}/.local/share/containers/sigstore`);
       await assert.rejects(loadRegistriesConfig(env, join(dir.path, 'nowhere')), (e: StevedoreError) => e.code === 'INVALID_POLICY');
     } finally {
       await dir.cleanup();

@@ -23,6 +23,8 @@ export interface ContentTrustSettings {
   /** --disable-content-trust was given. */
   disable?: boolean;
   proxy?: ProxySettings;
+  /** The policy files looked for without --signature-policy (default: defaultPolicyPaths). */
+  policySearchPaths?: readonly string[];
   /** Where notices go (stderr for the CLI, the log for the extension); each is given once. */
   notice: (message: string) => void;
 }
@@ -47,16 +49,17 @@ export function contentTrustVerifier(settings: ContentTrustSettings): PullVerifi
   let policy: Promise<TrustPolicy | undefined> | undefined;
   let registries: Promise<RegistriesConfig> | undefined;
   const dct = dockerContentTrust(settings.env);
+  const searchPaths = settings.policySearchPaths ?? defaultPolicyPaths(settings.env);
   return async (image, signal) => {
     if (settings.disable || dct === 'off') {
       notice(`Signature verification skipped (${settings.disable ? '--disable-content-trust' : 'DOCKER_CONTENT_TRUST=0'}): only digests are checked.`);
       return undefined;
     }
-    policy ??= loadPolicy(settings.env, settings.policyPath);
+    policy ??= loadPolicy(settings.env, settings.policyPath, searchPaths);
     const loaded = await policy;
     if (!loaded) {
-      if (dct === 'on') throw notaryUnsupported(image, `no signature policy exists (${defaultPolicyPaths(settings.env).join(', ')})`);
-      notice(`No signature policy found (${defaultPolicyPaths(settings.env).join(', ')}): images are pulled without verifying signatures. See "Content trust" in the README to require them.`);
+      if (dct === 'on') throw notaryUnsupported(image, `no signature policy exists (${searchPaths.join(', ')})`);
+      notice(`No signature policy found (${searchPaths.join(', ')}): images are pulled without verifying signatures. See "Content trust" in the README to require them.`);
       return undefined;
     }
     if (dct === 'on' && !requirementsFor(loaded, image.reference).requirements.some(requiresSignature)) {

@@ -22,7 +22,7 @@ export function defaultPolicyPaths(env: NodeJS.ProcessEnv): string[] {
  * The policy in effect: the named file (which must exist), else the first default file that
  * exists; undefined when there is none at all.
  */
-export async function loadPolicy(env: NodeJS.ProcessEnv, explicitPath?: string): Promise<TrustPolicy | undefined> {
+export async function loadPolicy(env: NodeJS.ProcessEnv, explicitPath?: string, searchPaths: readonly string[] = defaultPolicyPaths(env)): Promise<TrustPolicy | undefined> {
   if (explicitPath) {
     const text = await readPolicyText(explicitPath);
     if (text === undefined) {
@@ -30,7 +30,7 @@ export async function loadPolicy(env: NodeJS.ProcessEnv, explicitPath?: string):
     }
     return parsePolicy(text, explicitPath);
   }
-  for (const path of defaultPolicyPaths(env)) {
+  for (const path of searchPaths) {
     const text = await readPolicyText(path);
     if (text !== undefined) return parsePolicy(text, path);
   }

@@ -8,6 +8,7 @@
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { StevedoreError } from '../errors';
 import { homeOf } from '../registry/dockerConfig';
@@ -28,6 +29,15 @@ export interface RegistriesConfig {
   dir: string | undefined;
   defaultDocker: RegistryNamespace | undefined;
   docker: Record<string, RegistryNamespace>;
+  /**
+   * Where c/image looks when no scope names a lookaside: file:///var/lib/containers/sigstore for
+   * root, else $HOME/.local/share/containers/sigstore.
+   */
+  builtinLookaside?: string;
+}
+
+export function builtinLookaside(env: NodeJS.ProcessEnv, uid: number | undefined): string {
+  return uid === 0 ? 'file:///var/lib/containers/sigstore' : pathToFileURL(join(homeOf(env), '.local', 'share', 'containers', 'sigstore')).href;
 }
 
 /** The folder in effect: the one given, else the user's when it exists, else the system's. */
@@ -40,14 +50,15 @@ export async function registriesDirFor(env: NodeJS.ProcessEnv, explicit?: string
 
 export async function loadRegistriesConfig(env: NodeJS.ProcessEnv, explicit?: string): Promise<RegistriesConfig> {
   const dir = await registriesDirFor(env, explicit);
+  const builtin = builtinLookaside(env, process.getuid?.());
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { dir: undefined, defaultDocker: undefined, docker: {} };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { dir: undefined, defaultDocker: undefined, docker: {}, builtinLookaside: builtin };
     throw new StevedoreError('INVALID_POLICY', `Cannot read the registries.d folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
-  const config: RegistriesConfig = { dir, defaultDocker: undefined, docker: {} };
+  const config: RegistriesConfig = { dir, defaultDocker: undefined, docker: {}, builtinLookaside: builtin };
   const definedIn = new Map<string, string>();
   for (const name of names) {
     const path = join(dir, name);
@@ -122,7 +133,7 @@ function scopeChain(config: RegistriesConfig, ref: ImageReference): RegistryName
 /** The lookaside base URL to read simple signatures from (the most specific scope that sets one). */
 export function lookasideFor(config: RegistriesConfig, ref: ImageReference): string | undefined {
   for (const ns of scopeChain(config, ref)) if (ns.lookaside) return ns.lookaside;
-  return undefined;
+  return config.builtinLookaside;
 }
 
 /** Where to write signatures: staging if set, else the lookaside itself, per scope. */

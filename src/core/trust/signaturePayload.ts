@@ -24,7 +24,8 @@ export function parseSignedClaims(bytes: Uint8Array, type: string): SignedClaims
     throw new MalformedSignature('the signed payload is not JSON');
   }
   const top = exactObject(json, ['critical', 'optional'], 'the payload', ['optional']);
-  if (top.optional !== undefined && (typeof top.optional !== 'object' || top.optional === null || Array.isArray(top.optional))) {
+  // cosign writes "optional": null when it has nothing to add.
+  if (top.optional !== undefined && top.optional !== null && (typeof top.optional !== 'object' || Array.isArray(top.optional))) {
     throw new MalformedSignature('"optional" is not a JSON object');
   }
   const critical = exactObject(top.critical, ['type', 'image', 'identity'], '"critical"');
