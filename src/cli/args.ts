@@ -29,7 +29,8 @@ export class UsageError extends Error {
   }
 }
 
-export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
+/** `interspersed: false` ends flags at the first argument, as `docker run IMAGE CMD -x` needs. */
+export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], options: { interspersed?: boolean } = {}): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const flags: FlagValues = {};
@@ -104,6 +105,10 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
         break;
       }
       continue;
+    }
+    if (options.interspersed === false) {
+      args.push(...argv.slice(i));
+      break;
     }
     args.push(arg);
   }

@@ -9,6 +9,8 @@ export interface Command {
   flags: FlagSpec[];
   minArgs?: number;
   maxArgs?: number;
+  /** False: flags end at the first argument (what follows is the container's command). */
+  interspersed?: boolean;
   /** Returns the exit code. */
   run(ctx: CliContext, args: string[], flags: FlagValues): Promise<number>;
 }

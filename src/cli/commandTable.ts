@@ -22,6 +22,7 @@ export interface CommandGroup {
 }
 
 export const commandGroups: readonly CommandGroup[] = [
+  { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage the image store' },
 ];
@@ -94,7 +95,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     names: [['commit'], ['append'], ['image', 'append']],
-    summary: "Create a new image by adding a folder or tarball as a layer on top of an image",
+    summary: "Create a new image from a container's changes, or from a folder or tarball added as a layer on top of an image",
     load: async () => (await import('./commands/commit')).commitCommand,
   },
   {
@@ -131,5 +132,30 @@ export const commandTable: readonly CommandEntry[] = [
     names: [['tags'], ['image', 'tags']],
     summary: "List the tags of a repository in a registry",
     load: async () => (await import('./commands/tags')).tagsCommand,
+  },
+  {
+    names: [['run'], ['container', 'run']],
+    summary: 'Create and run a new container from an image',
+    load: async () => (await import('./commands/run')).runCommand,
+  },
+  {
+    names: [['ps'], ['container', 'ls'], ['container', 'list']],
+    summary: 'List containers',
+    load: async () => (await import('./commands/ps')).psCommand,
+  },
+  {
+    names: [['start'], ['container', 'start']],
+    summary: 'Start a stopped container',
+    load: async () => (await import('./commands/start')).startCommand,
+  },
+  {
+    names: [['rm'], ['container', 'rm']],
+    summary: 'Remove one or more containers',
+    load: async () => (await import('./commands/rm')).rmCommand,
+  },
+  {
+    names: [['diff'], ['container', 'diff']],
+    summary: "Inspect changes to files or directories on a container's filesystem",
+    load: async () => (await import('./commands/diff')).diffCommand,
   },
 ];

@@ -39,13 +39,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const command = await entry.load();
   const name = `stevedore ${words.join(' ')}`;
   const argvRest = rest.slice(words.length);
-  if (argvRest.includes('--help') || argvRest.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
+  const ownArgs = command.interspersed === false ? argvRest.slice(0, firstArgument(argvRest, command)) : argvRest;
+  if (ownArgs.includes('--help') || ownArgs.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
     io.stdout.write(commandHelp(entry, command));
     return 0;
   }
   const ctx = createContext({ ...io, store, debug });
   try {
-    const parsed = parseArgs(argvRest, command.flags);
+    const parsed = parseArgs(argvRest, command.flags, command.interspersed === false ? { interspersed: false } : {});
     checkArgCount(command, parsed.args.length);
     return await command.run(ctx, parsed.args, parsed.flags);
   } catch (err) {
@@ -77,6 +78,20 @@ function reportError(ctx: CliContext, name: string, command: Command, summary: s
     return 1;
   }
   throw err;
+}
+
+/** Where a non-interspersed command's arguments start: the first word that is neither a flag nor a flag's value. */
+function firstArgument(argv: readonly string[], command: Command): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return i;
+    if (!arg.startsWith('-') || arg === '-') return i;
+    const long = arg.startsWith('--') ? command.flags.find((f) => f.name === arg.slice(2)) : undefined;
+    const short = !arg.startsWith('--') && arg.length === 2 ? command.flags.find((f) => f.short === arg[1]) : undefined;
+    const spec = long ?? short;
+    if (spec && spec.kind !== 'bool' && !arg.includes('=')) i++;
+  }
+  return argv.length;
 }
 
 class ArgCountError extends Error {}

@@ -1,17 +1,21 @@
-// `stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]` (alias `append`) — the
-// daemonless `docker commit`: a folder or tarball becomes a new layer on top of IMAGE.
+// `stevedore commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]` — `docker commit`: a container's changes
+// become a layer on its image. Also `commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]`
+// (alias `append`): a folder or tarball becomes a new layer on top of IMAGE. A first argument that
+// names a container means the first form, as it would for Docker.
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { appendLayer, type LayerSource } from '../../core/archive/appendLayer';
 import { StevedoreError } from '../../core/errors';
+import { commitContainer } from '../../core/runtime/containerChanges';
+import { findContainer } from '../../core/runtime/containerRecord';
 import { listFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 
 export const commitCommand: Command = {
-  usage: 'stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]',
-  minArgs: 2,
+  usage: 'stevedore commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n        stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]',
+  minArgs: 1,
   maxArgs: 3,
   flags: [
     { name: 'author', short: 'a', kind: 'string', valueName: 'string', description: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' },
@@ -19,6 +23,22 @@ export const commitCommand: Command = {
     { name: 'message', short: 'm', kind: 'string', valueName: 'string', description: 'Commit message' },
   ],
   async run(ctx, args, flags) {
+    const container = args.length <= 2 ? await ctx.openStore().then((store) => findContainer(store.layout, args[0]!)).catch(() => undefined) : undefined;
+    if (container) {
+      const store = await ctx.openStore();
+      const author = stringFlag(flags, 'author');
+      const message = stringFlag(flags, 'message');
+      const record = await commitContainer(store, container, {
+        ...(args[1] ? { reference: args[1] } : {}),
+        ...(author ? { author } : {}),
+        ...(message ? { message } : {}),
+        changes: listFlag(flags, 'change'),
+        signal: ctx.signal,
+      });
+      writeLine(ctx.stdout, record.id);
+      return 0;
+    }
+    if (args.length < 2) throw new StevedoreError('CONTAINER_NOT_FOUND', `No such container: ${args[0]!}. To add a folder or tarball to an image, give the image and the folder.`);
     const [base, sourceName, reference] = args as [string, string, string | undefined];
     const source = await openSource(ctx, sourceName);
     // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.

@@ -7,7 +7,7 @@
 import { StevedoreError, throwIfAborted } from '../errors';
 import { applyChanges, parseChange } from '../image/configChanges';
 import { MediaType } from '../image/mediaTypes';
-import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest } from '../image/types';
+import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, ImageManifest } from '../image/types';
 import { formatReference, parseReference } from '../reference/reference';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { platformOf } from './archiveImagePlan';
@@ -19,7 +19,9 @@ import { sourceDateEpoch } from '../image/sourceDateEpoch';
 export type LayerSource =
   | { kind: 'folder'; path: string }
   /** A tarball's bytes, plain or compressed; `name` is what it was called ("-" for standard input). */
-  | { kind: 'tarball'; name: string; bytes: AsyncIterable<Uint8Array> };
+  | { kind: 'tarball'; name: string; bytes: AsyncIterable<Uint8Array> }
+  /** No files changed: an `empty_layer` history entry only. */
+  | { kind: 'none' };
 
 export interface AppendLayerOptions {
   /** The image to build on: a name, an ID or a digest reference. */
@@ -30,6 +32,10 @@ export interface AppendLayerOptions {
   message?: string;
   author?: string;
   changes?: readonly string[];
+  /** The container config to start from instead of the base image's (a container's, for `commit CONTAINER`). */
+  config?: ContainerConfig;
+  /** The history's `created_by` (`docker commit` records the container's command). */
+  createdBy?: string;
   /** Defaults to SOURCE_DATE_EPOCH when set, else now. Also every file's time when the source is a folder. */
   created?: Date;
   signal?: AbortSignal;
@@ -70,20 +76,21 @@ export async function appendLayer(store: ImageStore, options: AppendLayerOptions
           onProgress: options.onProgress,
         });
       }
-    } else {
+    } else if (options.source.kind === 'tarball') {
       const what = options.source.name === '-' ? 'standard input' : options.source.name;
       layer = await storeTarAsLayer(store.blobs, lease, decompressed(options.source.bytes, what), { what, signal: options.signal, onProgress: options.onProgress });
     }
     throwIfAborted(options.signal);
 
     const history: HistoryEntry = { created };
+    if (options.createdBy) history.created_by = options.createdBy;
     if (options.author) history.author = options.author;
     if (options.message) history.comment = options.message;
     if (!layer) history.empty_layer = true;
     const config: ImageConfig = {
       ...image.config,
       created,
-      config: applyChanges(image.config.config ?? {}, changes),
+      config: applyChanges(options.config ?? image.config.config ?? {}, changes),
       rootfs: { type: 'layers', diff_ids: [...image.config.rootfs.diff_ids, ...(layer ? [layer.diffId] : [])] },
       history: [...(image.config.history ?? []), history],
     };

@@ -13,6 +13,7 @@ import { DigestCounter, tryParseDigest } from '../digest';
 import { throwIfAborted } from '../errors';
 import { isIndexMediaType } from '../image/mediaTypes';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { findContainerLeftovers } from '../runtime/containerLeftovers';
 import { TEMP_MARKER } from './atomicFile';
 import type { BlobStore } from './blobStore';
 import { listBlobDigests, markReachable } from './garbageCollect';
@@ -20,7 +21,7 @@ import { refName } from './indexFile';
 import type { ImageStore, StoreTransaction } from './imageStore';
 import { isProcessAlive, ownerPid } from './processes';
 
-export type ProblemKind = 'corrupt-blob' | 'missing-blob' | 'stray-file' | 'unreachable-blob' | 'stale-ingest' | 'stale-temp' | 'broken-image';
+export type ProblemKind = 'corrupt-blob' | 'missing-blob' | 'stray-file' | 'unreachable-blob' | 'stale-ingest' | 'stale-temp' | 'broken-image' | 'stale-container';
 
 export interface Problem {
   kind: ProblemKind;
@@ -98,6 +99,8 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
   }
   const leftovers = await findLeftovers(store);
   result.problems.push(...leftovers);
+  const containerLeftovers = await findContainerLeftovers(store.layout);
+  for (const c of containerLeftovers) result.problems.push({ kind: 'stale-container', subject: c.subject, message: c.message, severe: false });
 
   if (options.repair) {
     const leased = await store.leases.protectedDigests();
@@ -118,6 +121,7 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
       await rm(p.subject, { recursive: true, force: true });
       result.repaired.push(`removed ${p.subject}`);
     }
+    for (const c of containerLeftovers) result.repaired.push(await c.repair());
   }
   return result;
 }

@@ -1,6 +1,7 @@
-// `image prune`: deletes dangling images (or, with `all`, every image: a daemonless store has no
-// containers that could be using one) and the blobs nothing else uses.
+// `image prune`: deletes dangling images (or, with `all`, every image) that no container uses, and
+// the blobs nothing else uses.
 
+import { imagesInUse } from '../runtime/containerRecord';
 import { collectGarbage } from './garbageCollect';
 import type { ImageRecord, ImageStore } from './imageStore';
 
@@ -20,7 +21,8 @@ export interface PruneResult {
 export async function pruneImages(store: ImageStore, options: PruneOptions = {}): Promise<PruneResult> {
   return store.update(async (tx) => {
     const records = await store.recordsOf(tx.index, tx.meta);
-    const victims = records.filter((r) => (options.all || r.refs.length === 0) && !(options.keep?.(r) ?? false));
+    const inUse = await imagesInUse(store.layout);
+    const victims = records.filter((r) => (options.all || r.refs.length === 0) && !inUse.has(r.id) && !(options.keep?.(r) ?? false));
     const gone = new Set(victims.map((r) => r.manifestDigest));
     tx.index.manifests = tx.index.manifests.filter((m) => !gone.has(m.digest));
     const untagged = victims.flatMap((r) => r.refs);

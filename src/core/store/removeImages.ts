@@ -5,6 +5,7 @@
 import { shortId } from '../digest';
 import { StevedoreError, errorMessage } from '../errors';
 import { familiarString, formatReference, parseReference, repositoryName, tryParseReference } from '../reference/reference';
+import { imagesInUse, type ContainerRecord } from '../runtime/containerRecord';
 import { collectGarbage } from './garbageCollect';
 import { refName } from './indexFile';
 import { findImages, noSuchImage, type ImageRecord, type ImageStore, type StoreTransaction } from './imageStore';
@@ -34,10 +35,11 @@ export interface RemoveResult {
 export async function removeImages(store: ImageStore, names: readonly string[], options: RemoveOptions = {}): Promise<RemoveResult> {
   return store.update(async (tx) => {
     const result: RemoveResult = { events: [], removedBlobs: [], reclaimedBytes: 0, failures: [] };
+    const inUse = await imagesInUse(store.layout);
     for (const name of names) {
       try {
         const records = await store.recordsOf(tx.index, tx.meta);
-        result.events.push(...removeOne(tx, records, name, options.force ?? false));
+        result.events.push(...removeOne(tx, records, name, options.force ?? false, inUse));
       } catch (err) {
         const error = err instanceof StevedoreError ? err : new StevedoreError('IO_ERROR', errorMessage(err), { cause: err });
         result.failures.push({ name, error });
@@ -52,7 +54,7 @@ export async function removeImages(store: ImageStore, names: readonly string[], 
   }, options);
 }
 
-function removeOne(tx: StoreTransaction, records: ImageRecord[], name: string, force: boolean): RemoveEvent[] {
+function removeOne(tx: StoreTransaction, records: ImageRecord[], name: string, force: boolean, inUse: Map<string, ContainerRecord>): RemoveEvent[] {
   const matches = findImages(records, name);
   if (matches.length === 0) throw noSuchImage(name);
   const ref = /^[a-f0-9]{64}$/.test(name) ? null : tryParseReference(name);
@@ -60,9 +62,23 @@ function removeOne(tx: StoreTransaction, records: ImageRecord[], name: string, f
 
   if (full && matches.some((r) => r.refs.includes(full))) {
     const record = matches.find((r) => r.refs.includes(full))!;
+    const user = record.refs.length === 1 ? inUse.get(record.id) : undefined;
+    if (user) {
+      if (user.State.Status === 'running') throw runningConflict(name, record, user);
+      if (!force) {
+        throw new StevedoreError(
+          'IMAGE_CONFLICT',
+          `conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(user.Id)} is using its referenced image ${shortId(record.id)}. Remove the container first ("stevedore rm ${user.Name}"), or use -f to untag the image anyway.`,
+        );
+      }
+    }
     removeEntry(tx, record.manifestDigest, full);
     const events: RemoveEvent[] = [{ kind: 'untagged', value: familiarString(parseReference(full)) }];
-    if (record.refs.length === 1) events.push(...deleteImage(tx, records, record));
+    if (record.refs.length === 1) {
+      // A container's image stays, dangling, as with Docker: the container still stands on its layers.
+      if (user) keepDangling(tx, record);
+      else events.push(...deleteImage(tx, records, record));
+    }
     return events;
   }
 
@@ -92,15 +108,37 @@ function removeOne(tx: StoreTransaction, records: ImageRecord[], name: string, f
       `conflict: unable to delete ${shortId(matches[0]!.id)} (must be forced) - image is referenced in multiple repositories. Remove it by name, or use -f to remove every tag.`,
     );
   }
+  const user = inUse.get(matches[0]!.id);
+  if (user?.State.Status === 'running') throw runningConflict(name, matches[0]!, user);
+  if (user && !force) {
+    throw new StevedoreError(
+      'IMAGE_CONFLICT',
+      `conflict: unable to delete ${shortId(matches[0]!.id)} (must be forced) - image is being used by stopped container ${shortId(user.Id)}. Remove the container first ("stevedore rm ${user.Name}"), or use -f.`,
+    );
+  }
   const events: RemoveEvent[] = [];
   for (const record of matches) {
     for (const r of record.refs) {
       removeEntry(tx, record.manifestDigest, r);
       events.push({ kind: 'untagged', value: familiarString(parseReference(r)) });
     }
-    events.push(...deleteImage(tx, records, record));
+    if (user) keepDangling(tx, record);
+    else events.push(...deleteImage(tx, records, record));
   }
   return dedupeDeleted(events);
+}
+
+function runningConflict(name: string, record: ImageRecord, user: ContainerRecord): StevedoreError {
+  return new StevedoreError(
+    'IMAGE_CONFLICT',
+    `conflict: unable to delete ${/^(sha256:)?[a-f0-9]+$/.test(name) ? shortId(record.id) : `"${name}"`} (cannot be forced) - image is being used by running container ${shortId(user.Id)}. Wait for it to stop, then remove it first.`,
+  );
+}
+
+/** Leaves one untagged entry for the image, so that it and its blobs stay. */
+function keepDangling(tx: StoreTransaction, record: ImageRecord): void {
+  if (tx.index.manifests.some((m) => m.digest === record.manifestDigest)) return;
+  tx.index.manifests.push({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize });
 }
 
 function removeEntry(tx: StoreTransaction, manifestDigest: string, ref: string): void {

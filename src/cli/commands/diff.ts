@@ -1,0 +1,19 @@
+// `stevedore diff CONTAINER` — `docker diff`: A, C and D lines for what the container changed.
+
+import { containerChanges } from '../../core/runtime/containerChanges';
+import { findContainer } from '../../core/runtime/containerRecord';
+import type { Command } from '../command';
+import { writeLine } from '../context';
+
+export const diffCommand: Command = {
+  usage: 'stevedore diff CONTAINER',
+  minArgs: 1,
+  maxArgs: 1,
+  flags: [],
+  async run(ctx, args) {
+    const store = await ctx.openStore();
+    const c = await findContainer(store.layout, args[0]!);
+    for (const change of await containerChanges(store, c, ctx.signal)) writeLine(ctx.stdout, `${change.kind} /${change.path}`);
+    return 0;
+  },
+};

@@ -1,0 +1,88 @@
+// What a killed `run`, `start` or `commit` leaves of containers: a container folder with no record
+// or one still being made (removed on repair), a container recorded as running whose owner is
+// gone (its process is killed through the runtime and it is recorded as exited with 137, Docker's
+// status for a killed container, or removed when it was a --rm one), runtime state of containers
+// that are gone, and mounts below the containers folder (unmounted).
+
+import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import type { StoreLayout } from '../store/layout';
+import { isProcessAlive } from '../store/processes';
+import { containersDir, readContainer, removeContainerFiles, runtimeStateDir, writeContainer } from './containerRecord';
+import { deleteContainer, findRuntime, listRuntimeContainers } from './ociRuntime';
+
+const exec = promisify(execFile);
+
+export interface ContainerLeftover {
+  subject: string;
+  message: string;
+  repair: () => Promise<string>;
+}
+
+export async function findContainerLeftovers(layout: StoreLayout): Promise<ContainerLeftover[]> {
+  const out: ContainerLeftover[] = [];
+  const dir = containersDir(layout);
+  const stateDir = runtimeStateDir(layout);
+  const runtime = await findRuntime(undefined).catch(() => undefined);
+  for (const mount of await mountsBelow(dir)) {
+    out.push({ subject: mount, message: `mount ${mount} left by a container process that stopped`, repair: async () => (await exec('umount', ['-l', mount]), `unmounted ${mount}`) });
+  }
+  const live = new Set<string>();
+  for (const id of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, id);
+    const record = await readContainer(layout, id);
+    const owner = record?.State.OwnerPid;
+    if (record && (owner === undefined || isProcessAlive(owner))) {
+      live.add(id);
+      continue;
+    }
+    if (!record || record.State.Status === 'creating') {
+      out.push({ subject: path, message: `container ${id.slice(0, 12)} was left half-made by a process that stopped`, repair: async () => (await cleanRuntime(id), await removeContainerFiles(layout, id), `removed ${path}`) });
+      continue;
+    }
+    live.add(id);
+    const name = record.Name;
+    if (record.HostConfig.AutoRemove) {
+      out.push({ subject: path, message: `container ${name} (--rm) was left by a run that stopped`, repair: async () => (await cleanRuntime(id), await removeContainerFiles(layout, id), `removed ${path}`) });
+      continue;
+    }
+    out.push({
+      subject: path,
+      message: `container ${name} is recorded as ${record.State.Status}, but the process running it stopped`,
+      repair: async () => {
+        await cleanRuntime(id);
+        const { OwnerPid: _gone, ...state } = record.State;
+        await writeContainer(layout, { ...record, State: { ...state, Status: 'exited', ExitCode: 137, FinishedAt: new Date().toISOString() } });
+        return `recorded container ${name} as exited (137)`;
+      },
+    });
+  }
+  if (runtime) {
+    for (const id of await listRuntimeContainers(runtime, stateDir)) {
+      if (live.has(id) && !out.some((o) => o.subject === join(dir, id))) continue;
+      if (out.some((o) => o.subject === join(dir, id))) continue;
+      out.push({ subject: join(stateDir, id), message: `runtime state of container ${id.slice(0, 12)}, which is gone`, repair: async () => (await deleteContainer(runtime, stateDir, id), `deleted the runtime's state of ${id.slice(0, 12)}`) });
+    }
+  }
+  return out;
+
+  async function cleanRuntime(id: string): Promise<void> {
+    if (runtime) await deleteContainer(runtime, stateDir, id);
+  }
+}
+
+/** Mount points at or below `dir` in this mount namespace (/proc/self/mountinfo, octal escapes undone). */
+export async function mountsBelow(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (!field) continue;
+    const point = field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+    if (point === dir || point.startsWith(`${dir}/`)) out.push(point);
+  }
+  // Deepest first, so that nested mounts go before their parents.
+  return out.sort((a, b) => b.length - a.length);
+}

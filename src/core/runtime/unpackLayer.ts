@@ -1,0 +1,137 @@
+// Unpacks one image layer on top of a root filesystem as Docker's vfs driver applies layers: each
+// whiteout (`.wh.NAME`) removes NAME from the layers below, an opaque marker (`.wh..wh..opq`) empties
+// its folder of what lower layers put there, an entry replaces what was at its path unless both are
+// folders, and owners, permission bits (set-id bits too) and times are restored. Names are resolved
+// inside the root (scopedPath.ts), so links in a layer cannot lead a write out of it. Extended
+// attributes are not restored: Node cannot set them (see README, "Containers").
+
+import { execFile } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, chown, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { decompressed } from '../archive/decompress';
+import { skipEntry, tarEntries } from '../archive/tarEntries';
+import { StevedoreError, throwIfAborted } from '../errors';
+import { cleanEntryPath, whiteoutMeaning } from '../layers/layerListing';
+import { scopedPath } from './scopedPath';
+
+const run = promisify(execFile);
+
+export interface UnpackOptions {
+  /** Names the layer in messages. */
+  what: string;
+  signal?: AbortSignal;
+}
+
+/** Unpacks the stored (possibly compressed) layer blob at `blobPath` into `root`. */
+export async function unpackLayerBlob(blobPath: string, root: string, options: UnpackOptions): Promise<void> {
+  const bytes = decompressed(createReadStream(blobPath, { highWaterMark: 1024 * 1024 }), options.what);
+  await unpackLayer(bytes, root, options);
+}
+
+export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<void> {
+  const written = new Set<string>();
+  const dirTimes: { path: string; mtime: Date }[] = [];
+  for await (const { header, body } of tarEntries(plainOrCompressed, { what: options.what, ...(options.signal ? { signal: options.signal } : {}) })) {
+    throwIfAborted(options.signal);
+    const rel = cleanEntryPath(header.name);
+    if (rel === null) throw new StevedoreError('INVALID_ARCHIVE', `${options.what} has an entry that climbs out of its root: "${header.name}". Refusing it.`);
+    if (rel === '') {
+      await skipEntry(body);
+      continue;
+    }
+    const meaning = whiteoutMeaning(rel);
+    if (meaning.kind !== 'none') {
+      await skipEntry(body);
+      if (meaning.kind === 'whiteout') await rm(await scopedPath(root, meaning.path), { recursive: true, force: true });
+      else if (meaning.kind === 'opaque') await emptyBelow(root, meaning.dir, written);
+      continue;
+    }
+    const path = await scopedPath(root, rel);
+    written.add(rel);
+    await placeEntry(root, path, header, body, dirTimes);
+  }
+  // Folder times last: creating their children changed them.
+  for (const { path, mtime } of dirTimes.reverse()) await utimes(path, mtime, mtime).catch(() => undefined);
+}
+
+async function placeEntry(
+  root: string,
+  path: string,
+  header: { name: string; type?: string | null; mode?: number | null; uid?: number | null; gid?: number | null; mtime?: Date | null; linkname?: string | null; devmajor?: number | null; devminor?: number | null },
+  body: AsyncIterable<Uint8Array>,
+  dirTimes: { path: string; mtime: Date }[],
+): Promise<void> {
+  const existing = await lstat(path).catch(() => null);
+  const type = header.type ?? 'file';
+  if (existing && !(existing.isDirectory() && type === 'directory')) await rm(path, { recursive: true, force: true });
+  await mkdir(dirname(path), { recursive: true });
+  const mode = (header.mode ?? 0o644) & 0o7777;
+  switch (type) {
+    case 'directory':
+      if (!existing?.isDirectory()) await mkdir(path, { mode: 0o700 });
+      break;
+    case 'file':
+    case 'contiguous-file':
+      await pipeline(Readable.from(body), createWriteStream(path, { mode: 0o600, highWaterMark: 1024 * 1024 }));
+      break;
+    case 'symlink':
+      await skipEntry(body);
+      await symlink(header.linkname ?? '', path);
+      break;
+    case 'link': {
+      await skipEntry(body);
+      const target = cleanEntryPath(header.linkname ?? '');
+      if (!target) throw new StevedoreError('INVALID_ARCHIVE', `"${header.name}" is a hard link to "${header.linkname ?? ''}", which is outside the layer's root.`);
+      await link(await scopedPath(root, target), path);
+      break;
+    }
+    case 'character-device':
+    case 'block-device':
+    case 'fifo': {
+      await skipEntry(body);
+      const kind = type === 'fifo' ? ['p'] : [type === 'character-device' ? 'c' : 'b', String(header.devmajor ?? 0), String(header.devminor ?? 0)];
+      await run('mknod', [path, ...kind]);
+      break;
+    }
+    default:
+      // Sockets and unknown types cannot be unpacked; Docker skips them too.
+      await skipEntry(body);
+      return;
+  }
+  const uid = header.uid ?? 0;
+  const gid = header.gid ?? 0;
+  const mtime = header.mtime ?? new Date(0);
+  if (type === 'symlink') {
+    await lchown(path, uid, gid);
+    await lutimes(path, mtime, mtime);
+    return;
+  }
+  await chown(path, uid, gid);
+  // After chown, which clears set-id bits.
+  await chmod(path, mode);
+  if (type === 'directory') dirTimes.push({ path, mtime });
+  else await utimes(path, mtime, mtime);
+}
+
+/** An opaque marker: everything below `dir` that this layer did not itself put there goes. */
+async function emptyBelow(root: string, dir: string, written: Set<string>): Promise<void> {
+  const host = await scopedPath(root, dir);
+  const walk = async (hostDir: string, rel: string): Promise<void> => {
+    const names = await readdir(hostDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const childHost = join(hostDir, name);
+      if (!written.has(childRel)) {
+        await rm(childHost, { recursive: true, force: true });
+        continue;
+      }
+      const info = await lstat(childHost);
+      if (info.isDirectory()) await walk(childHost, childRel);
+    }
+  };
+  await walk(host, dir);
+}
