@@ -18,7 +18,9 @@ export function changeTar(root: string, changes: readonly Change[], options: { w
       if (change.kind === 'D') {
         const slash = change.path.lastIndexOf('/');
         const name = slash < 0 ? `.wh.${change.path}` : `${change.path.slice(0, slash)}/.wh.${change.path.slice(slash + 1)}`;
-        await writer.add({ name, type: 'file', mode: 0, mtime: whiteoutTime });
+        // Permission bits 0, as Docker writes whiteouts; tar-stream would turn a mode of 0 into 0644,
+        // but writes only the permission bits, so the file type bit keeps it from being "unset".
+        await writer.add({ name, type: 'file', mode: 0o100000, mtime: whiteoutTime });
         continue;
       }
       const host = join(root, change.path);

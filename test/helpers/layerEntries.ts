@@ -1,0 +1,65 @@
+// A layer's entries as facts to compare file by file: path, type, mode, owner, size, content hash
+// and link target (times are left out: they differ between any two runs). Reads layer tars out of
+// `docker save` archives and out of a Stevedore store.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import * as tar from 'tar-stream';
+
+export interface EntryFacts {
+  path: string;
+  type: string;
+  mode: string;
+  owner: string;
+  size: number;
+  sha256?: string;
+  link?: string;
+}
+
+/** Every entry of a plain or gzip tar, as facts, sorted by path. */
+export async function layerFacts(layer: Buffer): Promise<EntryFacts[]> {
+  const plain = layer[0] === 0x1f && layer[1] === 0x8b ? gunzipSync(layer) : layer;
+  const out: EntryFacts[] = [];
+  for (const { header, body } of await tarFiles(plain)) {
+    const facts: EntryFacts = {
+      path: header.name.replace(/^\.?\//, '').replace(/\/$/, ''),
+      type: header.type ?? 'file',
+      mode: ((header.mode ?? 0) & 0o7777).toString(8),
+      owner: `${header.uid ?? 0}:${header.gid ?? 0}`,
+      size: header.type === 'file' ? body.length : 0,
+    };
+    if (header.type === 'file') facts.sha256 = createHash('sha256').update(body).digest('hex');
+    if (header.linkname) facts.link = header.linkname;
+    out.push(facts);
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export async function tarFiles(data: Buffer): Promise<{ header: tar.Header; body: Buffer }[]> {
+  const extract = tar.extract();
+  const out: { header: tar.Header; body: Buffer }[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        out.push({ header, body: Buffer.concat(chunks) });
+        next();
+      });
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  extract.end(data);
+  await done;
+  return out;
+}
+
+/** The last layer of the one image in a `docker save` archive (the classic manifest.json form). */
+export async function lastLayerOfDockerSave(archivePath: string): Promise<Buffer> {
+  const files = new Map((await tarFiles(await readFile(archivePath))).map((f) => [f.header.name, f.body]));
+  const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { Layers: string[] }[];
+  const layers = manifest[0]!.Layers;
+  return files.get(layers[layers.length - 1]!)!;
+}

@@ -1,0 +1,162 @@
+// Containers beside Docker (a private dockerd on vfs, Debian's runc under both): the same command
+// run in `stevedore run` and `docker run` on the same image changes the same files (`diff`), and
+// `commit` makes a layer whose entries match docker commit's file by file (path, type, mode,
+// owner, size, content hash, link target, whiteouts). The seed 004 workflow: run, change, commit
+// -m -a, save, docker load, and docker run sees the change; history shows the message and author.
+
+import assert from 'node:assert/strict';
+import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BUSYBOX } from '../helpers/busybox';
+import { runCli } from '../helpers/cli';
+import { startDockerd, type Dockerd } from '../helpers/dockerd';
+import { makeTar, tempDir } from '../helpers/fixtures';
+import { lastLayerOfDockerSave, layerFacts } from '../helpers/layerEntries';
+import { ImageStore } from '../../src/core/store/imageStore';
+
+/** Creates, modifies, chmods, chowns, symlinks, hard-links and deletes files and folders. */
+const SCRIPT = [
+  'set -e',
+  'busybox mkdir -p /data/sub /srv/app',
+  'echo hello > /data/sub/file',
+  'busybox chmod 640 /data/sub/file',
+  'busybox chown 1000:1001 /data/sub/file',
+  'busybox ln -s sub/file /data/link',
+  'busybox ln /data/sub/file /data/hard',
+  'busybox rm /etc/motd',
+  'busybox rm -r /old',
+  'echo "app:x:1000:1001::/home/app:/bin/sh" >> /etc/passwd',
+  'busybox mkfifo /data/fifo',
+  'echo run > /srv/app/run.sh && busybox chmod 4755 /srv/app/run.sh',
+  'busybox chmod 700 /keep',
+  'echo out; echo err >&2',
+  'exit 3',
+].join('\n');
+
+describe('containers beside docker', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let engine: Dockerd;
+  let store: string;
+
+  before(async () => {
+    dir = await tempDir();
+    store = join(dir.path, 'store');
+    engine = await startDockerd();
+    const rootfs = await makeTar([
+      { name: 'bin/', type: 'directory' },
+      { name: 'bin/busybox', content: await readFile(BUSYBOX), mode: 0o755 },
+      { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
+      { name: 'etc/group', content: 'root:x:0:\n' },
+      { name: 'etc/motd', content: 'welcome\n' },
+      { name: 'old/', type: 'directory' },
+      { name: 'old/a/', type: 'directory' },
+      { name: 'old/a/b', content: 'b\n' },
+      { name: 'keep/', type: 'directory' },
+      { name: 'tmp/', type: 'directory', mode: 0o1777 },
+    ]);
+    await writeFile(join(dir.path, 'rootfs.tar'), rootfs);
+    const imported = await runCli(store, ['import', '-c', 'CMD ["/bin/sh"]', join(dir.path, 'rootfs.tar'), 'base:1']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const saved = await runCli(store, ['save', '-o', join(dir.path, 'base.tar'), 'base:1']);
+    assert.equal(saved.code, 0, saved.stderr);
+    const loaded = await engine.docker(['load', '-i', join(dir.path, 'base.tar')]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+  after(async () => {
+    await engine?.stop();
+    await dir?.cleanup();
+  });
+
+  it('run streams stdout and stderr and returns the exit status; diff and the committed layer match docker file by file', async () => {
+    const ours = await runCli(store, ['run', '--network', 'none', '--name', 'work', 'base:1', 'sh', '-c', SCRIPT]);
+    assert.equal(ours.code, 3, ours.stderr);
+    assert.equal(ours.stdout, 'out\n');
+    assert.equal(ours.stderr, 'err\n');
+    const theirs = await engine.docker(['run', '--network', 'none', '--name', 'work', 'base:1', 'sh', '-c', SCRIPT]);
+    assert.equal(theirs.code, 3, theirs.stderr);
+
+    const ourDiff = await runCli(store, ['diff', 'work']);
+    const theirDiff = await engine.docker(['diff', 'work']);
+    assert.equal(ourDiff.code, 0, ourDiff.stderr);
+    assert.deepEqual(ourDiff.stdout.split('\n').sort(), theirDiff.stdout.split('\n').sort());
+    assert.match(ourDiff.stdout, /^D \/old$/m);
+    assert.match(ourDiff.stdout, /^A \/data\/sub\/file$/m);
+
+    const committed = await runCli(store, ['commit', '-m', 'add data', '-a', 'Ann <ann@example.com>', 'work', 'work:2']);
+    assert.equal(committed.code, 0, committed.stderr);
+    assert.match(committed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const dockerCommit = await engine.docker(['commit', '-m', 'add data', '-a', 'Ann <ann@example.com>', 'work', 'work:docker']);
+    assert.equal(dockerCommit.code, 0, dockerCommit.stderr);
+    const dockerSave = join(dir.path, 'docker-work.tar');
+    assert.equal((await engine.docker(['save', '-o', dockerSave, 'work:docker'])).code, 0);
+
+    const opened = await ImageStore.open(store);
+    const image = await opened.load(await opened.find('work:2'));
+    const ourLayer = await readFile(opened.blobs.path(image.manifest.layers.at(-1)!.digest));
+    const ourFacts = await layerFacts(ourLayer);
+    const theirFacts = await layerFacts(await lastLayerOfDockerSave(dockerSave));
+    assert.deepEqual(ourFacts, theirFacts);
+    assert.ok(ourFacts.some((f) => f.path === '.wh.old'));
+    assert.ok(ourFacts.some((f) => f.path === 'data/sub/file' && f.type === 'link' && f.link === 'data/hard'));
+
+    const inspected = JSON.parse((await engine.docker(['inspect', 'work:docker'])).stdout) as { Config: { Cmd: string[]; Env?: string[] }; Author: string; Comment: string }[];
+    assert.deepEqual(image.config.config?.Cmd, inspected[0]!.Config.Cmd);
+    assert.equal(image.config.author, inspected[0]!.Author);
+    const ourHistory = image.config.history!.at(-1)!;
+    assert.equal(ourHistory.comment, 'add data');
+    assert.equal(ourHistory.author, 'Ann <ann@example.com>');
+  });
+
+  it('seed 004: run, change, commit -m -a, save, docker load, and docker run sees the change', async () => {
+    const ran = await runCli(store, ['run', '--name', 'seed', 'base:1', 'sh', '-c', 'echo "set number" > /etc/vimrc']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const committed = await runCli(store, ['commit', '-m=Added vimrc', '-a=Sally', 'seed', 'seed/vim:v1']);
+    assert.equal(committed.code, 0, committed.stderr);
+    const history = await runCli(store, ['history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'seed/vim:v1']);
+    assert.equal(history.stdout.split('\n')[0], 'sh -c echo "set number" > /etc/vimrc|Added vimrc');
+    const archive = join(dir.path, 'seed.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'seed/vim:v1'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', archive])).code, 0);
+    const shown = await engine.docker(['run', '--rm', '--network', 'none', 'seed/vim:v1', 'busybox', 'cat', '/etc/vimrc']);
+    assert.equal(shown.stdout, 'set number\n', shown.stderr);
+    const author = await engine.docker(['inspect', '--format', '{{.Author}}', 'seed/vim:v1']);
+    assert.equal(author.stdout, 'Sally\n');
+  });
+
+  it('ps lists containers as docker does; rm removes them; --rm leaves nothing behind', async () => {
+    const ps = await runCli(store, ['ps', '-a']);
+    assert.match(ps.stdout, /^CONTAINER ID   IMAGE     COMMAND +CREATED +STATUS +PORTS     NAMES\n/);
+    // Docker's COMMAND: the command cut to 20 columns with "…", quoted as Go's strconv.Quote does.
+    assert.match(ps.stdout, /^[0-9a-f]{12}   base:1    "sh -c echo \\"set num…"   /m);
+    assert.match(ps.stdout, /Exited \(3\) .* ago +work\n/);
+    assert.equal((await runCli(store, ['ps'])).stdout.split('\n').length, 2, 'no running container');
+    const before = (await readdir(join(store, 'stevedore', 'containers'))).length;
+    const removed = await runCli(store, ['run', '--rm', 'base:1', 'sh', '-c', 'echo gone > /gone']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await readdir(join(store, 'stevedore', 'containers'))).length, before);
+    assert.equal((await runCli(store, ['rm', 'seed'])).stdout, 'seed\n');
+    assert.equal((await readdir(join(store, 'stevedore', 'containers'))).length, before - 1);
+    const missing = await runCli(store, ['rm', 'seed']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No such container: seed/);
+  });
+
+  it("an image a container uses is removed only with -f, and then stays, dangling, with its layers", async () => {
+    const refused = await runCli(store, ['rmi', 'base:1']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /conflict: unable to remove repository reference "base:1" \(must force\) - container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}/);
+    const forced = await runCli(store, ['rmi', '-f', 'base:1']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(forced.stdout, 'Untagged: base:1\n');
+    const check = await runCli(store, ['system', 'check']);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /No problems found/);
+    // The container still runs on the untagged image, on the files its first run left.
+    const again = await runCli(store, ['start', '-a', 'work']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /ln: \/data\/link: File exists/);
+  });
+});
