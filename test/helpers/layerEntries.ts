@@ -42,7 +42,7 @@ export async function tarFiles(data: Buffer): Promise<{ header: tar.Header; body
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         out.push({ header, body: Buffer.concat(chunks) });
         next();

@@ -128,9 +128,9 @@ describe('containers beside docker', () => {
 
   it('ps lists containers as docker does; rm removes them; --rm leaves nothing behind', async () => {
     const ps = await runCli(store, ['ps', '-a']);
-    assert.match(ps.stdout, /^CONTAINER ID   IMAGE     COMMAND +CREATED +STATUS +PORTS     NAMES\n/);
+    assert.match(ps.stdout, /^CONTAINER ID {3}IMAGE {5}COMMAND +CREATED +STATUS +PORTS {5}NAMES\n/);
     // Docker's COMMAND: the command cut to 20 columns with "…", quoted as Go's strconv.Quote does.
-    assert.match(ps.stdout, /^[0-9a-f]{12}   base:1    "sh -c echo \\"set num…"   /m);
+    assert.match(ps.stdout, /^[0-9a-f]{12} {3}base:1 {4}"sh -c echo \\"set num…" {3}/m);
     assert.match(ps.stdout, /Exited \(3\) .* ago +work\n/);
     assert.equal((await runCli(store, ['ps'])).stdout.split('\n').length, 2, 'no running container');
     const before = (await readdir(join(store, 'stevedore', 'containers'))).length;
