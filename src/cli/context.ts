@@ -17,24 +17,22 @@ export interface CliContext {
   now(): Date;
 }
 
-export function createContext(options: {
-  stdout: CliContext['stdout'];
-  stderr: CliContext['stderr'];
-  stdin: CliContext['stdin'];
-  env: NodeJS.ProcessEnv;
-  store?: string;
-  signal: AbortSignal;
-  debug?: boolean;
-}): CliContext {
-  const storePath = defaultStorePath(options.env, options.store);
+export function createContext(
+  io: Pick<CliContext, 'stdout' | 'stderr' | 'stdin' | 'env' | 'signal'>,
+  options: { store?: string; debug?: boolean } = {},
+): CliContext {
+  const storePath = defaultStorePath(io.env, options.store);
   let opened: Promise<ImageStore> | undefined;
   return {
-    stdout: options.stdout,
-    stderr: options.stderr,
-    stdin: options.stdin,
-    env: options.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    // Read when a command asks for it: the launcher's stdin is a getter, as opening it costs.
+    get stdin() {
+      return io.stdin;
+    },
+    env: io.env,
     storePath,
-    signal: options.signal,
+    signal: io.signal,
     debug: options.debug ?? false,
     openStore: () => (opened ??= ImageStore.open(storePath)),
     now: () => new Date(),

@@ -1,15 +1,7 @@
-// The `stevedore` command line: Docker's verbs, flags and output over Stevedore's core.
+// The `stevedore` command line: Docker's verbs, flags and output over Stevedore's core. Bundled to
+// dist/cliMain.js and run by the launcher (launcher.ts, dist/cli.js), which sets V8's flags first.
 
-import { setFlagsFromString } from 'node:v8';
 import { runCli } from './runCli';
-
-// undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it with TurboFan on a
-// background thread, which costs ~85 ms of CPU and holds up the exit of every registry command
-// by as much (measured: a 0.26 s `push` of an image the registry has spent 60-80 ms after its
-// last line). Baseline (Liftoff) code parses our few small responses fast enough: layers are read
-// without llhttp (socketGet.ts). Safe here: nothing has compiled WebAssembly yet. The extension
-// host, shared with other extensions, keeps V8's defaults.
-setFlagsFromString('--liftoff-only');
 
 const controller = new AbortController();
 let interrupted = 0;
@@ -28,7 +20,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  stdin: process.stdin,
+  // A getter: process.stdin opens the descriptor as a stream, which only a few commands need.
+  get stdin() {
+    return process.stdin;
+  },
   env: process.env,
   signal: controller.signal,
 }).then(

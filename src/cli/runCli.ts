@@ -44,7 +44,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(commandHelp(entry, command));
     return 0;
   }
-  const ctx = createContext({ ...io, store, debug });
+  const ctx = createContext(io, { store, debug });
   try {
     const parsed = parseArgs(argvRest, command.flags, command.interspersed === false ? { interspersed: false } : {});
     checkArgCount(command, parsed.args.length);

@@ -52,12 +52,14 @@ export function runeWidth(cp: number): number {
 }
 
 const ASCII_PRINTABLE = /^[\x20-\x7e]*$/;
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: creating one loads ICU's break rules (~10 ms), and most tables are ASCII.
+let segmenter: Intl.Segmenter | undefined;
 
 /** runewidth.StringWidth: the number of terminal columns the text occupies. */
 export function displayWidth(text: string): number {
   if (ASCII_PRINTABLE.test(text)) return text.length;
   let width = 0;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of segmenter.segment(text)) {
     let w = 0;
     for (const ch of segment) {

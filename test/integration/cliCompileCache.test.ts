@@ -1,0 +1,68 @@
+// The CLI runs through V8's code cache (src/cli/compileCache.ts): the first run writes compiled
+// code under $XDG_CACHE_HOME/stevedore/v8, later runs use it, and a damaged cache never changes
+// what a command prints.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli';
+import { makeTar, tempDir } from '../helpers/fixtures';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out;
+}
+
+describe('stevedore CLI: compile cache', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let store: string;
+  before(async () => {
+    dir = await tempDir();
+    store = join(dir.path, 'store');
+    await writeFile(join(dir.path, 'rootfs.tar'), await makeTar([{ name: 'hello.txt', content: 'hello\n' }]));
+    const out = await runCli(store, ['import', join(dir.path, 'rootfs.tar'), 'cache/test:1'], { env: { STEVEDORE_NO_COMPILE_CACHE: '1' } });
+    assert.equal(out.code, 0, out.stderr);
+  });
+  after(() => dir.cleanup());
+
+  it('the first run writes compiled code under the user cache folder; a damaged cache changes no output', async () => {
+    const xdg = join(dir.path, 'xdg');
+    const env = { XDG_CACHE_HOME: xdg };
+    const first = await runCli(store, ['images', '--format', '{{.Repository}}:{{.Tag}}'], { env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'cache/test:1\n');
+    const cacheDir = join(xdg, 'stevedore', 'v8');
+    const files = await filesUnder(cacheDir);
+    assert.ok(files.length > 0, 'no compiled code was cached');
+    assert.ok((await stat(files[0]!)).size > 1000);
+
+    const second = await runCli(store, ['images', '--format', '{{.Repository}}:{{.Tag}}'], { env });
+    assert.deepEqual([second.code, second.stdout, second.stderr], [0, first.stdout, '']);
+
+    // Garbage of the same names: rejected by V8, compiled from source, and replaced.
+    for (const file of files) await writeFile(file, Buffer.alloc(4096, 0x5a));
+    const third = await runCli(store, ['images', '--format', '{{.Repository}}:{{.Tag}}'], { env });
+    assert.deepEqual([third.code, third.stdout, third.stderr], [0, first.stdout, '']);
+    const fourth = await runCli(store, ['version'], { env });
+    assert.equal(fourth.code, 0);
+    // Files of another build of the bundle are removed when a new one is written.
+    if (files.some((f) => f.endsWith('-images.bin'))) {
+      const stale = join(cacheDir, 'cliMain-0000000000000000-v0.0.0-x64-images.bin');
+      await writeFile(stale, 'old');
+      await runCli(store, ['history', 'cache/test:1'], { env });
+      assert.equal(existsSync(stale), false);
+    }
+  });
+
+  it('STEVEDORE_NO_COMPILE_CACHE=1 writes nothing', async () => {
+    const xdg = join(dir.path, 'xdg-off');
+    const out = await runCli(store, ['images', '-q'], { env: { XDG_CACHE_HOME: xdg, STEVEDORE_NO_COMPILE_CACHE: '1' } });
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(existsSync(xdg), false);
+  });
+});
