@@ -99,6 +99,11 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./commands/commit')).commitCommand,
   },
   {
+    names: [['copy'], ['image', 'copy']],
+    summary: 'Copy an image between the store, Docker, Podman and archive files',
+    load: async () => (await import('./commands/copy')).copyCommand,
+  },
+  {
     names: [['build'], ['image', 'build']],
     summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
     load: async () => (await import('./commands/build')).buildCommand,

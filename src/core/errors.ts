@@ -30,7 +30,9 @@ export type ErrorCode =
   | 'IO_ERROR'
   | 'INVALID_POLICY'
   | 'SIGNATURE_REJECTED'
-  | 'CONTENT_TRUST_UNSUPPORTED';
+  | 'CONTENT_TRUST_UNSUPPORTED'
+  | 'ENGINE_UNAVAILABLE'
+  | 'ENGINE_ERROR';
 
 export interface ErrorOptions {
   cause?: unknown;

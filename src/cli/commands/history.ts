@@ -5,8 +5,11 @@ import { createdSince } from '../../core/format/humanDuration';
 import { goTime } from '../../core/format/goTime';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../../core/format/table';
-import { historyRows } from '../../core/image/inspectImage';
+import { historyRows, type HistoryRow } from '../../core/image/inspectImage';
+import type { CliContext } from '../context';
 import { boolFlag, stringFlag, type Command } from '../command';
+import { engineHistory } from '../engineImageCommands';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS_LONG } from '../engineSettings';
 
 export const historyCommand: Command = {
   usage: 'stevedore history [OPTIONS] IMAGE',
@@ -17,11 +20,12 @@ export const historyCommand: Command = {
     { name: 'human', short: 'H', kind: 'bool', default: true, description: 'Print sizes and dates in human readable format' },
     { name: 'no-trunc', kind: 'bool', description: "Don't truncate output" },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Only show image IDs' },
+    ENGINE_FLAG,
+    ...ENGINE_HOST_FLAGS_LONG,
   ],
   async run(ctx, args, flags) {
-    const store = await ctx.openStore();
-    const record = await store.find(args[0]!);
-    const rows = historyRows(record, await store.load(record));
+    const engine = stringFlag(flags, ENGINE_FLAG.name);
+    const rows = engine ? await engineHistory(ctx, engine, args[0]!, flags) : await storeHistory(ctx, args[0]!);
     const human = boolFlag(flags, 'human');
     const noTrunc = boolFlag(flags, 'no-trunc');
     const now = ctx.now();
@@ -50,6 +54,12 @@ export const historyCommand: Command = {
     return 0;
   },
 };
+
+async function storeHistory(ctx: CliContext, name: string): Promise<HistoryRow[]> {
+  const store = await ctx.openStore();
+  const record = await store.find(name);
+  return historyRows(record, await store.load(record));
+}
 
 /** Docker's stringutils.Ellipsis: cut to `max` characters with a trailing "…". */
 function ellipsis(text: string, max: number): string {

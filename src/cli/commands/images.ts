@@ -8,6 +8,8 @@ import { formatList } from '../../core/format/table';
 import { goTime } from '../../core/format/goTime';
 import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../core/image/imageList';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
+import { listEngine } from '../engineImageList';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
 
 export const imagesCommand: Command = {
   usage: 'stevedore images [OPTIONS] [REPOSITORY[:TAG]]',
@@ -19,8 +21,12 @@ export const imagesCommand: Command = {
     { name: 'format', kind: 'string', valueName: 'string', description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template" },
     { name: 'no-trunc', kind: 'bool', description: "Don't truncate output" },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Only show image IDs' },
+    ENGINE_FLAG,
+    ...ENGINE_HOST_FLAGS,
   ],
   async run(ctx, args, flags) {
+    const engine = stringFlag(flags, ENGINE_FLAG.name);
+    if (engine) return listEngine(ctx, engine, args, flags, IMAGE_HEADERS);
     const store = await ctx.openStore();
     const records = await store.list();
     const filters = parseFilters(listFlag(flags, 'filter'), ['dangling', 'label', 'before', 'since', 'reference']);

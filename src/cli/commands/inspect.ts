@@ -5,26 +5,17 @@ import { inspectJson } from '../../core/image/inspectImage';
 import { findImage } from '../../core/store/imageStore';
 import { StevedoreError } from '../../core/errors';
 import { stringFlag, type Command } from '../command';
-import { writeLine } from '../context';
+import { writeLine, type CliContext } from '../context';
+import { engineInspect } from '../engineImageCommands';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
 
 export const inspectCommand: Command = {
   usage: 'stevedore inspect [OPTIONS] IMAGE [IMAGE...]',
   minArgs: 1,
-  flags: [{ name: 'format', short: 'f', kind: 'string', valueName: 'string', description: 'Format output using a custom Go template, or "json"' }],
+  flags: [{ name: 'format', short: 'f', kind: 'string', valueName: 'string', description: 'Format output using a custom Go template, or "json"' }, ENGINE_FLAG, ...ENGINE_HOST_FLAGS],
   async run(ctx, args, flags) {
-    const store = await ctx.openStore();
-    const records = await store.list();
-    const results: Record<string, unknown>[] = [];
-    const errors: string[] = [];
-    for (const name of args) {
-      try {
-        const record = findImage(records, name);
-        results.push(inspectJson(record, await store.load(record)));
-      } catch (err) {
-        if (!(err instanceof StevedoreError)) throw err;
-        errors.push(err.message);
-      }
-    }
+    const engine = stringFlag(flags, ENGINE_FLAG.name);
+    const { results, errors } = engine ? await engineInspect(ctx, engine, args, flags) : await inspectStore(ctx, args);
     const format = stringFlag(flags, 'format');
     if (format && format !== 'json') {
       // Inspect data is JSON-shaped (maps in Go), so a missing key prints <no value>, as in Docker.
@@ -44,3 +35,20 @@ export const inspectCommand: Command = {
     return errors.length ? 1 : 0;
   },
 };
+
+async function inspectStore(ctx: CliContext, names: readonly string[]): Promise<{ results: Record<string, unknown>[]; errors: string[] }> {
+  const store = await ctx.openStore();
+  const records = await store.list();
+  const results: Record<string, unknown>[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      const record = findImage(records, name);
+      results.push(inspectJson(record, await store.load(record)));
+    } catch (err) {
+      if (!(err instanceof StevedoreError)) throw err;
+      errors.push(err.message);
+    }
+  }
+  return { results, errors };
+}

@@ -1,7 +1,9 @@
 // `stevedore rmi IMAGE [IMAGE...]` — untag and delete, as `docker rmi` does.
 
 import { removeImages } from '../../core/store/removeImages';
-import { boolFlag, type Command } from '../command';
+import { boolFlag, stringFlag, type Command } from '../command';
+import { engineRmi } from '../engineImageCommands';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
 import { writeLine } from '../context';
 
 export const rmiCommand: Command = {
@@ -10,8 +12,12 @@ export const rmiCommand: Command = {
   flags: [
     { name: 'force', short: 'f', kind: 'bool', description: 'Force removal of the image' },
     { name: 'no-prune', kind: 'bool', description: "Keep the removed images' layer blobs in the store" },
+    ENGINE_FLAG,
+    ...ENGINE_HOST_FLAGS,
   ],
   async run(ctx, args, flags) {
+    const engine = stringFlag(flags, ENGINE_FLAG.name);
+    if (engine) return engineRmi(ctx, engine, args, flags);
     const store = await ctx.openStore();
     const result = await removeImages(store, args, { force: boolFlag(flags, 'force'), noPrune: boolFlag(flags, 'no-prune'), signal: ctx.signal });
     for (const e of result.events) writeLine(ctx.stdout, `${e.kind === 'untagged' ? 'Untagged' : 'Deleted'}: ${e.value}`);

@@ -28,6 +28,8 @@ export interface LoadOptions {
   sourceName: string;
   signal?: AbortSignal;
   onProgress?: (progress: LoadProgress) => void;
+  /** Full references the loaded image gets instead of the archive's own names (archives of one image only). */
+  names?: readonly string[];
 }
 
 export interface LoadedArchiveImage {
@@ -54,6 +56,7 @@ export async function loadArchive(store: ImageStore, options: LoadOptions): Prom
     });
     try {
       const planned = await plan(store, contents);
+      if (options.names) renameSingleImage(planned, options.names, what);
       throwIfAborted(options.signal);
       // Everything checked out. From here on the load is committed as one step and is not cancelled
       // half-way: each remaining step is short (renames and index writes).
@@ -128,6 +131,13 @@ async function plan(store: ImageStore, contents: ArchiveContents): Promise<Plann
     'INVALID_ARCHIVE',
     `${contents.what} is a tar archive but not an image archive: it has neither manifest.json nor index.json. To make an image from a root filesystem tarball, use "stevedore import".`,
   );
+}
+
+function renameSingleImage(planned: PlannedImage[], names: readonly string[], what: string): void {
+  if (planned.length !== 1) {
+    throw new StevedoreError('INVALID_ARGUMENT', `${what} holds ${planned.length} images; a destination name can be given only for one image.`);
+  }
+  planned[0]!.refs = [...names];
 }
 
 /** Docker shows a layer by a 12-hex ID; the archive path usually carries one (blobs/sha256/<hex>, <id>/layer.tar). */

@@ -1,15 +1,8 @@
-// Saves images to an archive file the way the Docker CLI does: written beside the target under a
-// temporary name and renamed into place only when complete, so that a failed or cancelled save
-// never leaves a partial archive under the name asked for.
+// Saves images to an archive file (outputFile.ts: complete or not there at all).
 
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { writeOutputFile } from './outputFile';
 import { saveArchive } from './saveArchive';
 import type { SaveTarget } from './saveSelection';
-import { copyToWritable } from './tarWriter';
 
 export interface SaveFileProgress {
   /** Archive bytes written so far. */
@@ -32,8 +25,6 @@ export interface SaveFileResult {
 
 export async function saveArchiveToFile(store: Parameters<typeof saveArchive>[0], targets: readonly SaveTarget[], path: string, options: SaveFileOptions = {}): Promise<SaveFileResult> {
   const estimatedTotal = estimateArchiveBytes(targets);
-  const temp = join(dirname(path), `.${basename(path)}.stevedore-${randomBytes(6).toString('hex')}`);
-  const file = createWriteStream(temp, { flags: 'wx' });
   let written = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of saveArchive(store, targets, { uncompressed: options.uncompressed ?? false, ...(options.signal ? { signal: options.signal } : {}) })) {
@@ -42,16 +33,7 @@ export async function saveArchiveToFile(store: Parameters<typeof saveArchive>[0]
       yield chunk;
     }
   }
-  try {
-    await copyToWritable(counted(), file, options.signal);
-    file.end();
-    await finished(file);
-    await rename(temp, path);
-  } catch (err) {
-    file.destroy();
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeOutputFile(counted(), path, options.signal);
   return { path, bytes: written };
 }
 

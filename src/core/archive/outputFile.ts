@@ -1,0 +1,25 @@
+// Writes a stream to a user-named file the way the Docker CLI writes archives: beside the target
+// under a temporary name, renamed into place only when complete, so that a failed or cancelled
+// write never leaves a partial file under the name asked for.
+
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { copyToWritable } from './tarWriter';
+
+export async function writeOutputFile(source: AsyncIterable<Uint8Array>, path: string, signal?: AbortSignal): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.stevedore-${randomBytes(6).toString('hex')}`);
+  const file = createWriteStream(temp, { flags: 'wx' });
+  try {
+    await copyToWritable(source, file, signal);
+    file.end();
+    await finished(file);
+    await rename(temp, path);
+  } catch (err) {
+    file.destroy();
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
