@@ -10,9 +10,7 @@ import { writeLine } from '../context';
 import { ENGINE_HOST_FLAGS, withEngines } from '../engineSettings';
 
 export const copyCommand: Command = {
-  names: [['copy'], ['image', 'copy']],
   usage: 'stevedore copy [OPTIONS] SOURCE DESTINATION',
-  summary: 'Copy an image between the store, Docker, Podman and archive files',
   minArgs: 2,
   maxArgs: 2,
   flags: [...ENGINE_HOST_FLAGS],
