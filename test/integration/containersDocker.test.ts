@@ -30,9 +30,14 @@ const SCRIPT = [
   'busybox mkfifo /data/fifo',
   'echo run > /srv/app/run.sh && busybox chmod 4755 /srv/app/run.sh',
   'busybox chmod 700 /keep',
+  'busybox rm -r /again && busybox mkdir /again && echo n > /again/n',
   'echo out; echo err >&2',
   'exit 3',
 ].join('\n');
+
+async function mountsBelowStore(store: string): Promise<string[]> {
+  return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.includes(store));
+}
 
 describe('containers beside docker', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -55,6 +60,8 @@ describe('containers beside docker', () => {
       { name: 'old/a/', type: 'directory' },
       { name: 'old/a/b', content: 'b\n' },
       { name: 'keep/', type: 'directory' },
+      { name: 'again/', type: 'directory' },
+      { name: 'again/old', content: 'old\n' },
       { name: 'tmp/', type: 'directory', mode: 0o1777 },
     ]);
     await writeFile(join(dir.path, 'rootfs.tar'), rootfs);
@@ -71,43 +78,47 @@ describe('containers beside docker', () => {
   });
 
   it('run streams stdout and stderr and returns the exit status; diff and the committed layer match docker file by file', async () => {
-    const ours = await runCli(store, ['run', '--network', 'none', '--name', 'work', 'base:1', 'sh', '-c', SCRIPT]);
-    assert.equal(ours.code, 3, ours.stderr);
-    assert.equal(ours.stdout, 'out\n');
-    assert.equal(ours.stderr, 'err\n');
     const theirs = await engine.docker(['run', '--network', 'none', '--name', 'work', 'base:1', 'sh', '-c', SCRIPT]);
     assert.equal(theirs.code, 3, theirs.stderr);
-
-    const ourDiff = await runCli(store, ['diff', 'work']);
     const theirDiff = await engine.docker(['diff', 'work']);
-    assert.equal(ourDiff.code, 0, ourDiff.stderr);
-    assert.deepEqual(ourDiff.stdout.split('\n').sort(), theirDiff.stdout.split('\n').sort());
-    assert.match(ourDiff.stdout, /^D \/old$/m);
-    assert.match(ourDiff.stdout, /^A \/data\/sub\/file$/m);
-
-    const committed = await runCli(store, ['commit', '-m', 'add data', '-a', 'Ann <ann@example.com>', 'work', 'work:2']);
-    assert.equal(committed.code, 0, committed.stderr);
-    assert.match(committed.stdout, /^sha256:[0-9a-f]{64}\n$/);
     const dockerCommit = await engine.docker(['commit', '-m', 'add data', '-a', 'Ann <ann@example.com>', 'work', 'work:docker']);
     assert.equal(dockerCommit.code, 0, dockerCommit.stderr);
     const dockerSave = join(dir.path, 'docker-work.tar');
     assert.equal((await engine.docker(['save', '-o', dockerSave, 'work:docker'])).code, 0);
-
-    const opened = await ImageStore.open(store);
-    const image = await opened.load(await opened.find('work:2'));
-    const ourLayer = await readFile(opened.blobs.path(image.manifest.layers.at(-1)!.digest));
-    const ourFacts = await layerFacts(ourLayer);
     const theirFacts = await layerFacts(await lastLayerOfDockerSave(dockerSave));
-    assert.deepEqual(ourFacts, theirFacts);
-    assert.ok(ourFacts.some((f) => f.path === '.wh.old'));
-    assert.ok(ourFacts.some((f) => f.path === 'data/sub/file' && f.type === 'link' && f.link === 'data/hard'));
-
     const inspected = JSON.parse((await engine.docker(['inspect', 'work:docker'])).stdout) as { Config: { Cmd: string[]; Env?: string[] }; Author: string; Comment: string }[];
-    assert.deepEqual(image.config.config?.Cmd, inspected[0]!.Config.Cmd);
-    assert.equal(image.config.author, inspected[0]!.Author);
-    const ourHistory = image.config.history!.at(-1)!;
-    assert.equal(ourHistory.comment, 'add data');
-    assert.equal(ourHistory.author, 'Ann <ann@example.com>');
+
+    // overlayfs (the default here, as root) and the vfs copy give the same layer.
+    for (const [name, snapshotter] of [['work', 'overlay'], ['work-vfs', 'vfs']] as const) {
+      const ours = await runCli(store, ['run', '--network', 'none', '--name', name, 'base:1', 'sh', '-c', SCRIPT], { env: { STEVEDORE_SNAPSHOTTER: snapshotter } });
+      assert.equal(ours.code, 3, ours.stderr);
+      assert.equal(ours.stdout, 'out\n');
+      assert.equal(ours.stderr, 'err\n');
+      const opened = await ImageStore.open(store);
+      const inspect = JSON.parse(await readFile(join(store, 'stevedore', 'containers', (await runCli(store, ['ps', '-aq', '--no-trunc', '--format', '{{.ID}} {{.Names}}'])).stdout.split('\n').find((l) => l.endsWith(` ${name}`))!.split(' ')[0]!, 'container.json'), 'utf8')) as { Driver: string };
+      assert.equal(inspect.Driver, snapshotter);
+
+      const ourDiff = await runCli(store, ['diff', name]);
+      assert.equal(ourDiff.code, 0, ourDiff.stderr);
+      assert.deepEqual(ourDiff.stdout.split('\n').sort(), theirDiff.stdout.split('\n').sort(), snapshotter);
+      assert.match(ourDiff.stdout, /^D \/old$/m);
+      assert.match(ourDiff.stdout, /^D \/again\/old$/m);
+
+      const committed = await runCli(store, ['commit', '-m', 'add data', '-a', 'Ann <ann@example.com>', name, `${name}:2`]);
+      assert.equal(committed.code, 0, committed.stderr);
+      assert.match(committed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+      const image = await opened.load(await opened.find(`${name}:2`));
+      const ourFacts = await layerFacts(await readFile(opened.blobs.path(image.manifest.layers.at(-1)!.digest)));
+      assert.deepEqual(ourFacts, theirFacts, snapshotter);
+      assert.ok(ourFacts.some((f) => f.path === '.wh.old'));
+      assert.ok(ourFacts.some((f) => f.path === 'data/sub/file' && f.type === 'link' && f.link === 'data/hard'));
+      assert.deepEqual(image.config.config?.Cmd, inspected[0]!.Config.Cmd);
+      assert.equal(image.config.author, inspected[0]!.Author);
+      const ourHistory = image.config.history!.at(-1)!;
+      assert.equal(ourHistory.comment, 'add data');
+      assert.equal(ourHistory.author, 'Ann <ann@example.com>');
+    }
+    assert.deepEqual(await mountsBelowStore(store), [], 'no root filesystem stays mounted');
   });
 
   it('seed 004: run, change, commit -m -a, save, docker load, and docker run sees the change', async () => {
@@ -132,13 +143,16 @@ describe('containers beside docker', () => {
     // Docker's COMMAND: the command cut to 20 columns with "…", quoted as Go's strconv.Quote does.
     assert.match(ps.stdout, /^[0-9a-f]{12} {3}base:1 {4}"sh -c echo \\"set num…" {3}/m);
     assert.match(ps.stdout, /Exited \(3\) .* ago +work\n/);
+    assert.match(ps.stdout, /Exited \(3\) .* ago +work-vfs\n/);
     assert.equal((await runCli(store, ['ps'])).stdout.split('\n').length, 2, 'no running container');
     const before = (await readdir(join(store, 'stevedore', 'containers'))).length;
     const removed = await runCli(store, ['run', '--rm', 'base:1', 'sh', '-c', 'echo gone > /gone']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal((await readdir(join(store, 'stevedore', 'containers'))).length, before);
-    assert.equal((await runCli(store, ['rm', 'seed'])).stdout, 'seed\n');
-    assert.equal((await readdir(join(store, 'stevedore', 'containers'))).length, before - 1);
+    // Every overlay container of base:1 stood on the one snapshot of its one layer, unpacked once.
+    assert.equal((await readdir(join(store, 'stevedore', 'snapshots'))).length, 1);
+    assert.equal((await runCli(store, ['rm', 'seed', 'work-vfs'])).stdout, 'seed\nwork-vfs\n');
+    assert.equal((await readdir(join(store, 'stevedore', 'containers'))).length, before - 2);
     const missing = await runCli(store, ['rm', 'seed']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: seed/);

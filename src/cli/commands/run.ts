@@ -68,6 +68,7 @@ export const runCommand: Command = {
         interactive,
         io: tty ? { inherit: true } : { ...(interactive ? { stdin: ctx.stdin } : {}), stdout: ctx.stdout, stderr: ctx.stderr },
         hostEnv: ctx.env,
+        ...(ctx.env.STEVEDORE_SNAPSHOTTER ? { snapshotter: ctx.env.STEVEDORE_SNAPSHOTTER } : {}),
         signal: ctx.signal,
       });
       return exitCode;

@@ -8,13 +8,21 @@ import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { computeChanges, type Change } from './changeSet';
 import { changeTar } from './changeTar';
 import { containerCommand, containerPaths, type ContainerRecord } from './containerRecord';
+import { withRootfs } from './containerRootfs';
+import { overlayChanges } from './overlayChanges';
 import { loadTree } from './treeState';
 
 export async function containerChanges(store: ImageStore, container: ContainerRecord, signal?: AbortSignal): Promise<Change[]> {
+  return withRootfs(store.layout, container, () => changesMounted(store, container, signal));
+}
+
+/** The changes, with the root filesystem already mounted. */
+async function changesMounted(store: ImageStore, container: ContainerRecord, signal?: AbortSignal): Promise<Change[]> {
   const paths = containerPaths(store.layout, container.Id);
   const base = await loadTree(paths.baseTree).catch((err: unknown) => {
     throw new StevedoreError('STORE_CORRUPT', `Container ${container.Name} has no record of its starting files, so its changes are unknown. Remove it ("stevedore rm ${container.Name}").`, { cause: err });
   });
+  if (container.Driver === 'overlay') return overlayChanges(paths.upper, paths.rootfs, base, signal);
   return computeChanges(paths.rootfs, base, signal);
 }
 
@@ -30,7 +38,11 @@ export async function commitContainer(store: ImageStore, container: ContainerRec
   if (container.State.Status === 'running' || container.State.Status === 'creating') {
     throw new StevedoreError('CONTAINER_CONFLICT', `Container ${container.Name} is ${container.State.Status}; commit it once it has stopped.`);
   }
-  const changes = await containerChanges(store, container, request.signal);
+  return withRootfs(store.layout, container, () => commitMounted(store, container, request));
+}
+
+async function commitMounted(store: ImageStore, container: ContainerRecord, request: CommitRequest): Promise<ImageRecord> {
+  const changes = await changesMounted(store, container, request.signal);
   if (request.signal?.aborted) throw new CancelledError();
   const { Hostname: _h, Tty: _t, OpenStdin: _o, ...config } = container.Config;
   const paths = containerPaths(store.layout, container.Id);

@@ -4,16 +4,14 @@
 // status for a killed container, or removed when it was a --rm one), runtime state of containers
 // that are gone, and mounts below the containers folder (unmounted).
 
-import { readdir, readFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreLayout } from '../store/layout';
 import { isProcessAlive } from '../store/processes';
 import { containersDir, readContainer, removeContainerFiles, runtimeStateDir, writeContainer } from './containerRecord';
 import { deleteContainer, findRuntime, listRuntimeContainers } from './ociRuntime';
-
-const exec = promisify(execFile);
+import { mountsBelow, PROBE_PREFIX, unmount } from './overlayMount';
+import { SNAPSHOT_TEMP_PREFIX, snapshotsDir } from './snapshots';
 
 export interface ContainerLeftover {
   subject: string;
@@ -26,16 +24,15 @@ export async function findContainerLeftovers(layout: StoreLayout): Promise<Conta
   const dir = containersDir(layout);
   const stateDir = runtimeStateDir(layout);
   const runtime = await findRuntime(undefined).catch(() => undefined);
-  for (const mount of await mountsBelow(dir)) {
-    out.push({ subject: mount, message: `mount ${mount} left by a container process that stopped`, repair: async () => (await exec('umount', ['-l', mount]), `unmounted ${mount}`) });
-  }
   const live = new Set<string>();
+  const owned = new Set<string>();
   for (const id of await readdir(dir).catch(() => [] as string[])) {
     const path = join(dir, id);
     const record = await readContainer(layout, id);
     const owner = record?.State.OwnerPid;
     if (record && (owner === undefined || isProcessAlive(owner))) {
       live.add(id);
+      if (owner !== undefined) owned.add(id);
       continue;
     }
     if (!record || record.State.Status === 'creating') {
@@ -59,6 +56,27 @@ export async function findContainerLeftovers(layout: StoreLayout): Promise<Conta
       },
     });
   }
+  // A container's root filesystem is mounted only while a live process works on it.
+  for (const mount of await mountsBelow(dir)) {
+    const id = mount.slice(dir.length + 1).split('/')[0]!;
+    if (owned.has(id)) continue;
+    out.push({ subject: mount, message: `mount ${mount} left by a process that stopped`, repair: async () => (await unmount(mount), `unmounted ${mount}`) });
+  }
+  const snapshots = snapshotsDir(layout);
+  for (const name of await readdir(snapshots).catch(() => [] as string[])) {
+    const temp = new RegExp(`^(?:${SNAPSHOT_TEMP_PREFIX}|${PROBE_PREFIX})(\\d+)-`).exec(name);
+    if (!temp || isProcessAlive(Number(temp[1]))) continue;
+    const path = join(snapshots, name);
+    out.push({
+      subject: path,
+      message: `layer snapshot ${name} left half-made by a process that stopped`,
+      repair: async () => {
+        for (const mount of await mountsBelow(path)) await unmount(mount);
+        await rm(path, { recursive: true, force: true });
+        return `removed ${path}`;
+      },
+    });
+  }
   if (runtime) {
     for (const id of await listRuntimeContainers(runtime, stateDir)) {
       if (live.has(id) && !out.some((o) => o.subject === join(dir, id))) continue;
@@ -71,18 +89,4 @@ export async function findContainerLeftovers(layout: StoreLayout): Promise<Conta
   async function cleanRuntime(id: string): Promise<void> {
     if (runtime) await deleteContainer(runtime, stateDir, id);
   }
-}
-
-/** Mount points at or below `dir` in this mount namespace (/proc/self/mountinfo, octal escapes undone). */
-export async function mountsBelow(dir: string): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (!field) continue;
-    const point = field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    if (point === dir || point.startsWith(`${dir}/`)) out.push(point);
-  }
-  // Deepest first, so that nested mounts go before their parents.
-  return out.sort((a, b) => b.length - a.length);
 }

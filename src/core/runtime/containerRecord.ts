@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { StevedoreError } from '../errors';
 import type { ContainerConfig, Descriptor } from '../image/types';
 import { writeFileAtomic } from '../store/atomicFile';
+import { mountsBelow, unmount } from './overlayMount';
 import type { StoreLayout } from '../store/layout';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'exited';
@@ -40,14 +41,19 @@ export interface ContainerRecord {
     Binds: string[];
     Runtime?: string;
   };
-  /** How the root filesystem was prepared. */
-  Driver: 'vfs';
+  /** How the root filesystem was prepared: a full copy, or overlayfs on shared layer snapshots. */
+  Driver: 'vfs' | 'overlay';
+  /** overlay: the snapshot folders (relative to the snapshots folder), top-most first. */
+  Lowers?: string[];
 }
 
 export interface ContainerPaths {
   dir: string;
   record: string;
   rootfs: string;
+  /** overlay only */
+  upper: string;
+  work: string;
   baseTree: string;
   bundleConfig: string;
   hosts: string;
@@ -70,6 +76,8 @@ export function containerPaths(layout: StoreLayout, id: string): ContainerPaths 
     dir,
     record: join(dir, 'container.json'),
     rootfs: join(dir, 'rootfs'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
     baseTree: join(dir, 'base-tree.json'),
     bundleConfig: join(dir, 'config.json'),
     hosts: join(dir, 'hosts'),
@@ -121,6 +129,8 @@ export async function findContainer(layout: StoreLayout, nameOrId: string): Prom
 }
 
 export async function removeContainerFiles(layout: StoreLayout, id: string): Promise<void> {
+  // A mounted root filesystem is unmounted first: rm would otherwise empty the image's own layers.
+  for (const mount of await mountsBelow(containerPaths(layout, id).dir)) await unmount(mount);
   await rm(containerPaths(layout, id).dir, { recursive: true, force: true, maxRetries: 3 });
 }
 

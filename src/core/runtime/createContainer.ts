@@ -9,6 +9,10 @@ import { StevedoreError, errorMessage } from '../errors';
 import type { ContainerConfig } from '../image/types';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { containerPaths, listContainers, newContainerId, randomName, removeContainerFiles, writeContainer, type ContainerRecord } from './containerRecord';
+import { chooseSnapshotter } from './containerRootfs';
+import { unmount } from './overlayMount';
+import { prepareOverlayRootfs } from './overlayRootfs';
+import { lowerDirs, stackFits } from './snapshots';
 import { prepareVfsRootfs } from './vfsRootfs';
 
 export interface CreateRequest {
@@ -31,6 +35,8 @@ export interface CreateRequest {
   autoRemove?: boolean;
   tty?: boolean;
   interactive?: boolean;
+  /** vfs or overlay; by default overlay where this process may mount it. */
+  snapshotter?: string;
   signal?: AbortSignal;
   onLayer?: (index: number, count: number) => void;
 }
@@ -52,6 +58,10 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
   }
   const id = newContainerId();
   const network = request.network ?? 'host';
+  const paths = containerPaths(store.layout, id);
+  const lowers = lowerDirs(image);
+  let driver = await chooseSnapshotter(store.layout, request.snapshotter);
+  if (driver === 'overlay' && !stackFits(lowers, paths.dir)) driver = 'vfs';
   const record: ContainerRecord = {
     Id: id,
     Name: '',
@@ -62,9 +72,9 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     Config: { ...config, Hostname: network === 'host' ? hostHostname() : id.slice(0, 12), Tty: request.tty ?? false, OpenStdin: request.interactive ?? false },
     State: { Status: 'creating', ExitCode: 0, OwnerPid: process.pid },
     HostConfig: { AutoRemove: request.autoRemove ?? false, NetworkMode: network, Binds: request.binds ?? [], ...(request.runtime ? { Runtime: request.runtime } : {}) },
-    Driver: 'vfs',
+    Driver: driver,
+    ...(driver === 'overlay' ? { Lowers: lowers } : {}),
   };
-  const paths = containerPaths(store.layout, id);
   await store.update(async (tx) => {
     if (!tx.index.manifests.some((m) => m.digest === request.image.manifestDigest)) throw new StevedoreError('IMAGE_NOT_FOUND', `No such image: ${request.imageName}`);
     const others = await listContainers(store.layout);
@@ -77,11 +87,14 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     await writeContainer(store.layout, record);
   }, request.signal ? { signal: request.signal } : {});
   try {
-    await prepareVfsRootfs(store.blobs, image, paths.rootfs, paths.baseTree, { ...(request.signal ? { signal: request.signal } : {}), ...(request.onLayer ? { onLayer: request.onLayer } : {}) });
+    const progress = { ...(request.signal ? { signal: request.signal } : {}), ...(request.onLayer ? { onLayer: request.onLayer } : {}) };
+    if (driver === 'overlay') await prepareOverlayRootfs(store.blobs, store.layout, image, paths, progress);
+    else await prepareVfsRootfs(store.blobs, image, paths.rootfs, paths.baseTree, progress);
     const created: ContainerRecord = { ...record, State: { Status: 'created', ExitCode: 0 } };
     await writeContainer(store.layout, created);
     return created;
   } catch (err) {
+    await unmount(paths.rootfs).catch(() => undefined);
     await removeContainerFiles(store.layout, id).catch((cleanup: unknown) => {
       throw new StevedoreError('IO_ERROR', `${errorMessage(err)}; the half-made container ${id} could not be removed either (${errorMessage(cleanup)}). Run "stevedore system check --repair".`, { cause: err });
     });

@@ -9,6 +9,7 @@ import type { ImageStore } from '../store/imageStore';
 import { containerPaths, containerCommand, readContainer, runtimeStateDir, writeContainer, type ContainerRecord } from './containerRecord';
 import { resolveExecUser } from './containerUser';
 import { parseBind } from './createContainer';
+import { withRootfs } from './containerRootfs';
 import { findRuntime, runBundle, type ContainerIo } from './ociRuntime';
 import { containerEnv, runtimeSpec } from './runtimeSpec';
 import { scopedPath } from './scopedPath';
@@ -30,6 +31,10 @@ export async function startContainer(store: ImageStore, record: ContainerRecord,
     );
   }
   const runtime = await findRuntime(record.HostConfig.Runtime, options.env);
+  return withRootfs(store.layout, record, () => runMounted(store, record, runtime, options));
+}
+
+async function runMounted(store: ImageStore, record: ContainerRecord, runtime: string, options: StartOptions): Promise<number> {
   const paths = containerPaths(store.layout, record.Id);
   const config = record.Config;
   const user = await resolveExecUser(paths.rootfs, config.User);
