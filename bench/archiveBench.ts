@@ -34,18 +34,24 @@ interface Measurement {
   peakKb: number[];
 }
 
-export async function archiveBench(): Promise<void> {
+/** The store holding the 1 GB image (REF), built once and cached. */
+export async function bigImageStore(): Promise<{ storePath: string; ref: string }> {
   await mkdir(CACHE, { recursive: true });
   const storePath = join(CACHE, 'stevedore-store');
-  const podmanArgs = ['--root', join(CACHE, 'podman-root'), '--runroot', join(CACHE, 'podman-run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
-  const policy = join(CACHE, 'policy.json');
-  await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
-
   if (!existsSync(join(CACHE, 'stevedore.done'))) {
     console.log(`building ${REF}: ${LAYERS} layers of 128 MiB random data + 8 MiB text (gzip, a minute or two)…`);
     await buildBigImage(storePath);
     await writeFile(join(CACHE, 'stevedore.done'), '');
   }
+  return { storePath, ref: REF };
+}
+
+export async function archiveBench(): Promise<void> {
+  const { storePath } = await bigImageStore();
+  const podmanArgs = ['--root', join(CACHE, 'podman-root'), '--runroot', join(CACHE, 'podman-run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const policy = join(CACHE, 'policy.json');
+  await writeFile(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+
   if (!existsSync(join(CACHE, 'podman.done'))) {
     console.log('copying it into a podman store (skopeo)…');
     execFileSync('skopeo', ['--policy', policy, 'copy', `oci:${storePath}:${FULL_REF}`, `containers-storage:[vfs@${join(CACHE, 'podman-root')}+${join(CACHE, 'podman-run')}]${FULL_REF}`], { stdio: 'ignore' });
@@ -92,7 +98,7 @@ export async function archiveBench(): Promise<void> {
 }
 
 /** Runs the command RUNS times under /usr/bin/time, after `prepare` (not timed) each time. */
-function measure(cmd: string, args: string[], prepare: () => void): Measurement {
+export function measure(cmd: string, args: string[], prepare: () => void): Measurement {
   const result: Measurement = { ms: [], peakKb: [] };
   for (let i = 0; i < RUNS; i++) {
     prepare();
@@ -112,7 +118,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function print(results: Record<string, Measurement>, baseline: string, goal: string): void {
+export function print(results: Record<string, Measurement>, baseline: string, goal: string): void {
   const base = median(results[baseline]!.ms);
   for (const [name, m] of Object.entries(results)) {
     const t = median(m.ms);
@@ -122,7 +128,7 @@ function print(results: Record<string, Measurement>, baseline: string, goal: str
   console.log(`  goal: ${goal}`);
 }
 
-function rmSync(path: string): void {
+export function rmSync(path: string): void {
   spawnSync('rm', ['-rf', path]);
 }
 

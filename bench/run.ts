@@ -5,6 +5,7 @@
 import { activationBench } from './activationBench';
 import { archiveBench } from './archiveBench';
 import { buildBench } from './buildBench';
+import { engineBench } from './engineBench';
 import { imagesBench } from './imagesBench';
 import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
@@ -21,6 +22,7 @@ const sections: Section[] = [
   { name: 'inspector: first paint of a 200 MB Debian image in VS Code', run: inspectorBench },
   { name: 'archives: save and load a 1 GB image', run: archiveBench },
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
+  { name: 'engines: copy a 1 GB image between the store and Docker', run: engineBench },
   { name: 'build: a Dockerfile of COPY steps, from scratch', run: buildBench },
   { name: 'extension: activate() in VS Code', run: activationBench },
 ];
