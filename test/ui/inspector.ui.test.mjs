@@ -117,24 +117,24 @@ uiTest('selecting a layer shows its changes; the filter, "only changes" and the 
   const frame = inspectorFrame(vscode.page);
   await frame.locator('tr.layer[data-layer="1"]').click();
   await frame.locator('tr.layer.selected[data-layer="1"]').waitFor(WAIT);
-  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'passwd', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
+  await untilTreeNames(frame, ['etc/', 'O conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'passwd', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
   await frame.locator('body.vscode-light').waitFor(WAIT);
   await vscode.page.mouse.move(0, 0);
   await vscode.screenshot('inspector-light');
 
   await frame.locator('#filter').fill('conf');
-  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf']);
+  await untilTreeNames(frame, ['etc/', 'O conf.d/', 'D a.conf', 'D b.conf', 'A c.conf']);
   assert.equal(await frame.locator('.files-count').textContent(), '5 of 16 entries shown');
 
   await frame.locator('#filter').fill('');
   await frame.locator('#changes-only').check();
-  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
+  await untilTreeNames(frame, ['etc/', 'O conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'A home/', 'A user/', 'A notes.txt', 'usr/', 'bin/', 'M sh', 'var/', 'cache/', 'D big.bin']);
   await frame.locator('#changes-only').uncheck();
 
   await frame.locator('#view-merged').click();
   await frame.locator('#filter').fill('etc/');
   // The union filesystem after layer 1: the base layer's os-release shows through, unmarked.
-  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
+  await untilTreeNames(frame, ['etc/', 'O conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
 });
 
 uiTest('Verify recomputes every digest and marks each one as matching', { timeout: 180_000 }, async () => {
@@ -162,7 +162,7 @@ uiTest('after the window reloads, the panel comes back on the same layer, view a
   await frame.locator('tr.layer.selected[data-layer="1"]').waitFor(WAIT);
   assert.equal(await frame.locator('#filter').inputValue(), 'etc/');
   assert.equal(await frame.locator('#view-merged').getAttribute('aria-checked'), 'true');
-  await untilTreeNames(frame, ['etc/', 'conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
+  await untilTreeNames(frame, ['etc/', 'O conf.d/', 'D a.conf', 'D b.conf', 'A c.conf', 'M hosts', 'os-release', 'passwd']);
 });
 
 uiTest('from the Images view, Inspect on a layer of 100,000 files: only a screenful of rows exists, the end is one key away, and the filter finds the 100 files among them', { timeout: 240_000 }, async () => {

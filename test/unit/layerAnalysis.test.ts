@@ -82,6 +82,8 @@ describe('layer analysis: a three-layer image', () => {
     assert.equal(layers.analysis.efficiency, minimum / cumulative);
     // dive's "wasted space": all versions of the paths seen in more than one layer.
     assert.equal(layers.analysis.diveWastedBytes, 22 + 400 + 2000 + 5000);
+    // The inspector's efficiency is 1 − wasted ÷ stored, so it agrees with the wasted figure.
+    assert.equal(layers.analysis.visibleEfficiency, 1 - layers.analysis.wastedBytes / layers.analysis.contentBytes);
   });
 
   it('pairs layers with their digests, diffIDs, sizes and history steps', async () => {
@@ -283,6 +285,19 @@ describe('layer analysis: focused cases', () => {
     assert.deepEqual(describeTree(layers.layerTree(1)), ['= d /bin 300 [listed]', '= f /bin/app 300 [listed]']);
     assert.equal(layers.analysis.wastedBytes, 300);
     assert.equal(layers.analysis.efficiency, 0.5);
+  });
+
+  it('the efficiency the inspector shows agrees with the wasted bytes; dive\'s score ignores what an opaque directory deletes', async () => {
+    const layers = await analyse('opaque/efficiency:1', [
+      await layerTar([{ name: 'doc/', type: 'directory' }, { name: 'doc/manual.txt', content: 'm'.repeat(1000) }]),
+      await layerTar([{ name: 'doc/', type: 'directory' }, { name: 'doc/.wh..wh..opq' }, { name: 'doc/readme', content: 'r'.repeat(10) }]),
+    ]);
+    const a = layers.analysis;
+    assert.equal(a.wastedBytes, 1000);
+    assert.equal(a.contentBytes, 1010);
+    assert.equal(a.visibleEfficiency, 1 - 1000 / 1010);
+    // dive sees each path in one layer only, so it scores 100 % though 99 % of the bytes are gone.
+    assert.equal(a.efficiency, 1);
   });
 
   it('an image with no files scores 1, like dive', async () => {

@@ -75,7 +75,13 @@ export interface LayerAnalysis {
   /** Content bytes of all layers but the first: what dive calls the user's layers. */
   userContentBytes: number;
   /**
-   * dive's efficiency score: for every path, the smallest size it had in any layer, summed, over the
+   * The efficiency the inspector shows: the share of the file bytes stored in the layers that a
+   * container sees, 1 − wastedBytes / contentBytes (1 for an image with no file content). It agrees
+   * with `wastedBytes` by construction, deletions by whiteouts and opaque directories included.
+   */
+  visibleEfficiency: number;
+  /**
+   * dive's efficiency score (kept for `stevedore efficiency --min`, as dive --ci gates on it): for every path, the smallest size it had in any layer, summed, over the
    * sum of all its sizes in all layers. 1 means no file is stored twice or deleted later.
    */
   efficiency: number;
@@ -258,6 +264,7 @@ function summarise(image: LoadedImage, listings: readonly LayerListing[], stack:
     finalFiles,
     wastedBytes: stack.wastedBytes,
     userContentBytes: contentBytes - (stack.stats[0]?.contentBytes ?? 0),
+    visibleEfficiency: contentBytes === 0 ? 1 : 1 - stack.wastedBytes / contentBytes,
     efficiency: dive.score,
     diveWastedBytes: dive.inefficientBytes,
     wasted,

@@ -76,18 +76,15 @@ export class FileTreeView {
     const segmented = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Which files' }, this.layerButton, this.mergedButton);
     this.layerButton.dataset.tip = 'What this layer itself adds, modifies and deletes, with the directories leading there.';
     this.mergedButton.dataset.tip = 'The union filesystem as a container would see it after this layer, with this layer’s changes marked.';
-    const expand = h('button', { class: 'icon-button', type: 'button', title: 'Expand all', 'aria-label': 'Expand all' }, icon('expandAll'));
-    const collapse = h('button', { class: 'icon-button', type: 'button', title: 'Collapse all', 'aria-label': 'Collapse all' }, icon('collapseAll'));
+    const expand = h('button', { class: 'text-button', type: 'button' }, icon('expandAll'), 'Expand all');
+    const collapse = h('button', { class: 'text-button', type: 'button' }, icon('collapseAll'), 'Collapse all');
     const toolbar = h(
       'div',
       { class: 'files-toolbar' },
       segmented,
       h('div', { class: 'filter-box' }, this.filterInput),
       h('label', { class: 'checkbox', for: 'changes-only' }, this.changesOnlyBox, 'Only changes'),
-      expand,
-      collapse,
-      h('span', { class: 'spacer' }),
-      this.countText,
+      h('span', { class: 'tree-actions' }, expand, collapse),
     );
     const header = h(
       'div',
@@ -106,7 +103,11 @@ export class FileTreeView {
       h('span', { class: 'mark modified' }, 'M'),
       ' modified ',
       h('span', { class: 'mark deleted' }, 'D'),
-      ' deleted (whiteout or opaque directory) · a directory’s size counts the files below it',
+      ' deleted ',
+      h('span', { class: 'mark opaque' }, 'O'),
+      ' opaque directory (hides everything below it)',
+      h('span', { class: 'spacer' }),
+      this.countText,
     );
     this.viewport.append(this.spacer);
     this.element.append(h('div', { class: 'files-head' }, this.title, toolbar), header, h('div', { class: 'tree-frame' }, this.viewport, this.message), legend);
@@ -150,7 +151,7 @@ export class FileTreeView {
   /** Updates the title and controls for the current selection (before or without a tree). */
   setContext(context: FileTreeContext): void {
     const what = context.layer === null ? 'Files' : `Layer ${context.layer}`;
-    replaceChildren(this.title, what, context.step ? h('span', { class: 'files-step muted', title: context.step }, context.step) : null);
+    replaceChildren(this.title, h('span', { class: 'files-layer' }, what), context.step ? h('span', { class: 'files-step muted', title: context.step }, context.step) : null);
     this.layerButton.setAttribute('aria-checked', String(context.view === 'layer'));
     this.mergedButton.setAttribute('aria-checked', String(context.view === 'merged'));
     this.layerButton.tabIndex = context.view === 'layer' ? 0 : -1;
@@ -300,8 +301,11 @@ export class FileTreeView {
     (el.firstElementChild as HTMLElement).style.paddingLeft = `${4 + depth * INDENT}px`;
     el.setAttribute('aria-level', String(depth + 1));
     el.className = `tree-row ${STATUS_CLASS[status]}${type === NodeType.dir ? ' dir' : ''}${(flags & NodeFlag.implicit) !== 0 ? ' implicit' : ''}`;
-    row.mark.textContent = STATUS_LETTER[status]!;
-    row.mark.className = `mark ${STATUS_CLASS[status]}`;
+    // An opaque directory deletes what lower layers had below it: its own mark explains the
+    // deletions counted in Changes (the directory itself may also be added or modified).
+    const isOpaque = (flags & NodeFlag.opaque) !== 0;
+    row.mark.textContent = isOpaque ? 'O' : STATUS_LETTER[status]!;
+    row.mark.className = `mark ${isOpaque ? 'opaque' : STATUS_CLASS[status]}`;
     const name = tree.name[node]!;
     row.name.textContent = type === NodeType.dir ? `${name}/` : name;
     const link = this.links.get(node);
@@ -313,9 +317,9 @@ export class FileTreeView {
     row.owner.textContent = `${tree.uid[node]}:${tree.gid[node]}`;
     const source = tree.source[node]!;
     row.source.textContent = source >= 0 ? `L${source}` : '';
-    const opaque = (flags & NodeFlag.opaque) !== 0 ? ', made opaque by this layer' : '';
+    const opaque = isOpaque ? ', made opaque by this layer' : '';
     el.setAttribute('aria-label', `${name}${status !== ChangeStatus.unmodified ? `, ${STATUS_WORD[status]}` : ''}${opaque}`);
-    if (opaque) row.mark.title = 'Opaque directory: nothing from lower layers shows through it';
+    if (opaque) row.mark.title = 'Opaque directory (.wh..wh..opq): this layer deleted everything lower layers had in it';
     else row.mark.removeAttribute('title');
     this.fillTwisty(row, rows, node);
   }

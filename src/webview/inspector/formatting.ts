@@ -5,6 +5,12 @@ import { humanDuration } from '../../core/format/humanDuration';
 import { humanSize } from '../../core/format/humanSize';
 
 /** `sha256:` and the first 12 hex digits, as Docker shortens IDs. */
+/** The first 12 hex digits of a digest, without its algorithm (as `docker images` shows IDs). */
+export function shortHex(digest: string): string {
+  const colon = digest.indexOf(':');
+  return digest.slice(colon + 1, colon + 13);
+}
+
 export function shortDigest(digest: string | null | undefined): string {
   if (!digest) return '—';
   const colon = digest.indexOf(':');

@@ -36,21 +36,24 @@ export class HeaderView {
       h('span', { class: 'spacer' }),
       this.verifyButton(verify),
     );
+    // Two facts a row where the panel is wide enough (see .facts in inspector.css); long ones span the row.
     const facts = h('dl', { class: 'facts' });
     addFact(facts, 'References', null, references(image.references));
+    markWide(facts);
     addFact(facts, DIGEST_HELP.imageId.label, 'imageId', this.digest(image.imageId, 'image ID', findCheck(result, 'config')));
     addFact(facts, DIGEST_HELP.manifest.label, 'manifest', this.digest(image.manifestDigest, 'manifest digest', findCheck(result, 'manifest')));
     if (image.indexDigest) addFact(facts, DIGEST_HELP.index.label, 'index', this.digest(image.indexDigest, 'index digest'));
+    addFact(facts, 'Created', null, h('span', {}, createdText(image.created, now)), image.author ? h('span', { class: 'muted' }, ` by ${image.author}`) : null);
     addFact(
       facts,
       DIGEST_HELP.repoDigest.label,
       'repoDigest',
       image.repoDigests.length
         ? h('div', { class: 'stack' }, ...image.repoDigests.map((d) => this.digest(d, 'repo digest')))
-        : h('span', { class: 'muted' }, 'None: the image was not pulled from or pushed to a registry.'),
+        : h('span', { class: 'muted', title: 'The image was not pulled from or pushed to a registry.' }, 'None (not pulled or pushed)'),
     );
-    addFact(facts, 'Created', null, h('span', {}, createdText(image.created, now)), image.author ? h('span', { class: 'muted' }, ` by ${image.author}`) : null);
     addFact(facts, 'Size', null, sizeLine(image, analysis));
+    markWide(facts);
 
     const top = h('div', { class: 'overview-main' }, h('div', { class: 'overview-facts' }, title, facts), scorecard(analysis, this.actions));
     // Rebuilding drops the focus; a keyboard user who pressed Verify lands on Cancel, and back.
@@ -144,8 +147,14 @@ export class HeaderView {
 
   /** A full digest, its copy button, and its verification mark when there is one. */
   private digest(value: string, label: string, check?: DigestCheck): HTMLElement {
-    return h('span', { class: 'digest' }, h('code', { class: 'digest-text' }, value), copyButton(value, label, this.actions), check ? checkMark(check) : null);
+    return h('span', { class: 'digest' }, h('code', { class: 'digest-text', title: value }, value), copyButton(value, label, this.actions), check ? checkMark(check) : null);
   }
+}
+
+/** The fact just added spans the row: its term starts the row, its value takes the rest. */
+function markWide(list: HTMLElement): void {
+  list.lastElementChild?.classList.add('wide');
+  list.lastElementChild?.previousElementSibling?.classList.add('wide');
 }
 
 function addFact(list: HTMLElement, label: string, help: DigestKind | null, ...value: (Node | null)[]): void {
@@ -193,10 +202,12 @@ function scorecard(analysis: AnalysisState, actions: HeaderActions): HTMLElement
     }
     case 'ready': {
       const a = analysis.analysis;
-      const grade = efficiencyGrade(a.efficiency);
-      const meter = h('div', { class: `meter ${grade}`, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(a.efficiency * 100), 'aria-label': 'Efficiency' });
+      // One definition (LayerAnalysis.visibleEfficiency): the share of stored file bytes a container
+      // sees, so it always agrees with the wasted figure beside it. dive's score is shown as such.
+      const grade = efficiencyGrade(a.visibleEfficiency);
+      const meter = h('div', { class: `meter ${grade}`, role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(a.visibleEfficiency * 100), 'aria-label': 'Efficiency' });
       const fill = h('div', { class: 'meter-fill' });
-      fill.style.width = `${Math.max(0, Math.min(1, a.efficiency)) * 100}%`;
+      fill.style.width = `${Math.max(0, Math.min(1, a.visibleEfficiency)) * 100}%`;
       meter.appendChild(fill);
       replaceChildren(
         card,
@@ -205,17 +216,28 @@ function scorecard(analysis: AnalysisState, actions: HeaderActions): HTMLElement
           { class: 'score-label' },
           'Efficiency',
           helpIcon(
-            "dive's score: for every path, the smallest size it had in any layer, summed, over the sum of all its sizes in all layers. " +
-              '100 % means no file is stored twice or deleted later. `stevedore efficiency IMAGE --min 0.9` gates CI on it.',
+            'The share of the file bytes stored in the layers that a container sees: 1 − wasted ÷ stored. ' +
+              'Bytes a later layer overwrote or deleted (by a whiteout or an opaque directory) count as wasted.',
           ),
         ),
-        h('div', { class: `score ${grade}`, id: 'efficiency' }, percent(a.efficiency)),
+        h('div', { class: `score ${grade}`, id: 'efficiency' }, percent(a.visibleEfficiency)),
         meter,
         h(
           'div',
           { class: 'small' },
           h('span', { 'data-tip': 'Bytes stored in a layer and then overwritten or deleted by a later one: they make the image bigger but no container sees them.' }, `${humanSize(a.wastedBytes)} wasted`),
-          h('span', { class: 'muted' }, ` · ${humanSize(a.contentBytes)} of files in the layers`),
+          h('span', { class: 'muted' }, ` of ${humanSize(a.contentBytes)} stored`),
+        ),
+        h(
+          'div',
+          {
+            class: 'small muted dive-score',
+            'data-tip':
+              "dive's formula: for every path, its smallest size in any layer, summed, over the sum of all its sizes. It ignores what opaque directories delete. " +
+              '`stevedore efficiency IMAGE --min 0.9` gates CI on it, as `dive --ci` does.',
+          },
+          "dive's score: ",
+          h('span', { id: 'dive-score' }, percent(a.efficiency)),
         ),
       );
       break;

@@ -56,7 +56,9 @@ export class InspectorApp {
       retry: () => this.retryFiles(),
     });
     this.wasted = new WastedView({ showPath: (path, layer) => this.showPath(path, layer) });
-    this.content.append(this.header.element, this.layers.element, h('div', { class: 'lower' }, this.files.element, this.wasted.element));
+    // The upper part (header, layers) takes what it needs up to half the panel and scrolls inside
+    // itself beyond that; the file tree and wasted files fill the rest, so the page never scrolls.
+    this.content.append(h('div', { class: 'upper' }, this.header.element, this.layers.element), h('div', { class: 'lower' }, this.files.element, this.wasted.element));
   }
 
   start(): void {

@@ -7,7 +7,7 @@ import { humanSize } from '../../core/format/humanSize';
 import type { LayerAnalysisProgress, LayerInfo } from '../../core/layers/imageLayers';
 import { DIGEST_HELP } from './digestHelp';
 import { h, replaceChildren } from './dom';
-import { count, shortDigest } from './formatting';
+import { count, shortHex } from './formatting';
 import { checkMark, copyButton, helpIcon, type HeaderActions } from './headerView';
 import { layerTableRows, shortMediaType, stepText } from './layerRows';
 import type { AnalysisState, ImageOverview, VerifyState } from './protocol';
@@ -29,13 +29,16 @@ export class LayersView {
       ['digest-col', DIGEST_HELP.layerDigest.label, helpIcon(DIGEST_HELP.layerDigest.text)],
       ['digest-col', DIGEST_HELP.diffId.label, helpIcon(DIGEST_HELP.diffId.text)],
       ['size', 'Size', helpIcon('Compressed bytes, as stored and transferred.')],
-      ['size', 'Uncompressed', null],
+      ['size uncompressed', 'Uncompressed', null],
       ['changes', 'Changes', helpIcon('Entries the layer added (+), modified (~) and deleted (−) relative to the layers below it.')],
       ['size', 'Wasted', helpIcon("Bytes of this layer's files that a later layer overwrote or deleted: stored, but never seen by a container.")],
       ['media', 'Media type', null],
     ];
     const head = h('thead', {}, h('tr', {}, ...columns.map(([cls, label, help]) => h('th', { class: cls, scope: 'col' }, label, help))));
-    const table = h('table', { class: 'layer-table', 'aria-label': 'Layers, oldest first' }, head, this.body);
+    // Fixed widths for every column but Created by, which takes the rest and shortens with an
+    // ellipsis (the full step on hover): the table never scrolls sideways.
+    const colgroup = h('colgroup', {}, ...columns.map(([cls]) => h('col', { class: cls.split(' ').map((c, i) => (i === 0 ? `col-${c}` : c)).join(' ') })));
+    const table = h('table', { class: 'layer-table', 'aria-label': 'Layers, oldest first' }, colgroup, head, this.body);
     this.element.append(h('h2', { class: 'section-title' }, 'Layers', h('span', { class: 'muted small' }, ' · oldest first; select one to see its files')), h('div', { class: 'table-scroll' }, table));
     this.body.addEventListener('keydown', (e) => this.onKey(e));
   }
@@ -101,7 +104,7 @@ export class LayersView {
   }
 
   private digestCell(digest: string, label: string, check: ReturnType<typeof findCheck>): HTMLElement {
-    return h('span', { class: 'digest' }, h('code', { class: 'digest-text', title: digest }, shortDigest(digest)), copyButton(digest, label, this.actions), check ? checkMark(check) : null);
+    return h('span', { class: 'digest' }, h('code', { class: 'digest-text', title: digest }, shortHex(digest)), copyButton(digest, label, this.actions), check ? checkMark(check) : null);
   }
 
   private onKey(e: KeyboardEvent): void {
