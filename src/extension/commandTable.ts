@@ -3,6 +3,7 @@
 // command (stevedore.openInspector) is registered by inspector/registerInspector.ts.
 
 import { addRegistryCommand } from './commands/addRegistry';
+import { browseTagsCommand } from './commands/browseTags';
 import { buildImageCommand } from './commands/buildImage';
 import { clearImageFilterCommand } from './commands/clearImageFilter';
 import type { ExtensionCommand } from './commands/command';
@@ -49,6 +50,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   importRootfsCommand,
   buildImageCommand,
   searchDockerHubCommand,
+  browseTagsCommand,
   refreshImagesCommand,
   filterImagesCommand,
   clearImageFilterCommand,

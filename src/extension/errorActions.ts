@@ -43,3 +43,23 @@ export function actionsOf(err: unknown): ErrorAction[] {
   if (err && typeof err === 'object' && ACTIONS in err) return [...((err as Record<symbol, ErrorAction[]>)[ACTIONS] ?? [])];
   return [];
 }
+
+/**
+ * The core's messages advise CLI commands; in VS Code the same advice is a button or a command
+ * of the extension. Each rule rewrites one piece of advice (the button is added by the command
+ * that knows its arguments: Browse Tags, Import as Root Filesystem…, Log In…).
+ */
+const REWORDINGS: readonly [RegExp, string][] = [
+  [/; "stevedore tags" lists the tags\./g, '.'],
+  [/Log in with "stevedore login [^"]*", or check/g, 'Log in, or check'],
+  [/log in again with "stevedore login [^"]*"/g, 'log in again'],
+  [/Log in with "stevedore login [^"]*"\./g, 'Log in to continue.'],
+  [/; try "stevedore login [^"]*"\./g, '; try logging in.'],
+  [/, or needs "stevedore login"\./g, ', or needs a login.'],
+  [/ To make an image from a root filesystem tarball, use "stevedore import"\./g, ' A root filesystem tarball can be imported as an image instead.'],
+  [/run "stevedore verify" on the image/g, 'run Verify Digests in the layer inspector'],
+];
+
+export function extensionWording(message: string): string {
+  return REWORDINGS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}

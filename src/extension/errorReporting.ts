@@ -5,8 +5,10 @@
 // here logs request headers.
 
 import * as vscode from 'vscode';
-import { errorMessage, isCancelled, StevedoreError } from '../core/errors';
-import { actionsOf, ExtensionError } from './errorActions';
+import { CancelledError, errorMessage, isCancelled, StevedoreError } from '../core/errors';
+
+const DEFAULT_CANCELLED = new CancelledError().message;
+import { actionsOf, ExtensionError, extensionWording } from './errorActions';
 
 const REGISTRY = Symbol('stevedore.registry');
 
@@ -30,18 +32,21 @@ export interface FailureSummary {
 
 export function summarise(err: unknown): FailureSummary {
   if (isCancelled(err)) return { cancelled: true, code: 'CANCELLED', message: errorMessage(err) };
-  if (err instanceof StevedoreError || err instanceof ExtensionError) return { cancelled: false, code: err.code, message: err.message };
+  if (err instanceof StevedoreError || err instanceof ExtensionError) return { cancelled: false, code: err.code, message: extensionWording(err.message) };
   const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
-  return { cancelled: false, ...(code ? { code } : {}), message: errorMessage(err) };
+  return { cancelled: false, ...(code ? { code } : {}), message: extensionWording(errorMessage(err)) };
 }
 
 /** Logs the failure and shows it (without waiting for the user to dismiss the message). */
 export function reportError(log: vscode.LogOutputChannel, operation: string, err: unknown): FailureSummary {
   const summary = summarise(err);
   if (summary.cancelled) {
-    log.info(`${operation} cancelled; nothing was changed`);
-    vscode.window.setStatusBarMessage(`$(circle-slash) Stevedore: ${operation} cancelled`, 5000);
-    return summary;
+    // A notification that stays until dismissed (it has a button), not a status bar line that
+    // goes away before anyone reads it. withCancellableProgress names what was cancelled.
+    const message = err instanceof CancelledError && err.message !== DEFAULT_CANCELLED ? err.message : `${operation} cancelled; nothing was changed.`;
+    log.info(message);
+    void vscode.window.showInformationMessage(message, 'Show Log').then((picked) => picked && log.show(true));
+    return { ...summary, message };
   }
   log.error(`${operation} failed: ${summary.code ? `[${summary.code}] ` : ''}${summary.message}`);
   logDetail(log, err);

@@ -2,6 +2,7 @@
 // AbortSignal; reports are throttled so that a fast download does not flood the renderer.
 
 import * as vscode from 'vscode';
+import { CancelledError, isCancelled } from '../core/errors';
 import { toAbortSignal } from './cancellation';
 
 export interface ProgressReporter {
@@ -54,9 +55,24 @@ export async function withCancellableProgress<T>(title: string, work: (progress:
       // Work that finished although Cancel was pressed at the last moment did finish: the core
       // decides when cancelling is still possible, and its result is reported as it is.
       return await work(reporter);
+    } catch (err) {
+      // Says what was cancelled ("Pull of redis:7 cancelled; nothing was changed."), for the message that stays.
+      if (isCancelled(err)) throw new CancelledError(`${cancelledWhat(title)} cancelled; nothing was changed.`);
+      throw err;
     } finally {
       if (timer) clearTimeout(timer);
       dispose();
     }
   });
+}
+
+const GERUNDS: Readonly<Record<string, string>> = { Pulling: 'Pull', Pushing: 'Push', Loading: 'Load', Saving: 'Save', Importing: 'Import', Building: 'Build', Searching: 'Search' };
+
+/** "Pulling redis:7" → "Pull of redis:7"; a title of another shape is kept as it is. */
+export function cancelledWhat(title: string): string {
+  const space = title.indexOf(' ');
+  const verb = space > 0 ? GERUNDS[title.slice(0, space)] : undefined;
+  if (!verb) return title;
+  const rest = title.slice(space + 1);
+  return verb === 'Search' ? `${verb} ${rest}` : `${verb} of ${rest}`;
 }

@@ -31,6 +31,8 @@ export interface StevedoreSettings {
   confirmPrune: boolean;
   useDockerCredentials: boolean;
   catalogPageSize: number;
+  /** Docker Hub's search service for Search Docker Hub…; '' for the default. */
+  dockerHubSearchEndpoint: string;
   /** VS Code's `http.proxy` / `http.noProxy`, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy: ProxySettings;
 }
@@ -56,6 +58,7 @@ export function readSettings(): StevedoreSettings {
     confirmPrune: c.get<boolean>('confirm.prune', true),
     useDockerCredentials: c.get<boolean>('useDockerCredentials', true),
     catalogPageSize: atLeastOne(c.get<number>('catalogPageSize', 100), 100),
+    dockerHubSearchEndpoint: c.get<string>('dockerHub.searchEndpoint', '').trim(),
     proxy: proxySettings(),
   };
 }

@@ -2,7 +2,7 @@
 // "insecure" for one served over plain HTTP or with a self-signed certificate.
 
 import * as vscode from 'vscode';
-import { registryHost } from '../../core/registry/registryHost';
+import { isLoopbackHost, registryHost } from '../../core/registry/registryHost';
 import { StevedoreError } from '../../core/errors';
 import { readSettings, updateSetting } from '../settings';
 import { boolArg, stringArg, type ExtensionCommand } from './command';
@@ -17,6 +17,8 @@ export const addRegistryCommand: ExtensionCommand = {
     const problem = validateRegistry(url);
     if (problem) throw new StevedoreError('INVALID_ARGUMENT', problem);
     let insecure = boolArg(ctx, 'insecure');
+    // Loopback may use plain HTTP anyway (as in Docker and the CLI): nothing to ask.
+    if (insecure === undefined && isLoopbackHost(registryHost(url).domain)) insecure = false;
     if (insecure === undefined) {
       const picked = await vscode.window.showQuickPick(
         [

@@ -10,6 +10,7 @@ import { humanSize } from '../../core/format/humanSize';
 import { parsePlatform } from '../../core/image/platform';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { diskPath } from '../fileSources';
+import { revealImage } from '../revealImage';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
@@ -60,12 +61,12 @@ export const buildImageCommand: ExtensionCommand = {
         },
       }),
     );
-    services.images.refresh();
+    const revealed = await revealImage(services, result.id, !name);
     const shown = name ? familiarString(parseReference(name)) : result.id.slice(7, 19);
     services.log.info(`built ${result.id}${name ? ` as ${name}` : ''}`);
     void vscode.window.showInformationMessage(
       `Built ${shown} — ${plural(result.record.summary.layerCount, 'layer')}, ${humanSize(result.record.summary.size)}, ${elapsedText(Date.now() - started)}.`,
     );
-    return { id: result.id, reference: result.tags[0] };
+    return { id: result.id, reference: result.tags[0], revealed };
   },
 };

@@ -8,6 +8,7 @@ import { importRootfs } from '../../core/image/importRootfs';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { diskPath, openFileSource } from '../fileSources';
 import { withCancellableProgress } from '../progressNotification';
+import { revealImage } from '../revealImage';
 import { elapsedText } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
@@ -29,7 +30,8 @@ export const importRootfsCommand: ExtensionCommand = {
       path = diskPath(picked[0]);
     }
     let reference = stringArg(ctx, 'reference');
-    if (reference === undefined && stringArg(ctx, 'file') === undefined) {
+    // "Import as Root Filesystem…" (offered when Load meets a plain tarball) passes the file and asks for the name.
+    if (reference === undefined && (stringArg(ctx, 'file') === undefined || ctx.args.askName === true)) {
       reference = await askNewImageName(`Import ${basename(path)}`, 'team/rootfs:1.0');
       if (reference === undefined) return undefined;
     }
@@ -42,10 +44,10 @@ export const importRootfsCommand: ExtensionCommand = {
       size = source.size;
       return importRootfs(store, { source: source.stream, sourceName: path, ...(name ? { reference: name } : {}), signal: progress.signal });
     });
-    services.images.refresh();
+    const revealed = await revealImage(services, record.id, !name);
     const shown = name ? familiarString(parseReference(name)) : record.id.slice(7, 19);
     services.log.info(`imported ${path} as ${name ?? record.id} (${record.id})`);
     void vscode.window.showInformationMessage(`Imported ${basename(path)} as ${shown} — 1 layer, ${humanSize(record.summary.size)}, ${elapsedText(Date.now() - started)}.`);
-    return { id: record.id, reference: record.refs[0] };
+    return { id: record.id, reference: record.refs[0], revealed };
   },
 };

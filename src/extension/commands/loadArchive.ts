@@ -8,7 +8,10 @@ import * as vscode from 'vscode';
 import { loadArchive } from '../../core/archive/loadArchive';
 import { humanSize } from '../../core/format/humanSize';
 import { familiarString, parseReference } from '../../core/reference/reference';
+import { StevedoreError } from '../../core/errors';
+import { attachActions } from '../errorActions';
 import { diskPath, openFileSource } from '../fileSources';
+import { revealImage } from '../revealImage';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import type { ExtensionCommand } from './command';
@@ -36,40 +39,53 @@ export const loadArchiveCommand: ExtensionCommand = {
     const loaded: string[] = [];
     let layerCount = 0;
     let bytes = 0;
-    await withCancellableProgress(`Loading ${paths.length === 1 ? basename(paths[0]!) : `${paths.length} archives`}`, async (progress) => {
-      for (const [i, path] of paths.entries()) {
-        const layers = new TransferProgress();
-        const prefix = paths.length > 1 ? `${i + 1}/${paths.length} ${basename(path)}: ` : '';
-        let size = 0;
-        let read = 0;
-        const source = await openFileSource(path, (n) => {
-          read = n;
-        });
-        size = source.size;
-        const result = await loadArchive(store, {
-          source: source.stream,
-          sourceName: path,
-          signal: progress.signal,
-          onProgress: (p) => {
-            layers.update(p.id, p.done ? 'Loaded' : 'Loading', p.current, p.total, p.done);
-            // The archive is read once, front to back: the share of it read is the honest percentage.
-            progress.report(prefix + layers.snapshot().message, ((i + (size ? read / size : 0)) / paths.length) * 100);
-          },
-        });
-        bytes += size;
-        const records = await store.list();
-        for (const image of result.images) layerCount += records.find((r) => r.manifestDigest === image.manifestDigest)?.summary.layerCount ?? 0;
-        for (const { ref, previousId } of result.moved) services.log.info(`${familiarString(parseReference(ref))} moved from ${previousId}`);
-        for (const image of result.images) {
-          if (image.refs.length === 0) loaded.push(image.id.slice(7, 19));
-          for (const ref of image.refs) loaded.push(familiarString(parseReference(ref)));
-          services.log.info(`Loaded image ${image.refs.length ? image.refs.join(', ') : image.id} from ${path}`);
+    let lastImage: { id: string; untagged: boolean } | undefined;
+    let current = '';
+    try {
+      await withCancellableProgress(`Loading ${paths.length === 1 ? basename(paths[0]!) : `${paths.length} archives`}`, async (progress) => {
+        for (const [i, path] of paths.entries()) {
+          current = path;
+          const layers = new TransferProgress();
+          const prefix = paths.length > 1 ? `${i + 1}/${paths.length} ${basename(path)}: ` : '';
+          let size = 0;
+          let read = 0;
+          const source = await openFileSource(path, (n) => {
+            read = n;
+          });
+          size = source.size;
+          const result = await loadArchive(store, {
+            source: source.stream,
+            sourceName: path,
+            signal: progress.signal,
+            onProgress: (p) => {
+              layers.update(p.id, p.done ? 'Loaded' : 'Loading', p.current, p.total, p.done);
+              // The archive is read once, front to back: the share of it read is the honest percentage.
+              progress.report(prefix + layers.snapshot().message, ((i + (size ? read / size : 0)) / paths.length) * 100);
+            },
+          });
+          bytes += size;
+          const records = await store.list();
+          for (const image of result.images) layerCount += records.find((r) => r.manifestDigest === image.manifestDigest)?.summary.layerCount ?? 0;
+          for (const { ref, previousId } of result.moved) services.log.info(`${familiarString(parseReference(ref))} moved from ${previousId}`);
+          for (const image of result.images) {
+            lastImage = { id: image.id, untagged: image.refs.length === 0 };
+            if (image.refs.length === 0) loaded.push(image.id.slice(7, 19));
+            for (const ref of image.refs) loaded.push(familiarString(parseReference(ref)));
+            services.log.info(`Loaded image ${image.refs.length ? image.refs.join(', ') : image.id} from ${path}`);
+          }
         }
+      });
+    } catch (err) {
+      // A root filesystem tarball is not an image archive, but it can become one.
+      if (err instanceof StevedoreError && err.code === 'INVALID_ARCHIVE' && /not an image archive/.test(err.message)) {
+        throw attachActions(err, [{ title: 'Import as Root Filesystem…', command: 'stevedore.importRootfs', args: [{ file: current, askName: true }] }]);
       }
-    });
-    services.images.refresh();
+      throw err;
+    }
+    const revealed = lastImage ? await revealImage(services, lastImage.id, lastImage.untagged) : false;
+    if (!lastImage) services.images.refresh();
     const shown = loaded.length <= 3 ? loaded.join(', ') : `${loaded.slice(0, 3).join(', ')} and ${loaded.length - 3} more`;
     void vscode.window.showInformationMessage(`Loaded ${shown || 'nothing new'} — ${plural(layerCount, 'layer')}, ${humanSize(bytes)}, ${elapsedText(Date.now() - started)}.`);
-    return { images: loaded, files: paths };
+    return { images: loaded, files: paths, revealed };
   },
 };

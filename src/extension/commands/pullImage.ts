@@ -12,6 +12,8 @@ import { remotePlatforms } from '../../core/registry/remoteTag';
 import type { PullEvent } from '../../core/registry/transferEvents';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { contentTrustVerifier } from '../../core/trust/contentTrust';
+import { StevedoreError } from '../../core/errors';
+import { attachActions } from '../errorActions';
 import { attachRegistry } from '../errorReporting';
 import { withCancellableProgress } from '../progressNotification';
 import type { Services } from '../services';
@@ -103,6 +105,10 @@ export const pullImageCommand: ExtensionCommand = {
       void vscode.window.showInformationMessage(`${text}.`);
       return { reference: result.reference, digest: result.digest, manifestDigest: result.manifestDigest, id: result.record.id, platform: formatPlatform(result.platform), upToDate: result.upToDate };
     } catch (err) {
+      // A tag that is not there: the button lists the ones that are.
+      if (err instanceof StevedoreError && err.code === 'MANIFEST_UNKNOWN') {
+        attachActions(err, [{ title: 'Browse Tags', command: 'stevedore.browseTags', args: [{ repository: `${ref.domain}/${ref.path}` }] }]);
+      }
       throw attachRegistry(err, ref.domain);
     }
   },

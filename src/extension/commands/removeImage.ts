@@ -1,6 +1,7 @@
 // Remove: untags the selected tags, deleting an image when its last tag goes, as `docker rmi NAME`
 // does; an untagged image is removed by ID. Asks first (setting stevedore.confirm.remove), and when
-// a selected image has other tags as well, offers to remove the image with all of them (force).
+// a selected image has other tags as well, offers to remove the image with all of them (force); the
+// buttons say exactly which (removeChoices.ts).
 
 import * as vscode from 'vscode';
 import { StevedoreError } from '../../core/errors';
@@ -9,6 +10,7 @@ import { familiarString, parseReference } from '../../core/reference/reference';
 import { removeImages } from '../../core/store/removeImages';
 import { boolArg, selectedImageNodes, type ExtensionCommand } from './command';
 import { confirm, imageName, pickImages } from './prompts';
+import { removalSummary, removeChoices } from './removeChoices';
 
 export const removeImageCommand: ExtensionCommand = {
   id: 'stevedore.removeImage',
@@ -26,14 +28,18 @@ export const removeImageCommand: ExtensionCommand = {
     const otherTags = [...new Set(nodes.flatMap((n) => n.record.refs.filter((r) => !selectedRefs.has(r))))];
     if (!(boolArg(ctx, 'skipConfirmation') ?? false) && services.settings().confirmRemove) {
       const list = names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
-      const buttons = force ? ['Remove Images and All Their Tags'] : ['Remove'];
-      if (!force && otherTags.length > 0) buttons.push('Remove Images and All Their Tags');
+      const familiar = (r: string) => familiarString(parseReference(r));
+      const choices = removeChoices(
+        nodes.map((n) => ({ ...(n.reference ? { reference: n.reference } : {}), refs: n.record.refs, imageId: n.record.id })),
+        familiar,
+      );
+      const buttons = force ? [choices.force ?? choices.byName] : [choices.byName, ...(choices.force ? [choices.force] : [])];
       const detail = force || otherTags.length === 0
         ? 'Layers no other image uses are deleted from the store.'
-        : `Removing a tag keeps an image that has other tags (${otherTags.slice(0, 3).map((r) => familiarString(parseReference(r))).join(', ')}${otherTags.length > 3 ? ', …' : ''}). Remove the images with all their tags instead?`;
+        : `The image keeps its other tags (${otherTags.slice(0, 3).map(familiar).join(', ')}${otherTags.length > 3 ? ', …' : ''}) unless you delete it with all of them.`;
       const answer = await confirm(`Remove ${list}?`, detail, ...buttons);
       if (!answer) return undefined;
-      if (answer === 'Remove Images and All Their Tags') force = true;
+      if (answer === choices.force) force = true;
     }
 
     const store = await services.store.open();
@@ -42,13 +48,15 @@ export const removeImageCommand: ExtensionCommand = {
     const result = await removeImages(store, targets, { force });
     services.images.refresh();
     for (const e of result.events) services.log.info(`${e.kind === 'untagged' ? 'Untagged' : 'Deleted'}: ${e.value}`);
-    const deleted = result.events.filter((e) => e.kind === 'deleted').length;
-    const untagged = result.events.filter((e) => e.kind === 'untagged').length;
+    const summary = removalSummary(result.events);
+    const deleted = summary.images;
+    const untagged = summary.tags;
     if (result.failures.length > 0) {
       const first = result.failures[0]!.error;
       throw new StevedoreError(first.code, result.failures.length === 1 ? first.message : `${result.failures.length} of ${targets.length} could not be removed; the first: ${first.message}`);
     }
-    void vscode.window.showInformationMessage(`Removed ${names.length === 1 ? names[0] : `${names.length} images`}: ${untagged} untagged, ${deleted} deleted, ${humanSize(result.reclaimedBytes)} reclaimed.`);
-    return { untagged, deleted, reclaimedBytes: result.reclaimedBytes };
+    const message = `Removed ${names.length === 1 ? names[0] : `${names.length} images`}: ${summary.text}, ${humanSize(result.reclaimedBytes)} reclaimed.`;
+    void vscode.window.showInformationMessage(message);
+    return { untagged, deleted, reclaimedBytes: result.reclaimedBytes, message };
   },
 };

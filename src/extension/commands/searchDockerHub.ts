@@ -3,8 +3,12 @@
 
 import * as vscode from 'vscode';
 import { searchDockerHub } from '../../core/registry/hubSearch';
+import { StevedoreError } from '../../core/errors';
+import { ExtensionError } from '../errorActions';
 import { withCancellableProgress } from '../progressNotification';
 import { stringArg, type ExtensionCommand } from './command';
+
+const SEARCH_SETTING = 'stevedore.dockerHub.searchEndpoint';
 
 export const searchDockerHubCommand: ExtensionCommand = {
   id: 'stevedore.searchDockerHub',
@@ -13,10 +17,22 @@ export const searchDockerHubCommand: ExtensionCommand = {
     const { services } = ctx;
     const term = stringArg(ctx, 'term') ?? (await vscode.window.showInputBox({ title: 'Search Docker Hub', prompt: 'Search term, e.g. redis or postgres', validateInput: (v) => (v.trim() ? undefined : 'Type something to search for') }));
     if (!term?.trim()) return undefined;
-    const endpoint = process.env.STEVEDORE_SEARCH_ENDPOINT;
-    const results = await withCancellableProgress(`Searching Docker Hub for "${term.trim()}"`, (progress) =>
-      searchDockerHub({ ...services.registries.options(), ...(endpoint ? { searchEndpoint: endpoint } : {}) }, { term: term.trim(), limit: 50, signal: progress.signal }),
-    );
+    // The setting first; the CLI's environment variable still works for a VS Code started from a shell.
+    const endpoint = services.settings().dockerHubSearchEndpoint || process.env.STEVEDORE_SEARCH_ENDPOINT;
+    let results;
+    try {
+      results = await withCancellableProgress(`Searching Docker Hub for "${term.trim()}"`, (progress) =>
+        searchDockerHub({ ...services.registries.options(), ...(endpoint ? { searchEndpoint: endpoint } : {}) }, { term: term.trim(), limit: 50, signal: progress.signal }),
+      );
+    } catch (err) {
+      if (err instanceof StevedoreError && (err.code === 'NETWORK_ERROR' || err.code === 'REGISTRY_ERROR')) {
+        const first = err.message.replace(/ Check the network, or set another search endpoint\.$/, '');
+        throw new ExtensionError(err.code, `${first} Check the network, or set "Stevedore › Docker Hub: Search Endpoint" (${SEARCH_SETTING}) to a search service you can reach.`, [
+          { title: 'Open Setting', command: 'workbench.action.openSettings', args: [SEARCH_SETTING] },
+        ]);
+      }
+      throw err;
+    }
     services.log.info(`search "${term.trim()}": ${results.length} results`);
     // A program that only wants the results says { pull: false }.
     if (ctx.args.pull === false) return results;

@@ -122,8 +122,9 @@ suite('images view and local commands', () => {
     const store = await api.openStore();
     const blobsBefore = await readdir(join(store.root, 'blobs', 'sha256'));
     const other = await imageNamed(api, 'example/other:2.0');
-    const first = await run<{ untagged: number; deleted: number }>('stevedore.removeImage', other, [other], { skipConfirmation: true });
-    assert.deepEqual(first, { untagged: 1, deleted: 0, reclaimedBytes: 0 });
+    const first = await run<{ untagged: number; deleted: number; reclaimedBytes: number; message: string }>('stevedore.removeImage', other, [other], { skipConfirmation: true });
+    assert.deepEqual({ untagged: first.untagged, deleted: first.deleted, reclaimedBytes: first.reclaimedBytes }, { untagged: 1, deleted: 0, reclaimedBytes: 0 });
+    assert.equal(first.message, 'Removed example/other:2.0: 1 tag untagged, 0B reclaimed.');
     assert.deepEqual(await familiarTags(api), ['example/app:1.0']);
     const app = await imageNamed(api, 'example/app:1.0');
     const second = await run<{ deleted: number; reclaimedBytes: number }>('stevedore.removeImage', app, [app], { skipConfirmation: true });
@@ -142,8 +143,11 @@ suite('images view and local commands', () => {
     const a = await imageNamed(api, 'multi/one:a');
     const b = await imageNamed(api, 'multi/two:b');
     // Right-click on one of two selected items: both go. Force removes "elsewhere/one:copy" too.
-    const result = await run<{ deleted: number }>('stevedore.removeImage', b, [a, b], { skipConfirmation: true, force: true });
+    const result = await run<{ deleted: number; untagged: number; message: string }>('stevedore.removeImage', b, [a, b], { skipConfirmation: true, force: true });
     assert.equal(result.deleted, 2);
+    // The message counts tags (three names went), not "untagged" events of any kind.
+    assert.equal(result.untagged, 3);
+    assert.match(result.message, /^Removed 2 images: 3 tags untagged, 2 images deleted, \S+ reclaimed\.$/);
     assert.deepEqual(await familiarTags(api), []);
   });
 
@@ -202,4 +206,27 @@ suite('images view and local commands', () => {
     await run('stevedore.images.clearFilter');
     assert.deepEqual(await familiarTags(api), ['aaa/small:1', 'example/prune:1', 'localhost:5000/team/big:1']);
   });
+
+  test('an untagged import is revealed: dangling images are shown and the new image is in the view', async () => {
+    await setSetting('images.showDangling', undefined);
+    const value = await run<{ id: string; reference?: string; revealed: boolean }>('stevedore.importRootfs', { file: tarballs[2] });
+    assert.equal(value.reference, undefined);
+    assert.equal(value.revealed, true);
+    assert.equal(vscode.workspace.getConfiguration('stevedore').get('images.showDangling'), true);
+    const { images } = await imagesViewNodes(api);
+    assert.ok(images.some((n) => n.dangling && n.record.id === value.id), 'the untagged image is not in the view');
+    await run('stevedore.pruneImages', { skipConfirmation: true });
+    await run('stevedore.images.hideDangling');
+  });
+
+  test('Load on a root filesystem tarball offers Import as Root Filesystem…, not CLI advice, and loads nothing', async () => {
+    const before = (await (await api.openStore()).list()).length;
+    const failure = await runFailing('stevedore.loadArchive', { files: [tarballs[0]] });
+    assert.equal(failure.code, 'INVALID_ARCHIVE');
+    assert.deepEqual(failure.actions, ['Import as Root Filesystem…']);
+    assert.doesNotMatch(failure.message, /stevedore import/);
+    assert.match(failure.message, /not an image archive/);
+    assert.equal((await (await api.openStore()).list()).length, before);
+  });
 });
+

@@ -255,7 +255,44 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     const results = await run<{ name: string; is_official: boolean; star_count: number }[]>('stevedore.searchDockerHub', { term: 'redis', pull: false });
     assert.deepEqual(results.map((r) => [r.name, r.is_official, r.star_count]), [['redis', true, 12000], ['bitnami/redis', false, 95]]);
   });
+
+  test('a tag that is not there offers Browse Tags instead of CLI advice; Browse Tags lists versions highest first', async () => {
+    const failure = await runFailing('stevedore.pullImage', { reference: `${host}/demo/app:9.9` });
+    assert.equal(failure.code, 'MANIFEST_UNKNOWN');
+    assert.deepEqual(failure.actions, ['Browse Tags']);
+    assert.doesNotMatch(failure.message, /stevedore tags/);
+    assert.deepEqual(await run<string[]>('stevedore.browseTags', { repository: `${host}/demo/app`, pick: false }), ['1.1', '1.0']);
+  });
+
+  test('Docker Hub search follows its setting, and its network error names that setting with an Open Setting button', async () => {
+    delete process.env.STEVEDORE_SEARCH_ENDPOINT;
+    // A loopback port nobody listens on: bound, then closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await setSetting('dockerHub.searchEndpoint', `http://127.0.0.1:${port}`);
+    try {
+      const failure = await runFailing('stevedore.searchDockerHub', { term: 'redis', pull: false });
+      assert.equal(failure.code, 'NETWORK_ERROR');
+      assert.match(failure.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      assert.match(failure.message, /stevedore\.dockerHub\.searchEndpoint/);
+      assert.doesNotMatch(failure.message, /STEVEDORE_SEARCH_ENDPOINT/);
+      assert.deepEqual(failure.actions, ['Open Setting']);
+    } finally {
+      await setSetting('dockerHub.searchEndpoint', undefined);
+    }
+  });
+
+  test('adding a loopback registry does not ask Secure or Insecure', async () => {
+    const added = await run<string>('stevedore.registries.add', { url: '127.0.0.1:5999' });
+    assert.equal(added, '127.0.0.1:5999');
+    const entry = (vscode.workspace.getConfiguration('stevedore').get<{ url: string; insecure?: boolean }[]>('registries') ?? []).find((r) => r.url === '127.0.0.1:5999');
+    assert.deepEqual(entry, { url: '127.0.0.1:5999' });
+    await setSetting('registries', [{ url: host }, { url: guarded.host }]);
+  });
 });
+
 
 function label(node: RegistriesTreeNode): string {
   switch (node.kind) {
