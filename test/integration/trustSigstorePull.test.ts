@@ -1,7 +1,7 @@
 // sigstoreSigned: cosign-style signatures attached as sha256-<hex>.sig tags (ECDSA P-256 keys made
-// by the test), read where registries.d sets use-sigstore-attachments, verified with the policy's
-// public key; another key, another digest and a missing attachment setting are refused with the
-// store unchanged.
+// by the test), and Sigstore bundles made by @sigstore/sign attached as OCI 1.1 referrers, read
+// where registries.d sets use-sigstore-attachments, verified with the policy's public key; another
+// key, another digest and a missing attachment setting are refused with the store unchanged.
 
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { attachCosignSignature, cosignPayload, makeCosignKeys, type CosignKeys }
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { writeJson } from '../helpers/gpgKeys';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
+import { attachBundleReferrer, makeBundle } from '../helpers/sigstoreBundle';
 import { storeSnapshot } from '../helpers/storeSnapshot';
 
 describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments', () => {
@@ -44,7 +45,7 @@ describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), DOCKER_CONTENT_TRUST: '' };
     const source = join(dir.path, 'source');
     const store = await ImageStore.open(source);
-    for (const name of ['good', 'stranger', 'elsewhere']) {
+    for (const name of ['good', 'stranger', 'elsewhere', 'bundled', 'bundled-stranger', 'bundled-renamed']) {
       const ref = `${registry.host}/team/${name}:1.0`;
       await importBuffer(store, await randomRootfs(2, 10_000), ref);
       const pushed = await runCli(source, ['push', ref], { env });
@@ -57,6 +58,15 @@ describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments
     await sign('stranger', stranger);
     // A good signature, but of another image's digest, attached to this one.
     await sign('elsewhere', trusted, digestOf.good);
+    const refer = async (name: string, keys: CosignKeys, subjectName: string): Promise<void> => {
+      const manifest = await fetch(`${registry.url}/v2/team/${name}/manifests/1.0`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const bytes = Buffer.from(await manifest.arrayBuffer());
+      const subject = { mediaType: manifest.headers.get('content-type')!, digest: digestOf[name]!, size: bytes.length };
+      await attachBundleReferrer(registry.url, `team/${name}`, subject, await makeBundle(keys.privateKey, keys.publicKeyPem, subjectName, digestOf[name]!));
+    };
+    await refer('bundled', trusted, `${registry.host}/team/bundled`);
+    await refer('bundled-stranger', stranger, `${registry.host}/team/bundled-stranger`);
+    await refer('bundled-renamed', trusted, `${registry.host}/team/somewhere-else`);
   });
   after(async () => {
     await registry?.stop();
@@ -91,6 +101,19 @@ describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments
 
   it('refuses a good signature of another digest', async () => {
     assert.match(await refused('elsewhere'), new RegExp(`Signature for digest ${digestOf.good} does not match: the image is ${digestOf.elsewhere}`));
+  });
+
+  it('pulls an image whose Sigstore bundle (made by @sigstore/sign, attached as a referrer) verifies with the trusted key', async () => {
+    const root = join(dir.path, 'store-bundled');
+    const out = await pull(root, 'bundled');
+    assert.equal(out.code, 0, out.stderr);
+    const images = await runCli(root, ['images', '--digests', '--format', '{{.Digest}}']);
+    assert.equal(images.stdout.trim(), digestOf.bundled);
+  });
+
+  it('refuses a bundle signed by another key, and one whose subject names another repository', async () => {
+    assert.match(await refused('bundled-stranger'), /cryptographic signature verification failed: the bundle was not signed by .*cosign\.pub/);
+    assert.match(await refused('bundled-renamed'), new RegExp(`Signature for identity ${registry.host.replace(/\./g, '\\.')}/team/somewhere-else is not accepted: the bundle must name a reference in repository ${registry.host.replace(/\./g, '\\.')}/team/bundled-renamed`));
   });
 
   it('does not look for attachments unless registries.d says use-sigstore-attachments, and says so', async () => {

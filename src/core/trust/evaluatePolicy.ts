@@ -13,12 +13,13 @@ import { describeRequirement, type PolicyRequirement, type SignedIdentity, type 
 import { lookasideFor, useSigstoreAttachments, type RegistriesConfig } from './registriesD';
 import { describeIdentityRule, identityMatches } from './signedIdentity';
 import { readLookasideSignatures, readSigstoreAttachments, sigstoreSignatureTag } from './signatureSources';
+import { readBundleReferrers, verifyBundle } from './sigstoreBundles';
 import { ATOMIC_SIGNATURE_TYPE, COSIGN_SIGNATURE_TYPE, MalformedSignature, parseSignedClaims, type SignedClaims } from './signaturePayload';
 
 export type SignatureProblem = 'wrong-key' | 'other-digest' | 'identity-mismatch' | 'malformed';
 
 export interface SignatureVerdict {
-  format: 'simple-signing' | 'sigstore';
+  format: 'simple-signing' | 'sigstore' | 'sigstore-bundle';
   /** Where it was read: a lookaside URL or "REPO:sha256-….sig, layer N". */
   source: string;
   accepted: boolean;
@@ -111,7 +112,12 @@ async function checkRequirement(requirement: PolicyRequirement, image: ImageUnde
         signatures.push(verdict);
         if (verdict.accepted) return { requirement, accepted: true, signatures };
       }
-      return { requirement, accepted: false, signatures, reason: summary(signatures, `as the tag ${sigstoreSignatureTag(image.manifestDigest)}`) };
+      for (const bundle of await readBundleReferrers(image.client, image.reference, image.manifestDigest, options.signal)) {
+        const verdict = checkBundle(bundle.source, bundle.bytes, keys, requirement.signedIdentity, image);
+        signatures.push(verdict);
+        if (verdict.accepted) return { requirement, accepted: true, signatures };
+      }
+      return { requirement, accepted: false, signatures, reason: summary(signatures, `as the tag ${sigstoreSignatureTag(image.manifestDigest)} or as referrers`) };
     }
   }
 }
@@ -135,6 +141,39 @@ function checkSigstore(source: string, payload: Buffer, signature: Buffer | unde
   const key = verifyWithKeys(payload, signature, keys);
   if (!key) return { ...base, accepted: false, problem: 'wrong-key', reason: `cryptographic signature verification failed: it was not made by ${keys.map((k) => k.name).join(' or ')}` };
   return checkClaims({ ...base, signer: key.name }, payload, COSIGN_SIGNATURE_TYPE, rule, image);
+}
+
+/**
+ * A bundle names no tag, only the repository of its in-toto subject, so its identity is checked at
+ * repository level: the repository the rule wants (after remapIdentity, or the one exactReference
+ * and exactRepository name) must be the subject's.
+ */
+function checkBundle(source: string, bytes: Buffer, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+  const base = { format: 'sigstore-bundle' as const, source };
+  let verified: ReturnType<typeof verifyBundle>;
+  try {
+    verified = verifyBundle(bytes, keys);
+  } catch (err) {
+    if (err instanceof MalformedSignature) return { ...base, accepted: false, problem: 'malformed', reason: `Invalid signature: ${err.message}` };
+    throw err;
+  }
+  if (!verified) return { ...base, accepted: false, problem: 'wrong-key', reason: `cryptographic signature verification failed: the bundle was not signed by ${keys.map((k) => k.name).join(' or ')}` };
+  const hex = image.manifestDigest.replace(/^sha256:/, '');
+  const subject = verified.subjects.find((s) => s.sha256 === hex);
+  const signer = verified.key.name;
+  if (!subject) {
+    const other = verified.subjects.find((s) => s.sha256)?.sha256;
+    return { ...base, signer, accepted: false, problem: 'other-digest', reason: `Signature for digest ${other ? `sha256:${other}` : '(none)'} does not match: the image is ${image.manifestDigest}` };
+  }
+  const claims = { dockerReference: subject.name, manifestDigest: image.manifestDigest };
+  const asRepository: SignedIdentity =
+    rule.type === 'exactReference' ? { type: 'exactRepository', dockerRepository: rule.dockerReference.replace(/(@.*|:[^/:]*)$/, '') } : rule.type === 'exactRepository' || rule.type === 'remapIdentity' ? rule : { type: 'matchRepository' };
+  const byDigest = { ...image.reference, digest: image.manifestDigest };
+  delete byDigest.tag;
+  if (!subject.name || !identityMatches(asRepository, byDigest, subject.name)) {
+    return { ...base, signer, claims, accepted: false, problem: 'identity-mismatch', reason: `Signature for identity ${subject.name || '(no name)'} is not accepted: the bundle must name ${describeIdentityRule(asRepository, byDigest)}` };
+  }
+  return { ...base, signer, claims, accepted: true };
 }
 
 /** Digest before identity, as c/image checks them. */

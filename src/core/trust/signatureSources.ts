@@ -120,7 +120,7 @@ export async function readSigstoreAttachments(client: RegistryClient, ref: Image
   return found;
 }
 
-async function fetchSmallBlob(client: RegistryClient, repository: string, digest: string, size: number, signal?: AbortSignal): Promise<Buffer> {
+export async function fetchSmallBlob(client: RegistryClient, repository: string, digest: string, size: number, signal?: AbortSignal): Promise<Buffer> {
   const res = await client.request({ method: 'GET', url: `/v2/${repository}/blobs/${digest}`, scopes: [repositoryScope(repository, 'pull')], ...(signal ? { signal } : {}) });
   if (res.status !== 200) throw await client.errorFrom(res, `signature blob ${digest}`);
   const chunks: Buffer[] = [];
