@@ -12,6 +12,8 @@ export interface CommandEntry {
   summary: string;
   /** Left out of help and completion (internal helpers such as `__complete`). */
   hidden?: boolean;
+  /** What its arguments name, for shell completion: images in the store, or files. */
+  completes?: 'images' | 'files';
   load(): Promise<Command>;
 }
 
@@ -31,16 +33,19 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['images'], ['image', 'ls'], ['image', 'list']],
     summary: 'List images',
+    completes: 'images',
     load: async () => (await import('./commands/images')).imagesCommand,
   },
   {
     names: [['tag'], ['image', 'tag']],
     summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    completes: 'images',
     load: async () => (await import('./commands/tag')).tagCommand,
   },
   {
     names: [['rmi'], ['image', 'rm'], ['image', 'remove']],
     summary: 'Remove one or more images',
+    completes: 'images',
     load: async () => (await import('./commands/rmi')).rmiCommand,
   },
   {
@@ -51,31 +56,37 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['inspect'], ['image', 'inspect']],
     summary: 'Display detailed information on one or more images',
+    completes: 'images',
     load: async () => (await import('./commands/inspect')).inspectCommand,
   },
   {
     names: [['history'], ['image', 'history']],
     summary: 'Show the history of an image',
+    completes: 'images',
     load: async () => (await import('./commands/history')).historyCommand,
   },
   {
     names: [['layers'], ['image', 'layers']],
     summary: "Show an image's layers: digests, sizes and the files each adds, modifies and deletes",
+    completes: 'images',
     load: async () => (await import('./commands/layers')).layersCommand,
   },
   {
     names: [['verify'], ['image', 'verify']],
     summary: "Recompute an image's manifest, config and layer digests (compressed and diffID) and compare them",
+    completes: 'images',
     load: async () => (await import('./commands/verify')).verifyCommand,
   },
   {
     names: [['efficiency'], ['image', 'efficiency']],
     summary: "Score how efficiently an image's layers store its files (dive's score), and fail below a minimum",
+    completes: 'images',
     load: async () => (await import('./commands/efficiency')).efficiencyCommand,
   },
   {
     names: [['import'], ['image', 'import']],
     summary: 'Import the contents from a tarball to create a filesystem image',
+    completes: 'files',
     load: async () => (await import('./commands/import')).importCommand,
   },
   {
@@ -86,16 +97,19 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['save'], ['image', 'save']],
     summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    completes: 'images',
     load: async () => (await import('./commands/save')).saveCommand,
   },
   {
     names: [['load'], ['image', 'load']],
     summary: 'Load an image from a tar archive or STDIN',
+    completes: 'files',
     load: async () => (await import('./commands/load')).loadCommand,
   },
   {
     names: [['commit'], ['append'], ['image', 'append']],
     summary: "Create a new image from a container's changes, or from a folder or tarball added as a layer on top of an image",
+    completes: 'images',
     load: async () => (await import('./commands/commit')).commitCommand,
   },
   {
@@ -106,6 +120,7 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['build'], ['image', 'build']],
     summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
+    completes: 'files',
     load: async () => (await import('./commands/build')).buildCommand,
   },
   {
@@ -116,6 +131,7 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['push'], ['image', 'push']],
     summary: 'Upload an image to a registry',
+    completes: 'images',
     load: async () => (await import('./commands/push')).pushCommand,
   },
   {
@@ -141,6 +157,7 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['run'], ['container', 'run']],
     summary: 'Create and run a new container from an image',
+    completes: 'images',
     load: async () => (await import('./commands/run')).runCommand,
   },
   {
@@ -162,5 +179,16 @@ export const commandTable: readonly CommandEntry[] = [
     names: [['diff'], ['container', 'diff']],
     summary: "Inspect changes to files or directories on a container's filesystem",
     load: async () => (await import('./commands/diff')).diffCommand,
+  },
+  {
+    names: [['completion']],
+    summary: 'Print a shell completion script (bash, zsh or fish)',
+    load: async () => (await import('./commands/completion')).completionCommand,
+  },
+  {
+    names: [['__complete']],
+    summary: 'Print the completions of a command line (used by the completion scripts)',
+    hidden: true,
+    load: async () => (await import('./commands/complete')).completeCommand,
   },
 ];
