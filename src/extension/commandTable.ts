@@ -10,6 +10,9 @@ import type { ExtensionCommand } from './commands/command';
 import { copyDigestCommand } from './commands/copyDigest';
 import { copyFullTagCommand } from './commands/copyFullTag';
 import { copyImageIdCommand } from './commands/copyImageId';
+import { copyToDockerCommand } from './commands/copyToDocker';
+import { copyToPodmanCommand } from './commands/copyToPodman';
+import { copyToStevedoreCommand } from './commands/copyToStevedore';
 import { filterImagesCommand } from './commands/filterImages';
 import { groupImagesByCommand } from './commands/groupImagesBy';
 import { hideDanglingImagesCommand } from './commands/hideDanglingImages';
@@ -23,6 +26,7 @@ import { logOutCommand } from './commands/logOut';
 import { pruneImagesCommand } from './commands/pruneImages';
 import { pullImageCommand } from './commands/pullImage';
 import { pushImageCommand } from './commands/pushImage';
+import { refreshEnginesCommand } from './commands/refreshEngines';
 import { refreshImagesCommand } from './commands/refreshImages';
 import { refreshRegistriesCommand } from './commands/refreshRegistries';
 import { removeImageCommand } from './commands/removeImage';
@@ -45,6 +49,10 @@ export const commandTable: readonly ExtensionCommand[] = [
   copyFullTagCommand,
   copyImageIdCommand,
   copyDigestCommand,
+  copyToDockerCommand,
+  copyToPodmanCommand,
+  copyToStevedoreCommand,
+  refreshEnginesCommand,
   saveImagesCommand,
   loadArchiveCommand,
   importRootfsCommand,

@@ -8,6 +8,7 @@ import { bundleEvaluationStarted } from './loadTimer';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ImageStore } from '../core/store/imageStore';
+import { EngineAccess } from './engines/engineAccess';
 import { INSPECT_SCHEME, InspectDocuments } from './inspectDocuments';
 import { registerInspector, type Inspector } from './inspector/registerInspector';
 import { RegistryAccess } from './registries/registryAccess';
@@ -16,6 +17,9 @@ import { registerCommands } from './registerCommands';
 import type { Services } from './services';
 import { PROXY_SETTINGS, readSettings, SECTION } from './settings';
 import { StoreAccess } from './storeAccess';
+import type { EnginesTreeNode } from './views/engineNodes';
+import { EnginesDragAndDrop } from './views/enginesDragAndDrop';
+import { EnginesTreeProvider } from './views/enginesTreeProvider';
 import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
 import { ImagesTreeProvider, type ImagesViewNode } from './views/imagesTreeProvider';
 import { RegistriesTreeProvider } from './views/registriesTreeProvider';
@@ -38,6 +42,9 @@ export interface StevedoreApi {
   readonly registriesTree: vscode.TreeDataProvider<RegistriesTreeNode> & Pick<RegistriesTreeProvider, 'registryNodes' | 'refresh'>;
   /** What handles files dropped on the Images view. */
   readonly imagesDrop: Pick<vscode.TreeDragAndDropController<ImagesViewNode>, 'handleDrop' | 'dropMimeTypes'>;
+  readonly enginesTree: vscode.TreeDataProvider<EnginesTreeNode> & Pick<EnginesTreeProvider, 'roots' | 'imageNodes' | 'refresh'>;
+  /** What handles images dropped on an engine in the Engines view. */
+  readonly enginesDrop: Pick<vscode.TreeDragAndDropController<EnginesTreeNode>, 'handleDrop' | 'handleDrag' | 'dropMimeTypes'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
   readonly inspector: Pick<Inspector, 'restore' | 'isOpen'>;
@@ -64,14 +71,18 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   });
   const registriesTree = new RegistriesTreeProvider(readSettings, registries, store, log);
   const registriesView = vscode.window.createTreeView('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
+  const engines = new EngineAccess(readSettings);
+  const enginesTree = new EnginesTreeProvider(engines, readSettings, log);
+  const enginesDrop = new EnginesDragAndDrop();
+  const enginesView = vscode.window.createTreeView<EnginesTreeNode>('stevedore.engines', { treeDataProvider: enginesTree, canSelectMany: true, showCollapseAll: true, dragAndDropController: enginesDrop });
   const viewsRegisteredMs = performance.now() - started;
   const inspectDocuments = new InspectDocuments(store);
-  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, inspectDocuments);
+  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, enginesTree, enginesView, inspectDocuments);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
 
   const inspector = registerInspector(context, { getStore: () => store.open(), log });
 
-  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, inspectDocuments, inspector };
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, inspectDocuments, inspector };
   context.subscriptions.push(...registerCommands(services));
 
   context.subscriptions.push(
@@ -82,6 +93,8 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
       registries.reset();
       images.refresh();
       registriesTree.refresh();
+      engines.reset();
+      enginesTree.refresh();
       updateContextKeys(images, imagesView);
     }),
   );
@@ -101,6 +114,8 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     imagesTree: images,
     registriesTree,
     imagesDrop,
+    enginesTree,
+    enginesDrop,
     openStore: () => store.open(),
     inspector,
   };

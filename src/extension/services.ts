@@ -2,12 +2,14 @@
 // service locator), disposed through the extension context.
 
 import type * as vscode from 'vscode';
+import type { EngineAccess } from './engines/engineAccess';
 import type { InspectDocuments } from './inspectDocuments';
 import type { Inspector } from './inspector/registerInspector';
 import type { RegistryAccess } from './registries/registryAccess';
 import type { StevedoreSettings } from './settings';
 import type { StoreAccess } from './storeAccess';
 import type { ImagesTreeProvider, ImagesViewNode } from './views/imagesTreeProvider';
+import type { EnginesTreeProvider } from './views/enginesTreeProvider';
 import type { RegistriesTreeProvider } from './views/registriesTreeProvider';
 
 export interface Services {
@@ -19,6 +21,8 @@ export interface Services {
   readonly images: ImagesTreeProvider;
   readonly imagesView: vscode.TreeView<ImagesViewNode>;
   readonly registriesTree: RegistriesTreeProvider;
+  readonly engines: EngineAccess;
+  readonly enginesTree: EnginesTreeProvider;
   readonly inspectDocuments: InspectDocuments;
   /** The layer and digest inspector (webview panels). */
   readonly inspector: Inspector;

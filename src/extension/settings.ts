@@ -35,6 +35,12 @@ export interface StevedoreSettings {
   dockerHubSearchEndpoint: string;
   /** VS Code's `http.proxy` / `http.noProxy`, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy: ProxySettings;
+  /** The container engines shown in the Engines view. */
+  engines: ('docker' | 'podman')[];
+  /** Where Docker is, when not where the docker CLI would look (DOCKER_HOST, contexts). */
+  dockerHost: string;
+  /** Where Podman's API service is, when not CONTAINER_HOST or its usual sockets. */
+  podmanHost: string;
 }
 
 export const SECTION = 'stevedore';
@@ -60,6 +66,9 @@ export function readSettings(): StevedoreSettings {
     catalogPageSize: atLeastOne(c.get<number>('catalogPageSize', 100), 100),
     dockerHubSearchEndpoint: c.get<string>('dockerHub.searchEndpoint', '').trim(),
     proxy: proxySettings(),
+    engines: stringList(c.get<unknown>('engines.show', ['docker', 'podman'])).filter((e): e is 'docker' | 'podman' => e === 'docker' || e === 'podman'),
+    dockerHost: c.get<string>('engines.dockerHost', '').trim(),
+    podmanHost: c.get<string>('engines.podmanHost', '').trim(),
   };
 }
 

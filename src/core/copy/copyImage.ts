@@ -109,33 +109,31 @@ async function writeDestination(
   switch (destination.kind) {
     case 'store': {
       const store = await options.openStore();
-      const target = requireReference(destination.name, 'the store');
+      const target = destination.name ? requireReference(destination.name, 'the store') : undefined;
       if (source.id && (await store.list()).some((r) => r.id === source.id)) {
-        await tagImage(store, source.id, target, signal);
-        return { id: source.id, alreadyPresent: true, names: [familiar(target)] };
+        if (target) await tagImage(store, source.id, target, signal);
+        return { id: source.id, alreadyPresent: true, names: target ? [familiar(target)] : [] };
       }
-      const loaded = await loadArchive(store, { source: counted(source.archive()), sourceName: source.label, signal, names: [target] });
-      return { id: loaded.images[0]!.id, alreadyPresent: false, names: [familiar(target)] };
+      const loaded = await loadArchive(store, { source: counted(source.archive()), sourceName: source.label, signal, ...(target ? { names: [target] } : {}) });
+      return { id: loaded.images[0]?.id ?? '', alreadyPresent: false, names: target ? [familiar(target)] : loaded.images.flatMap((i) => i.refs.map(familiar)) };
     }
     case 'engine': {
       const client = await options.engine(destination.engine);
-      const target = requireReference(destination.name, client.describe());
-      const ref = parseReference(target);
-      const name = { repository: familiarName(ref), tag: ref.tag ?? 'latest' };
+      const target = destination.name ? requireReference(destination.name, client.describe()) : undefined;
+      const ref = target ? parseReference(target) : undefined;
+      const name = ref ? { repository: familiarName(ref), tag: ref.tag ?? 'latest' } : undefined;
       if (source.id && (await inspectEngineImage(client, source.id, signal))) {
-        await tagEngineImage(client, source.id, name, signal);
-        return { id: source.id, alreadyPresent: true, names: [familiar(target)] };
+        if (name) await tagEngineImage(client, source.id, name, signal);
+        return { id: source.id, alreadyPresent: true, names: target ? [familiar(target)] : [] };
       }
-      const result = await loadEngineImages(client, counted(source.archive([target])), signal);
-      if (!source.namesItsArchive) {
-        // An archive made elsewhere keeps its own names; the destination's is added to them.
-        const loaded = source.id ?? loadedImage(result.messages);
-        if (!loaded) throw new StevedoreError('ENGINE_ERROR', `${client.describe()} loaded the archive but did not say what it loaded (${result.messages.join('; ') || 'no messages'}).`);
-        await tagEngineImage(client, loaded, name, signal);
-      }
-      const inspected = await inspectEngineImage(client, target, signal);
-      if (!inspected) throw new StevedoreError('ENGINE_ERROR', `${client.describe()} accepted the image but does not list ${familiar(target)} afterwards.`);
-      return { id: String(inspected.Id), alreadyPresent: false, names: [familiar(target)] };
+      const result = await loadEngineImages(client, counted(source.archive(target ? [target] : source.names)), signal);
+      const loaded = source.id ?? loadedImage(result.messages);
+      if (!loaded) throw new StevedoreError('ENGINE_ERROR', `${client.describe()} loaded the archive but did not say what it loaded (${result.messages.join('; ') || 'no messages'}).`);
+      // An archive made elsewhere keeps its own names; the destination's is added to them.
+      if (name && !source.namesItsArchive) await tagEngineImage(client, loaded, name, signal);
+      const inspected = await inspectEngineImage(client, target ?? loaded, signal);
+      if (!inspected) throw new StevedoreError('ENGINE_ERROR', `${client.describe()} accepted the image but does not list ${target ? familiar(target) : loaded} afterwards.`);
+      return { id: String(inspected.Id), alreadyPresent: false, names: target ? [familiar(target)] : [] };
     }
     case 'archive': {
       if (!source.namesItsArchive && destination.format === 'oci-archive') {

@@ -13,6 +13,7 @@ import { StevedoreError } from '../errors';
 import { formatReference, tryParseReference } from '../reference/reference';
 import type { EngineKind } from '../engine/engineEndpoint';
 
+/** A destination's `name` may be left out by callers (not the CLI): the image keeps the names it comes with. */
 export type ImageLocation =
   | { kind: 'store'; name: string }
   | { kind: 'engine'; engine: EngineKind; name: string }

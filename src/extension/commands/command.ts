@@ -6,6 +6,7 @@
 
 import * as vscode from 'vscode';
 import type { Services } from '../services';
+import type { EngineImageNode } from '../views/engineNodes';
 import type { ImageNode } from '../views/imageTreeModel';
 
 export interface CommandContext {
@@ -25,7 +26,7 @@ export interface ExtensionCommand {
   run(ctx: CommandContext): Promise<unknown>;
 }
 
-const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage']);
+const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage', 'engine', 'engineImage', 'engineMessage']);
 
 export function isNode(value: unknown): value is { kind: string; id: string } {
   return typeof value === 'object' && value !== null && NODE_KINDS.has(String((value as { kind?: unknown }).kind));
@@ -65,4 +66,9 @@ export function stringArg(ctx: CommandContext, name: string): string | undefined
 export function boolArg(ctx: CommandContext, name: string): boolean | undefined {
   const value = ctx.args[name];
   return typeof value === 'boolean' ? value : undefined;
+}
+
+/** The engine image items of the selection; an engine row stands for none (copying a whole engine is not offered). */
+export function selectedEngineImages(ctx: CommandContext): EngineImageNode[] {
+  return ctx.selected.filter((n): n is EngineImageNode => isNode(n) && n.kind === 'engineImage');
 }

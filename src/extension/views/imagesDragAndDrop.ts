@@ -1,17 +1,33 @@
 // Dropping image archives (.tar, .tar.gz, .tgz) onto the Images view loads them, as "Load Image
-// Archive…" does. Files come as URIs (from the Explorer, or from the OS on desktop), so the archive
-// is streamed from disk, never read into memory whole.
+// Archive…" does; dropping images from the Engines view copies them into the store. Files come as
+// URIs (from the Explorer, or from the OS on desktop), so the archive is streamed from disk, never
+// read into memory whole.
 
 import * as vscode from 'vscode';
 import { isArchiveName } from '../archiveFiles';
 
+/** What VS Code calls the items dragged out of each view (its id, lower-cased). */
+export const IMAGES_TREE_MIME = 'application/vnd.code.tree.stevedore.images';
+export const ENGINES_TREE_MIME = 'application/vnd.code.tree.stevedore.engines';
+
 export class ImagesDragAndDrop implements vscode.TreeDragAndDropController<unknown> {
-  readonly dropMimeTypes = ['text/uri-list', 'files'];
-  readonly dragMimeTypes: string[] = [];
+  readonly dropMimeTypes = ['text/uri-list', 'files', ENGINES_TREE_MIME];
+  readonly dragMimeTypes: string[] = [IMAGES_TREE_MIME];
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
+  handleDrag(source: readonly unknown[], dataTransfer: vscode.DataTransfer): void {
+    // Dropped onto an engine in the Engines view, these are copied there (enginesDragAndDrop.ts).
+    dataTransfer.set(IMAGES_TREE_MIME, new vscode.DataTransferItem(source));
+  }
+
   async handleDrop(_target: unknown, dataTransfer: vscode.DataTransfer, token: vscode.CancellationToken): Promise<void> {
+    const fromEngines = dataTransfer.get(ENGINES_TREE_MIME)?.value as unknown[] | undefined;
+    if (Array.isArray(fromEngines)) {
+      const images = fromEngines.filter((n) => (n as { kind?: unknown }).kind === 'engineImage');
+      if (images.length > 0 && !token.isCancellationRequested) await vscode.commands.executeCommand('stevedore.copyToStevedore', images[0], images);
+      return;
+    }
     const uris: vscode.Uri[] = [];
     const list = await dataTransfer.get('text/uri-list')?.asString();
     if (list) {
