@@ -1,4 +1,4 @@
-// `run` killed with SIGKILL at random moments (the seed is printed; STEVEDORE_KILL_SEED repeats a
+// `run` killed with SIGKILL at random moments (the seed is printed; STEVEDORE_TEST_SEED repeats a
 // run): whatever the moment — while the root filesystem is unpacked, while runc starts, while the
 // container runs — `system check --repair` clears what is left, after which the check finds
 // nothing, no container process of the killed run is alive, the runtime has no state left and no
@@ -12,17 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { busyboxRootfs } from '../helpers/busybox';
 import { CLI, runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seed';
 
 /** PIDs of live (not zombie) processes whose command line holds `marker`. */
 async function processesWith(marker: string): Promise<number[]> {
@@ -54,9 +44,8 @@ describe('run killed at random moments', () => {
   });
 
   it('leaves nothing that system check --repair cannot clear, ten times', async () => {
-    const seed = Number(process.env.STEVEDORE_KILL_SEED ?? Date.now() % 1e9);
-    console.log(`kill seed: ${seed} (STEVEDORE_KILL_SEED=${seed} repeats it)`);
-    const random = mulberry32(seed);
+    const random = seededRandom('run kill moments');
+    const seed = random.seed;
     for (let round = 0; round < 10; round++) {
       const marker = `stevedore-kill-${seed}-${round}`;
       const args = [CLI, '--store', store, 'run', ...(round % 2 ? ['--rm'] : []), 'base:1', 'sh', '-c', `echo ${marker} > /m; busybox sleep 600; echo ${marker}`];
@@ -64,7 +53,7 @@ describe('run killed at random moments', () => {
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const closed = new Promise((resolve) => child.once('close', resolve));
-      const delay = Math.floor(random() * 1500);
+      const delay = random.below(1500);
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await closed;
