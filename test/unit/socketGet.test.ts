@@ -66,8 +66,9 @@ async function serve(server: Server, script: () => Script): Promise<{ port: numb
   return { port: (server.address() as AddressInfo).port, requests };
 }
 
+// No test here waits for these to fire: they are hang guards, far above a busy machine's pauses.
 function options(url: string, receiverFor: SocketGetOptions['receiverFor'], extra: Partial<SocketGetOptions> = {}): SocketGetOptions {
-  return { url: new URL(url), headers: { 'user-agent': 'stevedore-test' }, headersTimeoutMs: 5000, bodyTimeoutMs: 5000, smallBodyLimit: 64 * 1024, receiverFor, ...extra };
+  return { url: new URL(url), headers: { 'user-agent': 'stevedore-test' }, headersTimeoutMs: 600_000, bodyTimeoutMs: 600_000, smallBodyLimit: 64 * 1024, receiverFor, ...extra };
 }
 
 describe('socketGet', () => {
