@@ -5,6 +5,7 @@
 
 import { proxySettingsFromEnv } from '../core/registry/proxySettings';
 import { contentTrustVerifier, type PullVerifier } from '../core/trust/contentTrust';
+import type { SignatureKeeper } from '../core/trust/signatureRecord';
 import type { FlagSpec, FlagValues } from './args';
 import { boolFlag, stringFlag } from './command';
 import type { CliContext } from './context';
@@ -15,7 +16,7 @@ export const TRUST_FLAGS: FlagSpec[] = [
   { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures live' },
 ];
 
-export function pullVerifier(ctx: CliContext, flags: FlagValues): PullVerifier {
+export function pullVerifier(ctx: CliContext, flags: FlagValues, keeper?: SignatureKeeper): PullVerifier {
   const policyPath = stringFlag(flags, 'signature-policy');
   const registriesDir = stringFlag(flags, 'registries.d');
   return contentTrustVerifier({
@@ -25,5 +26,6 @@ export function pullVerifier(ctx: CliContext, flags: FlagValues): PullVerifier {
     disable: boolFlag(flags, 'disable-content-trust'),
     proxy: proxySettingsFromEnv(ctx.env),
     notice: (message) => ctx.stderr.write(`${message}\n`),
+    ...(keeper ? { onAccepted: keeper.onAccepted } : {}),
   });
 }

@@ -4,7 +4,7 @@
 // signature can fail is refused with its own reason and leaves the store byte-for-byte unchanged.
 
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ImageStore } from '../../src/core/store/imageStore';
@@ -104,6 +104,36 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.ok(lookaside.requests.includes(`/team/signed@${digestOf.signed!.replace(':', '=')}/signature-1`), lookaside.requests.join('\n'));
     const images = await runCli(root, ['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}}']);
     assert.equal(images.stdout, `${registry.host}/team/signed:1.0 ${digestOf.signed}\n`);
+  });
+
+  it('keeps the accepted signature with the image: verify --signatures re-checks it offline, and rmi removes it', async () => {
+    const root = join(dir.path, 'store-kept');
+    const pulled = await pull(root, 'signed');
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const manifestHex = digestOf.signed!.slice('sha256:'.length);
+    const recordFile = join(root, 'stevedore', 'signatures', `${manifestHex}.json`);
+    const record = JSON.parse(await readFile(recordFile, 'utf8')) as { signedDigest: string; signatures: { format: string; signer: string }[] };
+    assert.equal(record.signedDigest, digestOf.signed);
+    assert.deepEqual(record.signatures.map((s) => [s.format, s.signer]), [['simple-signing', trusted.fingerprint]]);
+    // Offline: the lookaside server is not asked again.
+    const asked = lookaside.requests.length;
+    const ok = await runCli(root, ['verify', '--signatures', '--signature-policy', policy, `${registry.host}/team/signed:1.0`], { env });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(`simple-signing +${trusted.fingerprint} +${digestOf.signed} +verified`));
+    assert.equal(lookaside.requests.length, asked);
+    // The policy changed since: now only the other key is trusted.
+    const stricter = await writeJson(join(dir.path, 'stranger-only.json'), {
+      default: [{ type: 'reject' }],
+      transports: { docker: { [`${registry.host}/team`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: stranger.publicKeyFile }] } },
+    });
+    const refusedNow = await runCli(root, ['verify', '--signatures', '--signature-policy', stricter, `${registry.host}/team/signed:1.0`], { env });
+    assert.equal(refusedNow.code, 1);
+    assert.match(refusedNow.stderr, /Signature by key [0-9A-F]{16} is not accepted: the policy trusts only /);
+    const check = await runCli(root, ['system', 'check']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const removed = await runCli(root, ['rmi', `${registry.host}/team/signed:1.0`], { env });
+    assert.equal(removed.code, 0, removed.stderr);
+    await assert.rejects(readFile(recordFile), /ENOENT/);
   });
 
   it('refuses an unsigned image: no signature exists', async () => {

@@ -13,6 +13,7 @@ import { writeLine } from '../context';
 import { ProgressLines } from '../progressLines';
 import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 
 const PULL_STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
   queued: 'Pulling fs layer',
@@ -59,9 +60,11 @@ export const pullCommand: Command = {
       if (event.status === 'done' && !ctx.stdout.isTTY) display.update(id, 'Download complete');
       display.update(id, PULL_STATUS[event.status], event.status === 'downloading' ? { current: event.current, total: event.total } : undefined);
     };
-    const verify = pullVerifier(ctx, flags);
+    const keeper = new SignatureKeeper();
+    const verify = pullVerifier(ctx, flags, keeper);
     const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onProgress ? { onProgress } : {}) };
     const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => (allTags ? pullAllTags(store, clients, options) : [await pullImage(store, clients, options)]));
+    await keeper.keep(store.layout, results);
     if (quiet) {
       writeLine(ctx.stdout, allTags ? repositoryOf(results[0]!) : results[0]!.reference);
       return 0;

@@ -25,6 +25,8 @@ export interface ContentTrustSettings {
   proxy?: ProxySettings;
   /** The policy files looked for without --signature-policy (default: defaultPolicyPaths). */
   policySearchPaths?: readonly string[];
+  /** Told of each accepted decision, to keep its signatures with the image (signatureRecord.ts). */
+  onAccepted?: (image: ImageUnderPolicy, decision: PolicyDecision) => void;
   /** Where notices go (stderr for the CLI, the log for the extension); each is given once. */
   notice: (message: string) => void;
 }
@@ -69,6 +71,7 @@ export function contentTrustVerifier(settings: ContentTrustSettings): PullVerifi
     registries ??= loadRegistriesConfig(settings.env, settings.registriesDir);
     const decision = await evaluatePolicy(loaded, image, { registries: await registries, ...(settings.proxy ? { proxy: settings.proxy } : {}), ...(signal ? { signal } : {}) });
     if (!decision.accepted) throw rejectionError(decision, image.reference);
+    settings.onAccepted?.(image, decision);
     return decision;
   };
 }

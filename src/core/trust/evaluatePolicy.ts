@@ -30,6 +30,8 @@ export interface SignatureVerdict {
   signer?: string;
   /** The claims inside (only when the signature itself verified). */
   claims?: SignedClaims;
+  /** The signature as read, base64, kept with the image when it was accepted (signatureRecord.ts). */
+  material?: { bytes?: string; payload?: string; signature?: string };
 }
 
 export interface RequirementVerdict {
@@ -61,11 +63,43 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
 }
 
+/** Where the signatures of the image come from: the network on pull, the store's record later. */
+export interface SignatureSource {
+  /** Simple signatures, or 'no-lookaside' when nothing says where they live. */
+  simple(): Promise<{ source: string; bytes: Buffer }[] | 'no-lookaside'>;
+  /** False when registries.d does not allow reading Sigstore signatures from the registry. */
+  sigstoreEnabled: boolean;
+  sigstore(): Promise<{ source: string; payload: Buffer; signature: Buffer | undefined }[]>;
+  bundles(): Promise<{ source: string; bytes: Buffer }[]>;
+  /** Names the places looked at, for "no signature exists" messages. */
+  where: { simple: string; sigstore: string; registriesDir: string };
+}
+
+/** Signatures read from the lookaside and the registry, as a pull reads them. */
+export function networkSignatureSource(image: ImageUnderPolicy, options: EvaluateOptions): SignatureSource {
+  const base = lookasideFor(options.registries, image.reference);
+  return {
+    simple: async () => (base ? readLookasideSignatures(base, image.reference, image.manifestDigest, options) : 'no-lookaside'),
+    sigstoreEnabled: useSigstoreAttachments(options.registries, image.reference),
+    sigstore: () => readSigstoreAttachments(image.client, image.reference, image.manifestDigest, options.signal),
+    bundles: () => readBundleReferrers(image.client, image.reference, image.manifestDigest, options.signal),
+    where: {
+      simple: `under ${base ?? '(no lookaside)'}`,
+      sigstore: `as the tag ${sigstoreSignatureTag(image.manifestDigest)} or as referrers`,
+      registriesDir: options.registries.dir ?? 'no registries.d folder',
+    },
+  };
+}
+
 export async function evaluatePolicy(policy: TrustPolicy, image: ImageUnderPolicy, options: EvaluateOptions): Promise<PolicyDecision> {
+  return evaluateWithSource(policy, image, networkSignatureSource(image, options));
+}
+
+export async function evaluateWithSource(policy: TrustPolicy, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource): Promise<PolicyDecision> {
   const scope = requirementsFor(policy, image.reference);
   const decision: PolicyDecision = { policy: policy.source, scope, accepted: true, requirements: [] };
   for (const requirement of scope.requirements) {
-    const verdict = await checkRequirement(requirement, image, options);
+    const verdict = await checkRequirement(requirement, image, source);
     decision.requirements.push(verdict);
     if (!verdict.accepted) {
       decision.accepted = false;
@@ -75,54 +109,56 @@ export async function evaluatePolicy(policy: TrustPolicy, image: ImageUnderPolic
   return decision;
 }
 
-async function checkRequirement(requirement: PolicyRequirement, image: ImageUnderPolicy, options: EvaluateOptions): Promise<RequirementVerdict> {
+async function checkRequirement(requirement: PolicyRequirement, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource): Promise<RequirementVerdict> {
   switch (requirement.type) {
     case 'insecureAcceptAnything':
       return { requirement, accepted: true, signatures: [] };
     case 'reject':
       return { requirement, accepted: false, reason: `Running image ${formatReference(image.reference)} is rejected by policy.`, signatures: [] };
     case 'signedBy': {
-      const base = lookasideFor(options.registries, image.reference);
-      if (!base) {
-        return { requirement, accepted: false, signatures: [], reason: `A signature was required, but no signature exists: registries.d (${options.registries.dir ?? 'no folder'}) names no lookaside for this image, so there is nowhere to read simple signatures from` };
+      const found = await source.simple();
+      if (found === 'no-lookaside') {
+        return { requirement, accepted: false, signatures: [], reason: `A signature was required, but no signature exists: registries.d (${source.where.registriesDir}) names no lookaside for this image, so there is nowhere to read simple signatures from` };
       }
       const keyring = await loadGpgKeyring(requirement.keys);
-      const found = await readLookasideSignatures(base, image.reference, image.manifestDigest, options);
       const signatures: SignatureVerdict[] = [];
       for (const sig of found) {
-        signatures.push(await checkGpg(sig.source, sig.bytes, keyring, requirement.signedIdentity, image));
-        if (signatures[signatures.length - 1]!.accepted) return { requirement, accepted: true, signatures };
+        const verdict = await checkGpg(sig.source, sig.bytes, keyring, requirement.signedIdentity, image);
+        if (verdict.accepted) verdict.material = { bytes: sig.bytes.toString('base64') };
+        signatures.push(verdict);
+        if (verdict.accepted) return { requirement, accepted: true, signatures };
       }
-      return { requirement, accepted: false, signatures, reason: summary(signatures, `under ${base}`) };
+      return { requirement, accepted: false, signatures, reason: summary(signatures, source.where.simple) };
     }
     case 'sigstoreSigned': {
-      if (!useSigstoreAttachments(options.registries, image.reference)) {
+      if (!source.sigstoreEnabled) {
         return {
           requirement,
           accepted: false,
           signatures: [],
-          reason: `A signature was required, but no signature exists: Sigstore signatures are read only where registries.d sets use-sigstore-attachments: true (as podman and skopeo do), and ${options.registries.dir ?? 'no registries.d folder'} does not for this image`,
+          reason: `A signature was required, but no signature exists: Sigstore signatures are read only where registries.d sets use-sigstore-attachments: true (as podman and skopeo do), and ${source.where.registriesDir} does not for this image`,
         };
       }
       const keys = await loadSigstoreKeys(requirement.keys);
-      const found = await readSigstoreAttachments(image.client, image.reference, image.manifestDigest, options.signal);
       const signatures: SignatureVerdict[] = [];
-      for (const sig of found) {
+      for (const sig of await source.sigstore()) {
         const verdict = checkSigstore(sig.source, sig.payload, sig.signature, keys, requirement.signedIdentity, image);
+        if (verdict.accepted) verdict.material = { payload: sig.payload.toString('base64'), signature: sig.signature!.toString('base64') };
         signatures.push(verdict);
         if (verdict.accepted) return { requirement, accepted: true, signatures };
       }
-      for (const bundle of await readBundleReferrers(image.client, image.reference, image.manifestDigest, options.signal)) {
+      for (const bundle of await source.bundles()) {
         const verdict = checkBundle(bundle.source, bundle.bytes, keys, requirement.signedIdentity, image);
+        if (verdict.accepted) verdict.material = { bytes: bundle.bytes.toString('base64') };
         signatures.push(verdict);
         if (verdict.accepted) return { requirement, accepted: true, signatures };
       }
-      return { requirement, accepted: false, signatures, reason: summary(signatures, `as the tag ${sigstoreSignatureTag(image.manifestDigest)} or as referrers`) };
+      return { requirement, accepted: false, signatures, reason: summary(signatures, source.where.sigstore) };
     }
   }
 }
 
-async function checkGpg(source: string, bytes: Buffer, keyring: Awaited<ReturnType<typeof loadGpgKeyring>>, rule: SignedIdentity, image: ImageUnderPolicy): Promise<SignatureVerdict> {
+async function checkGpg(source: string, bytes: Buffer, keyring: Awaited<ReturnType<typeof loadGpgKeyring>>, rule: SignedIdentity, image: Omit<ImageUnderPolicy, 'client'>): Promise<SignatureVerdict> {
   const base = { format: 'simple-signing' as const, source };
   let verified: { payload: Uint8Array; fingerprint: string };
   try {
@@ -135,7 +171,7 @@ async function checkGpg(source: string, bytes: Buffer, keyring: Awaited<ReturnTy
   return checkClaims({ ...base, signer: verified.fingerprint }, verified.payload, ATOMIC_SIGNATURE_TYPE, rule, image);
 }
 
-function checkSigstore(source: string, payload: Buffer, signature: Buffer | undefined, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+function checkSigstore(source: string, payload: Buffer, signature: Buffer | undefined, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: Omit<ImageUnderPolicy, 'client'>): SignatureVerdict {
   const base = { format: 'sigstore' as const, source };
   if (!signature || signature.length === 0) return { ...base, accepted: false, problem: 'malformed', reason: 'Invalid signature: the layer has no dev.cosignproject.cosign/signature annotation' };
   const key = verifyWithKeys(payload, signature, keys);
@@ -148,7 +184,7 @@ function checkSigstore(source: string, payload: Buffer, signature: Buffer | unde
  * repository level: the repository the rule wants (after remapIdentity, or the one exactReference
  * and exactRepository name) must be the subject's.
  */
-function checkBundle(source: string, bytes: Buffer, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+function checkBundle(source: string, bytes: Buffer, keys: Awaited<ReturnType<typeof loadSigstoreKeys>>, rule: SignedIdentity, image: Omit<ImageUnderPolicy, 'client'>): SignatureVerdict {
   const base = { format: 'sigstore-bundle' as const, source };
   let verified: ReturnType<typeof verifyBundle>;
   try {
@@ -177,7 +213,7 @@ function checkBundle(source: string, bytes: Buffer, keys: Awaited<ReturnType<typ
 }
 
 /** Digest before identity, as c/image checks them. */
-function checkClaims(base: Omit<SignatureVerdict, 'accepted'>, payload: Uint8Array, type: string, rule: SignedIdentity, image: ImageUnderPolicy): SignatureVerdict {
+function checkClaims(base: Omit<SignatureVerdict, 'accepted'>, payload: Uint8Array, type: string, rule: SignedIdentity, image: Omit<ImageUnderPolicy, 'client'>): SignatureVerdict {
   let claims: SignedClaims;
   try {
     claims = parseSignedClaims(payload, type);
