@@ -5,6 +5,10 @@
 //                                   /etc/docker/certs.d, /etc/containers/certs.d)
 //   STEVEDORE_MAX_CONCURRENT_DOWNLOADS / _UPLOADS   layers transferred at once (default 4)
 //   STEVEDORE_SEARCH_ENDPOINT       Docker Hub's search API (default https://index.docker.io)
+//   STEVEDORE_STALL_TIMEOUT         a layer download bringing < 16 KiB in this long fails (default 30s;
+//                                   also --stall-timeout; "45", "45s", "2m", "1m30s", "500ms")
+//   STEVEDORE_RETRY_ATTEMPTS        attempts per request, and attempts without progress per download (default 5)
+//   STEVEDORE_RETRY_TIME            time budget of each retry loop (default 10m)
 //   HTTPS_PROXY / HTTP_PROXY / NO_PROXY   proxies, with Go's rules (see proxySettings.ts)
 // Credentials come from Docker's config.json and the containers tools' auth.json files.
 
@@ -16,7 +20,7 @@ import { proxySettingsFromEnv } from '../core/registry/proxySettings';
 import { RegistryClients } from '../core/registry/registryClients';
 import { DEFAULT_CONCURRENCY, type RegistryOptions } from '../core/registry/registryOptions';
 import type { FlagSpec, FlagValues } from './args';
-import { intFlag, listFlag } from './command';
+import { intFlag, listFlag, stringFlag } from './command';
 import type { CliContext } from './context';
 
 export const INSECURE_REGISTRY_FLAG: FlagSpec = {
@@ -24,6 +28,13 @@ export const INSECURE_REGISTRY_FLAG: FlagSpec = {
   kind: 'list',
   valueName: 'host',
   description: 'Allow plain HTTP or an unverified certificate for this registry (also STEVEDORE_INSECURE_REGISTRIES)',
+};
+
+export const STALL_TIMEOUT_FLAG: FlagSpec = {
+  name: 'stall-timeout',
+  kind: 'string',
+  valueName: 'duration',
+  description: 'Fail a layer download that brings almost nothing for this long (default 30s, or STEVEDORE_STALL_TIMEOUT)',
 };
 
 export function registryOptions(ctx: CliContext, flags: FlagValues): RegistryOptions {
@@ -40,7 +51,43 @@ export function registryOptions(ctx: CliContext, flags: FlagValues): RegistryOpt
     userAgent: 'stevedore',
     proxy: proxySettingsFromEnv(env),
     ...(env.STEVEDORE_SEARCH_ENDPOINT ? { searchEndpoint: env.STEVEDORE_SEARCH_ENDPOINT } : {}),
+    ...retrySettings(ctx, flags),
   };
+}
+
+/** The stall timeout and retry budgets from the flag and the environment; a value that does not parse is an error. */
+function retrySettings(ctx: CliContext, flags: FlagValues): Pick<RegistryOptions, 'stallTimeoutMs' | 'retry'> {
+  const out: Pick<RegistryOptions, 'stallTimeoutMs' | 'retry'> = {};
+  const stall = stringFlag(flags, STALL_TIMEOUT_FLAG.name);
+  if (stall !== undefined) out.stallTimeoutMs = durationSetting(stall, `--${STALL_TIMEOUT_FLAG.name}`);
+  else if (ctx.env.STEVEDORE_STALL_TIMEOUT) out.stallTimeoutMs = durationSetting(ctx.env.STEVEDORE_STALL_TIMEOUT, 'STEVEDORE_STALL_TIMEOUT');
+  const retry: NonNullable<RegistryOptions['retry']> = {};
+  const attempts = ctx.env.STEVEDORE_RETRY_ATTEMPTS;
+  if (attempts) {
+    if (!/^\d+$/.test(attempts.trim()) || Number(attempts) < 1) {
+      throw new StevedoreError('INVALID_ARGUMENT', `STEVEDORE_RETRY_ATTEMPTS must be a whole number of at least 1 (got "${attempts}").`);
+    }
+    retry.attempts = Number(attempts);
+  }
+  if (ctx.env.STEVEDORE_RETRY_TIME) retry.maxElapsedMs = durationSetting(ctx.env.STEVEDORE_RETRY_TIME, 'STEVEDORE_RETRY_TIME');
+  if (Object.keys(retry).length) out.retry = retry;
+  return out;
+}
+
+/** "45" (seconds), "45s", "500ms", "2m", "1m30s", "1h" → milliseconds; anything else is an error that says what is accepted. */
+export function durationSetting(text: string, name: string): number {
+  const value = text.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  const rest = value.replace(/(\d+(?:\.\d+)?)(ms|s|m|h)/g, (_all, n: string, u: string) => {
+    total += Number(n) * unit[u]!;
+    return '';
+  });
+  if (value === '' || rest !== '') {
+    throw new StevedoreError('INVALID_ARGUMENT', `${name} must be a duration such as 45s, 2m or 1m30s, or a number of seconds (got "${text}").`);
+  }
+  return Math.round(total);
 }
 
 /** Runs `fn` with registry clients and closes their connections afterwards, so the CLI exits at once. */

@@ -25,6 +25,10 @@ export interface StevedoreSettings {
   insecureRegistries: string[];
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
+  /** Seconds a layer download may bring almost nothing; 0: no limit. */
+  stallTimeoutSeconds: number;
+  retryAttempts: number;
+  retryTimeSeconds: number;
   /** "os/arch[/variant]", or "" for the host's platform. */
   defaultPlatform: string;
   confirmRemove: boolean;
@@ -59,6 +63,9 @@ export function readSettings(): StevedoreSettings {
     insecureRegistries: stringList(c.get<unknown>('insecureRegistries', [])),
     maxConcurrentDownloads: atLeastOne(c.get<number>('maxConcurrentDownloads', 4), 4),
     maxConcurrentUploads: atLeastOne(c.get<number>('maxConcurrentUploads', 4), 4),
+    stallTimeoutSeconds: notNegative(c.get<number>('stallTimeoutSeconds', 30), 30),
+    retryAttempts: atLeastOne(c.get<number>('retry.attempts', 5), 5),
+    retryTimeSeconds: notNegative(c.get<number>('retry.timeSeconds', 600), 600),
     defaultPlatform: c.get<string>('defaultPlatform', '').trim(),
     confirmRemove: c.get<boolean>('confirm.remove', true),
     confirmPrune: c.get<boolean>('confirm.prune', true),
@@ -96,6 +103,10 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 
 function atLeastOne(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
+}
+
+function notNegative(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 function stringList(value: unknown): string[] {

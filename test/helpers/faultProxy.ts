@@ -12,8 +12,13 @@ import type { Socket } from 'node:net';
 export type Fault =
   /** Answer with this status at once; the registry never sees the request. */
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
-  /** Pass the response through but close the connection after `afterBytes` body bytes. */
-  | { kind: 'truncate'; afterBytes: number }
+  /**
+   * Pass the response through but close the connection after `afterBytes` body bytes. With
+   * `ignoreRange` the request goes upstream without its Range header, so a resume gets a 200.
+   */
+  | { kind: 'truncate'; afterBytes: number; ignoreRange?: boolean }
+  /** Answer a 200 whose Content-Length says `length`, then send the whole body anyway and close. */
+  | { kind: 'shortLength'; length: number }
   /** Pass the response through with the byte at `atByte` (default: the middle) inverted. */
   | { kind: 'corrupt'; atByte?: number }
   /** Send `afterBytes` body bytes, then nothing more until the proxy stops. */
@@ -140,7 +145,19 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       if (proxy.pageTags && req.method === 'GET' && /^\/v2\/.+\/tags\/list(\?|$)/.test(path)) {
         return pageTagsList(req, body, res);
       }
-      forward(req, body, (up) => {
+      const upstreamReq = fault?.kind === 'truncate' && fault.ignoreRange ? { method: req.method, url: req.url, headers: withoutRange(req.headers) } : req;
+      forward(upstreamReq, body, (up) => {
+        if (fault?.kind === 'shortLength' && up.statusCode === 200) {
+          // Written on the socket itself: Node's server would refuse a body longer than its length.
+          const parts: Buffer[] = [];
+          up.on('data', (c: Buffer) => parts.push(c));
+          up.on('end', () => {
+            const head = [`HTTP/1.1 200 OK`, `Content-Type: application/octet-stream`, `Content-Length: ${fault.length}`, 'Connection: close', '', ''].join('\r\n');
+            const socket = res.socket!;
+            socket.end(Buffer.concat([Buffer.from(head, 'latin1'), ...parts]));
+          });
+          return;
+        }
         if (fault?.kind === 'redirectToStorage' && up.statusCode === 200) {
           const parts: Buffer[] = [];
           up.on('data', (c: Buffer) => parts.push(c));
@@ -234,6 +251,12 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   proxy.host = `127.0.0.1:${port}`;
   proxy.url = `http://127.0.0.1:${port}`;
   return proxy;
+}
+
+function withoutRange(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const copy = { ...headers };
+  delete copy.range;
+  return copy;
 }
 
 function listen(server: Server): Promise<void> {

@@ -14,7 +14,7 @@ import { pullImage } from '../../src/core/registry/pullImage';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
 import { ImageStore } from '../../src/core/store/imageStore';
-import { CLI } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -135,6 +135,141 @@ describe('registry faults injected by a proxy', () => {
     await assert.rejects(pullImage(target, clients, { reference: image.ref }), (err: StevedoreError) => err.code === 'REGISTRY_ERROR' && err.temporary);
     assert.equal(await snapshot(target), before);
     assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  /** Pulls with a guard: a pull that would retry without end is cancelled after `limit` requests for the blob, so the test fails rather than hangs. */
+  async function pullGuarded(pullClients: RegistryClients, image: { ref: string; layer: string }, limit = 60): Promise<unknown> {
+    const controller = new AbortController();
+    const guard = setInterval(() => {
+      if (proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`)).length > limit) controller.abort();
+    }, 20);
+    try {
+      await pullImage(target, pullClients, { reference: image.ref, signal: controller.signal });
+      return undefined;
+    } catch (err) {
+      return err;
+    } finally {
+      clearInterval(guard);
+    }
+  }
+
+  it('a Content-Length shorter than the layer fails at once with a size error naming the layer', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'shortLength', length: Math.floor(image.size / 2) }, times: 1000 });
+    const err = (await pullGuarded(clients, image)) as StevedoreError;
+    assert.equal(err?.code, 'SIZE_MISMATCH', String(err));
+    assert.match(err.message, new RegExp(`layer ${image.layer} of ${proxy.host}/faults/img\\d+:1`));
+    assert.match(err.message, new RegExp(`as ${Math.floor(image.size / 2)} bytes, but the image's manifest says ${image.size}`));
+    assert.equal(proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`)).length, 1, 'not asked again');
+    assert.equal(await snapshot(target), before);
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('a server that ignores Range and cuts every answer at the same byte fails after the retry attempts', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    const half = Math.floor(image.size / 2);
+    proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'truncate', afterBytes: half, ignoreRange: true }, times: 1000 });
+    const err = (await pullGuarded(clients, image)) as StevedoreError;
+    assert.equal(err?.code, 'NETWORK_ERROR', String(err));
+    assert.match(err.message, new RegExp(`layer ${image.layer} .* made no progress in 5 attempts in a row: .* at byte ${half} of ${image.size}`));
+    const gets = proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`));
+    // The first attempt and five that got no further; a resume answered 200 is asked once more
+    // over undici (the socket path takes only the 206 it asked for), so up to two requests each.
+    assert.ok(gets.length >= 6 && gets.length <= 11, `${gets.length} requests`);
+    assert.equal(await snapshot(target), before);
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('a manifest that declares a layer far larger than the blob fails with a size error, not endless resumes', async () => {
+    const image = await freshImage();
+    const name = image.ref.slice(proxy.host.length + 1, image.ref.lastIndexOf(':'));
+    const got = await fetch(`${registry.url}/v2/${name}/manifests/1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+    const mediaType = got.headers.get('content-type')!;
+    const manifest = (await got.json()) as { layers: { size: number }[] };
+    manifest.layers[0]!.size = image.size * 100;
+    const put = await fetch(`${registry.url}/v2/${name}/manifests/inflated`, { method: 'PUT', headers: { 'content-type': mediaType }, body: JSON.stringify(manifest) });
+    assert.equal(put.status, 201, await put.text());
+    const before = await snapshot(target);
+    const err = (await pullGuarded(clients, { ref: `${proxy.host}/${name}:inflated`, layer: image.layer })) as StevedoreError;
+    assert.equal(err?.code, 'SIZE_MISMATCH', String(err));
+    assert.match(err.message, new RegExp(`layer ${image.layer} of .* as ${image.size} bytes, but the image's manifest says ${image.size * 100}`));
+    assert.equal(await snapshot(target), before);
+    assert.deepEqual(await ingestFiles(target), []);
+  });
+
+  it('resumes that each bring a little stop at the resume budget', async () => {
+    const image = await freshImage();
+    const budgeted = new RegistryClients({ retry: { baseDelayMs: 10, maxResumes: 3 } });
+    try {
+      proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'truncate', afterBytes: Math.floor(image.size / 10) }, times: 1000 });
+      const err = (await pullGuarded(budgeted, image)) as StevedoreError;
+      assert.equal(err?.code, 'NETWORK_ERROR', String(err));
+      assert.match(err.message, new RegExp(`layer ${image.layer} .* gave up after 3 resumes`));
+      assert.equal(proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`)).length, 4);
+    } finally {
+      await budgeted.close();
+    }
+  });
+
+  it('with a zero time budget a 503 is not retried', async () => {
+    const image = await freshImage();
+    const budgeted = new RegistryClients({ retry: { baseDelayMs: 10, maxElapsedMs: 0 } });
+    try {
+      proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'status', status: 503 }, times: 1000 });
+      const err = (await pullGuarded(budgeted, image)) as StevedoreError;
+      assert.equal(err?.code, 'REGISTRY_ERROR', String(err));
+      assert.equal(proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`)).length, 1);
+    } finally {
+      await budgeted.close();
+    }
+  });
+
+  it('a layer whose body stops coming fails after the stall timeout with a message naming the layer', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    // A small stall timeout; the body stops entirely, so nothing here depends on how fast the machine is.
+    const impatient = new RegistryClients({ retry: { baseDelayMs: 10 }, stallTimeoutMs: 400 });
+    const stallingProxy = await startFaultProxy(registry.url);
+    try {
+      stallingProxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'stall', afterBytes: Math.floor(image.size / 2) } });
+      await assert.rejects(pullImage(target, impatient, { reference: image.ref.replace(proxy.host, stallingProxy.host) }), (err: StevedoreError) => {
+        assert.equal(err.code, 'NETWORK_ERROR');
+        assert.match(err.message, new RegExp(`The download of layer ${image.layer} of ${stallingProxy.host}/faults/img\\d+:1 stalled: less than 16 KiB arrived in 400 ms`));
+        return true;
+      });
+      assert.equal(stallingProxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`)).length, 1, 'a stall is not resumed');
+      assert.equal(await snapshot(target), before);
+      assert.deepEqual(await ingestFiles(target), []);
+    } finally {
+      await impatient.close();
+      await stallingProxy.stop();
+    }
+  });
+
+  it('`stevedore pull --stall-timeout` fails a stalled layer naming it; STEVEDORE_STALL_TIMEOUT too; a bad value is refused', async () => {
+    const image = await freshImage();
+    const before = await snapshot(target);
+    const stallingProxy = await startFaultProxy(registry.url);
+    try {
+      const ref = image.ref.replace(proxy.host, stallingProxy.host);
+      stallingProxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'stall', afterBytes: Math.floor(image.size / 2) }, times: 2 });
+      const flag = await runCli(target.root, ['pull', '--stall-timeout', '300ms', ref]);
+      assert.equal(flag.code, 1, flag.stderr);
+      assert.match(flag.stderr, new RegExp(`layer ${image.layer} of ${stallingProxy.host}/faults/img\\d+:1 stalled: less than 16 KiB arrived in 300 ms`));
+      assert.doesNotMatch(flag.stdout, /Status:|Digest:/);
+      const env = await runCli(target.root, ['pull', ref], { env: { ...process.env, STEVEDORE_STALL_TIMEOUT: '0.3' } });
+      assert.equal(env.code, 1, env.stderr);
+      assert.match(env.stderr, /stalled: less than 16 KiB arrived in 300 ms/);
+      const bad = await runCli(target.root, ['pull', '--stall-timeout', 'soon', ref]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--stall-timeout must be a duration such as 45s, 2m or 1m30s, or a number of seconds \(got "soon"\)/);
+      assert.equal(await snapshot(target), before);
+      assert.deepEqual(await ingestFiles(target), []);
+    } finally {
+      await stallingProxy.stop();
+    }
   });
 
   it('a pull cancelled half way stops and leaves the store unchanged', async (t) => {

@@ -11,7 +11,7 @@ import { familiarName, familiarString, parseReference } from '../../core/referen
 import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { ProgressLines } from '../progressLines';
-import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+import { concurrencySetting, INSECURE_REGISTRY_FLAG, STALL_TIMEOUT_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
 
@@ -34,6 +34,7 @@ export const pullCommand: Command = {
     { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
     { name: 'max-concurrent-downloads', kind: 'int', valueName: 'int', description: 'Layers downloaded at once (default 4, or STEVEDORE_MAX_CONCURRENT_DOWNLOADS)' },
+    STALL_TIMEOUT_FLAG,
     INSECURE_REGISTRY_FLAG,
   ],
   async run(ctx, args, flags) {

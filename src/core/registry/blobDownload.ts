@@ -1,8 +1,11 @@
 // Downloads one blob into the store's ingest area, hashed and counted as it streams (the ingest
 // refuses a byte beyond the descriptor's size and commits only a blob whose digest matches). A
-// transfer cut off part way is resumed with `Range: bytes=N-`, accepted only as a 206 whose
-// Content-Range starts at N (skopeo's rule); a server that ignores the range and sends the whole
-// blob again gets a fresh ingest.
+// transfer cut off part way is resumed with `Range: bytes=N-`, accepted as a 206 whose
+// Content-Range starts at N (skopeo's rule), or as a 200 whose first N bytes are skipped. Every
+// way of not finishing is bounded: a length that contradicts the manifest fails at once, an
+// attempt that gets no further than an earlier one counts against the retry attempts, resumes and
+// time have budgets (retryPolicy.ts), and a body that drips fails after the stall timeout
+// (stallWatchdog.ts); each message names the layer.
 
 import { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
@@ -11,7 +14,8 @@ import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';
 import { TransferInterrupted, type RegistryClient, type RegistryResponse, type ResponseHeaders } from './registryClient';
-import { backoffDelay, sleep } from './retryPolicy';
+import { backoffDelay, durationText, RetryClock, sleep } from './retryPolicy';
+import { STALL_MIN_BYTES, StallWatchdog } from './stallWatchdog';
 
 /** Bytes received but not yet written before the socket is asked to wait. */
 const QUEUE_LIMIT = 4 * 1024 * 1024;
@@ -31,8 +35,10 @@ export interface BlobDownloadOptions {
   onResume?: (fromByte: number) => void;
   /** Called once every byte is in, before the blob is verified and flushed to disk. */
   onReceived?: () => void;
-  /** Interruptions in a row without a new byte before giving up (default 5). */
+  /** Attempts in a row that get no further than an earlier one before giving up (default: the client's retry attempts). */
   maxInterruptions?: number;
+  /** What the blob is, for messages: "layer", "config" (default "blob"). */
+  kind?: string;
   /** Names the image in messages: "localhost:5000/app". */
   display?: string;
   /**
@@ -50,26 +56,55 @@ export async function downloadBlob(client: RegistryClient, repository: string, b
     throw new StevedoreError('REGISTRY_ERROR', `The manifest gives blob ${blob.digest} an invalid size (${String(blob.size)}).`);
   }
   const display = options.display ?? `${client.domain}/${repository}`;
-  const maxInterruptions = options.maxInterruptions ?? 5;
-  let ingest = await blobs.ingest({ digest: blob.digest, size: blob.size }, lease);
+  const what = `${options.kind ?? 'blob'} ${blob.digest} of ${display}`;
+  const retry = client.retryOptions;
+  const maxFruitless = options.maxInterruptions ?? retry.attempts;
+  const stallTimeoutMs = client.stallTimeoutMs;
+  const clock = new RetryClock(retry);
+  const ingest = await blobs.ingest({ digest: blob.digest, size: blob.size }, lease);
   try {
-    let interruptions = 0;
+    // The most bytes any attempt got to: an attempt that ends no further made no progress, even
+    // when it moved (a server that ignores Range and cuts every answer at the same byte).
+    let reached = 0;
+    let fruitless = 0;
+    let resumes = 0;
     for (;;) {
+      let problem = 'cut the transfer off';
       const offset = ingest.bytes;
       if (offset === blob.size && offset > 0) break;
-      const sink = new IngestSink(ingest, options.onProgress);
-      const receiver = options.buffers && blob.size >= SOCKET_READ_MIN_BYTES ? await ingest.receiver(options.buffers, options.onProgress) : undefined;
-      // Only the answer we asked for goes into the ingest: 200 for a fresh start, or a 206 whose
-      // Content-Range starts where the ingest ends. Anything else is read as an ordinary response.
+      const watchdog = new StallWatchdog(stallTimeoutMs, options.signal);
+      // A 200 to a resume is the whole blob again: the bytes the ingest holds are skipped, not fetched twice.
+      const sink = new IngestSink(ingest, options.onProgress, watchdog);
+      let receiverBytes = offset;
+      const receiver =
+        options.buffers && blob.size >= SOCKET_READ_MIN_BYTES
+          ? await ingest.receiver(options.buffers, (bytes) => {
+              watchdog.received(bytes - receiverBytes);
+              receiverBytes = bytes;
+              options.onProgress?.(bytes);
+            })
+          : undefined;
+      // Only the answer we asked for goes into the ingest: 200 (from the start, skipping what the
+      // ingest holds), or a 206 whose Content-Range starts where the ingest ends. A length that
+      // contradicts the manifest is refused before a byte of it is read.
       const accept = (status: number, headers: ResponseHeaders): Writable | undefined => {
-        if (offset === 0 && status === 200) return sink.writable;
+        if (status === 200) {
+          const announced = contentLengthOf(headers);
+          if (announced !== undefined && announced !== blob.size) throw sizeMismatch(what, announced, blob.size);
+          sink.skip(offset);
+          watchdog.start();
+          return sink.writable;
+        }
         if (offset > 0 && status === 206) {
           const range = parseContentRange(headers['content-range']);
-          if (range && range.start === offset && (range.total === undefined || range.total === blob.size)) return sink.writable;
+          if (range?.total !== undefined && range.total !== blob.size) throw sizeMismatch(what, range.total, blob.size);
+          if (range && range.start === offset) {
+            watchdog.start();
+            return sink.writable;
+          }
         }
         return undefined;
       };
-      const before = ingest.bytes;
       let res: RegistryResponse | undefined;
       try {
         res = await client.request({
@@ -78,47 +113,97 @@ export async function downloadBlob(client: RegistryClient, repository: string, b
           headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
           scopes: [repositoryScope(repository, 'pull')],
           sink: accept,
-          ...(receiver ? { receiverSink: (status: number, headers: ResponseHeaders, length: number) => (accept(status, headers) && length === blob.size - offset ? receiver : undefined) } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
+          // The watchdog decides about slow bodies; the idle timeout only backs it up.
+          bodyTimeoutMs: Math.max(2 * stallTimeoutMs, client.bodyTimeoutMs),
+          ...(receiver
+            ? {
+                receiverSink: (status: number, headers: ResponseHeaders, length: number) => {
+                  if (!accept(status, headers) || status !== (offset > 0 ? 206 : 200) || length !== blob.size - offset) return undefined;
+                  return receiver;
+                },
+              }
+            : {}),
+          signal: watchdog.signal,
         });
       } catch (err) {
         // A write may still be in flight: the next offset is only known once it has landed.
         await sink.settled();
-        await receiver?.finish();
+        await receiver?.finish().catch(() => undefined);
         if (options.signal?.aborted) throw new CancelledError();
+        if (watchdog.stalled) throw stalled(what, stallTimeoutMs, ingest.bytes, blob.size);
         if (!(err instanceof TransferInterrupted)) throw err;
+      } finally {
+        watchdog.stop();
       }
       await sink.settled();
       await receiver?.finish();
       if (res && !res.streamed) {
-        if (offset > 0 && (res.status === 200 || res.status === 206)) {
-          // The server ignored the range or sent another one: start over rather than splice bytes.
-          await ingest.abort();
-          ingest = await blobs.ingest({ digest: blob.digest, size: blob.size }, lease);
-          options.onProgress?.(0);
-          if (res.status === 200) continue;
-          interruptions++;
-          continue;
+        if (offset > 0 && res.status === 416) {
+          await res.body.dump().catch(() => undefined);
+          throw new StevedoreError(
+            'SIZE_MISMATCH',
+            `The registry has no bytes of ${what} past byte ${offset}, but the image's manifest says it has ${blob.size}. The image in the registry is broken: ask its maintainer to push it again.`,
+          );
         }
-        throw await client.errorFrom(res, `blob ${blob.digest} of ${display}`);
+        if (offset > 0 && res.status === 206) {
+          await res.body.dump().catch(() => undefined);
+          problem = 'answered the resume with another range';
+        } else {
+          throw await client.errorFrom(res, what);
+        }
+      } else if (ingest.bytes === blob.size) {
+        break;
+      } else if (res?.streamed) {
+        problem = 'ended its answer early';
       }
-      if (ingest.bytes === blob.size) break;
-      interruptions = ingest.bytes > before ? 0 : interruptions + 1;
-      if (interruptions >= maxInterruptions) {
+      fruitless = ingest.bytes > reached ? 0 : fruitless + 1;
+      reached = Math.max(reached, ingest.bytes);
+      if (fruitless >= maxFruitless) {
         throw new StevedoreError(
           'NETWORK_ERROR',
-          `The download of blob ${blob.digest} from ${display} kept breaking off at byte ${ingest.bytes} of ${blob.size}. Check the network or the registry, then pull again.`,
+          `The download of ${what} made no progress in ${fruitless} attempts in a row: the server ${problem} at byte ${ingest.bytes} of ${blob.size}. Check the network or the registry, then pull again.`,
           { temporary: true },
         );
       }
+      const delay = backoffDelay(fruitless, retry);
+      if (resumes >= retry.maxResumes || !clock.allows(delay)) {
+        throw new StevedoreError(
+          'NETWORK_ERROR',
+          `The download of ${what} kept breaking off (at byte ${ingest.bytes} of ${blob.size}); gave up after ${resumes} resumes${resumes >= retry.maxResumes ? '' : ` and ${clock.budgetText}`}. Check the network or the registry, then pull again.`,
+          { temporary: true },
+        );
+      }
+      resumes++;
       options.onResume?.(ingest.bytes);
-      await sleep(backoffDelay(Math.max(0, interruptions - 1), client.retryOptions), options.signal);
+      await sleep(delay, options.signal);
     }
     options.onReceived?.();
     return await ingest.commit();
   } finally {
     await ingest.abort();
   }
+}
+
+function sizeMismatch(what: string, announced: number, declared: number): StevedoreError {
+  return new StevedoreError(
+    'SIZE_MISMATCH',
+    `The registry sends ${what} as ${announced} bytes, but the image's manifest says ${declared}. The image in the registry is broken: ask its maintainer to push it again.`,
+    { detail: { announced, declared } },
+  );
+}
+
+function stalled(what: string, stallTimeoutMs: number, bytes: number, size: number): StevedoreError {
+  return new StevedoreError(
+    'NETWORK_ERROR',
+    `The download of ${what} stalled: less than ${STALL_MIN_BYTES / 1024} KiB arrived in ${durationText(stallTimeoutMs)} (at byte ${bytes} of ${size}). Check the network or the registry and pull again; on a very slow link, allow more time with the stall timeout (--stall-timeout, STEVEDORE_STALL_TIMEOUT or the stevedore.stallTimeoutSeconds setting).`,
+    { temporary: true, detail: { stallTimeoutMs, bytes, size } },
+  );
+}
+
+function contentLengthOf(headers: ResponseHeaders): number | undefined {
+  const value = headers['content-length'];
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
 
 /**
@@ -137,13 +222,23 @@ class IngestSink {
   private blocked: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
 
+  private skipping = 0;
+
   constructor(
     private readonly ingest: Ingest,
     private readonly onProgress: ((bytes: number) => void) | undefined,
+    private readonly watchdog: StallWatchdog,
   ) {
     this.writable = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         if (this.failure) return done(this.failure);
+        this.watchdog.received(chunk.length);
+        if (this.skipping > 0) {
+          const skipped = Math.min(this.skipping, chunk.length);
+          this.skipping -= skipped;
+          chunk = chunk.subarray(skipped);
+          if (chunk.length === 0) return done();
+        }
         this.queue.push(chunk);
         this.queued += chunk.length;
         // Small socket reads are gathered into one write: each write has a fixed cost on the main thread.
@@ -155,6 +250,11 @@ class IngestSink {
         void this.settled().then(() => done(this.failure));
       },
     });
+  }
+
+  /** Drops the first `bytes` of the body: a whole blob sent again where the ingest already holds them. */
+  skip(bytes: number): void {
+    this.skipping = bytes;
   }
 
   /** Writes whatever is queued and resolves once everything received has landed (or failed). */

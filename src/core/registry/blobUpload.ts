@@ -9,7 +9,7 @@ import { DigestCounter } from '../digest';
 import { CancelledError, isCancelled, StevedoreError } from '../errors';
 import { repositoryScope } from './bearerTokens';
 import type { RegistryClient } from './registryClient';
-import { backoffDelay, isRetryableNetworkError, sleep } from './retryPolicy';
+import { backoffDelay, isRetryableNetworkError, sleep, RetryClock } from './retryPolicy';
 
 export interface UploadSource {
   /** Opens the bytes to send, from the start; called again when an upload is retried. */
@@ -77,6 +77,7 @@ export async function uploadBlob(client: RegistryClient, repository: string, sou
   const { signal } = options;
   const attempts = options.attempts ?? 3;
   let location = options.location;
+  const clock = new RetryClock(client.retryOptions);
   for (let attempt = 0; ; attempt++) {
     try {
       location ??= await startUpload(client, repository, signal);
@@ -116,8 +117,9 @@ export async function uploadBlob(client: RegistryClient, repository: string, sou
       location = undefined;
       if (isCancelled(err) || signal?.aborted) throw new CancelledError();
       const temporary = err instanceof StevedoreError ? err.temporary : isRetryableNetworkError(err);
-      if (attempt + 1 >= attempts || !temporary) throw err;
-      await sleep(backoffDelay(attempt, client.retryOptions), signal);
+      const delay = backoffDelay(attempt, client.retryOptions);
+      if (attempt + 1 >= attempts || !temporary || !clock.allows(delay)) throw err;
+      await sleep(delay, signal);
     }
   }
 }

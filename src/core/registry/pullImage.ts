@@ -118,6 +118,7 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
     const result = await downloadBlob(client, repository, blob, store.blobs, lease, {
       ...(blobSignal ? { signal: blobSignal } : {}),
       display,
+      kind: report ? 'layer' : 'config',
       buffers,
       onProgress: (bytes) => {
         if (bytes === blob.size) layerEvent('verifying', bytes);

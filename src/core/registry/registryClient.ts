@@ -15,8 +15,8 @@ import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransp
 import type { RegistryCredential } from './credentials';
 import { registryErrorFrom, isTemporaryStatus } from './registryError';
 import { isListedInsecure, isLoopbackHost, registryHost, type RegistryHost } from './registryHost';
-import type { RegistryOptions } from './registryOptions';
-import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, parseRetryAfter, sleep, type RetryOptions } from './retryPolicy';
+import { DEFAULT_STALL_TIMEOUT_MS, type RegistryOptions } from './registryOptions';
+import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, parseRetryAfter, RetryClock, sleep, type RetryOptions } from './retryPolicy';
 import { networkError } from './networkErrors';
 import { BodyBrokenOff, socketGet, type BodyReceiver, type SocketGetResponse } from './socketGet';
 import { caBundle, loadTlsMaterial } from './tlsTrust';
@@ -46,6 +46,8 @@ export interface RegistryRequest {
    * the fast path for layers. A 2xx it does not take falls back to undici with `sink`.
    */
   receiverSink?: ReceiverSink;
+  /** Longest silence of the body before the transfer counts as broken, instead of the client's default. */
+  bodyTimeoutMs?: number;
 }
 
 export type ReceiverSink = (status: number, headers: ResponseHeaders, length: number) => BodyReceiver | undefined;
@@ -109,6 +111,16 @@ export class RegistryClient {
   /** The backoff settings, for callers that retry whole transfers themselves (resumes, uploads). */
   get retryOptions(): RetryOptions {
     return this.retry;
+  }
+
+  /** How long a blob download may bring almost nothing before it fails (RegistryOptions.stallTimeoutMs). */
+  get stallTimeoutMs(): number {
+    return this.options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  }
+
+  /** The idle timeout of response bodies (RegistryOptions.bodyTimeoutMs). */
+  get bodyTimeoutMs(): number {
+    return this.options.bodyTimeoutMs ?? 60_000;
   }
 
   /** The registry's name as references use it: "docker.io", "localhost:5000". */
@@ -245,6 +257,7 @@ export class RegistryClient {
 
   private async sendWithRetries(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
     const maxAttempts = req.retry === false ? 1 : this.retry.attempts;
+    const clock = new RetryClock(this.retry);
     for (let attempt = 0; ; attempt++) {
       let res: RegistryResponse;
       try {
@@ -253,8 +266,9 @@ export class RegistryClient {
         if (err instanceof CancelledError || req.signal?.aborted) throw new CancelledError();
         if (err instanceof StevedoreError || err instanceof TransferInterrupted) throw err;
         const url = this.base ? this.resolve(req.url) : new URL(req.url);
-        if (attempt + 1 < maxAttempts && isRetryableNetworkError(err)) {
-          await sleep(backoffDelay(attempt, this.retry), req.signal);
+        const delay = backoffDelay(attempt, this.retry);
+        if (attempt + 1 < maxAttempts && isRetryableNetworkError(err) && clock.allows(delay)) {
+          await sleep(delay, req.signal);
           continue;
         }
         throw networkError(err, url.host, this.isInsecure(url.host), proxyOrThrow(url, this.options.proxy));
@@ -262,8 +276,10 @@ export class RegistryClient {
       if (isTemporaryStatus(res.status) && attempt + 1 < maxAttempts) {
         const retryAfter = parseRetryAfter(res.headers['retry-after']);
         if (retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs) return res;
+        const delay = retryAfter ?? backoffDelay(attempt, this.retry);
+        if (!clock.allows(delay)) return res;
         await res.body.dump().catch(() => undefined);
-        await sleep(retryAfter ?? backoffDelay(attempt, this.retry), req.signal);
+        await sleep(delay, req.signal);
         continue;
       }
       return res;
@@ -280,8 +296,8 @@ export class RegistryClient {
       if (url.origin !== firstOrigin) delete headers.authorization;
       else if (authorization && url.origin === registryOrigin) headers.authorization = authorization;
       const res =
-        (req.receiverSink && req.method === 'GET' && !proxyOrThrow(url, this.options.proxy) ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink) : undefined) ??
-        (await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink));
+        (req.receiverSink && req.method === 'GET' && !proxyOrThrow(url, this.options.proxy) ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink, req.bodyTimeoutMs) : undefined) ??
+        (await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink, req.bodyTimeoutMs));
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect) return res;
@@ -294,7 +310,7 @@ export class RegistryClient {
     }
   }
 
-  private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | Buffer | Readable | undefined, signal: AbortSignal | undefined, sink?: BodySink): Promise<RegistryResponse> {
+  private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | Buffer | Readable | undefined, signal: AbortSignal | undefined, sink?: BodySink, bodyTimeoutMs?: number): Promise<RegistryResponse> {
     const agent = await this.agentFor(url);
     const options = {
       origin: url.origin,
@@ -304,7 +320,7 @@ export class RegistryClient {
       body: body ?? null,
       signal: signal ?? null,
       headersTimeout: this.options.headersTimeoutMs ?? 120_000,
-      bodyTimeout: this.options.bodyTimeoutMs ?? 60_000,
+      bodyTimeout: bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000,
       // Big reads keep per-chunk overhead (hashing, file writes) low on layer downloads.
       highWaterMark: 1024 * 1024,
     };
@@ -343,7 +359,7 @@ export class RegistryClient {
   }
 
   /** A GET on a connection of its own, the body read straight into a receiver; undefined: use undici. */
-  private async sendOnSocket(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, receiverFor: ReceiverSink): Promise<RegistryResponse | undefined> {
+  private async sendOnSocket(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, receiverFor: ReceiverSink, bodyTimeoutMs?: number): Promise<RegistryResponse | undefined> {
     const tls = url.protocol === 'https:' ? await this.connectOptionsFor(url) : undefined;
     let res: SocketGetResponse | undefined;
     try {
@@ -353,7 +369,7 @@ export class RegistryClient {
         ...(tls ? { tls } : {}),
         ...(signal ? { signal } : {}),
         headersTimeoutMs: this.options.headersTimeoutMs ?? 120_000,
-        bodyTimeoutMs: this.options.bodyTimeoutMs ?? 60_000,
+        bodyTimeoutMs: bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000,
         smallBodyLimit: MAX_ERROR_BODY,
         receiverFor,
       });

@@ -20,6 +20,11 @@ export interface RegistryOptions {
   headersTimeoutMs?: number;
   /** How long a response body may stay silent before the transfer counts as broken (default 60 s). */
   bodyTimeoutMs?: number;
+  /**
+   * A blob download that brings less than STALL_MIN_BYTES in this long fails, naming the layer
+   * (default 30 s): a body dripping a few bytes a second never trips an idle timeout.
+   */
+  stallTimeoutMs?: number;
   /** Docker Hub's search API (default https://index.docker.io). */
   searchEndpoint?: string;
   /** HTTP(S) proxies and their exceptions, as HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
@@ -31,3 +36,6 @@ export const DEFAULT_SEARCH_ENDPOINT = 'https://index.docker.io';
 
 /** Layers transferred at once unless told otherwise (go-containerregistry's default). */
 export const DEFAULT_CONCURRENCY = 4;
+
+/** How long a layer download may bring (almost) nothing before it fails. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;

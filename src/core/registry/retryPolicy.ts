@@ -13,9 +13,45 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** Longest Retry-After honoured; a longer one fails at once with the wait in the message (default 60 s). */
   maxRetryAfterMs: number;
+  /**
+   * Time budget of one retry loop (a request, a blob download with its resumes, an upload): no
+   * new attempt starts once this much has passed since the first (default 10 min). An attempt
+   * already transferring is not cut off by it; a stalled one is, by the stall timeout.
+   */
+  maxElapsedMs: number;
+  /** Resumes of one blob download in all, however much each one brought (default 20). */
+  maxResumes: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 4000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 250, maxDelayMs: 4000, maxRetryAfterMs: 60_000, maxElapsedMs: 600_000, maxResumes: 20 };
+
+/** The time side of a retry loop's budget: started with the loop, asked before each wait. */
+export class RetryClock {
+  private readonly started: number;
+
+  constructor(
+    private readonly options: Pick<RetryOptions, 'maxElapsedMs'>,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.started = now();
+  }
+
+  /** Whether waiting `delayMs` and trying again still ends inside the budget. */
+  allows(delayMs: number): boolean {
+    return this.now() - this.started + delayMs <= this.options.maxElapsedMs;
+  }
+
+  /** "10 min", "45 s": the budget as messages name it. */
+  get budgetText(): string {
+    return durationText(this.options.maxElapsedMs);
+  }
+}
+
+export function durationText(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000) return `${Math.round(ms / 100) / 10} s`;
+  return `${ms} ms`;
+}
 
 /** Backoff before retry number `retry` (0 for the first retry), with up to 25% jitter. */
 export function backoffDelay(retry: number, options: RetryOptions): number {

@@ -43,6 +43,8 @@ export class RegistryAccess implements vscode.Disposable {
       credentials: this.resolver(s.useDockerCredentials),
       userAgent: 'stevedore-vscode',
       proxy: s.proxy,
+      stallTimeoutMs: s.stallTimeoutSeconds * 1000,
+      retry: { attempts: s.retryAttempts, maxElapsedMs: s.retryTimeSeconds * 1000 },
     };
   }
 
