@@ -23,9 +23,13 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
 /**
  * The file the Node 20 path keeps one bundle's code in. V8 caches the functions a run compiled,
  * so each command (`variant`) gets its own file: `images` then never waits for code only `pull` ran.
+ * Names start with the bundle's place (`prefix`), so that two installs (a global one, a checkout)
+ * keep their own files, and a rebuild replaces only its own predecessor's.
  */
-export function cacheFileFor(dir: string, bundle: string, buildId: string, variant: string): string {
-  return join(dir, `${basename(bundle, '.js')}-${buildId}-${process.version}-${process.arch}-${variant}.bin`);
+export function cacheFileFor(dir: string, bundle: string, buildId: string, variant: string): { file: string; prefix: string; current: string } {
+  const prefix = `${basename(bundle, '.js')}-${fnv1a(bundle)}-`;
+  const current = `${prefix}${buildId}-${process.version}-${process.arch}-`;
+  return { file: join(dir, `${current}${variant}.bin`), prefix, current };
 }
 
 /** The command word of a stevedore command line (`image` for `--store X image ls`), as a file-name part. */
@@ -57,7 +61,7 @@ export function loadThroughCompileCache(bundle: string, dir: string | undefined,
     createRequire(__filename)(bundle);
     return;
   }
-  const cacheFile = cacheFileFor(dir, bundle, buildId, variant);
+  const { file: cacheFile, prefix, current } = cacheFileFor(dir, bundle, buildId, variant);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
@@ -66,7 +70,7 @@ export function loadThroughCompileCache(bundle: string, dir: string | undefined,
   }
   const source = readFileSync(bundle, 'utf8');
   const script = new Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-  if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script, cacheFile, `${basename(bundle, '.js')}-`, `${basename(bundle, '.js')}-${buildId}-${process.version}-`));
+  if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script, cacheFile, prefix, current));
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false, children: [], paths: [] };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
@@ -74,8 +78,8 @@ export function loadThroughCompileCache(bundle: string, dir: string | undefined,
 
 /**
  * Writes what V8 compiled during this run; atomic, so a concurrent run reads the old file or the
- * new one. Files of other builds or Node versions of the bundle go: each rebuild would otherwise
- * leave a set behind.
+ * new one. Files of other builds or Node versions of the same bundle file go: each rebuild would
+ * otherwise leave a set behind.
  */
 function writeCache(script: Script, cacheFile: string, bundlePrefix: string, currentPrefix: string): void {
   try {
@@ -91,4 +95,14 @@ function writeCache(script: Script, cacheFile: string, bundlePrefix: string, cur
   } catch {
     // Read-only or full: the next run compiles again.
   }
+}
+
+/** FNV-1a of a path, 8 hex digits: enough to tell installs apart, without loading node:crypto. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
