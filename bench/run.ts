@@ -9,7 +9,9 @@ import { engineBench } from './engineBench';
 import { imagesBench } from './imagesBench';
 import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
+import { manyEntriesBench } from './manyEntriesBench';
 import { pullPushBench } from './pullPushBench';
+import { startupBench } from './startupBench';
 
 interface Section {
   name: string;
@@ -18,9 +20,11 @@ interface Section {
 
 const sections: Section[] = [
   { name: 'images: list 1,000 images', run: imagesBench },
+  { name: 'startup: a pull and a push with nothing to transfer', run: startupBench },
   { name: 'layers: analyse a 200 MB Debian image', run: layersBench },
   { name: 'inspector: first paint of a 200 MB Debian image in VS Code', run: inspectorBench },
   { name: 'archives: save and load a 1 GB image', run: archiveBench },
+  { name: 'entries: load a small image among 200,000 tiny archive entries', run: manyEntriesBench },
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
   { name: 'engines: copy a 1 GB image between the store and Docker', run: engineBench },
   { name: 'build: a Dockerfile of COPY steps, from scratch', run: buildBench },
