@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { StevedoreError } from '../core/errors';
+import { withContentSizes } from '../core/image/contentSizes';
 import { inspectJson } from '../core/image/inspectImage';
 import type { ImageRecord } from '../core/store/imageStore';
 import type { StoreAccess } from './storeAccess';
@@ -23,13 +24,14 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const store = await this.store.open();
-    const record = (await store.list()).find((r) => r.manifestDigest === uri.query);
-    if (!record) {
+    const found = (await store.list()).find((r) => r.manifestDigest === uri.query);
+    if (!found) {
       throw new StevedoreError('IMAGE_NOT_FOUND', `The image ${uri.query} is no longer in the store.`);
     }
-    const image = await store.load(record);
+    const [record] = await withContentSizes(store, [found]);
+    const image = await store.load(record!);
     // Docker prints an array (one entry per argument) indented by four spaces.
-    return `${JSON.stringify([inspectJson(record, image)], null, 4)}\n`;
+    return `${JSON.stringify([inspectJson(record!, image, { storeRoot: store.root })], null, 4)}\n`;
   }
 
   dispose(): void {

@@ -2,9 +2,9 @@
 
 import { shortId } from '../../core/digest';
 import { createdSince } from '../../core/format/humanDuration';
-import { goTime } from '../../core/format/goTime';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../../core/format/table';
+import { layerSizes } from '../../core/image/contentSizes';
 import { historyRows, type HistoryRow } from '../../core/image/inspectImage';
 import type { CliContext } from '../context';
 import { boolFlag, stringFlag, type Command } from '../command';
@@ -25,29 +25,34 @@ export const historyCommand: Command = {
   ],
   async run(ctx, args, flags) {
     const engine = stringFlag(flags, ENGINE_FLAG.name);
-    const rows = engine ? await engineHistory(ctx, engine, args[0]!, flags) : await storeHistory(ctx, args[0]!);
     const human = boolFlag(flags, 'human');
+    const format = stringFlag(flags, 'format');
+    const quiet = boolFlag(flags, 'quiet');
+    const rows = engine ? await engineHistory(ctx, engine, args[0]!, flags) : await storeHistory(ctx, args[0]!, !quiet);
     const noTrunc = boolFlag(flags, 'no-trunc');
     const now = ctx.now();
     const data = rows.map((row) => {
       const created = row.created ? new Date(row.created) : undefined;
+      const valid = created && !Number.isNaN(created.getTime()) ? created : undefined;
       const createdBy = row.createdBy.replace(/\t/g, ' ');
+      // Docker formats whole seconds: RFC 3339 for CreatedAt (and for CreatedSince with -H=false).
+      const createdAt = valid ? rfc3339Seconds(valid) : '';
       return {
         Comment: row.comment,
-        CreatedAt: created ? (human ? goTime(created) : created.toISOString()) : '',
+        CreatedAt: createdAt,
         CreatedBy: noTrunc ? createdBy : ellipsis(createdBy, 45),
-        CreatedSince: created ? (human ? createdSince(created, now) : created.toISOString()) : 'N/A',
+        CreatedSince: valid ? (human ? createdSince(valid, now) : createdAt) : 'N/A',
         ID: row.id === '<missing>' || noTrunc ? row.id : shortId(row.id),
         Size: human ? humanSize(row.size, IMAGE_LIST_SIZE_PRECISION) : String(row.size),
       };
     });
     ctx.stdout.write(
       formatList({
-        format: stringFlag(flags, 'format'),
-        defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        format,
+        defaultTable: `table {{.ID}}\t${human ? '{{.CreatedSince}}' : '{{.CreatedAt}}'}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`,
         rows: data,
         headers: { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' },
-        quiet: boolFlag(flags, 'quiet'),
+        quiet,
         quietTemplate: '{{.ID}}',
       }),
     );
@@ -55,10 +60,17 @@ export const historyCommand: Command = {
   },
 };
 
-async function storeHistory(ctx: CliContext, name: string): Promise<HistoryRow[]> {
+/** The store's history with Docker's layer sizes (measured once per layer; -q needs none). */
+async function storeHistory(ctx: CliContext, name: string, withSizes: boolean): Promise<HistoryRow[]> {
   const store = await ctx.openStore();
   const record = await store.find(name);
-  return historyRows(record, await store.load(record));
+  const image = await store.load(record);
+  return historyRows(record, image, withSizes ? await layerSizes(store, image, { signal: ctx.signal }) : undefined);
+}
+
+/** Go's time.RFC3339 ("2006-01-02T15:04:05Z07:00") in UTC: seconds, no fraction. */
+function rfc3339Seconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
 }
 
 /** Docker's stringutils.Ellipsis: cut to `max` characters with a trailing "…". */

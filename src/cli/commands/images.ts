@@ -6,7 +6,9 @@ import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../../core/format/table';
 import { goTime } from '../../core/format/goTime';
+import { imageSize, withContentSizes } from '../../core/image/contentSizes';
 import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../core/image/imageList';
+import type { ImageStore } from '../../core/store/imageStore';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { listEngine } from '../engineImageList';
 import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
@@ -21,6 +23,7 @@ export const imagesCommand: Command = {
     { name: 'format', kind: 'string', valueName: 'string', description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template" },
     { name: 'no-trunc', kind: 'bool', description: "Don't truncate output" },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Only show image IDs' },
+    { name: 'store-size', kind: 'bool', description: 'Add a column with the bytes each image occupies in the store (compressed, as stored)' },
     ENGINE_FLAG,
     ...ENGINE_HOST_FLAGS,
   ],
@@ -28,30 +31,40 @@ export const imagesCommand: Command = {
     const engine = stringFlag(flags, ENGINE_FLAG.name);
     if (engine) return listEngine(ctx, engine, args, flags, IMAGE_HEADERS);
     const store = await ctx.openStore();
+    const quiet = boolFlag(flags, 'quiet');
+    const format = stringFlag(flags, 'format');
+    // Measuring sizes can read layers once after a pull; -q and formats without a size skip it.
+    const needsSize = !quiet && (format === undefined || format.trim() === 'table' || /Size|json|\{\{\s*\.\s*\}\}/.test(format));
     const records = await store.list();
     const filters = parseFilters(listFlag(flags, 'filter'), ['dangling', 'label', 'before', 'since', 'reference']);
     if (args[0]) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
-    const rows = applyImageFilter(imageRows(records), imageFilter(filters, records));
+    const digests = boolFlag(flags, 'digests');
+    const listed = applyImageFilter(imageRows(records, { digests }), imageFilter(filters, records));
+    const rows = needsSize ? await withRowSizes(store, listed, ctx.signal) : listed;
     const noTrunc = boolFlag(flags, 'no-trunc');
     const now = ctx.now();
     const data = rows.map((row) => imageTemplateData(row, noTrunc, now));
-    const digests = boolFlag(flags, 'digests');
-    const defaultTable = digests
-      ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
-      : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
+    const defaultTable = `table {{.Repository}}\t{{.Tag}}${digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}${boolFlag(flags, 'store-size') ? '\t{{.StoreSize}}' : ''}`;
     ctx.stdout.write(
       formatList({
-        format: stringFlag(flags, 'format'),
+        format,
         defaultTable,
         rows: data,
         headers: IMAGE_HEADERS,
-        quiet: boolFlag(flags, 'quiet'),
+        quiet,
         quietTemplate: '{{.ID}}',
       }),
     );
     return 0;
   },
 };
+
+/** The rows with Docker's sizes, measuring only the images shown. */
+async function withRowSizes(store: ImageStore, rows: readonly ImageRow[], signal: AbortSignal): Promise<ImageRow[]> {
+  const shown = [...new Map(rows.map((r) => [r.record.manifestDigest, r.record])).values()];
+  const measured = new Map((await withContentSizes(store, shown, { signal })).map((r) => [r.manifestDigest, r]));
+  return rows.map((row) => ({ ...row, record: measured.get(row.record.manifestDigest) ?? row.record }));
+}
 
 export const IMAGE_HEADERS: Record<string, string> = {
   Repository: 'REPOSITORY',
@@ -61,17 +74,21 @@ export const IMAGE_HEADERS: Record<string, string> = {
   CreatedSince: 'CREATED',
   CreatedAt: 'CREATED AT',
   Size: 'SIZE',
+  StoreSize: 'STORE SIZE',
   Containers: 'CONTAINERS',
   SharedSize: 'SHARED SIZE',
   UniqueSize: 'UNIQUE SIZE',
   VirtualSize: 'VIRTUAL SIZE',
 };
 
-/** The fields Docker's image formatter exposes, keys in the order `{{json .}}` prints them. */
+/**
+ * The fields Docker's image formatter exposes, keys in the order `{{json .}}` prints them, plus
+ * StoreSize: Size is Docker's (uncompressed layers), StoreSize what the image takes in the store.
+ */
 export function imageTemplateData(row: ImageRow, noTrunc: boolean, now: Date): Record<string, string> {
   const { record } = row;
   const created = record.summary.created ? new Date(record.summary.created) : undefined;
-  const size = humanSize(record.summary.size, IMAGE_LIST_SIZE_PRECISION);
+  const size = humanSize(imageSize(record.summary), IMAGE_LIST_SIZE_PRECISION);
   return {
     Containers: 'N/A',
     CreatedAt: created ? goTime(created) : '',
@@ -81,6 +98,7 @@ export function imageTemplateData(row: ImageRow, noTrunc: boolean, now: Date): R
     Repository: row.repository,
     SharedSize: 'N/A',
     Size: size,
+    StoreSize: humanSize(record.summary.size, IMAGE_LIST_SIZE_PRECISION),
     Tag: row.tag,
     UniqueSize: 'N/A',
     VirtualSize: size,

@@ -1,6 +1,7 @@
 // `stevedore inspect IMAGE [IMAGE...]` — a JSON array shaped like `docker image inspect`.
 
 import { renderTemplate } from '../../core/format/goTemplate';
+import { withContentSizes } from '../../core/image/contentSizes';
 import { inspectJson } from '../../core/image/inspectImage';
 import { findImage } from '../../core/store/imageStore';
 import { StevedoreError } from '../../core/errors';
@@ -43,8 +44,8 @@ async function inspectStore(ctx: CliContext, names: readonly string[]): Promise<
   const errors: string[] = [];
   for (const name of names) {
     try {
-      const record = findImage(records, name);
-      results.push(inspectJson(record, await store.load(record)));
+      const [record] = await withContentSizes(store, [findImage(records, name)], { signal: ctx.signal });
+      results.push(inspectJson(record!, await store.load(record!), { storeRoot: store.root }));
     } catch (err) {
       if (!(err instanceof StevedoreError)) throw err;
       errors.push(err.message);

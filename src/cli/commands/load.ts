@@ -9,7 +9,7 @@ import { StevedoreError } from '../../core/errors';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
-import { ProgressLines, progressText } from '../progressLines';
+import { ProgressLines } from '../progressLines';
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -22,7 +22,9 @@ export const loadCommand: Command = {
   ],
   async run(ctx, _args, flags) {
     const input = stringFlag(flags, 'input');
-    const quiet = boolFlag(flags, 'quiet');
+    // Docker's client asks for progress only when its output is a terminal (whatever stdin is):
+    // `docker load < file > log` and `cat file | docker load | cat` print just "Loaded image: …".
+    const quiet = boolFlag(flags, 'quiet') || !ctx.stdout.isTTY;
     const source = await openArchive(ctx, input);
     // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
     ctx.signal.addEventListener('abort', () => source.destroy(), { once: true });
@@ -56,16 +58,8 @@ async function openArchive(ctx: CliContext, input: string | undefined): Promise<
   return createReadStream(input, { highWaterMark: READ_CHUNK });
 }
 
-/**
- * Docker's "Loading layer" lines: a bar per layer redrawn in place on a terminal; otherwise one
- * plain line per layer once it is read, with its size, so that logs show what was loaded.
- */
+/** Docker's "Loading layer" bars, one per layer, redrawn in place on the terminal. */
 function layerProgress(ctx: CliContext): (progress: LoadProgress) => void {
-  if (ctx.stdout.isTTY) {
-    const lines = new ProgressLines(ctx.stdout);
-    return (p) => lines.update(p.id, 'Loading layer', { current: p.current, total: p.total });
-  }
-  return (p) => {
-    if (p.done) writeLine(ctx.stdout, `${p.id}: Loading layer ${progressText({ current: p.current, total: p.total }, 0)}`);
-  };
+  const lines = new ProgressLines(ctx.stdout);
+  return (p) => lines.update(p.id, 'Loading layer', { current: p.current, total: p.total });
 }

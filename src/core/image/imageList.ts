@@ -17,36 +17,49 @@ export interface ImageRow {
 
 export const NONE = '<none>';
 
-export function imageRows(records: readonly ImageRecord[]): ImageRow[] {
+export interface ImageRowOptions {
+  /**
+   * `images --digests`: one row per tag and repo digest of its repository, as Docker lists them.
+   * Without it each tag is one row, with its repository's first digest.
+   */
+  digests?: boolean;
+}
+
+export function imageRows(records: readonly ImageRecord[], options: ImageRowOptions = {}): ImageRow[] {
   const rows: ImageRow[] = [];
   const sorted = [...records].sort((a, b) => createdMs(b) - createdMs(a) || a.id.localeCompare(b.id));
   for (const record of sorted) {
-    const digestByRepo = new Map<string, string>();
+    const digestsByRepo = new Map<string, string[]>();
+    const addDigest = (repo: string, digest: string): void => {
+      const list = digestsByRepo.get(repo) ?? [];
+      if (!list.includes(digest)) list.push(digest);
+      digestsByRepo.set(repo, list);
+    };
     for (const rd of record.repoDigests) {
       const at = rd.lastIndexOf('@');
-      digestByRepo.set(rd.slice(0, at), rd.slice(at + 1));
+      addDigest(rd.slice(0, at), rd.slice(at + 1));
     }
     const refs = record.refs.map((r) => parseReference(r, { defaultTag: false }));
+    for (const ref of refs) if (!ref.tag && ref.digest) addDigest(repositoryName(ref), ref.digest);
     const shownRepos = new Set<string>();
     for (const ref of refs) {
+      if (!ref.tag) continue;
       const repo = repositoryName(ref);
-      if (!ref.tag && shownRepos.has(repo)) continue;
       shownRepos.add(repo);
-      rows.push({
-        repository: familiarName(ref),
-        tag: ref.tag ?? NONE,
-        digest: ref.digest ?? digestByRepo.get(repo) ?? NONE,
-        reference: ref,
-        record,
-      });
+      const digests = ref.digest ? [ref.digest] : (digestsByRepo.get(repo) ?? []);
+      const shown = options.digests ? digests : digests.slice(0, 1);
+      if (shown.length === 0) shown.push(NONE);
+      for (const digest of shown) rows.push({ repository: familiarName(ref), tag: ref.tag, digest, reference: ref, record });
     }
     // Repo digests of repositories that no tag names still identify the image there, as in Docker.
-    for (const [repo, digest] of digestByRepo) {
+    for (const [repo, digests] of digestsByRepo) {
       if (shownRepos.has(repo)) continue;
-      const ref = parseReference(`${repo}@${digest}`);
-      rows.push({ repository: familiarName(ref), tag: NONE, digest, reference: ref, record });
+      for (const digest of options.digests ? digests : digests.slice(0, 1)) {
+        const ref = parseReference(`${repo}@${digest}`);
+        rows.push({ repository: familiarName(ref), tag: NONE, digest, reference: ref, record });
+      }
     }
-    if (refs.length === 0 && digestByRepo.size === 0) rows.push({ repository: NONE, tag: NONE, digest: NONE, record });
+    if (rows.length === 0 || rows[rows.length - 1]!.record !== record) rows.push({ repository: NONE, tag: NONE, digest: NONE, record });
   }
   return rows;
 }

@@ -49,7 +49,18 @@ export async function loadImage(blobs: BlobStore, descriptor: Descriptor): Promi
   return { manifestDescriptor, manifest, config };
 }
 
-export function summarise(image: LoadedImage): ImageSummary {
+/** Docker's image size from per-diffID layer sizes, or undefined while any layer's is unknown. */
+export function contentSizeOf(config: ImageConfig, layerSizes: Readonly<Record<string, number>>): number | undefined {
+  let total = 0;
+  for (const diffId of config.rootfs?.diff_ids ?? []) {
+    const size = layerSizes[diffId];
+    if (size === undefined) return undefined;
+    total += size;
+  }
+  return total;
+}
+
+export function summarise(image: LoadedImage, layerSizes: Readonly<Record<string, number>> = {}): ImageSummary {
   const { manifest, config, manifestDescriptor } = image;
   const layerBytes = manifest.layers.reduce((sum, l) => sum + l.size, 0);
   const summary: ImageSummary = {
@@ -59,6 +70,8 @@ export function summarise(image: LoadedImage): ImageSummary {
     layerCount: manifest.layers.length,
     size: manifestDescriptor.size + manifest.config.size + layerBytes,
   };
+  const contentSize = contentSizeOf(config, layerSizes);
+  if (contentSize !== undefined) summary.contentSize = contentSize;
   if (config.created) summary.created = config.created;
   if (config.variant) summary.variant = config.variant;
   const labels = config.config?.Labels;

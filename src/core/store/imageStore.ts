@@ -180,8 +180,9 @@ export class ImageStore {
         throw new StevedoreError('BLOB_NOT_FOUND', `Layer ${layer.digest} of the new image is not in the store.`);
       }
     }
-    const summary = summarise(loaded);
     return this.update((tx) => {
+      // Layers this store has measured before (under any compression) give Docker's size at once.
+      const summary = summarise(loaded, tx.meta.layerSizes);
       const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
       if (manifest.platform) entry.platform = manifest.platform;
       const now = new Date().toISOString();

@@ -12,6 +12,11 @@ export interface ImageSummary {
   layerCount: number;
   /** Bytes the image occupies in the store: manifest, config and layer blobs as stored. */
   size: number;
+  /**
+   * Docker's SIZE: the layers' uncompressed content (tar header sizes summed, as moby counts them),
+   * the same however the image arrived. Absent until every layer's size is known (contentSizes.ts).
+   */
+  contentSize?: number;
   labels?: Record<string, string>;
 }
 
@@ -37,10 +42,15 @@ export interface StoreMetadata {
   tags: Record<string, { taggedAt: string }>;
   /** Keyed by the stored blob's digest (or a diffID), for cross-repository mounts and skipping pushes. */
   sources: Record<string, DistributionSource[]>;
+  /**
+   * Content bytes of each layer as Docker counts them, keyed by diffID: a pulled (gzip) and a
+   * loaded (plain) copy of one layer share the entry. Never stale: a diffID names its content.
+   */
+  layerSizes: Record<string, number>;
 }
 
 export function emptyMetadata(): StoreMetadata {
-  return { version: 1, images: {}, tags: {}, sources: {} };
+  return { version: 1, images: {}, tags: {}, sources: {}, layerSizes: {} };
 }
 
 export function parseMetadata(text: string): StoreMetadata {
@@ -50,5 +60,6 @@ export function parseMetadata(text: string): StoreMetadata {
     images: parsed.images ?? {},
     tags: parsed.tags ?? {},
     sources: parsed.sources ?? {},
+    layerSizes: parsed.layerSizes ?? {},
   };
 }

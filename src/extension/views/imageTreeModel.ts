@@ -6,6 +6,7 @@
 import { shortId } from '../../core/digest';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
+import { imageSize } from '../../core/image/contentSizes';
 import { createdMs, imageRows, NONE, type ImageRow } from '../../core/image/imageList';
 import { formatPlatform } from '../../core/image/platform';
 import { familiarName, familiarString, formatReference, matchesReferencePattern, parseReference } from '../../core/reference/reference';
@@ -118,14 +119,14 @@ function sortImages(nodes: ImageNode[], sortBy: SortBy): ImageNode[] {
   const byName = (a: ImageNode, b: ImageNode): number => a.label.localeCompare(b.label, undefined, { numeric: true });
   return [...nodes].sort((a, b) => {
     if (sortBy === 'name') return byName(a, b);
-    if (sortBy === 'size') return b.record.summary.size - a.record.summary.size || byName(a, b);
+    if (sortBy === 'size') return imageSize(b.record.summary) - imageSize(a.record.summary) || byName(a, b);
     return createdMs(b.record) - createdMs(a.record) || byName(a, b);
   });
 }
 
 function sortGroups(groups: ImageGroupNode[], sortBy: SortBy): ImageGroupNode[] {
   const newest = (g: ImageGroupNode): number => Math.max(...g.children.map((c) => createdMs(c.record)));
-  const largest = (g: ImageGroupNode): number => Math.max(...g.children.map((c) => c.record.summary.size));
+  const largest = (g: ImageGroupNode): number => Math.max(...g.children.map((c) => imageSize(c.record.summary)));
   return [...groups].sort((a, b) => {
     // Untagged images always come last: they are what a user looks at least.
     if ((a.key === undefined) !== (b.key === undefined)) return a.key === undefined ? 1 : -1;
@@ -138,14 +139,14 @@ function sortGroups(groups: ImageGroupNode[], sortBy: SortBy): ImageGroupNode[] 
 
 /** "45MB · 9 days ago", in Docker's units and words. */
 export function imageDescription(record: ImageRecord, now: Date): string {
-  const size = humanSize(record.summary.size, IMAGE_LIST_SIZE_PRECISION);
+  const size = humanSize(imageSize(record.summary), IMAGE_LIST_SIZE_PRECISION);
   const created = record.summary.created ? createdSince(new Date(record.summary.created), now) : '';
   return created ? `${size} · ${created}` : size;
 }
 
 export function groupDescription(group: ImageGroupNode): string {
   const ids = new Set(group.children.map((c) => c.record.manifestDigest));
-  const bytes = [...new Map(group.children.map((c) => [c.record.manifestDigest, c.record.summary.size])).values()].reduce((a, b) => a + b, 0);
+  const bytes = [...new Map(group.children.map((c) => [c.record.manifestDigest, imageSize(c.record.summary)])).values()].reduce((a, b) => a + b, 0);
   const count = group.children.length;
   return `${count} ${count === 1 ? 'tag' : 'tags'}${ids.size !== count ? ` · ${ids.size} images` : ''} · ${humanSize(bytes, IMAGE_LIST_SIZE_PRECISION)}`;
 }
@@ -167,7 +168,7 @@ export function imageTooltip(node: ImageNode, now: Date): string {
   }
   lines.push(`Platform: ${formatPlatform({ os: s.os, architecture: s.architecture, ...(s.variant ? { variant: s.variant } : {}) })}`);
   lines.push(`Layers: ${s.layerCount}`);
-  lines.push(`Size: ${humanSize(s.size, IMAGE_LIST_SIZE_PRECISION)}`);
+  lines.push(`Size: ${humanSize(imageSize(s), IMAGE_LIST_SIZE_PRECISION)} (${humanSize(s.size, IMAGE_LIST_SIZE_PRECISION)} in the store)`);
   if (s.created) lines.push(`Created: ${s.created} (${createdSince(new Date(s.created), now)})`);
   // Two trailing spaces make Markdown keep the line breaks.
   return lines.map((l) => (l && !l.startsWith('- ') && !l.endsWith(':') ? `${l}  ` : l)).join('\n');

@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
+import { withContentSizes } from '../../core/image/contentSizes';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import type { ImageRecord } from '../../core/store/imageStore';
 import type { StevedoreSettings } from '../settings';
@@ -121,7 +122,9 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
     const s = this.settings();
     let records: ImageRecord[];
     try {
-      records = await (await this.store.open()).list();
+      const store = await this.store.open();
+      // Docker's sizes: the first look after a pull measures its layers once (contentSizes.ts).
+      records = await withContentSizes(store, await store.list());
     } catch (err) {
       this.log.error(`reading the image store at ${this.store.path} failed: ${errorMessage(err)}`);
       return [{ kind: 'imagesError', id: 'error/store', message: `Cannot read the image store: ${errorMessage(err)}` }];
