@@ -95,6 +95,11 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./commands/systemCheck')).systemCheckCommand,
   },
   {
+    names: [['system', 'df']],
+    summary: 'Show the disk space the image store uses',
+    load: async () => (await import('./commands/systemDf')).systemDfCommand,
+  },
+  {
     names: [['save'], ['image', 'save']],
     summary: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
     completes: 'images',

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli as runInProcess } from '../../src/cli/runCli';
-import { humanSize } from '../../src/core/format/humanSize';
 import { classicDockerEntries, docker25Entries, hexOf, smallImage, tarOf, type FixtureImage } from '../helpers/archiveFixtures';
 import { CLI, runCli } from '../helpers/cli';
 import { gzip, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -62,12 +61,14 @@ describe('stevedore save / load / commit (CLI)', () => {
   });
   after(() => dir.cleanup());
 
-  it('load -i prints a line per layer and the loaded name, as docker load does', async () => {
+  it('load with its output not on a terminal prints only the loaded names, as docker load does (from a file or a pipe)', async () => {
+    // docker's client asks for progress only when stdout is a terminal: `docker load < f > log`
+    // and `cat f | docker load | cat` both print just "Loaded image: …" (checked with docker 20.10).
     const out = await runCli(store, ['load', '-i', archive]);
     assert.equal(out.code, 0, out.stderr);
-    // Docker's "%8v/%v" of go-units sizes: "ce94fa023d1c: Loading layer  23.55kB/23.55kB".
-    const sizes = image.layers.map((l) => `${hexOf(l.diffId).slice(0, 12)}: Loading layer ${humanSize(l.plain.length).padStart(8)}/${humanSize(l.plain.length)}`);
-    assert.equal(out.stdout, `${sizes.join('\n')}\nLoaded image: fixture/cli:1\n`);
+    assert.equal(out.stdout, 'Loaded image: fixture/cli:1\n');
+    const piped = await runCli(join(dir.path, 'piped-once'), ['load'], { input: await readFile(archive) });
+    assert.equal(piped.stdout, 'Loaded image: fixture/cli:1\n');
     const again = await runCli(store, ['load', '-q', '-i', archive]);
     assert.equal(again.stdout, 'Loaded image: fixture/cli:1\n');
   });
@@ -182,18 +183,14 @@ describe('stevedore save / load / commit (CLI)', () => {
     // Classic layout: the first layer comes first, manifest.json last; send all but the end.
     const whole = await tarOf(classicDockerEntries([image]));
     const child = spawn(process.execPath, [CLI, '--store', target, 'load'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const firstLayer = new Promise<void>((resolve) => {
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        if (stdout.includes('Loading layer')) resolve();
-      });
-    });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     child.stdin.write(whole.subarray(0, whole.length - 4096));
-    await firstLayer;
+    // The load is under way once it stages a layer in the store's ingest folder (no progress lines
+    // off a terminal to wait for); this waits for that however slow the machine is.
+    const ingest = join(target, 'stevedore', 'ingest');
+    while ((await readdir(ingest).catch(() => [])).length === 0) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     assert.equal(stderr, 'Cancelled: nothing was changed.\n');

@@ -16,9 +16,7 @@ const SUMMARY_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\
 const SUMMARY_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
 export const systemDfCommand: Command = {
-  names: [['system', 'df']],
   usage: 'stevedore system df [OPTIONS]',
-  summary: 'Show the disk space the image store uses',
   maxArgs: 0,
   flags: [
     { name: 'format', kind: 'string', valueName: 'string', description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template" },
