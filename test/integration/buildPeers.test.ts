@@ -90,6 +90,24 @@ describe('build beside docker build', () => {
     assert.ok(mediaTypes.length >= 2 && mediaTypes.every((l) => l.MediaType === 'application/vnd.oci.image.layer.v1.tar'), JSON.stringify(mediaTypes));
   });
 
+  it('history shows each step\'s size as docker history does: content bytes (a 23-byte COPY is 23B, not its 2 kB tar)', async () => {
+    const small = join(dir.path, 'sizes');
+    await mkdir(join(small, 'app'), { recursive: true });
+    await copyFile(BUSYBOX, join(small, 'busybox'));
+    await writeFile(join(small, 'app', 'hello.txt'), 'hello from the context\n');
+    await writeFile(join(small, 'app', 'six.txt'), 'hello\n');
+    await writeFile(join(small, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY ["app/", "/srv/app/"]\nWORKDIR /srv/app\nCOPY app/six.txt ./copied.txt\nENV A=1\nWORKDIR /var/lib/svc\nCMD ["sh"]\n');
+    assert.equal((await runCli(store, ['build', '-q', '-t', 'sizes:1', small])).code, 0);
+    assert.equal((await engine.docker(['build', '-q', '-t', 'sizes:docker', small])).code, 0);
+    for (const human of ['-H=true', '-H=false']) {
+      const args = ['history', human, '--format', '{{.Size}}'];
+      const theirs = (await engine.docker([...args, 'sizes:docker'])).stdout;
+      assert.equal((await runCli(store, [...args, 'sizes:1'])).stdout, theirs, human);
+    }
+    assert.match((await runCli(store, ['history', '--format', '{{.Size}}', 'sizes:1'])).stdout, /^0B\n0B\n0B\n6B\n0B\n29B\n1\.98MB\n$/);
+    assert.equal((await runCli(store, ['inspect', '-f', '{{.Size}}', 'sizes:1'])).stdout, (await engine.docker(['inspect', '-f', '{{.Size}}', 'sizes:docker'])).stdout);
+  });
+
   it('runs in docker with the files, owners and modes asked for, and without what .dockerignore leaves out', async () => {
     const archive = join(dir.path, 'svc.tar');
     assert.equal((await runCli(store, ['save', '-o', archive, 'svc:1'])).code, 0);
