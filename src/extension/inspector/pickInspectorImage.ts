@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { shortId } from '../../core/digest';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
+import { imageSize } from '../../core/image/contentSizes';
 import { imageRows } from '../../core/image/imageList';
 import { familiarString, formatReference } from '../../core/reference/reference';
 import type { ImageStore } from '../../core/store/imageStore';
@@ -25,7 +26,7 @@ export async function pickInspectorImage(store: ImageStore): Promise<ResolvedIma
   const now = new Date();
   const items: ImagePick[] = imageRows(records).map((row) => {
     const { record } = row;
-    const size = humanSize(record.summary.size, IMAGE_LIST_SIZE_PRECISION);
+    const size = humanSize(imageSize(record.summary), IMAGE_LIST_SIZE_PRECISION);
     const age = record.summary.created ? createdSince(new Date(record.summary.created), now) : '';
     const reference = row.reference ? formatReference(row.reference) : undefined;
     return {
