@@ -1,11 +1,13 @@
-// `stevedore push [-a] [-q] NAME[:TAG]` — `docker push`, straight from the store.
+// `stevedore push [-a] [-q] [--sign-by FINGERPRINT] NAME[:TAG]` — `docker push`, straight from the
+// store; --sign-by adds a simple signature as skopeo and podman do (trust/signOnPush.ts).
 
 import { shortId } from '../../core/digest';
 import { StevedoreError } from '../../core/errors';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
 import type { PushEvent } from '../../core/registry/transferEvents';
 import { formatReference, parseReference, repositoryName } from '../../core/reference/reference';
-import { boolFlag, type Command } from '../command';
+import { signPushedImage } from '../../core/trust/signOnPush';
+import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { ProgressLines } from '../progressLines';
 import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
@@ -25,7 +27,9 @@ export const pushCommand: Command = {
   maxArgs: 1,
   flags: [
     { name: 'all-tags', short: 'a', kind: 'bool', description: 'Push all tags of an image to the repository' },
-    { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image signing' },
+    { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image signing (signing is asked for with --sign-by)' },
+    { name: 'sign-by', kind: 'string', valueName: 'fingerprint', description: 'Sign the pushed image with this GPG key (through gpg), writing the signature where registries.d stages signatures' },
+    { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures are written' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
     { name: 'max-concurrent-uploads', kind: 'int', valueName: 'int', description: 'Blobs uploaded at once (default 4, or STEVEDORE_MAX_CONCURRENT_UPLOADS)' },
     INSECURE_REGISTRY_FLAG,
@@ -37,6 +41,8 @@ export const pushCommand: Command = {
     const concurrency = concurrencySetting(ctx, flags, 'max-concurrent-uploads', 'STEVEDORE_MAX_CONCURRENT_UPLOADS');
     const typed = parseReference(input, { defaultTag: false });
     if (allTags && (typed.tag || typed.digest)) throw new StevedoreError('INVALID_ARGUMENT', `tag can't be used with --all-tags/-a`);
+    const signBy = stringFlag(flags, 'sign-by');
+    const registriesDir = stringFlag(flags, 'registries.d');
     const store = await ctx.openStore();
     const repo = repositoryName(typed);
     let references = [formatReference(parseReference(input))];
@@ -59,6 +65,11 @@ export const pushCommand: Command = {
         const result = await pushImage(store, clients, { reference, concurrency, signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
         results.push(result);
         if (!quiet) display.message(`${result.tag}: digest: ${result.digest} size: ${result.size}`);
+        if (signBy) {
+          if (!quiet) display.message('Signing manifest using simple signing');
+          const written = await signPushedImage(parseReference(result.reference), result.digest, { env: ctx.env, fingerprint: signBy, signal: ctx.signal, ...(registriesDir ? { registriesDir } : {}) });
+          if (!quiet) display.message(`Storing signature: ${written}`);
+        }
       }
     });
     if (quiet) for (const r of results) writeLine(ctx.stdout, r.reference);
