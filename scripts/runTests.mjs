@@ -30,7 +30,10 @@ function collect(dir, out) {
 }
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const roots = process.argv.slice(2);
+// Arguments starting with "--" go to `node --test` (e.g. --test-name-pattern=…); the rest are
+// folders or files.
+const passThrough = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const roots = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const files = (roots.length ? roots : ['test']).flatMap((r) => (r.endsWith('.ts') ? [r] : collect(r, []))).map((f) => resolve(f));
 if (files.length === 0) {
   console.error('no test files found');
@@ -66,7 +69,7 @@ const bundles = await Promise.all(
 const concurrency = Number(process.env.STEVEDORE_TEST_CONCURRENCY) || 3;
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${join(outDir, 'tap.txt')}`, `--test-concurrency=${concurrency}`, ...bundles],
+  ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${join(outDir, 'tap.txt')}`, `--test-concurrency=${concurrency}`, ...passThrough, ...bundles],
   { stdio: 'inherit', cwd: root },
 );
 child.on('exit', (code) => {
