@@ -26,7 +26,7 @@ export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
  * workspace (default: a new empty folder); `env` reaches the extension host (STEVEDORE_STORE
  * defaults to a new empty store). Returns { page, browser, server, runDir, url, screenshot(name), close() }.
  */
-export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT, folder, env = {}, viewport, workbenchTimeoutMs = 90_000, keep = false } = {}) {
+export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT, folder, env = {}, viewport, workbenchTimeoutMs = 300_000, keep = false } = {}) {
   const host = await ensureVscodeHost();
   assertExtensionBuilt(extensionPath);
   const runDir = makeRunDir('stevedore-vscode-ui-');
@@ -48,7 +48,8 @@ export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENS
     stops.push(chromium.stop);
     const page = await openPage(chromium.browser, { logFile: join(runDir.logs, 'browser-console.log'), ...(viewport ? { viewport } : {}) });
     const url = workbenchUrl(server, { folder: folder ?? runDir.workspace, extensionDevelopmentPath: extensionPath });
-    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    // Playwright's own 30 s default is reached on a loaded machine; this limit only guards a hang.
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: workbenchTimeoutMs });
     await waitForWorkbench(page, { timeoutMs: workbenchTimeoutMs });
     await waitForExtensionHost(server, extensionPath, { timeoutMs: workbenchTimeoutMs });
     return { page, browser: chromium.browser, server, runDir, url, screenshot: (name) => screenshot(page, name), close };

@@ -25,6 +25,8 @@ export interface Dockerd {
 export interface DockerdOptions {
   /** Registries (host:port) the engine may reach over plain HTTP, such as a loopback test registry. */
   insecureRegistries?: string[];
+  /** Also listen on TCP with TLS (dockerd --tls): the server's certificate and key files. */
+  tcpTls?: { port: number; caFile: string; certFile: string; keyFile: string };
 }
 
 /** Debian's client (20.10, the engine's own version); another docker on PATH may be newer. */
@@ -55,6 +57,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
       '--exec-root', join(dir, 'exec'),
       '--pidfile', join(dir, 'docker.pid'),
       '--host', host,
+      ...(options.tcpTls ? ['--host', `tcp://127.0.0.1:${options.tcpTls.port}`, '--tls', '--tlscacert', options.tcpTls.caFile, '--tlscert', options.tcpTls.certFile, '--tlskey', options.tcpTls.keyFile] : []),
     ],
     { stdio: ['ignore', log.fd, log.fd] },
   );
@@ -71,6 +74,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     // dockerd stops the containerd it started; if it was killed instead, stop that one too.
     const containerdPid = await readFile(join(dir, 'exec', 'containerd', 'containerd.pid'), 'utf8').then((t) => Number(t.trim()), () => NaN);
     if (Number.isInteger(containerdPid) && containerdPid > 0 && isAlive(containerdPid)) process.kill(containerdPid, 'SIGTERM');
+    await unmountUnder(dir);
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -78,6 +82,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   for (;;) {
     if (exited) {
       const text = await readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '');
+      await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
       throw new Error(`dockerd exited during start-up:\n${text.split('\n').slice(-20).join('\n')}`);
     }
@@ -110,4 +115,18 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * dockerd bind-mounts its data root onto itself and undoes that on a clean shutdown; one killed or
+ * slow to stop on a busy machine leaves the mount, and removing the folder then fails with EBUSY.
+ */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const points = mounts
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((p): p is string => p !== undefined && (p === dir || p.startsWith(`${dir}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) await run('umount', ['-l', point]);
 }

@@ -4,13 +4,15 @@
 // the engine's own client shows them, and every way of naming an engine resolves as docker does.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { busyboxRootfs } from '../helpers/busybox';
 import { run, runCli, type CliResult } from '../helpers/cli';
+import { makeServerCertificates } from '../helpers/certificates';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
+import { freePort } from '../helpers/registry';
 import { tempDir } from '../helpers/fixtures';
 import { startPodmanService, type PodmanService } from '../helpers/podmanService';
 
@@ -139,6 +141,44 @@ describe('copy between the store, Docker and Podman', () => {
       const missing = await cli(['images', '--engine', 'docker', '--context', 'nope'], bare);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /Docker context "nope" does not exist/);
+    });
+
+    it('reaches an engine over tcp:// with TLS as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH say, and refuses a certificate it cannot verify', async () => {
+      const tlsDir = join(dir.path, 'tls');
+      await mkdir(tlsDir, { recursive: true });
+      const certs = await makeServerCertificates(tlsDir);
+      const port = await freePort();
+      const tlsEngine = await startDockerd({ tcpTls: { port, caFile: certs.caFile, certFile: certs.certFile, keyFile: certs.keyFile } });
+      try {
+        // DOCKER_CERT_PATH holds ca.pem and the client's cert.pem/key.pem, signed by the same CA:
+        // dockerd given a CA asks clients for a certificate.
+        const certPath = join(dir.path, 'client-certs');
+        await mkdir(certPath, { recursive: true });
+        await copyFile(certs.caFile, join(certPath, 'ca.pem'));
+        ok(await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certPath, 'key.pem'), '-out', join(certPath, 'client.csr'), '-subj', '/CN=client']), 'client key');
+        await writeFile(join(certPath, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+        ok(
+          await run('openssl', ['x509', '-req', '-in', join(certPath, 'client.csr'), '-CA', certs.caFile, '-CAkey', join(tlsDir, 'ca.key'), '-CAcreateserial', '-out', join(certPath, 'cert.pem'), '-days', '3', '-extfile', join(certPath, 'client.ext')]),
+          'client certificate',
+        );
+        const env = { DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath, DOCKER_CONTEXT: '' };
+        const theirs = ok(await run('docker', ['version', '--format', '{{.Server.APIVersion}}'], { env }), 'docker version over TLS');
+        assert.match(theirs, /^1\.\d+/);
+        ok(await cli(['images', '--engine', 'docker', '-q'], env), 'images over TLS');
+
+        const otherCa = join(dir.path, 'other-ca');
+        await mkdir(otherCa, { recursive: true });
+        const other = await makeServerCertificates(otherCa);
+        const wrongPath = join(dir.path, 'wrong-certs');
+        await mkdir(wrongPath, { recursive: true });
+        await copyFile(other.caFile, join(wrongPath, 'ca.pem'));
+        for (const f of ['cert.pem', 'key.pem']) await copyFile(join(certPath, f), join(wrongPath, f));
+        const refused = await cli(['images', '--engine', 'docker'], { ...env, DOCKER_CERT_PATH: wrongPath });
+        assert.equal(refused.code, 1);
+        assert.match(refused.stderr, /TLS with Docker at tcp:\/\/127\.0\.0\.1:\d+ failed .*DOCKER_CERT_PATH/);
+      } finally {
+        await tlsEngine.stop();
+      }
     });
 
     it('says what is wrong with an absent socket, a socket it may not open, and a server that is not an engine', async () => {

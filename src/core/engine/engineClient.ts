@@ -1,11 +1,16 @@
 // A client of the Docker Engine API (Docker, and Podman's Docker-compatible service) over a unix
-// socket, a Windows named pipe or TCP with TLS. The API version is negotiated once from /_ping, as
+// socket, a Windows named pipe or TCP with TLS, on Node's own HTTP client: its native parser keeps
+// up with an image export where undici's (WebAssembly, baseline-compiled in the CLI) cost about a
+// CPU-second per GB. The API version is negotiated once from /_ping, as
 // the docker CLI does: the lower of the engine's and ours, so an older engine is spoken to in its
 // own version. Bodies are streamed both ways; nothing large is buffered.
 
-import type { Dispatcher } from 'undici';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CancelledError, StevedoreError } from '../errors';
-import { loadUndici } from '../registry/loadUndici';
+import { codeOf, TLS_TRUST_CODES } from '../registry/networkErrors';
 import type { EngineEndpoint } from './engineEndpoint';
 
 /** Docker 20.10's API; newer engines answer older versions, and Podman 4 speaks 1.41. */
@@ -16,7 +21,7 @@ const MIN_API_VERSION = '1.24';
 const MAX_ERROR_BODY = 64 * 1024;
 
 export interface EngineRequest {
-  method?: Dispatcher.HttpMethod;
+  method?: 'GET' | 'POST' | 'DELETE' | 'HEAD';
   path: string;
   query?: Record<string, string | string[] | undefined>;
   body?: AsyncIterable<Uint8Array> | string;
@@ -38,7 +43,7 @@ export interface EngineInfo {
 
 export class EngineClient {
   readonly endpoint: EngineEndpoint;
-  private dispatcher: Promise<Dispatcher> | undefined;
+  private agent: HttpAgent | undefined;
   private version: Promise<EngineInfo> | undefined;
 
   constructor(endpoint: EngineEndpoint) {
@@ -80,9 +85,8 @@ export class EngineClient {
   }
 
   async close(): Promise<void> {
-    const dispatcher = this.dispatcher;
-    this.dispatcher = undefined;
-    if (dispatcher) await (await dispatcher).close();
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   private async negotiate(signal?: AbortSignal): Promise<EngineInfo> {
@@ -103,51 +107,53 @@ export class EngineClient {
     return { apiVersion: compareVersions(apiVersion, CLIENT_API_VERSION) < 0 ? apiVersion : CLIENT_API_VERSION, ...(server ? { server } : {}) };
   }
 
-  private async send(req: EngineRequest): Promise<EngineResponse> {
-    if (req.signal?.aborted) throw new CancelledError();
-    const dispatcher = await (this.dispatcher ??= this.createDispatcher());
+  private send(req: EngineRequest): Promise<EngineResponse> {
+    if (req.signal?.aborted) return Promise.reject(new CancelledError());
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value === undefined) continue;
       for (const v of Array.isArray(value) ? value : [value]) query.append(key, v);
     }
     const search = query.size > 0 ? `?${query.toString()}` : '';
-    try {
-      const res = await dispatcher.request({
-        origin: this.origin(),
-        method: req.method ?? 'GET',
-        path: `${req.path}${search}`,
-        headers: { host: this.endpoint.url ? new URL(this.endpoint.url).host : 'localhost', ...req.headers },
-        body: req.body as Dispatcher.DispatchOptions['body'],
-        signal: req.signal,
-        // Exports of big images and loads stream for minutes; only a silent connection is an error.
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
-    } catch (err) {
-      throw this.connectionError(err, req.signal);
-    }
-  }
-
-  private origin(): string {
-    return this.endpoint.url ?? 'http://localhost';
-  }
-
-  private async createDispatcher(): Promise<Dispatcher> {
-    const undici = await loadUndici();
     const tls = this.endpoint.tls;
-    return new undici.Client(this.origin(), {
-      ...(this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : {}),
-      connect: tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify } : {},
-      keepAliveTimeout: 10_000,
+    const url = this.endpoint.url ? new URL(this.endpoint.url) : undefined;
+    this.agent ??= tls
+      ? new HttpsAgent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
+      : new HttpAgent({ keepAlive: true });
+    return new Promise<EngineResponse>((resolve, reject) => {
+      // An upload that fails on our side (the store, a file) is reported as itself, not as the
+      // broken connection it leaves behind.
+      let uploadError: unknown;
+      const request = (tls ? httpsRequest : httpRequest)(
+        {
+          agent: this.agent,
+          method: req.method ?? 'GET',
+          path: `${req.path}${search}`,
+          headers: { host: url ? url.host : 'localhost', ...req.headers },
+          ...(this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath } : { hostname: url!.hostname, port: url!.port }),
+          ...(req.signal ? { signal: req.signal } : {}),
+        },
+        (res) => {
+          const describe = (err: unknown): unknown => uploadError ?? this.connectionError(err, req.signal);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: guarded(res, describe) });
+        },
+      );
+      request.on('error', (err) => reject(uploadError ?? this.connectionError(err, req.signal)));
+      if (req.body === undefined || typeof req.body === 'string') {
+        request.end(req.body);
+        return;
+      }
+      pipeline(Readable.from(req.body, { objectMode: false }), request).catch((err: unknown) => {
+        uploadError ??= err;
+        request.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
     });
   }
 
   private connectionError(err: unknown, signal?: AbortSignal): Error {
     if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return new CancelledError();
     if (err instanceof StevedoreError) return err;
-    const code = (err as NodeJS.ErrnoException).code ?? (err as { cause?: NodeJS.ErrnoException }).cause?.code;
+    const code = codeOf(err);
     const where = this.describe();
     const hint = this.endpoint.startHint;
     switch (code) {
@@ -172,7 +178,7 @@ export class EngineClient {
         if (code?.startsWith('HPE_') || (err as Error).name === 'HTTPParserError') {
           return new StevedoreError('ENGINE_UNAVAILABLE', `${this.endpoint.host} did not answer as a Docker Engine API would (it does not speak HTTP). Check the address: ${hint}`, { cause: err });
         }
-        if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
+        if (code && (TLS_TRUST_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
           return new StevedoreError('TLS_ERROR', `TLS with ${where} failed (${code}). Check DOCKER_CERT_PATH or the context's certificates.`, { cause: err });
         }
         return new StevedoreError('ENGINE_UNAVAILABLE', `Cannot talk to ${where}: ${(err as Error).message}. ${hint}`, { cause: err });
@@ -218,4 +224,13 @@ export function compareVersions(a: string, b: string): number {
   const [am, an] = a.split('.').map(Number) as [number, number];
   const [bm, bn] = b.split('.').map(Number) as [number, number];
   return am !== bm ? am - bm : an - bn;
+}
+
+/** The response body, with a failure mid-way turned into an error that says what happened. */
+async function* guarded(body: AsyncIterable<Uint8Array>, describe: (err: unknown) => unknown): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (err) {
+    throw describe(err);
+  }
 }

@@ -4,7 +4,8 @@
 import { StevedoreError } from '../errors';
 import { describeProxy } from './proxySettings';
 
-const TLS_TRUST_CODES = new Set([
+/** Codes of a certificate the client could not verify (Node's and OpenSSL's). */
+export const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -16,7 +17,8 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function codeOf(err: unknown): string | undefined {
+/** The error's own code, else its cause's (undici wraps socket errors). */
+export function codeOf(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
   }
