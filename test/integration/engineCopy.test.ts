@@ -99,7 +99,7 @@ describe('copy between the store, Docker and Podman', () => {
       const ours = ok(await cli(['images', '--engine', 'docker', '--format', fields, ...args]), `images --engine docker ${args.join(' ')}`);
       assert.deepEqual(ours.split('\n').sort(), theirs.split('\n').sort(), args.join(' '));
     }
-    const historyFields = '{{.ID}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+    const historyFields = '{{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
     assert.equal(
       ok(await cli(['history', '--engine', 'docker', '--no-trunc', '--format', historyFields, 'stevedore-test/built:dev']), 'history'),
       ok(await docker.docker(['history', '--no-trunc', '--format', historyFields, 'stevedore-test/built:dev']), 'docker history'),
