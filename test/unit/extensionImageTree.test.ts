@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { humanSize } from '../../src/core/format/humanSize';
+import { withContentSizes } from '../../src/core/image/contentSizes';
 import { tagImage } from '../../src/core/store/tagImage';
 import type { ImageRecord } from '../../src/core/store/imageStore';
 import { buildImageTree, groupDescription, imageDescription, imageTooltip, type ImageGroupNode, type ImageNode } from '../../src/extension/views/imageTreeModel';
@@ -90,6 +92,15 @@ describe('Images view model', () => {
     assert.match(tooltip, /Platform: linux\/\w+/);
     assert.match(tooltip, /Layers: 1/);
     assert.match(tooltip, /Created: 2024-01-03T00:00:00Z \(7 days ago\)/);
+  });
+
+  it('shows Docker\'s size (uncompressed content) once measured, with the store size in the tooltip', async () => {
+    const [measured] = await withContentSizes(temp.store, records.filter((r) => r.refs.includes('docker.io/library/redis:6')));
+    const node = buildImageTree([measured!], { groupBy: 'none', sortBy: 'name', showDangling: false })[0] as ImageNode;
+    // 9000 bytes of file content; the gzip layer of random bytes in the store is larger.
+    assert.equal(measured!.summary.contentSize, 9000);
+    assert.equal(imageDescription(measured!, new Date('2024-01-10T00:00:00Z')), '9kB · 7 days ago');
+    assert.match(imageTooltip(node, new Date('2024-01-10T00:00:00Z')), new RegExp(`Size: 9kB \\(${humanSize(measured!.summary.size, 3).replace('.', '\\.')} in the store\\)`));
   });
 
   it('gives every item a distinct ID, also when one image appears under several names', () => {
