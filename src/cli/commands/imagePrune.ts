@@ -2,7 +2,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import { humanSize } from '../../core/format/humanSize';
-import { parseFilters } from '../../core/format/filters';
+import { pruneFilter } from '../../core/image/pruneFilter';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { pruneImages } from '../../core/store/pruneImages';
 import { boolFlag, listFlag, type Command } from '../command';
@@ -13,12 +13,12 @@ export const imagePruneCommand: Command = {
   maxArgs: 0,
   flags: [
     { name: 'all', short: 'a', kind: 'bool', description: 'Remove all images, not just dangling ones (no containers use images here)' },
-    { name: 'filter', kind: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "label=<key>=<value>", "until=<timestamp>")' },
+    { name: 'filter', kind: 'list', valueName: 'filter', description: 'Provide filter values (e.g. "label=<key>=<value>", "until=<timestamp>": a duration such as 24h, an RFC 3339 time or a Unix timestamp)' },
     { name: 'force', short: 'f', kind: 'bool', description: 'Do not prompt for confirmation' },
   ],
   async run(ctx, _args, flags) {
-    const all = boolFlag(flags, 'all');
-    const filters = parseFilters(listFlag(flags, 'filter'), ['label', 'label!', 'until']);
+    // Parsed before the prompt: a filter that cannot be read must stop everything.
+    const { all, keep } = pruneFilter(listFlag(flags, 'filter'), boolFlag(flags, 'all'), ctx.now());
     if (!boolFlag(flags, 'force')) {
       const warning = all
         ? 'WARNING! This will remove all images without at least one container associated to them.'
@@ -26,7 +26,6 @@ export const imagePruneCommand: Command = {
       if (!(await confirm(ctx, `${warning}\nAre you sure you want to continue? [y/N] `))) return 0;
     }
     const store = await ctx.openStore();
-    const keep = keepPredicate(filters);
     const result = await pruneImages(store, { all, keep, signal: ctx.signal });
     if (result.deletedImages.length || result.untagged.length) {
       writeLine(ctx.stdout, 'Deleted Images:');
@@ -38,25 +37,6 @@ export const imagePruneCommand: Command = {
     return 0;
   },
 };
-
-function keepPredicate(filters: Map<string, string[]>): ((r: { summary: { labels?: Record<string, string>; created?: string } }) => boolean) | undefined {
-  if (filters.size === 0) return undefined;
-  return (record) => {
-    const labels = record.summary.labels ?? {};
-    const has = (spec: string): boolean => {
-      const eq = spec.indexOf('=');
-      return eq >= 0 ? labels[spec.slice(0, eq)] === spec.slice(eq + 1) : spec in labels;
-    };
-    for (const spec of filters.get('label') ?? []) if (!has(spec)) return true;
-    for (const spec of filters.get('label!') ?? []) if (has(spec)) return true;
-    for (const until of filters.get('until') ?? []) {
-      const limit = /^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until);
-      const created = record.summary.created ? Date.parse(record.summary.created) : 0;
-      if (!Number.isNaN(limit) && created >= limit) return true;
-    }
-    return false;
-  };
-}
 
 async function confirm(ctx: CliContext, question: string): Promise<boolean> {
   ctx.stdout.write(question);

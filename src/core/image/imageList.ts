@@ -2,6 +2,7 @@
 // dangling image, newest first; and Docker's --filter semantics over them.
 
 import { StevedoreError } from '../errors';
+import { parseBoolFilter } from '../format/filters';
 import { familiarName, matchesReferencePattern, parseReference, repositoryName, type ImageReference } from '../reference/reference';
 import { findImage, type ImageRecord } from '../store/imageStore';
 
@@ -81,13 +82,11 @@ export interface ImageFilter {
 export function imageFilter(filters: ReadonlyMap<string, readonly string[]>, records: readonly ImageRecord[]): ImageFilter {
   const filter: ImageFilter = { labels: [], references: [] };
   for (const [key, values] of filters) {
+    // GetBoolOrDefault: exactly true/1 or false/0, and values that disagree are an error.
+    if (key === 'dangling') filter.dangling = parseBoolFilter(values, 'dangling');
     for (const value of values) {
       switch (key) {
         case 'dangling':
-          if (!/^(true|false|1|0)$/i.test(value)) {
-            throw new StevedoreError('INVALID_ARGUMENT', `Invalid filter 'dangling=${value}': use dangling=true or dangling=false.`);
-          }
-          filter.dangling = /^(true|1)$/i.test(value);
           break;
         case 'label': {
           const eq = value.indexOf('=');

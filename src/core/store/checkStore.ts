@@ -110,18 +110,19 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
       for (const m of brokenManifests) result.repaired.push(`removed image ${m} (its content is damaged; pull or load it again)`);
     }
     const stillReachable = (await markReachable(blobs, tx.index)).reachable;
-    for (const digest of digests) {
-      if (!tryParseDigest(digest)) continue;
-      if (corrupt.has(digest) || (!stillReachable.has(digest) && !leased.has(digest))) {
+    const doomed = digests.filter((d) => tryParseDigest(d) && (corrupt.has(d) || (!stillReachable.has(d) && !leased.has(d))));
+    // Blobs go once the index without the broken images is on disk (see StoreTransaction.afterCommit).
+    tx.afterCommit(async () => {
+      for (const digest of doomed) {
         await blobs.remove(digest);
         result.repaired.push(`removed blob ${digest}`);
       }
-    }
-    for (const p of leftovers) {
-      await rm(p.subject, { recursive: true, force: true });
-      result.repaired.push(`removed ${p.subject}`);
-    }
-    for (const c of containerLeftovers) result.repaired.push(await c.repair());
+      for (const p of leftovers) {
+        await rm(p.subject, { recursive: true, force: true });
+        result.repaired.push(`removed ${p.subject}`);
+      }
+      for (const c of containerLeftovers) result.repaired.push(await c.repair());
+    });
   }
   return result;
 }

@@ -1,5 +1,6 @@
 // Removes blobs that no image in index.json references and no live operation has leased. Runs
-// inside a store transaction, so no other writer can add a reference while it decides.
+// under the store lock after the transaction's index is committed (tx.afterCommit), so no other
+// writer can add a reference while it decides, and a crash part-way leaves only unused blobs.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,8 +81,10 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     }
     const info = await stat(path).catch(() => null);
     if (!info) continue;
-    await blobs.remove(digest);
+    // What was derived from the blob goes first: a crash in between leaves a blob without its
+    // caches (rebuilt on demand), never caches for a missing blob.
     await removeDerivedFiles(layout, digest);
+    await blobs.remove(digest);
     removed.push({ digest, size: info.size });
   }
   return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0) };

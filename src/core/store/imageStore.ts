@@ -35,6 +35,13 @@ export interface ImageRecord {
 export interface StoreTransaction {
   index: ImageIndex;
   meta: StoreMetadata;
+  /**
+   * Runs `fn` once the new index and metadata are on disk, still under the lock. Deleting blobs
+   * belongs here (containerd's order: commit, then collect): a crash before the commit leaves the
+   * old index with all its blobs, a crash after it leaves unreferenced blobs, never an index that
+   * names a missing blob.
+   */
+  afterCommit(fn: () => Promise<void>): void;
 }
 
 export interface UpdateOptions {
@@ -93,12 +100,18 @@ export class ImageStore {
 
   /**
    * Runs `fn` under the store lock with the current index and metadata, then writes both back
-   * atomically (metadata first: it is keyed by digest, so a crash in between leaves it a superset).
+   * atomically (metadata first: it is keyed by digest, so a crash in between leaves it a superset),
+   * then runs what `fn` registered with `afterCommit`.
    */
   async update<T>(fn: (tx: StoreTransaction) => Promise<T> | T, options: UpdateOptions = {}): Promise<T> {
     const release = await this.lock.acquire({ signal: options.signal });
     try {
-      const tx: StoreTransaction = { index: await this.readIndex(), meta: await this.readMetadata() };
+      const committed: (() => Promise<void>)[] = [];
+      const tx: StoreTransaction = {
+        index: await this.readIndex(),
+        meta: await this.readMetadata(),
+        afterCommit: (hook) => void committed.push(hook),
+      };
       const before = JSON.stringify(tx.index);
       const metaBefore = JSON.stringify(tx.meta);
       const result = await fn(tx);
@@ -109,6 +122,7 @@ export class ImageStore {
       if (after !== before || !(await fileExists(this.layout.indexFile))) {
         await writeIndexFile(this.layout.indexFile, tx.index);
       }
+      for (const hook of committed) await hook();
       return result;
     } finally {
       await release();

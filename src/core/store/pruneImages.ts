@@ -27,7 +27,12 @@ export async function pruneImages(store: ImageStore, options: PruneOptions = {})
     tx.index.manifests = tx.index.manifests.filter((m) => !gone.has(m.digest));
     const untagged = victims.flatMap((r) => r.refs);
     const deletedImages = [...new Set(victims.map((r) => r.id))];
-    const gc = victims.length ? await collectGarbage(store.blobs, store.leases, tx, store.layout) : { reclaimedBytes: 0 };
-    return { deletedImages, untagged, reclaimedBytes: gc.reclaimedBytes };
+    const result: PruneResult = { deletedImages, untagged, reclaimedBytes: 0 };
+    if (victims.length) {
+      tx.afterCommit(async () => {
+        result.reclaimedBytes = (await collectGarbage(store.blobs, store.leases, tx, store.layout)).reclaimedBytes;
+      });
+    }
+    return result;
   }, options);
 }

@@ -46,9 +46,11 @@ export async function removeImages(store: ImageStore, names: readonly string[], 
       }
     }
     if (!options.noPrune && result.events.some((e) => e.kind === 'deleted')) {
-      const gc = await collectGarbage(store.blobs, store.leases, tx, store.layout);
-      result.removedBlobs = gc.removed;
-      result.reclaimedBytes = gc.reclaimedBytes;
+      tx.afterCommit(async () => {
+        const gc = await collectGarbage(store.blobs, store.leases, tx, store.layout);
+        result.removedBlobs = gc.removed;
+        result.reclaimedBytes = gc.reclaimedBytes;
+      });
     }
     return result;
   }, options);
