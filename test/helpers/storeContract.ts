@@ -150,12 +150,54 @@ export function storeContract(name: string, open: () => Promise<{ store: ImageSt
       assert.deepEqual(await store.list(), []);
     }));
 
-    it('an ID whose tags are all in one repository is removed without force', withStore(async (store) => {
+    it('an ID with two tags in one repository needs force too, as moby\'s isSingleReference rules', withStore(async (store) => {
       const record = await importBuffer(store, await randomRootfs(), 'one:a');
       await tagImage(store, 'one:a', 'one:b');
-      const result = await removeImages(store, [record.id]);
+      const refused = await removeImages(store, [record.id]);
+      assert.equal(refused.failures[0]?.error.message, `conflict: unable to delete ${record.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
+      assert.deepEqual(refused.events, []);
+      assert.deepEqual((await store.find(record.id)).refs, ['docker.io/library/one:a', 'docker.io/library/one:b']);
+      const forced = await removeImages(store, [record.id], { force: true });
+      assert.deepEqual(forced.events, [{ kind: 'untagged', value: 'one:a' }, { kind: 'untagged', value: 'one:b' }, { kind: 'deleted', value: record.id }]);
+    }));
+
+    it('an ID with one tag and digests of the same repository goes without force', withStore(async (store) => {
+      const record = await importBuffer(store, await randomRootfs(), 'registry.example.com/app:1');
+      const repoDigest = `registry.example.com/app@${record.manifestDigest}`;
+      await store.addImage({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize }, [], { repoDigests: [repoDigest] });
+      const result = await removeImages(store, [record.id.slice(7, 19)]);
       assert.deepEqual(result.failures, []);
-      assert.deepEqual(result.events.map((e) => e.kind), ['untagged', 'untagged', 'deleted']);
+      assert.deepEqual(result.events, [{ kind: 'untagged', value: 'registry.example.com/app:1' }, { kind: 'untagged', value: repoDigest }, { kind: 'deleted', value: record.id }]);
+      assert.deepEqual(await store.list(), []);
+    }));
+
+    it('rmi by repo digest twice: the first drops the digest from the image, the second is "No such image"', withStore(async (store) => {
+      const record = await importBuffer(store, await randomRootfs(), 'registry.example.com/app:1');
+      const repoDigest = `registry.example.com/app@${record.manifestDigest}`;
+      await store.addImage({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize }, [], { repoDigests: [repoDigest] });
+      const first = await removeImages(store, [repoDigest]);
+      assert.deepEqual(first.failures, []);
+      assert.deepEqual(first.events, [{ kind: 'untagged', value: repoDigest }]);
+      assert.deepEqual((await store.find(record.id)).repoDigests, []);
+      const second = await removeImages(store, [repoDigest]);
+      assert.deepEqual(second.events, []);
+      assert.equal(second.failures[0]?.error.code, 'IMAGE_NOT_FOUND');
+      assert.equal(second.failures[0]?.error.message, `No such image: ${repoDigest}`);
+      // A digest that was never recorded for the repository is no name of the image either.
+      const unknown = await removeImages(store, [`registry.example.com/other@${record.manifestDigest}`]);
+      assert.equal(unknown.failures[0]?.error.code, 'IMAGE_NOT_FOUND');
+      assert.deepEqual((await store.find(record.id)).refs, ['registry.example.com/app:1']);
+    }));
+
+    it('removing the last tag of a repository takes that repository\'s digests with it', withStore(async (store) => {
+      const record = await importBuffer(store, await randomRootfs(), 'registry.example.com/app:1');
+      await tagImage(store, 'registry.example.com/app:1', 'other:1');
+      const repoDigest = `registry.example.com/app@${record.manifestDigest}`;
+      await store.addImage({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize }, [], { repoDigests: [repoDigest] });
+      const result = await removeImages(store, ['registry.example.com/app:1']);
+      assert.deepEqual(result.events, [{ kind: 'untagged', value: 'registry.example.com/app:1' }, { kind: 'untagged', value: repoDigest }]);
+      const left = await store.find(record.id);
+      assert.deepEqual([left.refs, left.repoDigests], [['docker.io/library/other:1'], []]);
     }));
 
     it('blobs shared by two images stay until the last one goes', withStore(async (store) => {

@@ -3,7 +3,7 @@
 
 const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 /** Go's Duration is an int64 of nanoseconds; anything longer does not parse. */
-const MAX_NS = 9223372036854775807;
+const MAX_NS = 2 ** 63 - 1;
 
 /** Nanoseconds (as a float: only comparisons and millisecond arithmetic follow), or undefined when `text` is no Go duration. */
 export function parseGoDuration(text: string): number | undefined {
