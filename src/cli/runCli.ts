@@ -4,6 +4,7 @@
 import { isCancelled, StevedoreError } from '../core/errors';
 import { parseArgs, UsageError } from './args';
 import { commandHelp, groupHelp, mainHelp } from './cliHelp';
+import { explainSystemError } from '../core/systemErrors';
 import type { Command } from './command';
 import { commandGroups, commandTable, type CommandEntry, type CommandGroup } from './commandTable';
 import { createContext, type CliContext } from './context';
@@ -67,6 +68,7 @@ function reportError(ctx: CliContext, name: string, command: Command, summary: s
     ctx.stderr.write('Cancelled: nothing was changed.\n');
     return 130;
   }
+  err = explainSystemError(err, ctx.storePath) ?? err;
   if (err instanceof StevedoreError) {
     ctx.stderr.write(`Error: ${err.message}\n`);
     if (ctx.debug && err.detail) ctx.stderr.write(`detail: ${JSON.stringify(err.detail)}\n`);

@@ -32,7 +32,13 @@ export type ErrorCode =
   | 'SIGNATURE_REJECTED'
   | 'CONTENT_TRUST_UNSUPPORTED'
   | 'ENGINE_UNAVAILABLE'
-  | 'ENGINE_ERROR';
+  | 'ENGINE_ERROR'
+  /** No space left on the disk being written (ENOSPC, EDQUOT). */
+  | 'DISK_FULL'
+  /** The store is on a read-only file system or its files may not be changed (EROFS, EACCES, EPERM). */
+  | 'STORE_NOT_WRITABLE'
+  /** The store path, or a folder above it, is a file. */
+  | 'STORE_NOT_DIRECTORY';
 
 export interface ErrorOptions {
   cause?: unknown;

@@ -9,6 +9,7 @@ import { CancelledError, errorMessage, isCancelled, StevedoreError } from '../co
 
 const DEFAULT_CANCELLED = new CancelledError().message;
 import { actionsOf, ExtensionError, extensionWording } from './errorActions';
+import { explainSystemError } from '../core/systemErrors';
 
 const REGISTRY = Symbol('stevedore.registry');
 
@@ -30,16 +31,19 @@ export interface FailureSummary {
   actions?: string[];
 }
 
-export function summarise(err: unknown): FailureSummary {
+/** `storeRoot`: the store in use, so that system errors there are worded as the store's (systemErrors.ts). */
+export function summarise(err: unknown, storeRoot?: string): FailureSummary {
   if (isCancelled(err)) return { cancelled: true, code: 'CANCELLED', message: errorMessage(err) };
+  const explained = explainSystemError(err, storeRoot);
+  if (explained) return { cancelled: false, code: explained.code, message: explained.message };
   if (err instanceof StevedoreError || err instanceof ExtensionError) return { cancelled: false, code: err.code, message: extensionWording(err.message) };
   const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;
   return { cancelled: false, ...(code ? { code } : {}), message: extensionWording(errorMessage(err)) };
 }
 
 /** Logs the failure and shows it (without waiting for the user to dismiss the message). */
-export function reportError(log: vscode.LogOutputChannel, operation: string, err: unknown): FailureSummary {
-  const summary = summarise(err);
+export function reportError(log: vscode.LogOutputChannel, operation: string, err: unknown, storeRoot?: string): FailureSummary {
+  const summary = summarise(err, storeRoot);
   if (summary.cancelled) {
     // A notification that stays until dismissed (it has a button), not a status bar line that
     // goes away before anyone reads it. withCancellableProgress names what was cancelled.

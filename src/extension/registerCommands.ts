@@ -19,7 +19,7 @@ export function registerCommands(services: Services): vscode.Disposable[] {
         const value = await command.run({ services, ...invocation });
         return { ok: true, value };
       } catch (err) {
-        return { ok: false, ...reportError(services.log, command.operation, err) };
+        return { ok: false, ...reportError(services.log, command.operation, err, services.settings().storePath) };
       }
     }),
   );

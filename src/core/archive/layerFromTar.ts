@@ -9,6 +9,7 @@ import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { DigestCounter } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
+import { explainSystemError } from '../systemErrors';
 import { MediaType } from '../image/mediaTypes';
 import type { Descriptor } from '../image/types';
 import type { BlobStore } from '../store/blobStore';
@@ -127,6 +128,9 @@ async function write(stream: Writable | tar.Extract, chunk: Uint8Array): Promise
 
 function asArchiveError(err: unknown, what: string): unknown {
   if (err instanceof StevedoreError || (err instanceof Error && err.name === 'CancelledError')) return err;
+  // Writing failed (a full disk, a read-only store): that is no fault of the archive.
+  const system = explainSystemError(err);
+  if (system) return system;
   const message = err instanceof Error ? err.message : String(err);
   return new StevedoreError('INVALID_ARCHIVE', `${what} is not a valid tar archive (${message}). The file may be truncated, corrupt, or of another format.`, { cause: err });
 }

@@ -33,7 +33,7 @@ export async function saveArchiveToFile(store: Parameters<typeof saveArchive>[0]
       yield chunk;
     }
   }
-  await writeOutputFile(counted(), path, options.signal);
+  await writeOutputFile(counted(), path, store.root, options.signal);
   return { path, bytes: written };
 }
 

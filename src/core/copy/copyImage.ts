@@ -143,7 +143,7 @@ async function writeDestination(
         throw new StevedoreError('UNSUPPORTED', `The image can be renamed on the way only from the store; copy it into the store first, then to ${destination.format}:${destination.path}:${destination.name}.`);
       }
       const names = destination.name ? [requireReference(destination.name, destination.path)] : source.names;
-      await writeOutputFile(counted(source.archive(names)), destination.path, signal);
+      await writeOutputFile(counted(source.archive(names)), destination.path, (await options.openStore()).root, signal);
       return { id: source.id ?? '', alreadyPresent: false, names: names.map(familiar) };
     }
   }

@@ -2,7 +2,7 @@
 // lock (index.json is replaced atomically, so they see the old or the new index); writers change
 // index.json and the metadata side file only inside `update`, which holds the cross-process lock.
 
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { isDigest } from '../digest';
 import { StevedoreError } from '../errors';
 import { loadImage, summarise, type LoadedImage } from '../image/summary';
@@ -10,6 +10,7 @@ import { REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../image/
 import { formatReference, tryParseReference } from '../reference/reference';
 import { writeFileAtomic } from './atomicFile';
 import { BlobStore } from './blobStore';
+import { ensureDirectory } from './ensureDirectory';
 import { readIndexFile, refName, writeIndexFile } from './indexFile';
 import { storeLayout, type StoreLayout } from './layout';
 import { Leases } from './leases';
@@ -68,8 +69,8 @@ export class ImageStore {
   /** Opens the store at `root`, creating an empty OCI layout there when nothing is there yet. */
   static async open(root: string): Promise<ImageStore> {
     const layout = storeLayout(root);
-    await mkdir(layout.privateDir, { recursive: true });
-    await mkdir(`${layout.blobsDir}/sha256`, { recursive: true });
+    await ensureDirectory(layout.privateDir);
+    await ensureDirectory(`${layout.blobsDir}/sha256`);
     const layoutText = await readFile(layout.ociLayoutFile, 'utf8').catch(() => null);
     if (layoutText === null) {
       await writeFile(layout.ociLayoutFile, '{"imageLayoutVersion":"1.0.0"}\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {

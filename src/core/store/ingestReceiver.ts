@@ -11,7 +11,7 @@
 // received byte has landed, so after a broken transfer the ingest's size says where to resume.
 
 import { close, constants, open, write } from 'node:fs';
-import { StevedoreError } from '../errors';
+import { explainSystemError } from '../systemErrors';
 import { DIRECT_IO_ALIGNMENT, type BufferPool } from './bufferPool';
 
 /** A read always gets at least this much room; a buffer with less left is written out first. */
@@ -212,10 +212,7 @@ function openDirect(path: string): Promise<number | undefined> {
 }
 
 function writeFailure(err: NodeJS.ErrnoException, path: string): Error {
-  if (err.code === 'ENOSPC') {
-    return new StevedoreError('IO_ERROR', `The disk holding the image store is full (writing ${path}). Free some space, then try again.`, { cause: err });
-  }
-  return err;
+  return explainSystemError(Object.assign(err, { path: err.path ?? path })) ?? err;
 }
 
 function alignDown(n: number): number {

@@ -8,7 +8,8 @@
 // once cannot also break the live lock that one of them took in the meantime.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { ensureDirectory } from './ensureDirectory';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, StevedoreError, throwIfAborted } from '../errors';
@@ -42,7 +43,7 @@ export class StoreLock {
     const nonce = randomBytes(8).toString('hex');
     const owner: LockOwner = { pid: process.pid, host: HOST, nonce, since: new Date().toISOString() };
     const pending = join(this.parentDir, `lock.pending-${process.pid}-${nonce}`);
-    await mkdir(pending, { recursive: true });
+    await ensureDirectory(pending);
     await writeFile(join(pending, 'owner'), JSON.stringify(owner));
 
     const started = Date.now();
