@@ -6,6 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { sha256Digest } from '../../src/core/digest';
 import { StevedoreError } from '../../src/core/errors';
+import { checkStore } from '../../src/core/store/checkStore';
 import type { ImageStore } from '../../src/core/store/imageStore';
 import { pruneImages } from '../../src/core/store/pruneImages';
 import { removeImages } from '../../src/core/store/removeImages';
@@ -222,6 +223,32 @@ export function storeContract(name: string, open: () => Promise<{ store: ImageSt
       assert.deepEqual(result.failures, []);
       assert.deepEqual(result.events, [{ kind: 'untagged', value: repoDigest }, { kind: 'deleted', value: record.id }]);
       assert.deepEqual(await store.list(), []);
+    }));
+
+    it('garbage collection failing part-way (rmi, prune -a) leaves unused blobs, never an index naming a missing blob', withStore(async (store) => {
+      for (let i = 0; i < 3; i++) await importBuffer(store, await randomRootfs(), `gc/fail:${i}`);
+      const realRemove = store.blobs.remove.bind(store.blobs);
+      let removals = 0;
+      // The third blob removal fails, as a crash or an I/O error part-way through collection would.
+      store.blobs.remove = async (digest: string) => {
+        if (++removals === 3) throw new Error('injected failure during garbage collection');
+        return realRemove(digest);
+      };
+      try {
+        await removeImages(store, ['gc/fail:0']).catch(() => undefined);
+        const severe = async () => (await checkStore(store)).problems.filter((p) => p.severe);
+        assert.deepEqual(await severe(), []);
+        removals = 0;
+        await assert.rejects(pruneImages(store, { all: true }), /injected failure/);
+        assert.deepEqual(await severe(), []);
+        assert.deepEqual(await store.list(), [], 'the images are gone even though collecting their blobs failed');
+      } finally {
+        store.blobs.remove = realRemove;
+      }
+      // What the failed collections left is garbage, and the next one takes it.
+      assert.ok((await checkStore(store)).problems.some((p) => p.kind === 'unreachable-blob'));
+      await checkStore(store, { repair: true });
+      assert.deepEqual((await checkStore(store)).problems, []);
     }));
 
     it('--no-prune keeps the blobs of a removed image', withStore(async (store) => {
