@@ -4,7 +4,7 @@
 // here; then half the kills land anywhere from start-up to a little past that time, and half
 // within the store transaction, timed from the moment the writer takes the store lock (seen with
 // fs.watch, so a slow machine shifts the moments with the work instead of missing it). The moments
-// come from a seeded generator: the seed is printed, and STEVEDORE_KILL_SEED=<seed> replays the
+// come from a seeded generator: the seed is printed, and STEVEDORE_TEST_SEED=<seed> replays the
 // same choices (timing on another machine still differs).
 
 import assert from 'node:assert/strict';
@@ -20,23 +20,12 @@ import { tagImage } from '../../src/core/store/tagImage';
 import { CLI, runCli } from '../helpers/cli';
 import { importBuffer, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
+import { fromSeed, seededRandom } from '../helpers/seed';
 
 const KILLS = Number(process.env.STEVEDORE_KILLS ?? 20);
 /** STEVEDORE_KILL_ONLY=rmi,tag runs only those writers (to replay one). */
 const ONLY = process.env.STEVEDORE_KILL_ONLY?.split(',');
-const SEED = process.env.STEVEDORE_KILL_SEED ? Number(process.env.STEVEDORE_KILL_SEED) : randomBytes(4).readUInt32LE(0);
-
-/** mulberry32: small, seedable, good enough to spread kill moments. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = seededRandom('store writer kill moments').seed;
 
 interface Started {
   exited: Promise<number | null>;
@@ -71,7 +60,7 @@ async function elapsed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE_KILL_SEED=${SEED})`, () => {
+describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE_TEST_SEED=${SEED})`, () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let template: string;
   let registry: RunningRegistry;
@@ -80,7 +69,6 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
   const inputs: Record<string, string> = {};
 
   before(async () => {
-    console.log(`storeKill: seed ${SEED}, ${KILLS} kills per writer (STEVEDORE_KILL_SEED=${SEED} replays)`);
     dir = await tempDir();
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), XDG_CONFIG_HOME: join(dir.path, 'home', '.config') };
     template = join(dir.path, 'template');
@@ -138,7 +126,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
     if (ONLY && !ONLY.includes(writer.name)) continue;
     it(`${writer.name}: ${KILLS} kills at random moments leave no damage`, async () => {
       // One generator per writer, so that running writers side by side keeps each one's moments.
-      const random = generator(SEED + index);
+      const random = fromSeed(SEED + index);
       const base = join(dir.path, writer.name.replace(/\W+/g, '-'));
       const full = `${base}-full`;
       await cp(template, full, { recursive: true });
@@ -157,7 +145,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
       const to = duration * 1.1;
       let finished = 0;
       for (let round = 0; round < KILLS; round++) {
-        const delay = from + random() * (to - from);
+        const delay = from + random.next() * (to - from);
         const storePath = `${base}-${round}`;
         await cp(template, storePath, { recursive: true });
         const run = startCli(storePath, writer.args(), env);
@@ -165,7 +153,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
           await new Promise((resolve) => setTimeout(resolve, delay));
         } else {
           await Promise.race([run.locked, run.exited]);
-          await new Promise((resolve) => setTimeout(resolve, random() * held));
+          await new Promise((resolve) => setTimeout(resolve, random.next() * held));
         }
         run.kill();
         if ((await run.exited) === 0) finished++;
