@@ -14,6 +14,7 @@ import { copyToDockerCommand } from './commands/copyToDocker';
 import { copyToPodmanCommand } from './commands/copyToPodman';
 import { copyToStevedoreCommand } from './commands/copyToStevedore';
 import { filterImagesCommand } from './commands/filterImages';
+import { filterRepositoriesCommand } from './commands/filterRepositories';
 import { groupImagesByCommand } from './commands/groupImagesBy';
 import { hideDanglingImagesCommand } from './commands/hideDanglingImages';
 import { importRootfsCommand } from './commands/importRootfs';
@@ -59,6 +60,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   buildImageCommand,
   searchDockerHubCommand,
   browseTagsCommand,
+  filterRepositoriesCommand,
   refreshImagesCommand,
   filterImagesCommand,
   clearImageFilterCommand,

@@ -24,6 +24,7 @@ const { addMultiPlatformImage } = await load('../helpers/registryImages.ts');
 const { storeLayeredImage } = await load('../helpers/layeredImages.ts');
 const { storeSnapshot } = await load('../helpers/storeSnapshot.ts');
 const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { tagImage } = await load('../../src/core/store/tagImage.ts');
 const { RegistryClients } = await load('../../src/core/registry/registryClients.ts');
 const { pushImage } = await load('../../src/core/registry/pushImage.ts');
 const { saveArchiveToFile } = await load('../../src/core/archive/saveArchiveFile.ts');
@@ -51,6 +52,9 @@ before(async () => {
   const now = Date.now();
   const images = [['redis:7.2', 2, 60_000], ['redis:6.2', 9, 55_000], ['team/app:1.0', 20, 12_000], ['team/app:1.1', 3, 12_500], ['postgres:16', 30, 90_000], ['localhost:5000/tools/busybox:1.36', 45, 8_000]];
   for (const [ref, days, bytes] of images) await importBuffer(store, await randomRootfs(2, bytes), ref, { created: new Date(now - days * DAY) });
+  // One image under three names, for Remove's dialog.
+  await importBuffer(store, await randomRootfs(1, 3_000), 'shared/app:1.0', { created: new Date(now - DAY) });
+  for (const other of ['shared/app:stable', 'mirror/app:1.0']) await tagImage(store, 'shared/app:1.0', other);
 
   // An archive made elsewhere, to load from the Explorer.
   const other = await ImageStore.open(join(root, 'other-store'));
@@ -219,9 +223,14 @@ test('the Registries view expands a registry to repositories, tags and platforms
   await page.locator('.pane-header[aria-label^="Images"] .title').click();
   const pane = registriesPane(page);
   await expand(row(pane, registry.host));
-  await expand(row(pane, 'demo/app'));
+  // Repositories are grouped by namespace: demo/ holds app and multi.
+  await expand(row(pane, 'demo'));
+  await expand(row(pane, 'app'));
   await row(pane, '2.0').waitFor(WAIT);
-  await expand(row(pane, 'demo/multi'));
+  // Tags in version order, highest first.
+  const tags = await pane.locator('.monaco-list-row[aria-level="4"]').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
+  assert.deepEqual(tags.slice(0, 3), ['2.0', '1.1', '1.0']);
+  await expand(row(pane, 'multi'));
   await expand(pane.locator('.monaco-list-row[aria-label="1"]'));
   await row(pane, 'linux/arm64/v8').waitFor(WAIT);
   await vscode.screenshot('registries-view');
@@ -250,7 +259,30 @@ test('a pull shows per-layer progress in a notification; Cancel stops it and lea
   await vscode.screenshot('progress-notification');
 
   await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  // A message that stays (it has a button) says what was cancelled and that nothing changed.
+  const cancelled = await notification(page, `Pull of ${proxy.host}/big/app:1 cancelled; nothing was changed.`);
+  await cancelled.locator('.monaco-button', { hasText: 'Show Log' }).waitFor(WAIT);
   await closeNotifications(page);
-  await page.locator('.statusbar', { hasText: 'Pull cancelled' }).waitFor(WAIT);
   assert.deepEqual(await storeSnapshot(storeDir), before, 'the store changed although the pull was cancelled');
+});
+
+test('Remove on one of an image\'s three tags: the buttons say exactly what each does, and the result counts tags', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  // The Stevedore side bar is still open from the tests before (its icon would close it).
+  if (!(await imagesPane(page).locator('.monaco-list-row').first().isVisible())) await openStevedore(page);
+  const pane = imagesPane(page);
+  await expand(row(pane, 'shared/app,'));
+  await contextMenu(page, row(pane, 'shared/app:1.0,'), 'Remove');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor(WAIT);
+  const buttons = (await dialog.locator('.dialog-buttons .monaco-button').allTextContents()).map((t) => t.trim());
+  assert.ok(buttons.includes('Untag 1.0'), `buttons: ${buttons.join(' | ')}`);
+  assert.ok(buttons.includes('Delete image and its 3 tags'), `buttons: ${buttons.join(' | ')}`);
+  await page.mouse.move(0, 0);
+  await vscode.screenshot('remove-dialog');
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Delete image and its 3 tags' }).click();
+  await notification(page, /Removed shared\/app:1\.0: 3 tags untagged, 1 image deleted, \S+ reclaimed\./);
+  await closeNotifications(page);
+  const store = await ImageStore.open(storeDir);
+  assert.ok(!(await store.list()).some((r) => r.refs.some((ref) => /shared\/app|mirror\/app/.test(ref))), 'a tag of the image is still in the store');
 });

@@ -7,7 +7,7 @@ import { humanSize } from '../../src/core/format/humanSize';
 import { withContentSizes } from '../../src/core/image/contentSizes';
 import { tagImage } from '../../src/core/store/tagImage';
 import type { ImageRecord } from '../../src/core/store/imageStore';
-import { buildImageTree, groupDescription, imageDescription, imageTooltip, type ImageGroupNode, type ImageNode } from '../../src/extension/views/imageTreeModel';
+import { buildImageTree, groupCounts, groupDescription, imageDescription, imageTooltip, type ImageGroupNode, type ImageNode } from '../../src/extension/views/imageTreeModel';
 import { importBuffer, openTempStore, randomRootfs } from '../helpers/fixtures';
 
 describe('Images view model', () => {
@@ -78,7 +78,8 @@ describe('Images view model', () => {
     const redis = tree.find((n) => n.label === 'redis') as ImageGroupNode;
     const seven = redis.children.find((c) => c.label === '7')!;
     assert.match(imageDescription(seven.record, new Date('2024-01-10T00:00:00Z')), /^\d+(\.\d+)?kB · 9 days ago$/);
-    assert.match(groupDescription(redis), /^2 tags · \d+(\.\d+)?kB$/);
+    assert.match(groupDescription(redis), /^\d+(\.\d+)?kB$/);
+    assert.match(groupCounts(redis), /^2 tags · 2 images · \d+(\.\d+)?kB$/);
   });
 
   it('puts reference, image ID, other tags, digests, platform, layers and created time in the tooltip', () => {

@@ -113,3 +113,21 @@ async function fetchConfig(client: RegistryClient, repository: string, digest: s
     throw new StevedoreError('REGISTRY_ERROR', `The config of ${display} is not valid JSON.`);
   }
 }
+
+export interface RemoteImageDetails {
+  /** The config's created time, as the image records it; undefined when it has none. */
+  created?: string;
+  /** Bytes of the compressed layers, as a pull would download them. */
+  compressedSize: number;
+}
+
+/** Created time and compressed size of one image manifest (by digest or tag): the manifest, then its config. */
+export async function remoteImageDetails(client: RegistryClient, repository: string, reference: string, signal?: AbortSignal): Promise<RemoteImageDetails> {
+  const display = `${client.domain}/${repository}@${reference}`;
+  const top = await fetchManifest(client, { repository, reference, display }, signal);
+  if (isIndexMediaType(top.mediaType)) throw new StevedoreError('UNSUPPORTED', `${display} is a multi-platform index; ask for one of its platforms.`);
+  const manifest = top.document as ImageManifest;
+  const config = await fetchConfig(client, repository, manifest.config.digest, display, signal);
+  const compressedSize = manifest.layers.reduce((sum, l) => sum + l.size, 0);
+  return { ...(typeof config.created === 'string' ? { created: config.created } : {}), compressedSize };
+}

@@ -67,6 +67,8 @@ export const pushImageCommand: ExtensionCommand = {
       }
     });
     services.images.refresh();
+    // The registries pushed to list the new repositories and tags without a manual refresh.
+    for (const domain of new Set(results.map((r) => parseReference(r.reference).domain))) services.registriesTree.refreshDomain(domain);
     const took = elapsedText(Date.now() - started);
     for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest} size ${r.size} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
     const blobs = results.reduce((a, r) => ({ uploaded: a.uploaded + r.uploaded, skipped: a.skipped + r.skipped, mounted: a.mounted + r.mounted }), { uploaded: 0, skipped: 0, mounted: 0 });

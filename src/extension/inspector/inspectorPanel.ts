@@ -51,6 +51,8 @@ export class InspectorPanel implements vscode.Disposable {
   private layers: Promise<ImageLayers> | undefined;
   private verification: AbortController | undefined;
   private disposed = false;
+  /** The webview has drawn the header and layers table; the analysis waits for that (first paint first). */
+  private painted = false;
 
   /** A new panel beside the active editor. */
   static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string): InspectorPanel {
@@ -76,6 +78,10 @@ export class InspectorPanel implements vscode.Disposable {
       (problem) => deps.log.warn(`inspector ${title}: ${problem}`),
     );
     this.endpoint.onNotification(ToHost.ready, () => this.onReady());
+    this.endpoint.onNotification(ToHost.painted, () => {
+      this.painted = true;
+      this.startAnalysis();
+    });
     this.endpoint.onRequest(ToHost.getTree, (params) => this.tree(params));
     this.endpoint.onNotification(ToHost.verify, () => this.startVerify());
     this.endpoint.onNotification(ToHost.cancelVerify, () => this.verification?.abort());
@@ -152,6 +158,13 @@ export class InspectorPanel implements vscode.Disposable {
       this.setImage({ state: 'error', error: errorInfo(err) });
       return;
     }
+    // A webview re-created after the image was loaded again (Retry) has painted already.
+    if (this.painted) this.startAnalysis();
+  }
+
+  /** Starts the layer analysis once: when the page has painted, or when it asks for a tree first. */
+  private startAnalysis(): void {
+    if (this.layers || !this.loaded) return;
     this.analyse();
   }
 
@@ -187,6 +200,7 @@ export class InspectorPanel implements vscode.Disposable {
       throw new Error('The inspector asked for a file tree without a valid layer and view.');
     }
     await this.loading;
+    this.startAnalysis();
     if (!this.layers) throw new Error('The layers have not been analysed: the image could not be loaded.');
     const layers = await this.layers;
     return params.view === 'merged' ? layers.mergedTree(params.layer) : layers.layerTree(params.layer);

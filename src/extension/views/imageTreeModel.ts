@@ -144,11 +144,20 @@ export function imageDescription(record: ImageRecord, now: Date): string {
   return created ? `${size} · ${created}` : size;
 }
 
+/** The group's row shows only its size: at the default side bar width, counts cut the name off. */
 export function groupDescription(group: ImageGroupNode): string {
+  return humanSize(groupBytes(group), IMAGE_LIST_SIZE_PRECISION);
+}
+
+/** The counts, for the group's tooltip: "2 tags · 1 image · 12.3MB". */
+export function groupCounts(group: ImageGroupNode): string {
   const ids = new Set(group.children.map((c) => c.record.manifestDigest));
-  const bytes = [...new Map(group.children.map((c) => [c.record.manifestDigest, imageSize(c.record.summary)])).values()].reduce((a, b) => a + b, 0);
   const count = group.children.length;
-  return `${count} ${count === 1 ? 'tag' : 'tags'}${ids.size !== count ? ` · ${ids.size} images` : ''} · ${humanSize(bytes, IMAGE_LIST_SIZE_PRECISION)}`;
+  return `${count} ${count === 1 ? 'tag' : 'tags'} · ${ids.size} ${ids.size === 1 ? 'image' : 'images'} · ${humanSize(groupBytes(group), IMAGE_LIST_SIZE_PRECISION)}`;
+}
+
+function groupBytes(group: ImageGroupNode): number {
+  return [...new Map(group.children.map((c) => [c.record.manifestDigest, imageSize(c.record.summary)])).values()].reduce((a, b) => a + b, 0);
 }
 
 /** The tooltip, as Markdown: full reference, image ID, repo digests, platform, layers, created. */
@@ -163,6 +172,8 @@ export function imageTooltip(node: ImageNode, now: Date): string {
   if (record.repoDigests.length) {
     lines.push('Repo digests:');
     for (const d of record.repoDigests) lines.push(`- ${code(d)}`);
+    // A blank line ends the list; without it the lines below join the last bullet.
+    lines.push('');
   } else {
     lines.push(`Manifest digest: ${code(record.manifestDigest)}`);
   }

@@ -10,7 +10,7 @@ import { familiarString, parseReference } from '../../core/reference/reference';
 import type { ImageRecord } from '../../core/store/imageStore';
 import type { StevedoreSettings } from '../settings';
 import type { StoreAccess } from '../storeAccess';
-import { buildImageTree, groupDescription, imageDescription, imageTooltip, type ImageNode, type ImagesTreeNode } from './imageTreeModel';
+import { buildImageTree, groupCounts, groupDescription, imageDescription, imageTooltip, type ImageNode, type ImagesTreeNode } from './imageTreeModel';
 
 /** A row that stands for a failure to read the store, so the view never spins forever. */
 export interface ImagesErrorNode {
@@ -102,8 +102,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
       item.description = groupDescription(node);
       item.iconPath = new vscode.ThemeIcon(node.key === undefined ? 'question' : this.settings().groupBy === 'registry' ? 'server' : 'repo');
       item.contextValue = 'imageGroup';
-      item.tooltip = `${node.key ?? 'Images without a tag'} — ${item.description}`;
-      item.accessibilityInformation = { label: `${node.label}, ${item.description}` };
+      item.tooltip = `${node.key ?? 'Images without a tag'}\n${groupCounts(node)}`;
+      item.accessibilityInformation = { label: `${node.label}, ${groupCounts(node)}` };
       return item;
     }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);

@@ -9,12 +9,15 @@ import { errorMessage, StevedoreError } from '../../core/errors';
 import { fetchCatalogPage } from '../../core/registry/catalogPage';
 import { listTags } from '../../core/registry/pagedLists';
 import { DOCKER_HUB_DOMAIN, registryHost } from '../../core/registry/registryHost';
-import { describeRemoteTag, type RemoteTag } from '../../core/registry/remoteTag';
+import { describeRemoteTag, remoteImageDetails, type RemoteTag } from '../../core/registry/remoteTag';
+import { hostPlatform, formatPlatform } from '../../core/image/platform';
 import { parseReference } from '../../core/reference/reference';
 import type { RegistryAccess } from '../registries/registryAccess';
 import type { StevedoreSettings } from '../settings';
 import type { StoreAccess } from '../storeAccess';
-import type { LoadMoreNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from './registryNodes';
+import { humanSize } from '../../core/format/humanSize';
+import type { LoadMoreNode, NamespaceNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from './registryNodes';
+import { sortTags } from './tagOrder';
 
 /** The repositories of a registry fetched so far, and where the next page is. */
 interface CatalogState {
@@ -28,6 +31,8 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
   private readonly catalogs = new Map<string, CatalogState>();
   private readonly tags = new Map<string, Promise<string[]>>();
   private readonly remoteTags = new Map<string, Promise<RemoteTag>>();
+  /** Per registry, the text its repositories are filtered by (Filter Repositories…). */
+  private readonly filters = new Map<string, string>();
 
   constructor(
     private readonly settings: () => StevedoreSettings,
@@ -52,6 +57,23 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
       this.remoteTags.clear();
     }
     this.changed.fire(undefined);
+  }
+
+  /** Forgets what was fetched from the registry at `domain` and redraws it: after a push to it, or a login. */
+  refreshDomain(domain: string): void {
+    const node = this.registryNodes().find((n) => n.domain === domain);
+    if (node) this.refresh(node);
+  }
+
+  /** Shows only the repositories whose path contains `text` (case-insensitive); '' shows all. */
+  setFilter(domain: string, text: string): void {
+    if (text.trim()) this.filters.set(domain, text.trim());
+    else this.filters.delete(domain);
+    this.changed.fire(undefined);
+  }
+
+  filterOf(domain: string): string {
+    return this.filters.get(domain) ?? '';
   }
 
   /** Fetches the next page of a registry's catalog. */
@@ -101,13 +123,22 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
         const loggedIn = this.registries.secrets.loggedIn().includes(node.domain);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon(node.dockerHub ? 'cloud' : 'server');
-        item.description = [node.dockerHub ? 'docker.io' : '', node.insecure ? 'insecure' : '', loggedIn ? 'logged in' : ''].filter(Boolean).join(' · ');
+        const filter = this.filters.get(node.domain);
+        item.description = [node.dockerHub ? 'docker.io' : '', node.insecure ? 'insecure' : '', loggedIn ? 'logged in' : '', filter ? `filter: ${filter}` : ''].filter(Boolean).join(' · ');
         item.tooltip = `${node.domain}${node.insecure ? ' (plain HTTP or unverified TLS allowed)' : ''}${loggedIn ? '\nLogged in from VS Code' : ''}`;
-        item.contextValue = ['registry', node.dockerHub ? 'dockerHub' : '', node.configured ? 'configured' : '', loggedIn ? 'loggedIn' : ''].filter(Boolean).join(' ');
+        item.contextValue = ['registry', node.dockerHub ? 'dockerHub' : '', node.configured ? 'configured' : '', loggedIn ? 'loggedIn' : '', filter ? 'filtered' : ''].filter(Boolean).join(' ');
+        return item;
+      }
+      case 'namespace': {
+        const item = new vscode.TreeItem(node.namespace, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('folder');
+        item.tooltip = `${node.domain}/${node.namespace}/ — ${node.repositories.length} ${node.repositories.length === 1 ? 'repository' : 'repositories'} listed so far`;
+        item.contextValue = 'namespace';
         return item;
       }
       case 'repository': {
-        const item = new vscode.TreeItem(node.repository, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(node.label ?? node.repository, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('repo');
         item.tooltip = `${node.domain}/${node.repository}`;
@@ -118,7 +149,8 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
         const item = new vscode.TreeItem(node.tag, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('tag');
-        item.tooltip = `${node.domain}/${node.repository}:${node.tag}\nExpand to see its platforms and digests.`;
+        // The platforms, sizes and created time are fetched when the tooltip is first shown (resolveTreeItem).
+        item.tooltip = undefined;
         item.contextValue = 'remoteTag';
         return item;
       }
@@ -152,12 +184,36 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
     }
   }
 
+  /** A tag's tooltip, fetched when VS Code first shows it: created time, platforms and compressed size. */
+  async resolveTreeItem(item: vscode.TreeItem, node: RegistriesTreeNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    if (node.kind !== 'remoteTag') return item;
+    item.tooltip = await this.tagTooltip(node).catch((err: unknown) => new vscode.MarkdownString(`**\`${node.domain}/${node.repository}:${node.tag}\`**  \n${errorMessage(err)}`));
+    void token;
+    return item;
+  }
+
+  async tagTooltip(node: RemoteTagNode): Promise<vscode.MarkdownString> {
+    const described = await this.describe(node);
+    const lines = [`**\`${node.domain}/${node.repository}:${node.tag}\`**`, ''];
+    // One platform's manifest and config: this machine's when the tag offers it, else the first.
+    const host = formatPlatform(hostPlatform());
+    const chosen = described.platforms.find((p) => p.platform === host || p.platform.startsWith(`${host}/`)) ?? described.platforms[0];
+    const details = chosen ? { platform: chosen.platform, ...(await remoteImageDetails(this.registries.get().for(node.domain), node.repository, chosen.digest).catch(() => ({ compressedSize: NaN }))) } : undefined;
+    if (details && 'created' in details && details.created) lines.push(`Created: ${details.created}  `);
+    lines.push(`Platforms: ${described.platforms.map((p) => p.platform).join(', ') || 'unknown'}  `);
+    if (details && Number.isFinite(details.compressedSize)) lines.push(`Compressed size: ${humanSize(details.compressedSize)}${described.multiPlatform ? ` (${details.platform})` : ''}  `);
+    lines.push(`Digest: \`${described.digest}\``);
+    return new vscode.MarkdownString(lines.join('\n'));
+  }
+
   async getChildren(node?: RegistriesTreeNode): Promise<RegistriesTreeNode[]> {
     if (!node) return this.registryNodes();
     try {
       switch (node.kind) {
         case 'registry':
           return node.dockerHub ? await this.dockerHubChildren(node) : await this.catalogChildren(node);
+        case 'namespace':
+          return node.repositories.map<RepositoryNode>((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository, label: repository.slice(node.namespace.length + 1) }));
         case 'repository':
           return await this.tagChildren(node);
         case 'remoteTag':
@@ -180,11 +236,15 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
       // A failure is not remembered: expanding again (or Refresh) tries again.
       const page = await fetchCatalogPage(this.registries.get().for(node.domain), { pageSize: this.settings().catalogPageSize });
       state = { repositories: page.repositories, ...(page.next ? { next: page.next } : {}) };
-      this.catalogs.set(node.domain, state);
+      // An empty catalog is not remembered: the next look asks again (a push may have filled it).
+      if (state.repositories.length > 0 || state.next) this.catalogs.set(node.domain, state);
     }
-    const children: RegistriesTreeNode[] = state.repositories.map((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository }));
+    const filter = this.filters.get(node.domain)?.toLowerCase();
+    const shown = filter ? state.repositories.filter((r) => r.toLowerCase().includes(filter)) : state.repositories;
+    const children: RegistriesTreeNode[] = groupByNamespace(node.domain, shown);
     if (state.next) children.push({ kind: 'loadMore', id: `more/${node.domain}/${state.repositories.length}`, registry: node });
-    if (children.length === 0) children.push(message(`empty/${node.domain}`, 'No repositories yet', 'info', 'The catalog of this registry is empty. Push an image to it to see it here.'));
+    if (children.length === 0 && filter) children.push(message(`nomatch/${node.domain}`, `No repository matches "${this.filters.get(node.domain)}"`, 'info', 'Filter Repositories… with an empty text shows them all.'));
+    else if (children.length === 0) children.push(message(`empty/${node.domain}`, 'No repositories yet', 'info', 'The catalog of this registry is empty. Push an image to it to see it here.'));
     return children;
   }
 
@@ -220,7 +280,7 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
     }
     const tags = await pending;
     if (tags.length === 0) return [message(`notags/${key}`, 'No tags', 'info')];
-    return [...tags].sort((a, b) => b.localeCompare(a, undefined, { numeric: true })).map((tag) => ({ kind: 'remoteTag', id: `tag/${key}:${tag}`, domain: node.domain, repository: node.repository, tag }));
+    return sortTags(tags).map((tag) => ({ kind: 'remoteTag', id: `tag/${key}:${tag}`, domain: node.domain, repository: node.repository, tag }));
   }
 
   private async platformChildren(node: RemoteTagNode): Promise<RegistriesTreeNode[]> {
@@ -273,6 +333,27 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
       command: { command: 'stevedore.registries.refresh', title: 'Retry', arguments: [] },
     };
   }
+}
+
+/** Repositories with a namespace ("team/app") under a node per namespace, in name order; the others at the top level after them. */
+function groupByNamespace(domain: string, repositories: readonly string[]): RegistriesTreeNode[] {
+  const namespaces = new Map<string, string[]>();
+  const plain: string[] = [];
+  for (const repository of repositories) {
+    const slash = repository.indexOf('/');
+    if (slash < 0) plain.push(repository);
+    else {
+      const ns = repository.slice(0, slash);
+      const list = namespaces.get(ns) ?? [];
+      list.push(repository);
+      namespaces.set(ns, list);
+    }
+  }
+  const groups = [...namespaces.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map<NamespaceNode>(([namespace, list]) => ({ kind: 'namespace', id: `ns/${domain}/${namespace}`, domain, namespace, repositories: list }));
+  const rest = plain.map<RepositoryNode>((repository) => ({ kind: 'repository', id: `repo/${domain}/${repository}`, domain, repository }));
+  return [...groups, ...rest];
 }
 
 function message(id: string, text: string, icon: RegistryMessageNode['icon'], tooltip?: string): RegistryMessageNode {

@@ -22,6 +22,17 @@ export interface RepositoryNode {
   domain: string;
   /** The path inside the registry: "library/redis", "team/app". */
   repository: string;
+  /** What the row shows: the path below its namespace ("app" under "team"); the whole path when not grouped. */
+  label?: string;
+}
+
+/** The repositories of a catalog that share their first path segment ("catalog" for catalog/repo-001). */
+export interface NamespaceNode {
+  kind: 'namespace';
+  id: string;
+  domain: string;
+  namespace: string;
+  repositories: string[];
 }
 
 export interface RemoteTagNode {
@@ -60,7 +71,7 @@ export interface RegistryMessageNode {
   command?: { command: string; title: string; arguments?: unknown[] };
 }
 
-export type RegistriesTreeNode = RegistryNode | RepositoryNode | RemoteTagNode | RemotePlatformNode | LoadMoreNode | RegistryMessageNode;
+export type RegistriesTreeNode = RegistryNode | NamespaceNode | RepositoryNode | RemoteTagNode | RemotePlatformNode | LoadMoreNode | RegistryMessageNode;
 
 export function remoteReference(node: RemoteTagNode | RemotePlatformNode): ImageReference {
   return { domain: node.domain, path: node.repository, tag: node.tag };

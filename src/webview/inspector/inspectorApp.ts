@@ -28,6 +28,7 @@ export class InspectorApp {
   private treeKey = '';
   private treeRequest = 0;
   private progressFrame = false;
+  private paintedSent = false;
   private readonly screen = h('div', { class: 'screen', role: 'status' });
   private readonly content = h('div', { class: 'content' });
   private readonly header: HeaderView;
@@ -87,6 +88,11 @@ export class InspectorApp {
     }
     this.renderScreen();
     this.renderAll();
+    if (state.state === 'ready' && !this.paintedSent) {
+      this.paintedSent = true;
+      // After the frame that shows the header and layers table has been drawn.
+      requestAnimationFrame(() => setTimeout(() => this.host.endpoint.notify(ToHost.painted, {}), 0));
+    }
   }
 
   private onAnalysis(state: AnalysisState): void {

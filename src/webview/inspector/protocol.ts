@@ -196,6 +196,11 @@ export function initialViewState(image: InspectorTarget): InspectorViewState {
 export const ToHost = {
   /** The webview listens now; the host answers with image, analysis and verify states. */
   ready: notificationType<{ viewState: InspectorViewState | null }>('ready'),
+  /**
+   * The header and layers table are on screen: the host starts reading the layers only now, so
+   * their analysis never competes with the first paint (the file tree and wasted files follow).
+   */
+  painted: notificationType<Record<string, never>>('painted'),
   /** The file tree of one layer, or of the merged filesystem after it. */
   getTree: requestType<TreeParams, CompactTree>('getTree'),
   /** Run the verification (again); progress and result arrive as `verify` notifications. */

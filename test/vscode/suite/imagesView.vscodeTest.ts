@@ -49,6 +49,10 @@ suite('images view and local commands', () => {
     assert.ok(group, 'no example/app group at the top of the view');
     const children = (await api.imagesTree.getChildren(group)) ?? [];
     assert.deepEqual(children.map((c) => (c.kind === 'image' ? c.label : c.kind)), ['1.0']);
+    // The row shows the size alone (counts cut long names off at the default width); counts are in the tooltip.
+    const groupItem = await api.imagesTree.getTreeItem(group);
+    assert.match(String(groupItem.description), /^\d+(\.\d+)?kB$/);
+    assert.match(String(groupItem.tooltip), /^example\/app\n1 tag · 1 image · \d+(\.\d+)?kB$/);
   });
 
   test('an image item shows size and age, and a tooltip with reference, ID, digests, platform, layers, created', async () => {

@@ -18,7 +18,7 @@ import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
 import { ImageStore } from '../../../src/core/store/imageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
-import type { LoadMoreNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from '../../../src/extension/views/registryNodes';
+import type { LoadMoreNode, NamespaceNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from '../../../src/extension/views/registryNodes';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { addMultiPlatformImage } from '../../helpers/registryImages';
@@ -83,7 +83,8 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     assert.deepEqual(record.repoDigests, [`${host}/demo/app@${value.digest}`]);
     const node = await imageNamed(api, `${host}/demo/app:1.0`);
     const tooltip = (await api.imagesTree.getTreeItem(node)).tooltip;
-    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), new RegExp(`Repo digests:\\n- \`${host.replace(/\./g, '\\.')}/demo/app@${value.digest}\``));
+    // The list ends before Platform: a blank line, or Markdown pulls the lines below into the last bullet.
+    assert.match(tooltip instanceof vscode.MarkdownString ? tooltip.value : String(tooltip), new RegExp(`Repo digests:\\n- \`${host.replace(/\./g, '\\.')}/demo/app@${value.digest}\`\\n\\nPlatform: `));
     assert.equal(await run('stevedore.copyDigest', node, [node]), `${host}/demo/app@${value.digest}`);
   }, LONG);
 
@@ -107,18 +108,38 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     const tree = api.registriesTree;
     const registryNode = ((await tree.getChildren()) ?? []).find((n): n is RegistryNode => n.kind === 'registry' && n.domain === host);
     assert.ok(registryNode, `${host} is not in the Registries view`);
+    // Repositories are grouped by namespace (demo/, page/), a page of the catalog at a time.
     let children = (await tree.getChildren(registryNode)) ?? [];
-    assert.deepEqual(children.map(label), ['demo/app', 'demo/multi', 'page/r0', 'Load more…']);
+    assert.deepEqual(children.map(label), ['demo/', 'page/', 'Load more…']);
     for (let pages = 0; children.some((c) => c.kind === 'loadMore'); pages++) {
       assert.ok(pages < 5, 'Load more… never ends');
       await run('stevedore.registries.loadMore', children.find((c): c is LoadMoreNode => c.kind === 'loadMore'));
       children = (await tree.getChildren(registryNode)) ?? [];
     }
-    assert.deepEqual(children.map(label), ['demo/app', 'demo/multi', 'page/r0', 'page/r1', 'page/r2', 'page/r3']);
+    assert.deepEqual(children.map(label), ['demo/', 'page/']);
+    const namespaces = children as NamespaceNode[];
+    const demo = (await tree.getChildren(namespaces[0]!)) as RepositoryNode[];
+    assert.deepEqual(demo.map(label), ['demo/app', 'demo/multi']);
+    assert.equal((await tree.getTreeItem(demo[0]!)).label, 'app');
+    assert.deepEqual(((await tree.getChildren(namespaces[1]!)) ?? []).map(label), ['page/r0', 'page/r1', 'page/r2', 'page/r3']);
+    // The filter narrows the catalog, and shows beside the registry.
+    await run('stevedore.registries.filter', registryNode, [registryNode], { text: 'R2' });
+    assert.deepEqual(((await tree.getChildren(registryNode)) ?? []).map(label), ['page/']);
+    assert.deepEqual(((await tree.getChildren(((await tree.getChildren(registryNode)) ?? [])[0]!)) ?? []).map(label), ['page/r2']);
+    assert.match(String((await tree.getTreeItem(registryNode)).description), /filter: R2/);
+    await run('stevedore.registries.filter', registryNode, [registryNode], { text: '' });
+    children = [...demo, ...(((await tree.getChildren(namespaces[1]!)) ?? []) as RepositoryNode[])];
 
     const app = children.find((c): c is RepositoryNode => c.kind === 'repository' && c.repository === 'demo/app')!;
     const tags = (await tree.getChildren(app)) ?? [];
     assert.deepEqual(tags.map(label), ['1.1', '1.0']);
+    // A tag's tooltip is fetched when first shown: created time, platforms, compressed size.
+    const tagItem = await tree.getTreeItem(tags[1]!);
+    const resolved = await tree.resolveTreeItem!(tagItem, tags[1]!, new vscode.CancellationTokenSource().token);
+    const tip = resolved?.tooltip instanceof vscode.MarkdownString ? resolved.tooltip.value : String(resolved?.tooltip);
+    assert.match(tip, /Created: \d{4}-\d\d-\d\dT/);
+    assert.match(tip, /Platforms: linux\//);
+    assert.match(tip, /Compressed size: \d+(\.\d+)?kB/);
     const single = (await tree.getChildren(tags.find((t) => label(t) === '1.0')!)) as RemotePlatformNode[];
     assert.equal(single.length, 1);
     const pulled = (await (await api.openStore()).list()).find((r) => r.refs.includes(`${host}/demo/app:1.0`))!;
@@ -194,14 +215,14 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     } finally {
       await clients.close();
     }
-    await run('stevedore.registries.refresh');
+    // No Refresh: the push itself refreshed the registry it went to.
     const registryNode = api.registriesTree.registryNodes().find((n) => n.domain === host)!;
     let children = (await api.registriesTree.getChildren(registryNode)) ?? [];
     while (children.some((c) => c.kind === 'loadMore')) {
       await run('stevedore.registries.loadMore', children.find((c) => c.kind === 'loadMore'));
       children = (await api.registriesTree.getChildren(registryNode)) ?? [];
     }
-    assert.ok(children.map(label).includes('second/app'));
+    assert.ok(children.map(label).includes('second/'), `the pushed repository's namespace is not listed: ${children.map(label).join(', ')}`);
   }, LONG);
 
   test('a registry that refuses offers to log in; Log In… with a wrong password fails, the right one lists it', async () => {
@@ -230,6 +251,8 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     } finally {
       await clients.close();
     }
+    // "No repositories yet" was not remembered: the next look (no Refresh) lists what was pushed.
+    assert.deepEqual(((await api.registriesTree.getChildren(node)) ?? []).map(label), ['private/']);
     await run('stevedore.pullImage', { reference: `${guarded.host}/private/app:1` });
     assert.ok((await familiarTags(api)).includes(`${guarded.host}/private/app:1`));
 
@@ -296,6 +319,8 @@ suite('registries: pull, save, load, push, browse, log in', () => {
 
 function label(node: RegistriesTreeNode): string {
   switch (node.kind) {
+    case 'namespace':
+      return `${node.namespace}/`;
     case 'repository':
       return node.repository;
     case 'remoteTag':
