@@ -228,6 +228,9 @@ describe('registry faults injected by a proxy', () => {
 
   it('a layer whose body stops coming fails after the stall timeout with a message naming the layer', async () => {
     const image = await freshImage();
+    // The config is in the store already, so the short stall timeout can only meet the stalled
+    // layer, however slowly a busy machine serves the config.
+    await target.blobs.writeBytes(await source.blobs.readSmall(image.config));
     const before = await snapshot(target);
     // A small stall timeout; the body stops entirely, so nothing here depends on how fast the machine is.
     const impatient = new RegistryClients({ retry: { baseDelayMs: 10 }, stallTimeoutMs: 400 });
@@ -250,6 +253,9 @@ describe('registry faults injected by a proxy', () => {
 
   it('`stevedore pull --stall-timeout` fails a stalled layer naming it; STEVEDORE_STALL_TIMEOUT too; a bad value is refused', async () => {
     const image = await freshImage();
+    // The config is in the store already, so the short stall timeout can only meet the stalled
+    // layer, however slowly a busy machine serves the config.
+    await target.blobs.writeBytes(await source.blobs.readSmall(image.config));
     const before = await snapshot(target);
     const stallingProxy = await startFaultProxy(registry.url);
     try {
