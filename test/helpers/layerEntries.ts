@@ -58,8 +58,12 @@ export async function tarFiles(data: Buffer): Promise<{ header: tar.Header; body
 
 /** The last layer of the one image in a `docker save` archive (the classic manifest.json form). */
 export async function lastLayerOfDockerSave(archivePath: string): Promise<Buffer> {
+  return (await layersOfDockerSave(archivePath)).at(-1)!;
+}
+
+/** Every layer of the one image in a `docker save` archive, bottom first. */
+export async function layersOfDockerSave(archivePath: string): Promise<Buffer[]> {
   const files = new Map((await tarFiles(await readFile(archivePath))).map((f) => [f.header.name, f.body]));
   const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { Layers: string[] }[];
-  const layers = manifest[0]!.Layers;
-  return files.get(layers[layers.length - 1]!)!;
+  return manifest[0]!.Layers.map((name) => files.get(name)!);
 }

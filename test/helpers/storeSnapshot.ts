@@ -1,5 +1,5 @@
 // What "the store is unchanged" means in tests: the same index.json and metadata bytes, the same
-// blobs, and nothing left in the ingest area or among the leases.
+// blobs, the same containers, and nothing left in the ingest area or among the leases.
 
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ export interface StoreSnapshot {
   blobs: string[];
   ingest: string[];
   leases: string[];
+  containers: string[];
 }
 
 export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
@@ -25,5 +26,6 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
     blobs: await list(join(root, 'blobs', 'sha256')),
     ingest: await list(join(root, 'stevedore', 'ingest')),
     leases: await list(join(root, 'stevedore', 'leases')),
+    containers: await list(join(root, 'stevedore', 'containers')),
   };
 }

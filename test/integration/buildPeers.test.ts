@@ -1,7 +1,7 @@
 // `stevedore build` beside `docker build` (Debian's docker 20.10, classic builder, a private
 // dockerd on vfs): the same Dockerfile and context give the same container config, and the image
 // stevedore built runs in docker with the files, owners and modes the Dockerfile asked for. A RUN
-// step is refused before anything is written, and an ARG feeds FROM, ENV and COPY.
+// step that fails stops the build with nothing written, and an ARG feeds FROM, ENV and COPY.
 
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -187,14 +187,15 @@ describe('build beside docker build', () => {
     assert.match(refused.stderr, /--chown=nobody: unable to find user nobody: no matching entries in \/etc\/passwd/);
   });
 
-  it('a RUN step is refused before anything is written, saying what would be needed', async () => {
+  it("a RUN step runs under the image's SHELL; one that fails stops the build and nothing is written", async () => {
     const other = join(dir.path, 'with-run');
     await mkdir(other);
-    await writeFile(join(other, 'Dockerfile'), 'FROM scratch\nCOPY Dockerfile /\nRUN echo no\n');
+    await writeFile(join(other, 'Dockerfile'), 'FROM svc:1\nRUN echo "as $(/bin/busybox id -u)"; exit 3\n');
     const before = (await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout;
     const out = await runCli(store, ['build', '-t', 'never:1', other]);
     assert.equal(out.code, 1);
-    assert.match(out.stderr, /Dockerfile line 3: RUN echo no: RUN executes a command inside the image, which needs a container runtime/);
+    assert.match(out.stdout, /^as 1000$/m);
+    assert.match(out.stderr, /The command '\/bin\/busybox sh -c echo "as \$\(\/bin\/busybox id -u\)"; exit 3' returned a non-zero code: 3 \(Dockerfile line 2\)/);
     assert.equal((await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout, before);
     assert.equal((await runCli(store, ['system', 'check'])).code, 0, 'no blob left behind');
   });

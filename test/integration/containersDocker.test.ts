@@ -5,14 +5,14 @@
 // -m -a, save, docker load, and docker run sees the change; history shows the message and author.
 
 import assert from 'node:assert/strict';
-import { readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUSYBOX } from '../helpers/busybox';
 import { runCli } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { makeTar, tempDir } from '../helpers/fixtures';
-import { lastLayerOfDockerSave, layerFacts } from '../helpers/layerEntries';
+import { lastLayerOfDockerSave, layerFacts, layersOfDockerSave } from '../helpers/layerEntries';
 import { ImageStore } from '../../src/core/store/imageStore';
 
 /** Creates, modifies, chmods, chowns, symlinks, hard-links and deletes files and folders. */
@@ -38,6 +38,19 @@ const SCRIPT = [
 async function mountsBelowStore(store: string): Promise<string[]> {
   return (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.includes(store));
 }
+
+/** RUN steps that create, change, chmod, chown, link, delete, empty and recreate, add a user and run as it. */
+const RUN_DOCKERFILE = `FROM base:1
+ARG WHO=nobody
+RUN busybox mkdir -p /data/sub && echo hello > /data/sub/file && busybox chmod 640 /data/sub/file && busybox chown 1000:1001 /data/sub/file && busybox ln -s sub/file /data/link && busybox ln /data/sub/file /data/hard
+RUN busybox rm /etc/motd && busybox rm -r /old && echo "app:x:1000:1001::/home/app:/bin/sh" >> /etc/passwd && echo "app:x:1001:" >> /etc/group && busybox mkdir -p /home/app && busybox chown 1000:1001 /home/app
+RUN busybox rm -r /again && busybox mkdir /again && echo n > /again/n && echo "hello from RUN $WHO"
+ENV GREETING=hi
+USER app
+RUN echo "$GREETING $WHO" > /home/app/mine && busybox id > /home/app/id
+RUN true
+CMD ["/bin/sh", "-c", "busybox cat /home/app/mine /home/app/id; busybox ls -ln /data /again"]
+`;
 
 describe('containers beside docker', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -156,6 +169,62 @@ describe('containers beside docker', () => {
     const missing = await runCli(store, ['rm', 'seed']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such container: seed/);
+  });
+
+  it('build: RUN steps give the layers docker build gives, file by file, and the same config', async () => {
+    const context = join(dir.path, 'run-context');
+    await mkdir(context);
+    await writeFile(join(context, 'Dockerfile'), RUN_DOCKERFILE);
+    const ours = await runCli(store, ['build', '-t', 'ran:1', '--build-arg', 'WHO=ann', context]);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(ours.stdout, /^Step 3\/10 : RUN busybox mkdir -p \/data\/sub/m);
+    assert.match(ours.stdout, /^ ---> Running in [0-9a-f]{12}\n/m);
+    assert.match(ours.stdout, /^hello from RUN ann\n/m);
+    const theirs = await engine.docker(['build', '-q', '-t', 'ran:docker', '--build-arg', 'WHO=ann', context]);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    const dockerSave = join(dir.path, 'docker-ran.tar');
+    assert.equal((await engine.docker(['save', '-o', dockerSave, 'ran:docker'])).code, 0);
+    const theirLayers = await layersOfDockerSave(dockerSave);
+
+    const opened = await ImageStore.open(store);
+    const image = await opened.load(await opened.find('ran:1'));
+    const ourLayers = await Promise.all(image.manifest.layers.map((l) => readFile(opened.blobs.path(l.digest))));
+    assert.equal(ourLayers.length, theirLayers.length, 'as many layers as docker build');
+    for (let i = 1; i < ourLayers.length; i++) {
+      assert.deepEqual(await layerFacts(ourLayers[i]!), await layerFacts(theirLayers[i]!), `layer ${i}`);
+    }
+    const inspected = JSON.parse((await engine.docker(['inspect', 'ran:docker'])).stdout) as { Config: { Cmd: string[]; Env: string[]; WorkingDir: string; User: string } }[];
+    const theirConfig = inspected[0]!.Config;
+    assert.deepEqual(image.config.config?.Env, theirConfig.Env);
+    assert.deepEqual(image.config.config?.Cmd, theirConfig.Cmd);
+    assert.equal(image.config.config?.User ?? '', theirConfig.User);
+    assert.equal(image.config.config?.WorkingDir ?? '', theirConfig.WorkingDir);
+
+    // The image runs in docker as docker's own does.
+    const archive = join(dir.path, 'ran.tar');
+    assert.equal((await runCli(store, ['save', '-o', archive, 'ran:1'])).code, 0);
+    assert.equal((await engine.docker(['load', '-i', archive])).code, 0);
+    const mine = await engine.docker(['run', '--rm', '--network', 'none', 'ran:1']);
+    const dockers = await engine.docker(['run', '--rm', '--network', 'none', 'ran:docker']);
+    assert.equal(mine.stdout, dockers.stdout, mine.stderr);
+    assert.match(mine.stdout, /uid=1000\(app\) gid=1001\(app\)/);
+  });
+
+  it('build: a failing RUN stops the build with the step and exit status, and the store is as it was', async () => {
+    const context = join(dir.path, 'failing');
+    await mkdir(context);
+    await writeFile(join(context, 'Dockerfile'), 'FROM base:1\nRUN echo partial > /partial\nRUN echo before && exit 3\nRUN echo never\n');
+    const images = (await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout;
+    const containers = await readdir(join(store, 'stevedore', 'containers'));
+    const out = await runCli(store, ['build', '-t', 'never:1', context]);
+    assert.equal(out.code, 1);
+    assert.match(out.stdout, /^before$/m);
+    assert.doesNotMatch(out.stdout, /never$/m);
+    assert.match(out.stderr, /The command '\/bin\/sh -c echo before && exit 3' returned a non-zero code: 3 \(Dockerfile line 3\)/);
+    assert.equal((await runCli(store, ['images', '-a', '-q', '--no-trunc'])).stdout, images);
+    assert.deepEqual(await readdir(join(store, 'stevedore', 'containers')), containers);
+    const check = await runCli(store, ['system', 'check']);
+    assert.match(check.stdout, /No problems found/, 'no blob, container or mount left behind');
   });
 
   it("an image a container uses is removed only with -f, and then stays, dangling, with its layers", async () => {

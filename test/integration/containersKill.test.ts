@@ -1,4 +1,4 @@
-// `run` killed with SIGKILL at random moments (the seed is printed; STEVEDORE_TEST_SEED repeats a
+// `run` and `build` killed with SIGKILL at random moments (the seed is printed; STEVEDORE_TEST_SEED repeats a
 // run): whatever the moment — while the root filesystem is unpacked, while runc starts, while the
 // container runs — `system check --repair` clears what is left, after which the check finds
 // nothing, no container process of the killed run is alive, the runtime has no state left and no
@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { busyboxRootfs } from '../helpers/busybox';
@@ -28,7 +28,7 @@ async function processesWith(marker: string): Promise<number[]> {
   return out;
 }
 
-describe('run killed at random moments', () => {
+describe('run and build killed at random moments', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let store: string;
 
@@ -48,7 +48,15 @@ describe('run killed at random moments', () => {
     const seed = random.seed;
     for (let round = 0; round < 10; round++) {
       const marker = `stevedore-kill-${seed}-${round}`;
-      const args = [CLI, '--store', store, 'run', ...(round % 2 ? ['--rm'] : []), 'base:1', 'sh', '-c', `echo ${marker} > /m; busybox sleep 600; echo ${marker}`];
+      // Rounds take turns: run, run --rm, and build with a RUN step.
+      const script = `echo ${marker} > /m; busybox sleep 600; echo ${marker}`;
+      let args = [CLI, '--store', store, 'run', ...(round % 3 === 1 ? ['--rm'] : []), 'base:1', 'sh', '-c', script];
+      if (round % 3 === 2) {
+        const context = join(dir.path, `context-${round}`);
+        await mkdir(context);
+        await writeFile(join(context, 'Dockerfile'), `FROM base:1\nRUN echo ${marker} > /first\nRUN ${script}\n`);
+        args = [CLI, '--store', store, 'build', '-t', `built:${round}`, context];
+      }
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -69,6 +77,7 @@ describe('run killed at random moments', () => {
       assert.equal(runtimeState, '', `round ${round}: runc still has state`);
       const mounts = await readFile('/proc/self/mountinfo', 'utf8');
       assert.ok(!mounts.includes(store), `round ${round}: a mount is left below the store`);
+      assert.equal((await runCli(store, ['images', '-q', `built:${round}`])).stdout, '', `round ${round}: a killed build stored an image`);
       // Whatever is left is a stopped container that `ps -a` shows and `rm` removes.
       const ps = await runCli(store, ['ps', '-a', '--format', '{{.Status}}']);
       for (const line of ps.stdout.split('\n').filter(Boolean)) assert.match(line, /^(Exited \(\d+\)|Created)/, `round ${round}: ${ps.stdout}`);

@@ -1,7 +1,8 @@
-// `stevedore build [OPTIONS] PATH` — `docker build` for Dockerfiles whose steps need no container
-// runtime (FROM, COPY, ADD of local files, ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
-// VOLUME, STOPSIGNAL, ONBUILD, ARG); a RUN step is refused with what would be needed. Prints the
-// classic builder's lines: "Step N/M : …", then "Successfully built ID" and "Successfully tagged NAME".
+// `stevedore build [OPTIONS] PATH` — `docker build` of one-stage Dockerfiles: FROM, RUN (in a
+// container through runc or crun, on the host's network), COPY, ADD of local files, ENV, LABEL,
+// CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD, ARG. Prints the classic
+// builder's lines: "Step N/M : …", " ---> Running in ID" and the command's output for RUN, then
+// "Successfully built ID" and "Successfully tagged NAME".
 
 import { stat } from 'node:fs/promises';
 import { buildImage, type BuildEvent } from '../../core/build/buildImage';
@@ -24,6 +25,7 @@ export const buildCommand: Command = {
     { name: 'label', kind: 'list', valueName: 'list', description: 'Set metadata for an image' },
     { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the build output and print image ID on success' },
+    { name: 'runtime', kind: 'string', valueName: 'string', description: 'OCI runtime for RUN steps (runc, crun, or a path; default: runc, else crun, on PATH)' },
     { name: 'tag', short: 't', kind: 'list', valueName: 'list', description: "Name and optionally a tag in the 'name:tag' format" },
     INSECURE_REGISTRY_FLAG,
     ...TRUST_FLAGS,
@@ -43,6 +45,8 @@ export const buildCommand: Command = {
     const onEvent = quiet ? undefined : (event: BuildEvent): void => {
       if (event.kind === 'step') writeLine(ctx.stdout, `Step ${event.index}/${event.total} : ${event.instruction}`);
       else if (event.kind === 'pulling') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
+      else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${event.container.slice(0, 12)}`);
+      else if (event.kind === 'removed') writeLine(ctx.stdout, `Removing intermediate container ${event.container.slice(0, 12)}`);
     };
     const result = await withRegistries(ctx, flags, (clients) =>
       buildImage(store, {
@@ -54,6 +58,10 @@ export const buildCommand: Command = {
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
         clients,
         verifyPull: pullVerifier(ctx, flags),
+        ...(quiet ? {} : { output: ctx.stdout }),
+        hostEnv: ctx.env,
+        ...(stringFlag(flags, 'runtime') ? { runtime: stringFlag(flags, 'runtime')! } : {}),
+        ...(ctx.env.STEVEDORE_SNAPSHOTTER ? { snapshotter: ctx.env.STEVEDORE_SNAPSHOTTER } : {}),
         signal: ctx.signal,
         ...(onEvent ? { onEvent } : {}),
       }),

@@ -1,13 +1,14 @@
-// `build`: an image from a Dockerfile whose steps need no container runtime. FROM takes an image
-// from the store (pulled first when missing) or `scratch`; COPY and ADD of local files make layers,
-// ADD unpacking local tars (copyLayer.ts); ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE,
-// VOLUME, STOPSIGNAL and ONBUILD change the config with the daemon's own rules (configChanges.ts),
-// SHELL and HEALTHCHECK with runtimeInstructions.ts; ARG and --build-arg feed `$VAR`s. RUN, and
-// what needs more than one stage, fail at once with what would be needed, before anything is
-// written. Only the finished image is stored, under the names given; a build that fails or is
+// `build`: an image from a Dockerfile. FROM takes an image from the store (pulled first when
+// missing) or `scratch`; COPY and ADD of local files make layers, ADD unpacking local tars
+// (copyLayer.ts); RUN runs its command in a container on the layers so far (runStep.ts) and keeps
+// its changes as a layer; ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL
+// and ONBUILD change the config with the daemon's own rules (configChanges.ts), SHELL and
+// HEALTHCHECK with runtimeInstructions.ts; ARG and --build-arg feed `$VAR`s. What needs more than
+// one stage fails at once with what would be needed, before anything is written. Only the finished image is stored, under the names given; a build that fails or is
 // cancelled leaves the store as it was.
 
 import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
 import { join, posix } from 'node:path';
 import { asOciLayer } from '../archive/appendLayer';
 import { storeTarAsLayer } from '../archive/layerFromTar';
@@ -32,6 +33,8 @@ import { copyTar, planCopy } from './copyLayer';
 import { jsonArgs, parseDockerfile, type Instruction } from './dockerfile';
 import { resolveChown, type Owner } from './imageUsers';
 import { applyHealthcheck, applyShell } from './runtimeInstructions';
+import { runStep } from './runStep';
+import { DEFAULT_PATH } from '../runtime/runtimeSpec';
 import { sourceDateEpoch } from '../image/sourceDateEpoch';
 
 export interface BuildOptions {
@@ -52,6 +55,13 @@ export interface BuildOptions {
   verifyPull?: PullOptions['verify'];
   /** Defaults to SOURCE_DATE_EPOCH when set, else now. */
   created?: Date;
+  /** Where RUN steps' output (stdout and stderr) goes; discarded without one. */
+  output?: Writable;
+  /** The OCI runtime for RUN steps (runc, crun or a path). */
+  runtime?: string;
+  /** vfs or overlay for RUN steps' root filesystems (default: overlay where possible). */
+  snapshotter?: string;
+  hostEnv?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onEvent?: (event: BuildEvent) => void;
 }
@@ -59,7 +69,9 @@ export interface BuildOptions {
 export type BuildEvent =
   | { kind: 'step'; index: number; total: number; instruction: string }
   | { kind: 'pulling'; reference: string }
-  | { kind: 'layer'; index: number; bytes: number };
+  | { kind: 'layer'; index: number; bytes: number }
+  | { kind: 'running'; container: string }
+  | { kind: 'removed'; container: string };
 
 export interface BuildResult {
   record: ImageRecord;
@@ -110,6 +122,8 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       if (base.protect.length) await lease.protect(base.protect);
       const args = new Map<string, string>();
       let config = structuredClone(base.config.config ?? {});
+      // Docker's builder gives every stage a PATH when its base has none (moby: beginStage).
+      if (!(config.Env ?? []).some((e) => e.startsWith('PATH='))) config.Env = [...(config.Env ?? []), `PATH=${DEFAULT_PATH}`];
       let author: string | undefined;
       let lastCmd: ConfigChange | undefined;
       const layers: Descriptor[] = [...base.layers];
@@ -143,6 +157,38 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
           const made = change.instruction === 'WORKDIR' ? await workdirLayer(store, lease, config.WorkingDir ?? '/', existingDirs, createdAt, options.signal) : undefined;
           if (made) addLayer(made);
           history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
+        } else if (keyword === 'RUN') {
+          const exec = jsonArgs(instruction.args);
+          const argv = exec ?? [...(config.Shell ?? ['/bin/sh', '-c']), instruction.args];
+          // ARGs in scope reach the command's environment (an ENV of the same name wins), and the
+          // history names them, as Docker's builder does.
+          const present = new Set((config.Env ?? []).map((e) => e.split('=', 1)[0]));
+          const argEnv = [...args].filter(([k]) => !present.has(k)).map(([k, v]) => `${k}=${v}`);
+          let container = '';
+          const step = await runStep(store, lease, {
+            layers,
+            diffIds,
+            base: base.config,
+            config: { ...config, Env: [...argEnv, ...(config.Env ?? [])] },
+            argv,
+            shown: argv.join(' '),
+            line: instruction.line,
+            ...(options.output ? { output: options.output } : {}),
+            ...(options.runtime ? { runtime: options.runtime } : {}),
+            ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}),
+            ...(options.hostEnv ? { hostEnv: options.hostEnv } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            onContainer: (id) => {
+              container = id;
+              emit({ kind: 'running', container: id });
+            },
+          });
+          emit({ kind: 'removed', container });
+          if (step.layer) addLayer(step.layer);
+          for (const path of step.deleted) for (const dir of [...existingDirs]) if (dir === path || dir.startsWith(`${path}/`)) existingDirs.delete(dir);
+          for (const dir of step.dirs) existingDirs.add(dir);
+          const prefix = args.size ? `|${args.size} ${[...args].map(([k, v]) => `${k}=${v}`).join(' ')} ` : '';
+          history.push({ created, created_by: `RUN ${prefix}${argv.join(' ')} # buildkit`, ...(step.layer ? {} : { empty_layer: true }) });
         } else {
           // COPY or ADD (checkSupported let nothing else through).
           const layer = await copyLayer(store, lease, options, instruction, config, args, ignore, existingDirs, layers, createdAt, (bytes) => emit({ kind: 'layer', index: index + 1, bytes }));
@@ -194,7 +240,8 @@ function checkSupported(instructions: readonly Instruction[]): void {
     const where = `Dockerfile line ${instruction.line}: ${instruction.original}`;
     if (i < fromIndex && instruction.keyword !== 'ARG') throw new StevedoreError('INVALID_ARGUMENT', `${where}: only ARG may come before FROM.`);
     if (instruction.keyword === 'RUN') {
-      throw new StevedoreError('UNSUPPORTED', `${where}: RUN executes a command inside the image, which needs a container runtime. Build this Dockerfile with docker build, podman build or buildah, or do the step beforehand and COPY its result.`);
+      for (const flag of Object.keys(instruction.flags)) throw new StevedoreError('UNSUPPORTED', `${where}: RUN --${flag} is not supported.`);
+      if (/^<</.test(instruction.args)) throw new StevedoreError('UNSUPPORTED', `${where}: here-documents are not supported; write the script into the build context and COPY it.`);
     }
     if (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') {
       if (instruction.flags.from) throw new StevedoreError('UNSUPPORTED', `${where}: COPY --from copies from another stage or image, which needs multi-stage builds; copy from the build context instead.`);

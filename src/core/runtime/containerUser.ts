@@ -1,7 +1,7 @@
 // `USER` / `-u` as the container's own /etc/passwd and /etc/group give it, as runc's libcontainer
 // (user.GetExecUser) resolves it for Docker: a name must be in passwd, a number need not be; the
 // group defaults to the user's primary group (0 for an unknown number); the supplementary groups
-// are the groups listing the user; HOME comes from passwd, else "/".
+// are that group and the groups listing the user; HOME comes from passwd, else "/".
 
 import { readFile } from 'node:fs/promises';
 import { StevedoreError } from '../errors';
@@ -41,7 +41,8 @@ export async function resolveExecUser(rootfs: string, spec: string | undefined):
       gid = found.gid;
     }
   }
-  const additionalGids = entry ? groups.filter((g) => g.members.includes(entry.name) && g.gid !== gid).map((g) => g.gid) : [];
+  // The primary group is a supplementary one too, as in Docker's containers (`id` shows groups=GID).
+  const additionalGids = [gid, ...(entry ? groups.filter((g) => g.members.includes(entry.name)).map((g) => g.gid) : [])];
   return { uid, gid, additionalGids: [...new Set(additionalGids)], home: entry?.home || '/' };
 }
 

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { StevedoreError, errorMessage } from '../errors';
+import type { LoadedImage } from '../image/summary';
 import type { ContainerConfig } from '../image/types';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { containerPaths, listContainers, newContainerId, randomName, removeContainerFiles, writeContainer, type ContainerRecord } from './containerRecord';
@@ -16,7 +17,8 @@ import { lowerDirs, stackFits } from './snapshots';
 import { prepareVfsRootfs } from './vfsRootfs';
 
 export interface CreateRequest {
-  image: ImageRecord;
+  /** An image in the store, or (for a build step) layers and config the caller holds leased. */
+  image: ImageRecord | { loaded: LoadedImage; id: string };
   /** What the user called the image ("busybox"). */
   imageName: string;
   name?: string;
@@ -51,7 +53,9 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     throw new StevedoreError('INVALID_ARGUMENT', `the working directory '${request.workdir}' is invalid, it needs to be an absolute path`);
   }
   for (const bind of request.binds ?? []) parseBind(bind);
-  const image = await store.load(request.image);
+  const source = request.image;
+  const image = 'loaded' in source ? source.loaded : await store.load(source);
+  const manifest = 'loaded' in source ? source.loaded.manifestDescriptor : { mediaType: source.manifestMediaType, digest: source.manifestDigest, size: source.manifestSize };
   const config = containerConfig(image.config.config ?? {}, request);
   if ((config.Entrypoint ?? []).length + (config.Cmd ?? []).length === 0) {
     throw new StevedoreError('INVALID_ARGUMENT', 'No command specified. Give one after the image name, or use an image with a CMD or ENTRYPOINT.');
@@ -61,13 +65,14 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
   const paths = containerPaths(store.layout, id);
   const lowers = lowerDirs(image);
   let driver = await chooseSnapshotter(store.layout, request.snapshotter);
-  if (driver === 'overlay' && !stackFits(lowers, paths.dir)) driver = 'vfs';
+  // overlay needs at least one lower folder; an image with no layers gets an empty copy.
+  if (driver === 'overlay' && (lowers.length === 0 || !stackFits(lowers, paths.dir))) driver = 'vfs';
   const record: ContainerRecord = {
     Id: id,
     Name: '',
     Image: request.imageName,
-    ImageID: request.image.id,
-    ImageManifest: { mediaType: request.image.manifestMediaType, digest: request.image.manifestDigest, size: request.image.manifestSize },
+    ImageID: source.id,
+    ImageManifest: manifest,
     Created: new Date().toISOString(),
     Config: { ...config, Hostname: network === 'host' ? hostHostname() : id.slice(0, 12), Tty: request.tty ?? false, OpenStdin: request.interactive ?? false },
     State: { Status: 'creating', ExitCode: 0, OwnerPid: process.pid },
@@ -76,7 +81,7 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     ...(driver === 'overlay' ? { Lowers: lowers } : {}),
   };
   await store.update(async (tx) => {
-    if (!tx.index.manifests.some((m) => m.digest === request.image.manifestDigest)) throw new StevedoreError('IMAGE_NOT_FOUND', `No such image: ${request.imageName}`);
+    if (!('loaded' in source) && !tx.index.manifests.some((m) => m.digest === source.manifestDigest)) throw new StevedoreError('IMAGE_NOT_FOUND', `No such image: ${request.imageName}`);
     const others = await listContainers(store.layout);
     if (request.name !== undefined && others.some((c) => c.Name === request.name)) {
       const owner = others.find((c) => c.Name === request.name)!;

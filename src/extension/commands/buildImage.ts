@@ -1,6 +1,6 @@
-// Build Image…: a Dockerfile whose steps need no container runtime becomes an image in the store,
-// its folder as the build context (see core/build/buildImage.ts for what is supported; RUN and
-// multi-stage builds are refused with what would be needed). From a Dockerfile in the Explorer,
+// Build Image…: a Dockerfile becomes an image in the store, its folder as the build context (see
+// core/build/buildImage.ts for what is supported; RUN steps run through runc, their output is not
+// shown here yet; multi-stage builds are refused with what would be needed). From a Dockerfile in the Explorer,
 // or from the palette with an open dialog; the name is asked for, the steps shown as progress.
 
 import { basename, dirname } from 'node:path';
