@@ -49,7 +49,7 @@ ENV GREETING=hi
 USER app
 RUN echo "$GREETING $WHO" > /home/app/mine && busybox id > /home/app/id
 RUN true
-CMD ["/bin/sh", "-c", "busybox cat /home/app/mine /home/app/id; busybox ls -ln /data /again"]
+CMD ["/bin/sh", "-c", "busybox cat /home/app/mine /home/app/id; busybox stat -c '%n %a %u %g %F' /data /data/* /again /again/*"]
 `;
 
 describe('containers beside docker', () => {
