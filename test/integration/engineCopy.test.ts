@@ -110,6 +110,18 @@ describe('copy between the store, Docker and Podman', () => {
     );
   });
 
+  it('layers and verify read an engine image from one export, kept in the engine-image cache', async () => {
+    const cacheEnv = { ...dockerEnv, XDG_CACHE_HOME: join(dir.path, 'xdg-cache') };
+    const layer = JSON.parse(ok(await cli(['layers', '--engine', 'docker', 'stevedore-test/built:dev', '--layer', '1', '--json'], cacheEnv), 'layers --engine')) as { name: string[] };
+    assert.deepEqual(layer.name, ['', 'srv', 'greeting.txt']);
+    const verified = ok(await cli(['verify', '--engine', 'docker', 'stevedore-test/built:dev'], cacheEnv), 'verify --engine');
+    assert.match(verified, /All 6 digests match/);
+    // The second and third look found the export of the first: the cache holds that one image.
+    const cache = join(dir.path, 'xdg-cache', 'stevedore', 'engine-images');
+    const dockerId = ok(await docker.docker(['images', '-q', '--no-trunc', 'stevedore-test/built:dev']), 'docker images').trim();
+    assert.equal(ok(await cli(['images', '-q', '--no-trunc'], cacheEnv, cache), 'images of the cache').trim(), dockerId);
+  });
+
   it("rmi through the engine reports Docker's conflict for an image a container uses", async () => {
     ok(await cli(['tag', '--engine', 'docker', 'stevedore-test/copy:in-docker', 'stevedore-test/copy:used']), 'tag --engine');
     ok(await docker.docker(['create', '--name', 'user-of-image', 'stevedore-test/copy:used']), 'docker create');

@@ -8,7 +8,10 @@ import { tabwrite } from '../../core/format/tabwriter';
 import { ChangeStatus, formatMode, NodeFlag, nodeStatus, nodeType, NodeType, treePath, type CompactTree } from '../../core/layers/compactTree';
 import { analyseImageLayers, type ImageLayers, type LayerAnalysis } from '../../core/layers/imageLayers';
 import { UsageError } from '../args';
-import { boolFlag, intFlag, type Command } from '../command';
+import type { FlagValues } from '../args';
+import { boolFlag, intFlag, stringFlag, type Command } from '../command';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
+import { imageForCli } from '../imageForCli';
 import { writeLine, type CliContext } from '../context';
 import { bytesOf, progressLine } from '../layerProgress';
 
@@ -21,12 +24,14 @@ export const layersCommand: Command = {
     { name: 'merged', kind: 'bool', description: 'List the merged filesystem after the layer (default: after the last layer)' },
     { name: 'json', kind: 'bool', description: 'Print JSON: the analysis, or with --layer/--merged the file tree' },
     { name: 'no-trunc', kind: 'bool', description: "Don't truncate digests and history steps" },
+    ENGINE_FLAG,
+    ...ENGINE_HOST_FLAGS,
   ],
   async run(ctx, args, flags) {
     const layer = intFlag(flags, 'layer');
     const merged = boolFlag(flags, 'merged');
     const json = boolFlag(flags, 'json');
-    const layers = await analyseForCli(ctx, args[0]!);
+    const layers = await analyseForCli(ctx, args[0]!, stringFlag(flags, ENGINE_FLAG.name), flags);
     if (layer === undefined && !merged) {
       if (json) writeLine(ctx.stdout, JSON.stringify(layers.analysis, null, 2));
       else ctx.stdout.write(layerTable(layers.analysis, boolFlag(flags, 'no-trunc')));
@@ -41,9 +46,8 @@ export const layersCommand: Command = {
 };
 
 /** Finds the image and analyses its layers, showing progress on a terminal. */
-export async function analyseForCli(ctx: CliContext, name: string): Promise<ImageLayers> {
-  const store = await ctx.openStore();
-  const record = await store.find(name);
+export async function analyseForCli(ctx: CliContext, name: string, engine?: string, flags: FlagValues = {}): Promise<ImageLayers> {
+  const { store, record } = await imageForCli(ctx, name, engine, flags);
   const image = await store.load(record);
   const progress = progressLine(ctx);
   try {

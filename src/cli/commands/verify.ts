@@ -17,6 +17,8 @@ import { parseReference } from '../../core/reference/reference';
 import { boolFlag, stringFlag, type Command } from '../command';
 import type { CliContext } from '../context';
 import { writeLine } from '../context';
+import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
+import { imageForCli } from '../imageForCli';
 import { bytesOf, progressLine } from '../layerProgress';
 
 export const verifyCommand: Command = {
@@ -27,10 +29,11 @@ export const verifyCommand: Command = {
     { name: 'json', kind: 'bool', description: 'Print the result as JSON' },
     { name: 'signatures', kind: 'bool', description: 'Also check the signatures kept from the pull under the signature policy' },
     { name: 'signature-policy', kind: 'string', valueName: 'path', description: 'Trust policy file (default ~/.config/containers/policy.json, else /etc/containers/policy.json)' },
+    ENGINE_FLAG,
+    ...ENGINE_HOST_FLAGS,
   ],
   async run(ctx, args, flags) {
-    const store = await ctx.openStore();
-    const record = await store.find(args[0]!);
+    const { store, record } = await imageForCli(ctx, args[0]!, stringFlag(flags, ENGINE_FLAG.name), flags);
     const image = await store.load(record);
     const progress = progressLine(ctx);
     let result;
