@@ -279,3 +279,67 @@ describe('a token-auth registry trusting a token service of the tests', () => {
     }
   });
 });
+
+describe('Basic credentials and a token service (realm) on plain HTTP', () => {
+  let box: Sandbox;
+  let tokens: RunningTokenService;
+  let tlsRegistry: RunningRegistry;
+  let plainRegistry: RunningRegistry;
+  const alice = async (): Promise<{ username: string; password: string }> => ({ username: 'alice', password: 'queen-of-hearts' });
+  before(async () => {
+    box = await sandbox();
+    // The realm is http://127.0.0.1:PORT/token: plain HTTP, on another port than either registry.
+    tokens = await startTokenService({ users: { alice: 'queen-of-hearts' } });
+    tlsRegistry = await startRegistry({ tls: true, token: tokens.registryAuth });
+    plainRegistry = await startRegistry({ token: tokens.registryAuth });
+  });
+  after(async () => {
+    await tlsRegistry.stop();
+    await plainRegistry.stop();
+    await tokens.stop();
+    await box.cleanup();
+  });
+
+  it('a registry reached over HTTPS never gets its realm sent credentials over plain HTTP, even when the realm host is allowed insecure', async () => {
+    const tokenHost = new URL(tokens.realm).host;
+    const clients = new RegistryClients({ credentials: alice, insecureRegistries: [tokenHost] });
+    const before = tokens.requests.length;
+    try {
+      await assert.rejects(pullImage(await ImageStore.open(join(box.dir, 'a')), clients, { reference: `${tlsRegistry.host}/private/app:1` }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'UNAUTHORIZED');
+        assert.match(err.message, new RegExp(`${tlsRegistry.host} was reached over HTTPS but names a token service over plain HTTP \\(http://${tokenHost}\\); Stevedore does not send your credentials there`));
+        return true;
+      });
+      await assert.rejects(clients.for(tlsRegistry.host).verifyCredential({ username: 'alice', password: 'queen-of-hearts' }), /does not send your credentials there/);
+    } finally {
+      await clients.close();
+    }
+    assert.deepEqual(tokens.requests.slice(before).filter((r) => r.authorized), [], 'the token service never saw the credentials');
+  });
+
+  it('a plain-HTTP realm gets credentials only when its host is allowed for insecure use', async () => {
+    const tokenHost = new URL(tokens.realm).host;
+    const store = await ImageStore.open(join(box.dir, 'b'));
+    // Loopback is not trusted blindly here: only what is listed may use plain HTTP.
+    const strict = new RegistryClients({ credentials: alice, insecureLoopback: false, insecureRegistries: [plainRegistry.host] });
+    const before = tokens.requests.length;
+    try {
+      await assert.rejects(pullImage(store, strict, { reference: `${plainRegistry.host}/private/app:1` }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'UNAUTHORIZED');
+        assert.match(err.message, new RegExp(`names a token service over plain HTTP \\(http://${tokenHost}\\), a host not allowed for insecure use.*allow ${tokenHost} as an insecure registry`));
+        return true;
+      });
+    } finally {
+      await strict.close();
+    }
+    assert.deepEqual(tokens.requests.slice(before).filter((r) => r.authorized), []);
+    const allowed = new RegistryClients({ credentials: alice, insecureLoopback: false, insecureRegistries: [plainRegistry.host, tokenHost] });
+    try {
+      // Now the credentials go: the token service checks them (the image does not exist, so the registry says so).
+      await assert.rejects(pullImage(store, allowed, { reference: `${plainRegistry.host}/private/app:1` }), (err: Error & { code?: string }) => err.code !== 'UNAUTHORIZED');
+    } finally {
+      await allowed.close();
+    }
+    assert.ok(tokens.requests.slice(before).some((r) => r.authorized && r.account === 'alice'));
+  });
+});

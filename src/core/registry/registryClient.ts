@@ -184,6 +184,7 @@ export class RegistryClient {
     const challenge = this.challenge;
     if (!challenge) return {};
     if (challenge.scheme === 'bearer') {
+      this.checkRealm(challenge, credential);
       const issued = await requestToken(this.tokenTransport(signal), {
         challenge,
         scopes: [],
@@ -438,6 +439,7 @@ export class RegistryClient {
     }
     let pending = this.tokens.get(key);
     if (!pending) {
+      this.checkRealm(challenge, credential);
       pending = requestToken(this.tokenTransport(signal), { challenge, scopes: key ? key.split(' ') : [], credential, registry: this.host.domain, clientId: CLIENT_ID });
       this.tokens.set(key, pending);
       pending.catch(() => {
@@ -445,6 +447,38 @@ export class RegistryClient {
       });
     }
     return `Bearer ${(await pending).token}`;
+  }
+
+  /**
+   * Credentials go to a token service on another host (that is the token protocol, and Docker does
+   * the same), but never over plain HTTP when the registry itself was reached over HTTPS (the
+   * registry's TLS would then protect nothing), and never over plain HTTP to a host the user did
+   * not allow for insecure use. Anonymous token requests carry no secret and are not held back.
+   */
+  private checkRealm(challenge: AuthChallenge, credential: RegistryCredential | undefined): void {
+    if (!credential || !(credential.username || credential.password || credential.identityToken)) return;
+    let realm: URL;
+    try {
+      realm = new URL(challenge.params.realm ?? '');
+    } catch {
+      return; // requestToken says the realm is invalid
+    }
+    if (realm.protocol === 'https:') return;
+    const where = `${realm.protocol}//${realm.host}`;
+    if (this.base?.protocol === 'https:') {
+      throw new StevedoreError(
+        'UNAUTHORIZED',
+        `${this.host.domain} was reached over HTTPS but names a token service over plain HTTP (${where}); Stevedore does not send your credentials there. Ask the registry's operator to serve the token service over HTTPS.`,
+        { detail: { realm: where } },
+      );
+    }
+    if (!this.isInsecure(realm.host)) {
+      throw new StevedoreError(
+        'UNAUTHORIZED',
+        `${this.host.domain} names a token service over plain HTTP (${where}), a host not allowed for insecure use; Stevedore does not send your credentials there. If you trust the network to it, allow ${realm.host} as an insecure registry (--insecure-registry, STEVEDORE_INSECURE_REGISTRIES or the stevedore.insecureRegistries setting).`,
+        { detail: { realm: where } },
+      );
+    }
   }
 
   private tokenTransport(signal: AbortSignal | undefined): TokenTransport {
