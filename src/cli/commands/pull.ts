@@ -50,7 +50,9 @@ export const pullCommand: Command = {
     if (!quiet && !allTags && !typed.tag && !typed.digest) display.message('Using default tag: latest');
     const onProgress = quiet ? undefined : (event: PullEvent): void => {
       if (event.kind === 'pulling') {
-        display.message(`${event.target}: Pulling from ${event.repository}`);
+        // Docker names a digest pull by its whole reference ("host/app@sha256:…: Pulling from app").
+        const target = event.target.includes(':') ? familiarString(parseReference(event.reference)) : event.target;
+        display.message(`${target}: Pulling from ${event.repository}`);
         return;
       }
       if (event.kind === 'pulled') {

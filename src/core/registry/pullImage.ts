@@ -78,13 +78,15 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   const target = ref.digest ?? ref.tag ?? 'latest';
   const fullRef = ref.digest ? formatReference({ domain: ref.domain, path: ref.path, digest: ref.digest }) : formatReference({ domain: ref.domain, path: ref.path, tag: target });
   const display = familiarString(ref);
-  emit({ kind: 'pulling', repository, target, reference: fullRef });
 
   const top = await fetchManifest(client, { repository, reference: target, display }, signal);
   if (options.verify) {
     const pulled: ImageReference = ref.digest ? { domain: ref.domain, path: ref.path, digest: ref.digest } : { domain: ref.domain, path: ref.path, tag: target };
     await options.verify({ reference: pulled, manifestDigest: top.digest, client }, signal);
   }
+  // Only once the registry has the image and the policy accepts it, as Docker's daemon reports:
+  // a pull that fails there has printed nothing.
+  emit({ kind: 'pulling', repository, target, reference: fullRef });
   let fetched: FetchedManifest = top;
   let platform: Platform | undefined;
   if (isIndexMediaType(top.mediaType)) {
@@ -98,7 +100,9 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   const manifest = fetched.document as ImageManifest;
   for (const d of [manifest.config, ...manifest.layers]) checkDescriptor(d, display);
 
-  const previous = (await store.readIndex()).manifests.find((m) => refName(m) === fullRef)?.digest;
+  const index = await store.readIndex();
+  const previous = index.manifests.find((m) => refName(m) === fullRef)?.digest;
+  const alreadyStored = index.manifests.some((m) => m.digest === fetched.digest);
   const layers = uniqueByDigest(manifest.layers);
   const sources: Record<string, DistributionSource[]> = {};
   for (const d of [manifest.config, ...layers]) {
@@ -138,10 +142,19 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
       // Named in the lease before anything is checked, so a concurrent `rmi` cannot collect them.
       await lease.protect([fetched.digest, manifest.config.digest, ...layers.map((l) => l.digest)]);
       const missing: Descriptor[] = [];
+      const present = new Set<string>();
       for (const layer of layers) {
-        const present = await store.blobs.has(layer.digest);
-        if (!present) missing.push(layer);
-        emit({ kind: 'layer', digest: layer.digest, status: present ? 'exists' : 'queued', current: present ? layer.size : 0, total: layer.size });
+        if (await store.blobs.has(layer.digest)) present.add(layer.digest);
+        else missing.push(layer);
+      }
+      // An image already here (its config and every layer) gets no layer lines, as Docker prints
+      // none when its image store has the config; otherwise each layer says whether it is needed.
+      const whole = missing.length === 0 && (await store.blobs.has(manifest.config.digest));
+      if (!whole) {
+        for (const layer of layers) {
+          const has = present.has(layer.digest);
+          emit({ kind: 'layer', digest: layer.digest, status: has ? 'exists' : 'queued', current: has ? layer.size : 0, total: layer.size });
+        }
       }
       const fetchConfig = async (configSignal: AbortSignal | undefined): Promise<void> => {
         await fetchBlob(lease, manifest.config, configSignal, false);
@@ -174,7 +187,10 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
       const repoDigest = `${repositoryName(ref)}@${top.digest}`;
       const descriptor: Descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length, platform: platform! };
       const record = await store.addImage(descriptor, [fullRef], { repoDigests: [repoDigest], sources, ...(signal ? { signal } : {}) });
-      const upToDate = previous === fetched.digest && written.length === 0;
+      // Docker's rule: up to date when the name already led to this image. A digest names its
+      // image wherever it is stored, so any image with this manifest counts.
+      const named = previous === fetched.digest || (ref.digest !== undefined && alreadyStored);
+      const upToDate = named && written.length === 0;
       emit({ kind: 'pulled', reference: fullRef, digest: top.digest, upToDate });
       return {
         reference: fullRef,
