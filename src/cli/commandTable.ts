@@ -27,6 +27,7 @@ export const commandGroups: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage the image store' },
+  { name: 'trust', summary: 'Show image signatures' },
 ];
 
 export const commandTable: readonly CommandEntry[] = [
@@ -76,6 +77,12 @@ export const commandTable: readonly CommandEntry[] = [
     summary: "Recompute an image's manifest, config and layer digests (compressed and diffID) and compare them",
     completes: 'images',
     load: async () => (await import('./commands/verify')).verifyCommand,
+  },
+  {
+    names: [['trust', 'show']],
+    summary: 'List the signatures of an image or reference and whether each verifies under the signature policy',
+    completes: 'images',
+    load: async () => (await import('./commands/trustShow')).trustShowCommand,
   },
   {
     names: [['efficiency'], ['image', 'efficiency']],

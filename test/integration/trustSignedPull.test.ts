@@ -136,6 +136,26 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     await assert.rejects(readFile(recordFile), /ENOENT/);
   });
 
+  it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {
+    const root = join(dir.path, 'store-show');
+    const show = (ref: string, extra: string[] = []) => runCli(root, ['trust', 'show', '--signature-policy', policy, '--registries.d', registriesD, ...extra, ref], { env });
+    const other = await show(`${registry.host}/team/other-key:1.0`);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stdout, new RegExp(`simple-signing +${stranger.fingerprint.slice(-16)} +- +- +✗ Signature by key`));
+    assert.match(other.stdout, /Result: refused \(Signature by key/);
+    const json = await show(`${registry.host}/team/signed:1.0`, ['--format', 'json']);
+    const parsed = JSON.parse(json.stdout) as { accepted: boolean; digest: string; scope: string; signatures: { format: string; accepted: boolean; signer: string; claims: { dockerReference: string } }[] };
+    assert.equal(parsed.accepted, true);
+    assert.equal(parsed.digest, digestOf.signed);
+    assert.equal(parsed.scope, `${registry.host}/team`);
+    assert.deepEqual(parsed.signatures.map((s) => [s.format, s.accepted, s.signer, s.claims.dockerReference]), [['simple-signing', true, trusted.fingerprint, `${registry.host}/team/signed:1.0`]]);
+    assert.equal((await pull(root, 'signed')).code, 0);
+    const kept = await show(`${registry.host}/team/signed:1.0`);
+    assert.match(kept.stdout, /signatures kept in the store/);
+    assert.match(kept.stdout, new RegExp(`simple-signing +${trusted.fingerprint} +${registry.host.replace(/\./g, '\\.')}/team/signed:1\\.0 +${digestOf.signed} +verified`));
+    assert.match(kept.stdout, /Result: accepted/);
+  });
+
   it('refuses an unsigned image: no signature exists', async () => {
     const stderr = await refused('unsigned');
     assert.match(stderr, /Source image rejected: .*team\/unsigned:1\.0 is refused by the signature policy/);

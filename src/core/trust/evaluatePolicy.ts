@@ -95,11 +95,12 @@ export async function evaluatePolicy(policy: TrustPolicy, image: ImageUnderPolic
   return evaluateWithSource(policy, image, networkSignatureSource(image, options));
 }
 
-export async function evaluateWithSource(policy: TrustPolicy, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource): Promise<PolicyDecision> {
+/** `examineAll` checks every signature (for listing them) instead of stopping at the first accepted. */
+export async function evaluateWithSource(policy: TrustPolicy, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource, examineAll = false): Promise<PolicyDecision> {
   const scope = requirementsFor(policy, image.reference);
   const decision: PolicyDecision = { policy: policy.source, scope, accepted: true, requirements: [] };
   for (const requirement of scope.requirements) {
-    const verdict = await checkRequirement(requirement, image, source);
+    const verdict = await checkRequirement(requirement, image, source, examineAll);
     decision.requirements.push(verdict);
     if (!verdict.accepted) {
       decision.accepted = false;
@@ -109,7 +110,7 @@ export async function evaluateWithSource(policy: TrustPolicy, image: Omit<ImageU
   return decision;
 }
 
-async function checkRequirement(requirement: PolicyRequirement, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource): Promise<RequirementVerdict> {
+async function checkRequirement(requirement: PolicyRequirement, image: Omit<ImageUnderPolicy, 'client'>, source: SignatureSource, examineAll: boolean): Promise<RequirementVerdict> {
   switch (requirement.type) {
     case 'insecureAcceptAnything':
       return { requirement, accepted: true, signatures: [] };
@@ -126,8 +127,9 @@ async function checkRequirement(requirement: PolicyRequirement, image: Omit<Imag
         const verdict = await checkGpg(sig.source, sig.bytes, keyring, requirement.signedIdentity, image);
         if (verdict.accepted) verdict.material = { bytes: sig.bytes.toString('base64') };
         signatures.push(verdict);
-        if (verdict.accepted) return { requirement, accepted: true, signatures };
+        if (verdict.accepted && !examineAll) return { requirement, accepted: true, signatures };
       }
+      if (signatures.some((v) => v.accepted)) return { requirement, accepted: true, signatures };
       return { requirement, accepted: false, signatures, reason: summary(signatures, source.where.simple) };
     }
     case 'sigstoreSigned': {
@@ -145,14 +147,15 @@ async function checkRequirement(requirement: PolicyRequirement, image: Omit<Imag
         const verdict = checkSigstore(sig.source, sig.payload, sig.signature, keys, requirement.signedIdentity, image);
         if (verdict.accepted) verdict.material = { payload: sig.payload.toString('base64'), signature: sig.signature!.toString('base64') };
         signatures.push(verdict);
-        if (verdict.accepted) return { requirement, accepted: true, signatures };
+        if (verdict.accepted && !examineAll) return { requirement, accepted: true, signatures };
       }
       for (const bundle of await source.bundles()) {
         const verdict = checkBundle(bundle.source, bundle.bytes, keys, requirement.signedIdentity, image);
         if (verdict.accepted) verdict.material = { bytes: bundle.bytes.toString('base64') };
         signatures.push(verdict);
-        if (verdict.accepted) return { requirement, accepted: true, signatures };
+        if (verdict.accepted && !examineAll) return { requirement, accepted: true, signatures };
       }
+      if (signatures.some((v) => v.accepted)) return { requirement, accepted: true, signatures };
       return { requirement, accepted: false, signatures, reason: summary(signatures, source.where.sigstore) };
     }
   }
