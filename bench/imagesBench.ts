@@ -8,6 +8,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ImageStore } from '../src/core/store/imageStore';
 import { importBuffer, makeTar } from '../test/helpers/fixtures';
+import { startDockerd } from '../test/helpers/dockerd';
+import { measure, printRuns, type Measured } from './cpuTimes';
 import { report, timeCommand } from './timing';
 
 const COUNT = 1000;
@@ -41,4 +43,33 @@ export async function imagesBench(): Promise<void> {
   const ours = timeCommand(process.execPath, [CLI, '--store', storePath, 'images'], 7);
   const podman = timeCommand('podman', [...podmanArgs, 'images'], 7);
   report(`images (${COUNT} images)`, ours, { podman }, 'ratio <= 1.0 (no slower than podman)');
+  await againstDocker(storePath);
+}
+
+/**
+ * Goal (issue 10): `stevedore images` no slower than `docker images` on the same 1,000 images, given
+ * to a private dockerd with one `docker load` of Stevedore's archive of them. Runs alternate, and
+ * user+sys CPU is printed beside wall time (docker's client asks its daemon, whose CPU is not counted).
+ */
+export async function againstDocker(storePath: string): Promise<void> {
+  const archive = join(CACHE, 'all.tar');
+  if (!existsSync(archive)) {
+    const refs = Array.from({ length: COUNT }, (_, i) => `bench/app${i % 50}:v${i}`);
+    execFileSync(process.execPath, [CLI, '--store', storePath, 'save', '-o', archive, ...refs], { stdio: 'ignore' });
+  }
+  const engine = await startDockerd();
+  try {
+    console.log(`loading the ${COUNT} images into a private dockerd…`);
+    const loaded = await engine.docker(['load', '-q', '-i', archive]);
+    if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr}`);
+    const runs: Record<string, Measured[]> = { stevedore: [], 'docker images': [] };
+    measure(process.execPath, [CLI, '--store', storePath, 'images']);
+    for (let i = 0; i < 9; i++) {
+      runs.stevedore!.push(measure(process.execPath, [CLI, '--store', storePath, 'images']));
+      runs['docker images']!.push(measure('/usr/bin/docker', ['-H', engine.host, 'images']));
+    }
+    printRuns(`images (${COUNT} images) against docker`, runs, 'ratio stevedore/docker images <= 1.0');
+  } finally {
+    await engine.stop();
+  }
 }
