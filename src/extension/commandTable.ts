@@ -18,6 +18,7 @@ import { filterRepositoriesCommand } from './commands/filterRepositories';
 import { groupImagesByCommand } from './commands/groupImagesBy';
 import { hideDanglingImagesCommand } from './commands/hideDanglingImages';
 import { importRootfsCommand } from './commands/importRootfs';
+import { inspectEngineImageCommand } from './commands/inspectEngineImage';
 import { inspectImageCommand } from './commands/inspectImage';
 import { inspectImageJsonCommand } from './commands/inspectImageJson';
 import { loadArchiveCommand } from './commands/loadArchive';
@@ -54,6 +55,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   copyToPodmanCommand,
   copyToStevedoreCommand,
   refreshEnginesCommand,
+  inspectEngineImageCommand,
   saveImagesCommand,
   loadArchiveCommand,
   importRootfsCommand,

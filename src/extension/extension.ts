@@ -7,7 +7,8 @@
 import { bundleEvaluationStarted } from './loadTimer';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { ImageStore } from '../core/store/imageStore';
+import { engineCachePath } from '../core/engine/engineImageCache';
+import { ImageStore } from '../core/store/imageStore';
 import { EngineAccess } from './engines/engineAccess';
 import { INSPECT_SCHEME, InspectDocuments } from './inspectDocuments';
 import { registerInspector, type Inspector } from './inspector/registerInspector';
@@ -80,9 +81,12 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, enginesTree, enginesView, inspectDocuments);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
 
-  const inspector = registerInspector(context, { getStore: () => store.open(), log });
+  let engineCache: Promise<ImageStore> | undefined;
+  // Engine images are read into a store of their own under the user's cache folder, opened on first use.
+  const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
+  const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log });
 
-  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, inspectDocuments, inspector };
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, getEngineCache, inspectDocuments, inspector };
   context.subscriptions.push(...registerCommands(services));
 
   context.subscriptions.push(

@@ -2,6 +2,7 @@
 // service locator), disposed through the extension context.
 
 import type * as vscode from 'vscode';
+import type { ImageStore } from '../core/store/imageStore';
 import type { EngineAccess } from './engines/engineAccess';
 import type { InspectDocuments } from './inspectDocuments';
 import type { Inspector } from './inspector/registerInspector';
@@ -23,6 +24,8 @@ export interface Services {
   readonly registriesTree: RegistriesTreeProvider;
   readonly engines: EngineAccess;
   readonly enginesTree: EnginesTreeProvider;
+  /** The store engine images are read into for the inspector (core/engine/engineImageCache.ts). */
+  getEngineCache(): Promise<ImageStore>;
   readonly inspectDocuments: InspectDocuments;
   /** The layer and digest inspector (webview panels). */
   readonly inspector: Inspector;

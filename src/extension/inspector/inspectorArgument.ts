@@ -12,7 +12,7 @@ export type InspectorRequest =
   /** A reference, image ID (or prefix), or digest to look up in the store. */
   | { kind: 'name'; name: string }
   /** An image the caller already found (an Images view item). */
-  | { kind: 'record'; manifestDigest: string; reference?: string }
+  | { kind: 'record'; manifestDigest: string; reference?: string; source?: 'engine-cache' }
   | { kind: 'pick' };
 
 const USAGE = 'Open the inspector on an image: pass a reference ("redis:7.2"), an image ID or digest, or an item of the Images view.';
@@ -28,7 +28,12 @@ export function inspectorRequest(arg: unknown): InspectorRequest {
     const reference = typeof o.reference === 'string' && o.reference.trim() ? o.reference.trim() : undefined;
     const record = o.record as Partial<ImageRecord> | undefined;
     if (record && typeof record === 'object' && typeof record.manifestDigest === 'string' && isDigest(record.manifestDigest)) {
-      return reference ? { kind: 'record', manifestDigest: record.manifestDigest, reference } : { kind: 'record', manifestDigest: record.manifestDigest };
+      return {
+        kind: 'record',
+        manifestDigest: record.manifestDigest,
+        ...(reference ? { reference } : {}),
+        ...(o.source === 'engine-cache' ? { source: 'engine-cache' as const } : {}),
+      };
     }
     if (reference) return { kind: 'name', name: reference };
     for (const key of ['image', 'id'] as const) {

@@ -29,6 +29,8 @@ import { ProgressGate } from './progressGate';
 
 export interface InspectorPanelDeps {
   getStore(): Promise<ImageStore>;
+  /** The store engine images are read into, for panels on an engine's image. */
+  getEngineCache(): Promise<ImageStore>;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
 }
@@ -144,7 +146,7 @@ export class InspectorPanel implements vscode.Disposable {
   private async load(): Promise<void> {
     this.setImage({ state: 'loading' });
     try {
-      const store = await this.deps.getStore();
+      const store = this.target.source === 'engine-cache' ? await this.deps.getEngineCache() : await this.deps.getStore();
       const { record, reference } = await findByManifest(store, this.target.manifestDigest, this.target.reference);
       const image = await store.load(record);
       if (this.disposed) return;

@@ -37,7 +37,8 @@ export class InspectorPanels implements vscode.Disposable {
 
   /** Opens (or reveals) the panel of the image a request names; undefined when the user picked nothing. */
   async open(request: InspectorRequest): Promise<OpenedInspector | undefined> {
-    const store = await this.deps.getStore();
+    const fromCache = request.kind === 'record' && request.source === 'engine-cache';
+    const store = fromCache ? await this.deps.getEngineCache() : await this.deps.getStore();
     const resolved: ResolvedImage | undefined = request.kind === 'pick' ? await pickInspectorImage(store) : await resolveInspectorImage(store, request);
     if (!resolved) return undefined;
     const { record, reference } = resolved;
@@ -48,7 +49,7 @@ export class InspectorPanels implements vscode.Disposable {
       existing.reveal();
       return { ...opened, reused: true };
     }
-    const target = reference ? { manifestDigest: record.manifestDigest, reference } : { manifestDigest: record.manifestDigest };
+    const target: InspectorTarget = { manifestDigest: record.manifestDigest, ...(reference ? { reference } : {}), ...(fromCache ? { source: 'engine-cache' as const } : {}) };
     // Before the panel exists: a reload right after this must still know what the tab showed.
     await this.remember(panelTitle(title), target);
     this.track(InspectorPanel.create(this.deps, target, title));

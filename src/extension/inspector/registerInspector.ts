@@ -17,6 +17,8 @@ import { InspectorPanels, type OpenedInspector } from './inspectorPanels';
 
 export interface InspectorDeps {
   getStore(): Promise<ImageStore>;
+  /** The store engine images are read into (core/engine/engineImageCache.ts). */
+  getEngineCache(): Promise<ImageStore>;
   log: vscode.LogOutputChannel;
 }
 

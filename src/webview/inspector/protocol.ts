@@ -155,6 +155,8 @@ export interface InspectorViewState {
 export interface InspectorTarget {
   manifestDigest: string;
   reference?: string;
+  /** Where the image is when not in the store: an engine's image, kept in the engine-image cache. */
+  source?: 'engine-cache';
 }
 
 const DIGEST = /^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$/;
@@ -164,9 +166,10 @@ export function parseInspectorTarget(value: unknown): InspectorTarget | null {
   if (typeof value !== 'object' || value === null) return null;
   const t = value as Record<string, unknown>;
   if (typeof t.manifestDigest !== 'string' || !DIGEST.test(t.manifestDigest)) return null;
-  return typeof t.reference === 'string' && t.reference.length > 0 && t.reference.length <= 512
-    ? { manifestDigest: t.manifestDigest, reference: t.reference }
-    : { manifestDigest: t.manifestDigest };
+  const target: InspectorTarget = { manifestDigest: t.manifestDigest };
+  if (typeof t.reference === 'string' && t.reference.length > 0 && t.reference.length <= 512) target.reference = t.reference;
+  if (t.source === 'engine-cache') target.source = 'engine-cache';
+  return target;
 }
 
 /** Reads a saved state defensively: it comes back from disk, written by whatever version ran before. */

@@ -94,4 +94,15 @@ suite('engines view: Docker beside the store', () => {
     const again = await run<{ alreadyPresent: boolean; bytes: number }[]>('stevedore.copyToDocker', storeNode, [storeNode]);
     assert.deepEqual(again.map((r) => [r.alreadyPresent, r.bytes]), [[true, 0]]);
   }, LONG);
+  test('Inspect Layers on a Docker image opens the inspector on its export, read once into the engine-image cache', async () => {
+    const [node] = await api.enginesTree.imageNodes('docker');
+    assert.ok(node);
+    const outcome = await run<{ ok: boolean; value?: { manifestDigest: string; imageId: string } }>('stevedore.inspectEngineImage', node, [node]);
+    assert.ok(outcome.ok && outcome.value, 'the inspector opened');
+    assert.equal(outcome.value.imageId, dockerImageId);
+    assert.ok(api.inspector.isOpen(outcome.value.manifestDigest));
+    const again = await run<{ ok: boolean; value?: { reused: boolean } }>('stevedore.inspectEngineImage', node, [node]);
+    assert.equal(again.value?.reused, true);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }, LONG);
 });
