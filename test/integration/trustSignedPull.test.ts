@@ -164,6 +164,19 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.match(stderr, /Nothing was stored/);
   });
 
+  it('pull -a verifies each tag: a signed repository pulls, an unsigned one is refused with the store unchanged', async () => {
+    const root = join(dir.path, 'store-all-tags');
+    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    const all = (repo: string) => runCli(root, ['pull', '-a', '--signature-policy', policy, '--registries.d', registriesD, `${registry.host}/team/${repo}`], { env });
+    const signed = await all('signed');
+    assert.equal(signed.code, 0, signed.stderr);
+    const before = await storeSnapshot(root);
+    const unsigned = await all('unsigned');
+    assert.equal(unsigned.code, 1, unsigned.stdout);
+    assert.match(unsigned.stderr, /team\/unsigned:1\.0 is refused by the signature policy/);
+    assert.deepEqual(await storeSnapshot(root), before);
+  });
+
   it('refuses an image signed by a key the policy does not trust', async () => {
     const stderr = await refused('other-key');
     assert.match(stderr, new RegExp(`Signature by key ${stranger.fingerprint.slice(-16)} is not accepted: the policy trusts only ${trusted.fingerprint}`));
