@@ -11,7 +11,7 @@
 //
 // The extension must be built first (`node scripts/build.mjs`): this loads dist/ as it is.
 // $STEVEDORE_EXTENSION_PATH loads another copy of the extension instead (an unpacked .vsix, say).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchChromium, makeRunDir, openPage, REPO_ROOT, startCodeServer, workbenchUrl } from './codeServer.mjs';
@@ -19,6 +19,11 @@ import { ensureVscodeHost } from './ensure.mjs';
 
 export { REPO_ROOT };
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
+/**
+ * The README's screenshots (media/readme/), written by the UI tests that take them when
+ * STEVEDORE_README_SCREENSHOTS=1: `STEVEDORE_README_SCREENSHOTS=1 npm run test:ui` regenerates them.
+ */
+export const README_SCREENSHOT_DIR = join(REPO_ROOT, 'media', 'readme');
 
 /**
  * Starts code-server with the extension at `extensionPath` loaded (no test suite) and opens the
@@ -52,7 +57,7 @@ export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENS
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: workbenchTimeoutMs });
     await waitForWorkbench(page, { timeoutMs: workbenchTimeoutMs });
     await waitForExtensionHost(server, extensionPath, { timeoutMs: workbenchTimeoutMs });
-    return { page, browser: chromium.browser, server, runDir, url, screenshot: (name) => screenshot(page, name), close };
+    return { page, browser: chromium.browser, server, runDir, url, screenshot: (name, options) => screenshot(page, name, options), close };
   } catch (err) {
     await close();
     throw err;
@@ -66,12 +71,19 @@ export async function waitForWorkbench(page, { timeoutMs = 90_000 } = {}) {
   await page.waitForSelector('.monaco-workbench .part.statusbar', { state: 'visible', timeout: timeoutMs });
 }
 
-/** Saves a PNG of the page as test-output/screenshots/<name>.png and returns its path. */
-export async function screenshot(page, name) {
+/**
+ * Saves a PNG of the page as test-output/screenshots/<name>.png and returns its path. With
+ * `{ readme: true }` and STEVEDORE_README_SCREENSHOTS=1 it is also written to media/readme/<name>.png.
+ */
+export async function screenshot(page, name, { readme = false } = {}) {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`screenshot name ${JSON.stringify(name)} must be letters, digits, '.', '-' or '_'`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file });
+  if (readme && process.env.STEVEDORE_README_SCREENSHOTS === '1') {
+    mkdirSync(README_SCREENSHOT_DIR, { recursive: true });
+    copyFileSync(file, join(README_SCREENSHOT_DIR, `${name}.png`));
+  }
   return file;
 }
 

@@ -20,6 +20,9 @@ export interface TransferSnapshot {
   message: string;
 }
 
+/** Layers in flight named in the one-line summary; the rest are counted. */
+const MAX_LISTED = 3;
+
 export class TransferProgress {
   private readonly layers = new Map<string, LayerState & { seq: number }>();
   private seq = 0;
@@ -30,14 +33,11 @@ export class TransferProgress {
     this.layers.set(key, { id, status, current: finished ? Math.max(current, total) : current, total, finished, seq: ++this.seq });
   }
 
-  /** The unfinished layer that moved last, once it has started (bytes, or a status past waiting). */
-  private active(): LayerState | undefined {
-    let best: (LayerState & { seq: number }) | undefined;
-    for (const l of this.layers.values()) {
-      if (l.finished || (l.current === 0 && /^(waiting|queued|preparing)$/i.test(l.status))) continue;
-      if (!best || l.seq > best.seq) best = l;
-    }
-    return best;
+  /** The unfinished layers that have started (bytes, or a status past waiting), the one that moved last first. */
+  private active(): LayerState[] {
+    return [...this.layers.values()]
+      .filter((l) => !l.finished && !(l.current === 0 && /^(waiting|queued|preparing)$/i.test(l.status)))
+      .sort((a, b) => b.seq - a.seq);
   }
 
   get layerCount(): number {
@@ -61,9 +61,11 @@ export class TransferProgress {
     }
     const percent = total > 0 ? Math.min(100, Math.floor((current / total) * 100)) : 0;
     const parts = [`${done}/${this.layers.size} layers`];
-    if (total > 0) parts.push(`${humanSize(current)}/${humanSize(total)}`);
+    if (total > 0) parts.push(`${humanSize(current)}/${humanSize(total)} (${percent} %)`);
+    // Every layer in flight with its own percentage, as docker pull lists them; a few, then a count.
     const active = this.active();
-    if (active) parts.push(`${active.id} ${active.status.toLowerCase()}${active.total > 0 ? ` ${humanSize(active.current)}/${humanSize(active.total)}` : ''}`);
+    for (const l of active.slice(0, MAX_LISTED)) parts.push(`${l.id} ${l.status.toLowerCase()}${l.total > 0 ? ` ${humanSize(l.current)}/${humanSize(l.total)} (${Math.min(100, Math.floor((l.current / l.total) * 100))} %)` : ''}`);
+    if (active.length > MAX_LISTED) parts.push(`${active.length - MAX_LISTED} more in progress`);
     return { percent, message: parts.join(' · ') };
   }
 }

@@ -92,7 +92,7 @@ for (const size of [
       await frame.locator('tr.layer[data-layer="1"] td.num').click();
       await frame.locator('.tree-row', { hasText: 'conf.d' }).first().waitFor(WAIT);
       await page.mouse.move(0, 0);
-      await vscode.screenshot(`inspector-${size.width}x${size.height}`);
+      await vscode.screenshot(`inspector-${size.width}x${size.height}`, { readme: size.width === 1920 });
 
       const m = await measure(frame);
       const shown = m.headers.map((h) => h.text);

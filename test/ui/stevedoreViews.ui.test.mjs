@@ -178,7 +178,7 @@ test('the Images view shows several repositories with tags, sizes and ages', { t
   for (const name of ['postgres,', 'localhost:5000/tools/busybox,']) await row(pane, name).waitFor(WAIT);
   await row(pane, 'redis:7.2,').hover();
   await page.locator('.monaco-hover', { hasText: 'Image ID' }).first().waitFor(WAIT);
-  await vscode.screenshot('images-view');
+  await vscode.screenshot('images-view', { readme: true });
   await page.keyboard.press('Escape');
 });
 
@@ -221,6 +221,8 @@ test('the Registries view expands a registry to repositories, tags and platforms
   // Make room: the Images view is collapsed, the Registries view gets the side bar.
   // (on its title: the header's middle holds the view's action buttons)
   await page.locator('.pane-header[aria-label^="Images"] .title').click();
+  const engines = page.locator('.pane-header[aria-label^="Engines"]');
+  if ((await engines.count()) > 0 && (await engines.getAttribute('aria-expanded')) === 'true') await engines.locator('.title').click();
   const pane = registriesPane(page);
   await expand(row(pane, registry.host));
   // Repositories are grouped by namespace: demo/ holds app and multi.
@@ -233,7 +235,7 @@ test('the Registries view expands a registry to repositories, tags and platforms
   await expand(row(pane, 'multi'));
   await expand(pane.locator('.monaco-list-row[aria-label="1"]'));
   await row(pane, 'linux/arm64/v8').waitFor(WAIT);
-  await vscode.screenshot('registries-view');
+  await vscode.screenshot('registries-view', { readme: true });
   await page.locator('.pane-header[aria-label^="Images"] .title').click();
 });
 
@@ -254,9 +256,9 @@ test('a pull shows per-layer progress in a notification; Cancel stops it and lea
 
   const toast = await notification(page, `Pulling ${proxy.host}/big/app:1`);
   await proxy.stalled;
-  // Two layers are in, the third hangs part way: the message names it with its byte count.
-  await toast.locator('.notification-list-item-message', { hasText: /2\/3 layers · .*downloading 1MB\/3\.\d+MB/ }).waitFor(WAIT);
-  await vscode.screenshot('progress-notification');
+  // Two layers are in, the third hangs part way: the message names it with its bytes and percentage.
+  await toast.locator('.notification-list-item-message', { hasText: /2\/3 layers · \S+\/\S+ \(\d+ %\) · [0-9a-f]{12} downloading 1MB\/3\.\d+MB \(3\d %\)/ }).waitFor(WAIT);
+  await vscode.screenshot('progress-notification', { readme: true });
 
   await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
   // A message that stays (it has a button) says what was cancelled and that nothing changed.
@@ -269,7 +271,9 @@ test('a pull shows per-layer progress in a notification; Cancel stops it and lea
 test('Remove on one of an image\'s three tags: the buttons say exactly what each does, and the result counts tags', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   // The Stevedore side bar is still open from the tests before (its icon would close it).
-  if (!(await imagesPane(page).locator('.monaco-list-row').first().isVisible())) await openStevedore(page);
+  if (!(await page.locator('.pane-header[aria-label^="Images"]').isVisible())) await openStevedore(page);
+  const header = page.locator('.pane-header[aria-label^="Images"]');
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.locator('.title').click();
   const pane = imagesPane(page);
   await expand(row(pane, 'shared/app,'));
   await contextMenu(page, row(pane, 'shared/app:1.0,'), 'Remove');

@@ -10,26 +10,27 @@ import { elapsedText, plural, TransferProgress } from '../../src/extension/trans
 import { importBuffer, openTempStore, randomRootfs } from '../helpers/fixtures';
 
 describe('TransferProgress', () => {
-  it('sums layers and bytes, and names the layer moving last', () => {
+  it('sums layers and bytes, and lists the layers in flight with their percentages', () => {
     const p = new TransferProgress();
     p.update(`sha256:${'a'.repeat(64)}`, 'Downloading', 0, 1_000_000, false);
     p.update(`sha256:${'b'.repeat(64)}`, 'Already exists', 0, 500_000, true);
-    assert.deepEqual(p.snapshot(), { percent: 33, message: '1/2 layers · 500kB/1.5MB · aaaaaaaaaaaa downloading 0B/1MB' });
+    assert.deepEqual(p.snapshot(), { percent: 33, message: '1/2 layers · 500kB/1.5MB (33 %) · aaaaaaaaaaaa downloading 0B/1MB (0 %)' });
     p.update(`sha256:${'a'.repeat(64)}`, 'Downloading', 500_000, 1_000_000, false);
-    assert.deepEqual(p.snapshot(), { percent: 66, message: '1/2 layers · 1MB/1.5MB · aaaaaaaaaaaa downloading 500kB/1MB' });
+    assert.deepEqual(p.snapshot(), { percent: 66, message: '1/2 layers · 1MB/1.5MB (66 %) · aaaaaaaaaaaa downloading 500kB/1MB (50 %)' });
     p.update(`sha256:${'a'.repeat(64)}`, 'Pull complete', 1_000_000, 1_000_000, true);
-    assert.deepEqual(p.snapshot(), { percent: 100, message: '2/2 layers · 1.5MB/1.5MB' });
+    assert.deepEqual(p.snapshot(), { percent: 100, message: '2/2 layers · 1.5MB/1.5MB (100 %)' });
     assert.equal(p.layerCount, 2);
     assert.equal(p.totalBytes, 1_500_000);
   });
 
-  it('keeps naming a layer that is still moving when another one finishes after it', () => {
+  it('names every layer still moving, the last to move first, when another one finishes after them', () => {
     const p = new TransferProgress();
     p.update(`sha256:${'a'.repeat(64)}`, 'Waiting', 0, 100, false);
     p.update(`sha256:${'b'.repeat(64)}`, 'Downloading', 40, 100, false);
     p.update(`sha256:${'c'.repeat(64)}`, 'Downloading', 10, 100, false);
     p.update(`sha256:${'c'.repeat(64)}`, 'Pull complete', 100, 100, true);
-    assert.equal(p.snapshot().message, '1/3 layers · 140B/300B · bbbbbbbbbbbb downloading 40B/100B');
+    p.update(`sha256:${'d'.repeat(64)}`, 'Downloading', 5, 100, false);
+    assert.equal(p.snapshot().message, '1/4 layers · 145B/400B (36 %) · dddddddddddd downloading 5B/100B (5 %) · bbbbbbbbbbbb downloading 40B/100B (40 %)');
   });
 
   it('formats elapsed time and counts', () => {
