@@ -63,20 +63,26 @@ describe('layer content size (Docker\'s per-layer SIZE)', () => {
     assert.throws(() => counted(tar.subarray(0, 1200), 1200), /ends in the middle of an entry/);
   });
 
-  it('measures each diffID once and keeps it in the side file, so list() then knows the size', async () => {
+  it('knows an imported layer\'s size at once, measures a layer it does not know once, and keeps it by diffID', async () => {
     const { store, cleanup } = await openTempStore();
     try {
-      await importBuffer(store, await makeTar([{ name: 'a', content: 'hello\n' }, { name: 'b', content: Buffer.alloc(3000) }]), 'sizes/a:1');
+      const rootfs = await makeTar([{ name: 'a', content: 'hello\n' }, { name: 'b', content: Buffer.alloc(3000) }]);
+      const imported = await importBuffer(store, rootfs, 'sizes/a:1');
+      assert.equal(imported.summary.contentSize, 3006, 'counted while importing');
+      // As a pull leaves it: nothing known about the layer.
+      await store.update((tx) => {
+        tx.meta.layerSizes = {};
+        for (const slot of Object.values(tx.meta.images)) delete slot.summary?.contentSize;
+      });
       const [before] = await store.list();
       assert.equal(before!.summary.contentSize, undefined);
       const [measured] = await withContentSizes(store, [before!]);
       assert.equal(measured!.summary.contentSize, 3006);
-      const meta = await store.readMetadata();
-      assert.deepEqual(Object.values(meta.layerSizes), [3006]);
+      assert.deepEqual(Object.values((await store.readMetadata()).layerSizes), [3006]);
       const [after] = await store.list();
-      assert.equal(after!.summary.contentSize, 3006);
-      // A second image with the same layer gets its size at once, with no measuring.
-      const second = await importBuffer(store, await makeTar([{ name: 'a', content: 'hello\n' }, { name: 'b', content: Buffer.alloc(3000) }]), 'sizes/b:1', { changes: ['CMD ["x"]'] });
+      assert.equal(after!.summary.contentSize, 3006, 'kept in the side file');
+      // Another image with the same layer gets its size from the side file.
+      const second = await importBuffer(store, rootfs, 'sizes/b:1', { changes: ['CMD ["x"]'] });
       assert.equal(second.summary.contentSize, 3006);
     } finally {
       await cleanup();

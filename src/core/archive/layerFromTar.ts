@@ -21,6 +21,8 @@ export interface StoredLayer {
   diffId: string;
   uncompressedSize: number;
   entries: number;
+  /** Docker's size of the layer: its tar headers' sizes summed (layerContentSize.ts). */
+  contentSize: number;
 }
 
 export interface LayerOptions {
@@ -40,6 +42,7 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
   const ingest = await blobs.ingest({}, lease);
   const extract = tar.extract();
   let entries = 0;
+  let contentSize = 0;
   let failure: unknown;
   const fail = (err: unknown): void => {
     failure ??= err;
@@ -47,6 +50,7 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
 
   extract.on('entry', (header, stream, next) => {
     entries++;
+    contentSize += header.size ?? 0;
     // The entry stream errors too when the tar ends mid-entry or is destroyed; `fail` keeps the first cause.
     stream.on('error', fail);
     try {
@@ -101,6 +105,7 @@ export async function storeTarAsLayer(blobs: BlobStore, lease: Lease, plainTar: 
       diffId: compress ? diff.digest() : committed.digest,
       uncompressedSize: compress ? diff.bytes : committed.size,
       entries,
+      contentSize,
     };
   } catch (err) {
     throw asArchiveError(failure ?? err, options.what);

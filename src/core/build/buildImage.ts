@@ -130,10 +130,12 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       const diffIds = [...base.config.rootfs.diff_ids];
       const history: HistoryEntry[] = [...(base.config.history ?? [])];
       const existingDirs = await directoriesOf(store, base, options.signal);
-      const addLayer = (layer: { descriptor: Descriptor; diffId: string }): void => {
+      const layerSizes: Record<string, number> = {};
+      const addLayer = (layer: { descriptor: Descriptor; diffId: string; contentSize: number }): void => {
         written.push(layer.descriptor.digest);
         layers.push(layer.descriptor);
         diffIds.push(layer.diffId);
+        layerSizes[layer.diffId] = layer.contentSize;
       };
       for (let index = fromIndex + 1; index < instructions.length; index++) {
         throwIfAborted(options.signal);
@@ -218,6 +220,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       throwIfAborted(options.signal);
       const platformOfImage: Platform = { os: imageConfig.os, architecture: imageConfig.architecture, ...(imageConfig.variant ? { variant: imageConfig.variant } : {}) };
       const record = await store.addImage({ mediaType: MediaType.ociManifest, digest: manifestBlob.digest, size: manifestBlob.size, platform: platformOfImage }, tags, {
+        layerSizes,
         ...(options.signal ? { signal: options.signal } : {}),
       });
       return { record, id: configBlob.digest, tags };
@@ -323,7 +326,7 @@ async function baseImage(store: ImageStore, name: string, platform: Platform | u
 }
 
 /** The folders of a WORKDIR path the image lacks, as a layer (root, 0755); undefined when it has them all. */
-async function workdirLayer(store: ImageStore, lease: Lease, workdir: string, existingDirs: Set<string>, created: Date, signal: AbortSignal | undefined): Promise<{ descriptor: Descriptor; diffId: string } | undefined> {
+async function workdirLayer(store: ImageStore, lease: Lease, workdir: string, existingDirs: Set<string>, created: Date, signal: AbortSignal | undefined): Promise<{ descriptor: Descriptor; diffId: string; contentSize: number } | undefined> {
   const missing: string[] = [];
   for (let dir = posix.normalize(workdir).replace(/^\/+|\/+$/g, ''); dir && dir !== '.'; dir = posix.dirname(dir)) {
     if (!existingDirs.has(dir)) missing.unshift(dir);
@@ -334,7 +337,7 @@ async function workdirLayer(store: ImageStore, lease: Lease, workdir: string, ex
     for (const dir of missing) await writer.add({ name: `${dir}/`, type: 'directory', mode: 0o755, mtime: created });
   });
   const layer = await storeTarAsLayer(store.blobs, lease, tar, { what: `WORKDIR ${workdir}`, compress: false, ...(signal ? { signal } : {}) });
-  return { descriptor: layer.descriptor, diffId: layer.diffId };
+  return { descriptor: layer.descriptor, diffId: layer.diffId, contentSize: layer.contentSize };
 }
 
 /**
@@ -364,7 +367,7 @@ async function copyLayer(
   layers: readonly Descriptor[],
   created: Date,
   onProgress: (bytes: number) => void,
-): Promise<{ descriptor: Descriptor; diffId: string }> {
+): Promise<{ descriptor: Descriptor; diffId: string; contentSize: number }> {
   const vars = new Map([...args, ...envMap(config.Env)]);
   const words = (jsonArgs(instruction.args) ?? instruction.args.split(/\s+/).filter(Boolean)).map((w) => expandVariables(w, vars));
   if (words.length < 2) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: ${instruction.keyword} needs at least one source and a destination.`);
@@ -395,7 +398,7 @@ async function copyLayer(
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress,
   });
-  return { descriptor: layer.descriptor, diffId: layer.diffId };
+  return { descriptor: layer.descriptor, diffId: layer.diffId, contentSize: layer.contentSize };
 }
 
 /** --chown: numeric ids as given; names as the image's /etc/passwd and /etc/group have them. */

@@ -74,7 +74,7 @@ export async function importRootfs(store: ImageStore, options: ImportOptions): P
       platform: { architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}) },
     };
     throwIfAborted(options.signal);
-    return store.addImage(descriptor, ref ? [ref] : [], { signal: options.signal });
+    return store.addImage(descriptor, ref ? [ref] : [], { signal: options.signal, layerSizes: { [layer.diffId]: layer.contentSize } });
   });
 }
 

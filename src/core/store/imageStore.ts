@@ -196,6 +196,7 @@ export class ImageStore {
       }
     }
     return this.update((tx) => {
+      if (options.layerSizes) Object.assign(tx.meta.layerSizes, options.layerSizes);
       // Layers this store has measured before (under any compression) give Docker's size at once.
       const summary = summarise(loaded, tx.meta.layerSizes);
       const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
@@ -221,6 +222,8 @@ export interface AddImageOptions extends UpdateOptions {
   repoDigests?: string[];
   /** Where the image's blobs came from, keyed by stored blob digest (pull records these for push). */
   sources?: Record<string, DistributionSource[]>;
+  /** Docker's sizes of layers the caller made and counted, by diffID (import, build). */
+  layerSizes?: Record<string, number>;
 }
 
 async function fileExists(path: string): Promise<boolean> {
