@@ -131,11 +131,12 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       const history: HistoryEntry[] = [...(base.config.history ?? [])];
       const existingDirs = await directoriesOf(store, base, options.signal);
       const layerSizes: Record<string, number> = {};
-      const addLayer = (layer: { descriptor: Descriptor; diffId: string; contentSize: number }): void => {
+      // RUN layers come without a count; the first look at a size measures them (contentSizes.ts).
+      const addLayer = (layer: { descriptor: Descriptor; diffId: string; contentSize?: number }): void => {
         written.push(layer.descriptor.digest);
         layers.push(layer.descriptor);
         diffIds.push(layer.diffId);
-        layerSizes[layer.diffId] = layer.contentSize;
+        if (layer.contentSize !== undefined) layerSizes[layer.diffId] = layer.contentSize;
       };
       for (let index = fromIndex + 1; index < instructions.length; index++) {
         throwIfAborted(options.signal);
