@@ -17,6 +17,7 @@ import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
 import { contentTrustVerifier } from '../../core/trust/contentTrust';
+import { shortId } from '../../core/digest';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',
@@ -62,7 +63,7 @@ export const buildImageCommand: ExtensionCommand = {
       }),
     );
     const revealed = await revealImage(services, result.id, !name);
-    const shown = name ? familiarString(parseReference(name)) : result.id.slice(7, 19);
+    const shown = name ? familiarString(parseReference(name)) : shortId(result.id);
     services.log.info(`built ${result.id}${name ? ` as ${name}` : ''}`);
     void vscode.window.showInformationMessage(
       `Built ${shown} — ${plural(result.record.summary.layerCount, 'layer')}, ${humanSize(result.record.summary.size)}, ${elapsedText(Date.now() - started)}.`,

@@ -12,6 +12,7 @@ import { revealImage } from '../revealImage';
 import { elapsedText } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
+import { shortId } from '../../core/digest';
 
 export const importRootfsCommand: ExtensionCommand = {
   id: 'stevedore.importRootfs',
@@ -45,7 +46,7 @@ export const importRootfsCommand: ExtensionCommand = {
       return importRootfs(store, { source: source.stream, sourceName: path, ...(name ? { reference: name } : {}), signal: progress.signal });
     });
     const revealed = await revealImage(services, record.id, !name);
-    const shown = name ? familiarString(parseReference(name)) : record.id.slice(7, 19);
+    const shown = name ? familiarString(parseReference(name)) : shortId(record.id);
     services.log.info(`imported ${path} as ${name ?? record.id} (${record.id})`);
     void vscode.window.showInformationMessage(`Imported ${basename(path)} as ${shown} — 1 layer, ${humanSize(record.summary.size)}, ${elapsedText(Date.now() - started)}.`);
     return { id: record.id, reference: record.refs[0], revealed };

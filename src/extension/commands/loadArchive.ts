@@ -15,6 +15,7 @@ import { revealImage } from '../revealImage';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import type { ExtensionCommand } from './command';
+import { shortId } from '../../core/digest';
 
 export const loadArchiveCommand: ExtensionCommand = {
   id: 'stevedore.loadArchive',
@@ -69,7 +70,7 @@ export const loadArchiveCommand: ExtensionCommand = {
           for (const { ref, previousId } of result.moved) services.log.info(`${familiarString(parseReference(ref))} moved from ${previousId}`);
           for (const image of result.images) {
             lastImage = { id: image.id, untagged: image.refs.length === 0 };
-            if (image.refs.length === 0) loaded.push(image.id.slice(7, 19));
+            if (image.refs.length === 0) loaded.push(shortId(image.id));
             for (const ref of image.refs) loaded.push(familiarString(parseReference(ref)));
             services.log.info(`Loaded image ${image.refs.length ? image.refs.join(', ') : image.id} from ${path}`);
           }

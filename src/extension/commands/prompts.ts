@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import type { Services } from '../services';
 import { imageDescription, type ImageNode } from '../views/imageTreeModel';
+import { shortId } from '../../core/digest';
 
 interface ImagePick extends vscode.QuickPickItem {
   node: ImageNode;
@@ -18,7 +19,7 @@ export async function pickImages(services: Services, options: { placeHolder: str
     return [];
   }
   const items: ImagePick[] = nodes.map((node) => ({
-    label: node.reference ? familiarString(parseReference(node.reference)) : `<none> ${node.record.id.slice(7, 19)}`,
+    label: node.reference ? familiarString(parseReference(node.reference)) : `<none> ${shortId(node.record.id)}`,
     description: imageDescription(node.record, now),
     detail: node.record.id,
     node,
@@ -38,7 +39,7 @@ export async function confirm(message: string, detail: string, ...buttons: strin
 
 /** What to call an image in messages: "redis:latest", or the short ID of an untagged image. */
 export function imageName(node: ImageNode): string {
-  return node.reference ? familiarString(parseReference(node.reference)) : node.record.id.slice(7, 19);
+  return node.reference ? familiarString(parseReference(node.reference)) : shortId(node.record.id);
 }
 
 /**

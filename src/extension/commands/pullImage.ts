@@ -22,6 +22,7 @@ import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../v
 import type { ImageNode } from '../views/imageTreeModel';
 import { isNode, stringArg, type ExtensionCommand } from './command';
 import { promptImageReference, rememberPull } from './referencePrompt';
+import { shortId } from '../../core/digest';
 
 const STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
   queued: 'Waiting',
@@ -87,7 +88,7 @@ export const pullImageCommand: ExtensionCommand = {
           onProgress: (event) => {
             if (event.kind !== 'layer') return;
             const finished = event.status === 'done' || event.status === 'exists';
-            if (event.status !== 'downloading') services.log.debug(`${event.digest.slice(7, 19)}: ${STATUS[event.status]}`);
+            if (event.status !== 'downloading') services.log.debug(`${shortId(event.digest)}: ${STATUS[event.status]}`);
             layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
             const snap = layers.snapshot();
             progress.report(snap.message, snap.percent);

@@ -12,6 +12,7 @@ import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import { imageContextValue } from '../views/imagesTreeProvider';
 import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
+import { shortId } from '../../core/digest';
 
 const STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
   preparing: 'Preparing',
@@ -54,7 +55,7 @@ export const pushImageCommand: ExtensionCommand = {
               onProgress: (event) => {
                 if (event.kind !== 'layer') return;
                 const finished = event.status === 'pushed' || event.status === 'exists' || event.status === 'mounted';
-                if (event.status !== 'pushing') services.log.debug(`${event.digest.slice(7, 19)}: ${STATUS[event.status]}${event.from ? ` from ${event.from}` : ''}`);
+                if (event.status !== 'pushing') services.log.debug(`${shortId(event.digest)}: ${STATUS[event.status]}${event.from ? ` from ${event.from}` : ''}`);
                 layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
                 const snap = layers.snapshot();
                 progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);

@@ -26,6 +26,7 @@ import { findByManifest } from './inspectorArgument';
 import { inspectorHtml, newNonce } from './inspectorHtml';
 import { imageOverview } from './imageOverview';
 import { ProgressGate } from './progressGate';
+import { shortId } from '../../core/digest';
 
 export interface InspectorPanelDeps {
   getStore(): Promise<ImageStore>;
@@ -65,7 +66,7 @@ export class InspectorPanel implements vscode.Disposable {
   /** A panel VS Code restored after a reload, from the state its webview saved. */
   static restore(deps: InspectorPanelDeps, panel: vscode.WebviewPanel, target: InspectorTarget): InspectorPanel {
     panel.webview.options = panelOptions(deps.extensionUri);
-    return new InspectorPanel(deps, panel, target, target.reference ?? target.manifestDigest.slice(7, 19));
+    return new InspectorPanel(deps, panel, target, target.reference ?? shortId(target.manifestDigest));
   }
 
   private constructor(
