@@ -4,7 +4,9 @@
 //   CONTAINER_HOST           Podman's service (else its rootless or rootful socket)
 //   --engine docker|podman|ADDRESS   which engine a listing command reads instead of the store
 
-import { EngineClient } from '../core/engine/engineClient';
+// Only the type at start-up: the client (node:http, node:https) loads when an engine is asked for,
+// so `images` without --engine does not pay for it.
+import type { EngineClient } from '../core/engine/engineClient';
 import { endpointFromHost, resolveDockerEndpoint, resolvePodmanEndpoint, type EngineKind } from '../core/engine/engineEndpoint';
 import { StevedoreError } from '../core/errors';
 import type { FlagSpec, FlagValues } from './args';
@@ -49,6 +51,7 @@ export class EngineClients {
   }
 
   private async create(kind: string): Promise<EngineClient> {
+    const { EngineClient } = await import('../core/engine/engineClient');
     if (kind === 'docker') {
       const host = stringFlag(this.flags, 'host');
       const context = stringFlag(this.flags, 'context');

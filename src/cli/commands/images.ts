@@ -10,7 +10,6 @@ import { imageSize, withContentSizes } from '../../core/image/contentSizes';
 import { applyImageFilter, imageFilter, imageRows, type ImageRow } from '../../core/image/imageList';
 import type { ImageStore } from '../../core/store/imageStore';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
-import { listEngine } from '../engineImageList';
 import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
 
 export const imagesCommand: Command = {
@@ -29,7 +28,7 @@ export const imagesCommand: Command = {
   ],
   async run(ctx, args, flags) {
     const engine = stringFlag(flags, ENGINE_FLAG.name);
-    if (engine) return listEngine(ctx, engine, args, flags, IMAGE_HEADERS);
+    if (engine) return (await import('../engineImageList')).listEngine(ctx, engine, args, flags, IMAGE_HEADERS);
     const store = await ctx.openStore();
     const quiet = boolFlag(flags, 'quiet');
     const format = stringFlag(flags, 'format');
