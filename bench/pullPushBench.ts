@@ -11,13 +11,15 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createWriteStream, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { BufferPool } from '../src/core/store/bufferPool';
 import { startRegistry, type RunningRegistry } from '../test/helpers/registry';
 import { median } from './timing';
 
@@ -35,6 +37,11 @@ interface Run {
   ms: number;
   /** Peak resident memory in kB, from /usr/bin/time. */
   peakKb: number;
+  /** CPU seconds in user and kernel mode, from /usr/bin/time. */
+  user: number;
+  sys: number;
+  /** CPU seconds the registry spent while this run went on (its share of the two cores). */
+  registryCpu?: number;
 }
 
 export async function pullPushBench(): Promise<void> {
@@ -65,14 +72,23 @@ export async function pullPushBench(): Promise<void> {
     mustRun('sync', []);
 
     // ---- pull ----
+    // What tells machines apart: the CPU, and whether the store's disk takes O_DIRECT (the pull
+    // writes layers with it and falls back to ordinary writes where it cannot).
+    console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}; O_DIRECT on ${work}: ${directIo(work)}`);
+    const withRegistry = (run: () => Run): Run => {
+      const before = processCpu(source.pid);
+      const result = run();
+      const after = processCpu(source.pid);
+      return before !== undefined && after !== undefined ? { ...result, registryCpu: after - before } : result;
+    };
     const ours: Run[] = [];
     const skopeoPull: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       const store = join(work, `pull-stevedore-${i}`);
-      ours.push(timed(process.execPath, [CLI, '--store', store, 'pull', ref]));
+      ours.push(withRegistry(() => timed(process.execPath, [CLI, '--store', store, 'pull', ref])));
       if (i < RUNS - 1) await rm(store, { recursive: true, force: true });
       const dir = join(work, `pull-skopeo-${i}`);
-      skopeoPull.push(timed('skopeo', ['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:bench`]));
+      skopeoPull.push(withRegistry(() => timed('skopeo', ['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:bench`])));
       await rm(dir, { recursive: true, force: true });
     }
     const podmanRoot = join(work, 'podman');
@@ -122,24 +138,60 @@ function mustRun(cmd: string, args: string[]): void {
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr.toString()}`);
 }
 
-/** Wall time measured here; peak RSS from GNU time's %M. */
+/** Wall time measured here; user and system CPU and peak RSS from GNU time's %U %S %M. */
 function timed(cmd: string, args: string[]): Run {
   const start = process.hrtime.bigint();
-  const result = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const stderr = result.stderr.toString();
   if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${stderr}`);
-  const peakKb = Number(stderr.trim().split('\n').pop());
-  return { ms, peakKb };
+  const [user, sys, peak] = (stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { ms, peakKb: peak ?? 0, user: user ?? 0, sys: sys ?? 0 };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined where unreadable. */
+function processCpu(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a file in `dir` takes an aligned O_DIRECT write, as the pull's ingest tries. */
+function directIo(dir: string): string {
+  const flag = (fsConstants as { O_DIRECT?: number }).O_DIRECT;
+  if (flag === undefined) return 'no (not on this platform)';
+  const path = join(dir, 'o-direct-probe');
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | flag, 0o600);
+    // The pool's buffers are page-aligned in memory, as O_DIRECT wants (a plain Buffer need not be).
+    const pool = new BufferPool({ bufferSize: 64 * 1024 });
+    writeSync(fd, pool.acquire(), 0, 4096, 0);
+    return pool.aligned ? 'yes' : 'yes (but no aligned buffers: ordinary writes)';
+  } catch (err) {
+    return `no (${(err as NodeJS.ErrnoException).code ?? String(err)}: ordinary writes)`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(path, { force: true });
+  }
 }
 
 function report(label: string, ours: Run[], theirs: Record<string, Run[]>, goal: string): void {
   const m = median(ours.map((r) => r.ms));
   const samples = (runs: Run[]): string => runs.map((r) => (r.ms / 1000).toFixed(2)).join(' ');
-  console.log(`${label}: stevedore ${(m / 1000).toFixed(2)} s (median of ${ours.length}: ${samples(ours)}), peak ${(Math.max(...ours.map((r) => r.peakKb)) / 1024).toFixed(0)} MB`);
+  // Medians of CPU time: how much of the wall time was work, and how much waiting (or the registry).
+  const cpu = (runs: Run[]): string => {
+    const registry = runs.filter((r) => r.registryCpu !== undefined);
+    return `user ${median(runs.map((r) => r.user)).toFixed(2)} s, sys ${median(runs.map((r) => r.sys)).toFixed(2)} s${registry.length ? `, registry ${median(registry.map((r) => r.registryCpu!)).toFixed(2)} s` : ''}`;
+  };
+  console.log(`${label}: stevedore ${(m / 1000).toFixed(2)} s (median of ${ours.length}: ${samples(ours)}), peak ${(Math.max(...ours.map((r) => r.peakKb)) / 1024).toFixed(0)} MB, ${cpu(ours)}`);
   for (const [name, runs] of Object.entries(theirs)) {
     const t = median(runs.map((r) => r.ms));
-    console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${runs.length}: ${samples(runs)}), peak ${(Math.max(...runs.map((r) => r.peakKb)) / 1024).toFixed(0)} MB — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}`);
+    console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${runs.length}: ${samples(runs)}), peak ${(Math.max(...runs.map((r) => r.peakKb)) / 1024).toFixed(0)} MB, ${cpu(runs)} — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}`);
   }
   console.log(`  goal: ${goal}`);
 }
