@@ -9,6 +9,9 @@
 //                                   also --stall-timeout; "45", "45s", "2m", "1m30s", "500ms")
 //   STEVEDORE_RETRY_ATTEMPTS        attempts per request, and attempts without progress per download (default 5)
 //   STEVEDORE_RETRY_TIME            time budget of each retry loop (default 10m)
+//   STEVEDORE_DOCKER_DAEMON_JSON    Docker's daemon.json, for registry-mirrors (default /etc/docker/daemon.json)
+//   STEVEDORE_REGISTRIES_CONF       containers' registries.conf, for Docker Hub's [[registry.mirror]]
+//                                   (default ~/.config/containers/registries.conf, else /etc/containers/…)
 //   HTTPS_PROXY / HTTP_PROXY / NO_PROXY   proxies, with Go's rules (see proxySettings.ts)
 // Credentials come from Docker's config.json and the containers tools' auth.json files.
 
@@ -16,6 +19,7 @@ import { join } from 'node:path';
 import { StevedoreError } from '../core/errors';
 import { dockerCredentials } from '../core/registry/credentials';
 import { homeOf } from '../core/registry/dockerConfig';
+import { hubMirrors, mirrorFiles } from '../core/registry/hubMirrors';
 import { proxySettingsFromEnv } from '../core/registry/proxySettings';
 import { RegistryClients } from '../core/registry/registryClients';
 import { DEFAULT_CONCURRENCY, type RegistryOptions } from '../core/registry/registryOptions';
@@ -52,6 +56,7 @@ export function registryOptions(ctx: CliContext, flags: FlagValues): RegistryOpt
     proxy: proxySettingsFromEnv(env),
     ...(env.STEVEDORE_SEARCH_ENDPOINT ? { searchEndpoint: env.STEVEDORE_SEARCH_ENDPOINT } : {}),
     ...retrySettings(ctx, flags),
+    hubMirrors: async () => hubMirrors(await mirrorFiles(env)),
   };
 }
 

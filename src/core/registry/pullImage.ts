@@ -6,7 +6,7 @@
 // blobs this pull wrote and nothing else needs are removed, so the store is left as it was.
 
 import { isDigest } from '../digest';
-import { StevedoreError, throwIfAborted } from '../errors';
+import { errorMessage, isCancelled, StevedoreError, throwIfAborted } from '../errors';
 import { isIndexMediaType } from '../image/mediaTypes';
 import { formatPlatform, hostPlatform, platformMatches } from '../image/platform';
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/types';
@@ -67,7 +67,28 @@ export interface PullResult {
 
 export async function pullImage(store: ImageStore, clients: RegistryClients, options: PullOptions): Promise<PullResult> {
   const ref = parseReference(options.reference);
-  return pullReference(store, clients.for(ref.domain), ref, options);
+  // Docker Hub pulls go to its mirrors first, then to Docker Hub, as Docker and podman do; the
+  // image is recorded under its docker.io name whichever served it.
+  const mirrors = ref.domain === 'docker.io' && clients.options.hubMirrors ? await clients.options.hubMirrors() : [];
+  const tried: string[] = [];
+  for (const mirror of mirrors) {
+    try {
+      return await pullReference(store, clients.forMirror(mirror), ref, options);
+    } catch (err) {
+      if (isCancelled(err) || options.signal?.aborted) throw err;
+      tried.push(`${mirror.host} (${errorMessage(err)})`);
+    }
+  }
+  try {
+    return await pullReference(store, clients.for(ref.domain), ref, options);
+  } catch (err) {
+    if (tried.length === 0 || !(err instanceof StevedoreError)) throw err;
+    throw new StevedoreError(err.code, `${err.message} Docker Hub's mirrors were tried first: ${tried.join('; ')}.`, {
+      cause: err,
+      temporary: err.temporary,
+      ...(err.detail ? { detail: err.detail } : {}),
+    });
+  }
 }
 
 /** Pulls an already parsed reference; `pullAllTags` calls this once per tag. */

@@ -3,6 +3,7 @@
 
 import { RegistryClient } from './registryClient';
 import { registryHost } from './registryHost';
+import type { Mirror } from './hubMirrors';
 import type { RegistryOptions } from './registryOptions';
 
 export class RegistryClients {
@@ -17,6 +18,19 @@ export class RegistryClients {
     if (!client) {
       client = new RegistryClient(domain, this.options);
       this.clients.set(domain, client);
+    }
+    return client;
+  }
+
+  /** The client for a Docker Hub mirror: one listed insecure (http:// or `insecure = true`) may use plain HTTP. */
+  forMirror(mirror: Mirror): RegistryClient {
+    const domain = registryHost(mirror.host).domain;
+    const key = `mirror|${domain}|${mirror.insecure}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const insecureRegistries = mirror.insecure ? [...(this.options.insecureRegistries ?? []), mirror.host] : this.options.insecureRegistries;
+      client = new RegistryClient(domain, { ...this.options, ...(insecureRegistries ? { insecureRegistries } : {}) });
+      this.clients.set(key, client);
     }
     return client;
   }

@@ -2,6 +2,7 @@
 // environment and Docker's files; the extension from its settings and SecretStorage.
 
 import type { CredentialResolver } from './credentials';
+import type { Mirror } from './hubMirrors';
 import type { ProxySettings } from './proxySettings';
 import type { RetryOptions } from './retryPolicy';
 
@@ -27,6 +28,8 @@ export interface RegistryOptions {
   stallTimeoutMs?: number;
   /** Docker Hub's search API (default https://index.docker.io). */
   searchEndpoint?: string;
+  /** Docker Hub's mirrors (hubMirrors.ts), tried in order before Docker Hub itself for pulls; read only when a pull needs them. */
+  hubMirrors?: () => Promise<Mirror[]>;
   /** HTTP(S) proxies and their exceptions, as HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy?: ProxySettings;
 }

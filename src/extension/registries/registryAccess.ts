@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import { join } from 'node:path';
 import { dockerCredentials, type CredentialResolver } from '../../core/registry/credentials';
 import { homeOf } from '../../core/registry/dockerConfig';
+import { hubMirrors, mirrorFiles } from '../../core/registry/hubMirrors';
 import { RegistryClients } from '../../core/registry/registryClients';
 import type { RegistryOptions } from '../../core/registry/registryOptions';
 import type { StevedoreSettings } from '../settings';
@@ -43,6 +44,7 @@ export class RegistryAccess implements vscode.Disposable {
       credentials: this.resolver(s.useDockerCredentials),
       userAgent: 'stevedore-vscode',
       proxy: s.proxy,
+      hubMirrors: async () => hubMirrors(await mirrorFiles(env)),
       stallTimeoutMs: s.stallTimeoutSeconds * 1000,
       retry: { attempts: s.retryAttempts, maxElapsedMs: s.retryTimeSeconds * 1000 },
     };
