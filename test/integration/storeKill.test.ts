@@ -60,7 +60,9 @@ async function elapsed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE_TEST_SEED=${SEED})`, () => {
+// Three writers at a time: each round mostly waits (process start, fsync), and every writer has its
+// own store copies and its own generator, so they share nothing but the template they copy.
+describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE_TEST_SEED=${SEED})`, { concurrency: 3 }, () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let template: string;
   let registry: RunningRegistry;
