@@ -11,6 +11,7 @@ import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
 import { manyEntriesBench } from './manyEntriesBench';
 import { pullPushBench } from './pullPushBench';
+import { runBuildBench } from './runBuildBench';
 import { startupBench } from './startupBench';
 
 interface Section {
@@ -28,6 +29,7 @@ const sections: Section[] = [
   { name: 'registry: pull and push a 1 GB image', run: pullPushBench },
   { name: 'engines: copy a 1 GB image between the store and Docker', run: engineBench },
   { name: 'build: a Dockerfile of COPY steps, from scratch', run: buildBench },
+  { name: 'run-build: 5 RUN and 2 COPY steps on a Debian base', run: runBuildBench },
   { name: 'extension: activate() in VS Code', run: activationBench },
 ];
 

@@ -1,0 +1,79 @@
+// Issue 12's build goal: a Dockerfile of 5 RUN and 2 COPY steps on the debootstrap Debian base,
+// built fresh (the base already in each tool's store, nothing else) by `stevedore build`, by
+// `docker build` (classic builder, a private dockerd on vfs, --no-cache) and by `buildah bud`
+// (vfs, chroot isolation). Goal: ≤ 0.5× docker build and ≤ 1.0× buildah. The tools take turns run
+// by run; the built image is removed between runs (the base stays, as each tool keeps it).
+
+import { spawnSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { debianRootfsTarball } from '../test/helpers/debianRootfs';
+import { startDockerd } from '../test/helpers/dockerd';
+import { median, timeCommand } from './timing';
+
+const CACHE = resolve('.cache/bench/run-build');
+const CLI = resolve('dist/cli.js');
+const RUNS = 3;
+
+const DOCKERFILE = `ARG BASE
+FROM $BASE
+COPY app/ /opt/app/
+RUN mkdir -p /srv/data && cp -a /opt/app /srv/data/ && chmod -R go-w /srv/data
+RUN useradd --create-home --uid 1000 app
+RUN echo "built" > /etc/built && rm -f /etc/motd
+RUN find /usr/share/doc -name copyright | head -100 | xargs cat > /srv/data/licences.txt
+COPY config.txt /etc/app.conf
+RUN chown -R app:app /srv/data
+`;
+
+const once = (cmd: string, args: string[]): number => timeCommand(cmd, args, 1).medianMs;
+
+export async function runBuildBench(): Promise<void> {
+  const tarball = await debianRootfsTarball((line) => console.log(line));
+  await rm(CACHE, { recursive: true, force: true });
+  const context = join(CACHE, 'context');
+  await mkdir(join(context, 'app'), { recursive: true });
+  for (let i = 0; i < 200; i++) await writeFile(join(context, 'app', `file-${i}.txt`), `line ${i}\n`.repeat(100));
+  await writeFile(join(context, 'config.txt'), 'key=value\n');
+  await writeFile(join(context, 'Dockerfile'), DOCKERFILE);
+  const store = join(CACHE, 'store');
+  const must = (result: ReturnType<typeof spawnSync>, what: string): void => {
+    if (result.status !== 0) throw new Error(`${what} failed: ${String(result.stderr)}`);
+  };
+  must(spawnSync(process.execPath, [CLI, '--store', store, 'import', '-c', 'CMD ["bash"]', tarball, 'bench/debian:base']), 'stevedore import');
+  const archive = join(CACHE, 'base.tar');
+  must(spawnSync(process.execPath, [CLI, '--store', store, 'save', '-o', archive, 'bench/debian:base']), 'stevedore save');
+  const buildah = ['--root', join(CACHE, 'buildah-root'), '--runroot', join(CACHE, 'buildah-run'), '--storage-driver', 'vfs'];
+  const pulled = spawnSync('buildah', [...buildah, 'pull', '-q', `docker-archive:${archive}`], { encoding: 'utf8' });
+  must(pulled, 'buildah pull');
+  const buildahBase = pulled.stdout.trim();
+  const engine = await startDockerd();
+  try {
+    const loaded = await engine.docker(['load', '-i', archive]);
+    if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr}`);
+    const ours: number[] = [];
+    const docker: number[] = [];
+    const buildahs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(once(process.execPath, [CLI, '--store', store, 'build', '-q', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/run:1', context]));
+      must(spawnSync(process.execPath, [CLI, '--store', store, 'rmi', 'bench/run:1']), 'stevedore rmi');
+      const start = process.hrtime.bigint();
+      const built = await engine.docker(['build', '-q', '--no-cache', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/run:1', context]);
+      if (built.code !== 0) throw new Error(`docker build failed: ${built.stderr}`);
+      docker.push(Number(process.hrtime.bigint() - start) / 1e6);
+      await engine.docker(['rmi', 'bench/run:1']);
+      buildahs.push(once('buildah', [...buildah, 'bud', '-q', '--isolation', 'chroot', '--build-arg', `BASE=${buildahBase}`, '-t', 'bench/run:1', context]));
+      spawnSync('buildah', [...buildah, 'rmi', 'bench/run:1'], { stdio: 'ignore' });
+    }
+    const m = median(ours);
+    console.log(`build, 5 RUN + 2 COPY on Debian bookworm minbase: stevedore ${(m / 1000).toFixed(2)} s (median of ${RUNS}: ${ours.map((t) => (t / 1000).toFixed(2)).join(' ')})`);
+    for (const [name, runs, goal] of [['docker build (classic, vfs)', docker, 0.5], ['buildah bud (vfs, chroot)', buildahs, 1.0]] as const) {
+      const t = median(runs);
+      console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${RUNS}: ${runs.map((r) => (r / 1000).toFixed(2)).join(' ')}) — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)} (goal ≤ ${goal})`);
+    }
+  } finally {
+    await engine.stop();
+    spawnSync('buildah', [...buildah, 'rm', '--all'], { stdio: 'ignore' });
+    await rm(CACHE, { recursive: true, force: true });
+  }
+}
