@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, createWriteStream, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -91,7 +91,8 @@ export async function pullPushBench(): Promise<void> {
       skopeoPull.push(withRegistry(() => timed('skopeo', ['--policy', policy, 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}:bench`])));
       await rm(dir, { recursive: true, force: true });
     }
-    const podmanRoot = join(work, 'podman');
+    // podman refuses a runroot path longer than 50 characters, which a checkout's .cache may exceed.
+    const podmanRoot = await mkdtemp('/tmp/sd-podman-');
     const podman = timed('podman', ['--root', join(podmanRoot, 'root'), '--runroot', join(podmanRoot, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'pull', '--tls-verify=false', '-q', ref]);
     spawnSync('podman', ['--root', join(podmanRoot, 'root'), '--runroot', join(podmanRoot, 'run'), '--storage-driver', 'vfs', 'system', 'reset', '-f'], { stdio: 'ignore' });
     await rm(podmanRoot, { recursive: true, force: true });
