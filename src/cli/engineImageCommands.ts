@@ -2,11 +2,12 @@
 // answers (and conflict messages) are printed as Docker prints them.
 
 import type { HistoryRow } from '../core/image/inspectImage';
-import { engineImageHistory, inspectEngineImage, removeEngineImage, tagEngineImage } from '../core/engine/engineImages';
+import { engineImageHistory, inspectEngineImage, pruneEngineImages, removeEngineImage, tagEngineImage } from '../core/engine/engineImages';
+import { parseFilters } from '../core/format/filters';
 import { StevedoreError } from '../core/errors';
 import { familiarName, parseReference } from '../core/reference/reference';
 import type { FlagValues } from './args';
-import { boolFlag } from './command';
+import { boolFlag, listFlag } from './command';
 import { writeLine, type CliContext } from './context';
 import { withEngines } from './engineSettings';
 
@@ -62,4 +63,17 @@ export async function engineHistory(ctx: CliContext, engine: string, name: strin
     comment: item.Comment ?? '',
     emptyLayer: item.Size === 0,
   }));
+}
+
+/** `image prune --engine`: the engine prunes; what it removed is reported as the store's prune reports it. */
+export async function enginePrune(ctx: CliContext, engine: string, flags: FlagValues, all: boolean): Promise<{ untagged: string[]; deletedImages: string[]; reclaimedBytes: number }> {
+  const filters = new Map(parseFilters(listFlag(flags, 'filter'), ['until', 'label', 'label!']));
+  filters.set('dangling', [all ? 'false' : 'true']);
+  const report = await withEngines(ctx, flags, async (engines) => pruneEngineImages(await engines.get(engine), filters, ctx.signal));
+  const items = report.ImagesDeleted ?? [];
+  return {
+    untagged: items.flatMap((i) => (i.Untagged ? [i.Untagged] : [])),
+    deletedImages: items.flatMap((i) => (i.Deleted ? [i.Deleted] : [])),
+    reclaimedBytes: report.SpaceReclaimed,
+  };
 }

@@ -45,6 +45,10 @@ export interface StevedoreSettings {
   dockerHost: string;
   /** Where Podman's API service is, when not CONTAINER_HOST or its usual sockets. */
   podmanHost: string;
+  /** A signature policy checked on top of the machine's (never instead of it); empty for none. */
+  trustPolicyPath: string;
+  /** registries.d folder for where signatures live; empty: the containers tools' defaults. */
+  trustRegistriesDir: string;
 }
 
 export const SECTION = 'stevedore';
@@ -76,6 +80,8 @@ export function readSettings(): StevedoreSettings {
     engines: stringList(c.get<unknown>('engines.show', ['docker', 'podman'])).filter((e): e is 'docker' | 'podman' => e === 'docker' || e === 'podman'),
     dockerHost: c.get<string>('engines.dockerHost', '').trim(),
     podmanHost: c.get<string>('engines.podmanHost', '').trim(),
+    trustPolicyPath: expandHome(c.get<string>('trust.policyPath', '').trim()),
+    trustRegistriesDir: expandHome(c.get<string>('trust.registriesDir', '').trim()),
   };
 }
 

@@ -137,6 +137,17 @@ describe('copy between the store, Docker and Podman', () => {
     assert.equal(removed.trim(), 'Untagged: stevedore-test/copy:used');
   });
 
+  it('image prune --engine removes what the engine calls dangling and reports it as docker does', async () => {
+    const rootfs = join(dir.path, 'dangling.tar');
+    await writeFile(rootfs, await busyboxRootfs());
+    const dangling = ok(await docker.docker(['import', '-c', 'LABEL stevedore.test=dangling', rootfs]), 'docker import').trim();
+    const pruned = ok(await cli(['image', 'prune', '--engine', 'docker', '-f', '--filter', 'label=stevedore.test=dangling']), 'image prune --engine');
+    assert.match(pruned, new RegExp(`^Deleted Images:\ndeleted: ${dangling}\n\nTotal reclaimed space: \\d`));
+    assert.equal(ok(await docker.docker(['images', '-q', '--no-trunc', '--filter', 'dangling=true']), 'docker images').includes(dangling), false);
+    const bad = await cli(['image', 'prune', '--engine', 'docker', '-f', '--filter', 'until=soon']);
+    assert.equal(bad.code, 1);
+  });
+
   describe('finding the engine as the docker CLI does', () => {
     it('takes -H, a context made with docker context create, and DOCKER_CONTEXT', async () => {
       const bare = { DOCKER_HOST: '', DOCKER_CONTEXT: '', DOCKER_CONFIG: join(dir.path, 'contexts-config') };

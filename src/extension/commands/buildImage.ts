@@ -16,7 +16,7 @@ import { elapsedText, plural } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
-import { contentTrustVerifier } from '../../core/trust/contentTrust';
+import { pullVerifier } from '../trust/pullVerifier';
 import { shortId } from '../../core/digest';
 
 export const buildImageCommand: ExtensionCommand = {
@@ -49,7 +49,7 @@ export const buildImageCommand: ExtensionCommand = {
         dockerfile,
         tags: name ? [name] : [],
         clients: services.registries.get(),
-        verifyPull: contentTrustVerifier({ env: process.env, notice: (message) => services.log.info(message) }),
+        verifyPull: pullVerifier(services),
         ...(platform ? { platform: parsePlatform(platform) } : {}),
         signal: progress.signal,
         onEvent: (event) => {

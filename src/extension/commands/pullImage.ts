@@ -11,7 +11,7 @@ import { pullImage } from '../../core/registry/pullImage';
 import { remotePlatforms } from '../../core/registry/remoteTag';
 import type { PullEvent } from '../../core/registry/transferEvents';
 import { familiarString, parseReference } from '../../core/reference/reference';
-import { contentTrustVerifier } from '../../core/trust/contentTrust';
+import { pullVerifier, withTrustActions } from '../trust/pullVerifier';
 import { StevedoreError } from '../../core/errors';
 import { attachActions } from '../errorActions';
 import { attachRegistry } from '../errorReporting';
@@ -43,6 +43,8 @@ export const pullImageCommand: ExtensionCommand = {
     let platform: Platform | undefined = stringArg(ctx, 'platform') ? parsePlatform(stringArg(ctx, 'platform')!) : undefined;
     // Asked for a platform when the name was picked by the user rather than given by a program.
     let interactive = ctx.args.choosePlatform === true;
+    // The "Pull Without Verification" button of a refused pull; said in the log by the verifier.
+    const disableContentTrust = ctx.args.disableContentTrust === true;
     if (!reference && clicked?.kind === 'remoteTag') {
       reference = remoteTagName(clicked as RemoteTagNode);
       interactive = true;
@@ -84,7 +86,7 @@ export const pullImageCommand: ExtensionCommand = {
           concurrency: services.settings().maxConcurrentDownloads,
           signal: progress.signal,
           // The same policy.json and registries.d as the CLI, podman and skopeo.
-          verify: contentTrustVerifier({ env: process.env, notice: (message) => services.log.info(message) }),
+          verify: pullVerifier(services, { disable: disableContentTrust }),
           onProgress: (event) => {
             if (event.kind !== 'layer') return;
             const finished = event.status === 'done' || event.status === 'exists';
@@ -110,7 +112,7 @@ export const pullImageCommand: ExtensionCommand = {
       if (err instanceof StevedoreError && err.code === 'MANIFEST_UNKNOWN') {
         attachActions(err, [{ title: 'Browse Tags', command: 'stevedore.browseTags', args: [{ repository: `${ref.domain}/${ref.path}` }] }]);
       }
-      throw attachRegistry(err, ref.domain);
+      throw attachRegistry(withTrustActions(err, reference!.trim()), ref.domain);
     }
   },
 };
