@@ -4,7 +4,8 @@
 // dev.cosignproject.cosign/signature annotation. Signed with Node's crypto: cosign itself is not
 // packaged for Debian, and there is no internet for Fulcio or Rekor.
 
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { digestOf, uploadBlob } from './registryUpload';
 
 export interface CosignKeys {
   privateKey: KeyObject;
@@ -41,17 +42,4 @@ export async function attachCosignSignature(url: string, repository: string, man
   const tag = `${manifestDigest.replace(':', '-')}.sig`;
   const res = await fetch(`${url}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': manifest.mediaType }, body: JSON.stringify(manifest) });
   if (res.status !== 201) throw new Error(`putting ${tag} failed: ${res.status} ${await res.text()}`);
-}
-
-async function uploadBlob(url: string, repository: string, bytes: Buffer): Promise<void> {
-  const started = await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
-  if (started.status !== 202) throw new Error(`starting an upload failed: ${started.status}`);
-  const location = new URL(started.headers.get('location')!, url);
-  location.searchParams.set('digest', digestOf(bytes));
-  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
-  if (put.status !== 201) throw new Error(`uploading a blob failed: ${put.status} ${await put.text()}`);
-}
-
-function digestOf(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

@@ -4,9 +4,10 @@
 // docker-registry (distribution 2.8) has no referrers API, so the tag-schema fallback index
 // `sha256-<hex>` is written as well, as the OCI 1.1 spec tells clients to.
 
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { bundleToJSON } from '@sigstore/bundle';
 import { DSSEBundleBuilder } from '@sigstore/sign';
+import { digestOf, uploadBlob } from './registryUpload';
 
 export const BUNDLE_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
@@ -51,17 +52,4 @@ export async function attachBundleReferrer(url: string, repository: string, subj
 async function putManifest(url: string, repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<void> {
   const res = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes });
   if (res.status !== 201) throw new Error(`putting ${reference} failed: ${res.status} ${await res.text()}`);
-}
-
-async function uploadBlob(url: string, repository: string, bytes: Buffer): Promise<void> {
-  const started = await fetch(`${url}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
-  if (started.status !== 202) throw new Error(`starting an upload failed: ${started.status}`);
-  const location = new URL(started.headers.get('location')!, url);
-  location.searchParams.set('digest', digestOf(bytes));
-  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
-  if (put.status !== 201) throw new Error(`uploading a blob failed: ${put.status} ${await put.text()}`);
-}
-
-function digestOf(bytes: Buffer): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
