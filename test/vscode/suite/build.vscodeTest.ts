@@ -38,7 +38,8 @@ suite('build an image from a Dockerfile', () => {
     assert.ok(record);
     assert.equal(record.summary.layerCount, 1);
     const image = await store.load(record);
-    assert.deepEqual(image.config.config?.Env, ['PORT=8080']);
+    // As docker build: a stage whose base has no PATH gets the default one first (moby's setDefaultPath).
+    assert.deepEqual(image.config.config?.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'PORT=8080']);
     assert.deepEqual(image.config.config?.Cmd, ['/serve']);
     assert.ok(await imageNamed(api, 'site:dev'));
   });
