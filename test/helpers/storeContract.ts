@@ -227,12 +227,12 @@ export function storeContract(name: string, open: () => Promise<{ store: ImageSt
 
     it('garbage collection failing part-way (rmi, prune -a) leaves unused blobs, never an index naming a missing blob', withStore(async (store) => {
       for (let i = 0; i < 3; i++) await importBuffer(store, await randomRootfs(), `gc/fail:${i}`);
-      const realRemove = store.blobs.remove.bind(store.blobs);
+      const realRemove = store.blobs.removeSetAside.bind(store.blobs);
       let removals = 0;
       // The third blob removal fails, as a crash or an I/O error part-way through collection would.
-      store.blobs.remove = async (digest: string) => {
+      store.blobs.removeSetAside = async (path: string) => {
         if (++removals === 3) throw new Error('injected failure during garbage collection');
-        return realRemove(digest);
+        return realRemove(path);
       };
       try {
         await removeImages(store, ['gc/fail:0']).catch(() => undefined);
@@ -243,7 +243,7 @@ export function storeContract(name: string, open: () => Promise<{ store: ImageSt
         assert.deepEqual(await severe(), []);
         assert.deepEqual(await store.list(), [], 'the images are gone even though collecting their blobs failed');
       } finally {
-        store.blobs.remove = realRemove;
+        store.blobs.removeSetAside = realRemove;
       }
       // What the failed collections left is garbage, and the next one takes it.
       assert.ok((await checkStore(store)).problems.some((p) => p.kind === 'unreachable-blob'));

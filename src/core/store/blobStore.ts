@@ -148,6 +148,11 @@ export class BlobStore {
   async remove(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
   }
+
+  /** Deletes a blob garbage collection moved out of sight first (garbageCollect.ts says why). */
+  async removeSetAside(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
 }
 
 /**

@@ -2,7 +2,8 @@
 // under the store lock after the transaction's index is committed (tx.afterCommit), so no other
 // writer can add a reference while it decides, and a crash part-way leaves only unused blobs.
 
-import { readdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIndexMediaType } from '../image/mediaTypes';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
@@ -84,7 +85,21 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     // What was derived from the blob goes first: a crash in between leaves a blob without its
     // caches (rebuilt on demand), never caches for a missing blob.
     await removeDerivedFiles(layout, digest);
-    await blobs.remove(digest);
+    // A writer in another process names a blob in its lease and then looks for it; one that did
+    // so after the leases above were read would keep a blob deleted here. So the blob is moved
+    // out of sight first and the leases are read again: a writer that found it present had leased
+    // it before the move and gets it back; one that looks after the move writes it anew.
+    const aside = join(layout.ingestDir, `${process.pid}-gc-${digest.replace(':', '-')}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(path, aside);
+    } catch {
+      continue; // gone already, or the ingest folder is missing: leave it for the next collection
+    }
+    if ((await leases.protectedDigests()).has(digest)) {
+      await rename(aside, path);
+      continue;
+    }
+    await blobs.removeSetAside(aside);
     removed.push({ digest, size: info.size });
   }
   return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0) };
