@@ -23,18 +23,15 @@ export const commitCommand: Command = {
     { name: 'message', short: 'm', kind: 'string', valueName: 'string', description: 'Commit message' },
   ],
   async run(ctx, args, flags) {
-    const container = args.length <= 2 ? await ctx.openStore().then((store) => findContainer(store.layout, args[0]!)).catch(() => undefined) : undefined;
+    // The store is opened outside the lookup's catch, so that a store that cannot be opened is
+    // reported as such rather than as a missing container.
+    const container = args.length <= 2 ? await findContainer((await ctx.openStore()).layout, args[0]!).catch(() => undefined) : undefined;
+    const author = stringFlag(flags, 'author');
+    const message = stringFlag(flags, 'message');
+    // What both forms record in the history and config: -a, -m and -c, as docker commit does.
+    const history = { ...(author ? { author } : {}), ...(message ? { message } : {}), changes: listFlag(flags, 'change'), signal: ctx.signal };
     if (container) {
-      const store = await ctx.openStore();
-      const author = stringFlag(flags, 'author');
-      const message = stringFlag(flags, 'message');
-      const record = await commitContainer(store, container, {
-        ...(args[1] ? { reference: args[1] } : {}),
-        ...(author ? { author } : {}),
-        ...(message ? { message } : {}),
-        changes: listFlag(flags, 'change'),
-        signal: ctx.signal,
-      });
+      const record = await commitContainer(await ctx.openStore(), container, { ...(args[1] ? { reference: args[1] } : {}), ...history });
       writeLine(ctx.stdout, record.id);
       return 0;
     }
@@ -43,18 +40,7 @@ export const commitCommand: Command = {
     const source = await openSource(ctx, sourceName);
     // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
     if (source.kind === 'tarball') ctx.signal.addEventListener('abort', () => source.bytes.destroy(), { once: true });
-    const store = await ctx.openStore();
-    const author = stringFlag(flags, 'author');
-    const message = stringFlag(flags, 'message');
-    const record = await appendLayer(store, {
-      base,
-      source,
-      ...(reference ? { reference } : {}),
-      ...(author ? { author } : {}),
-      ...(message ? { message } : {}),
-      changes: listFlag(flags, 'change'),
-      signal: ctx.signal,
-    });
+    const record = await appendLayer(await ctx.openStore(), { base, source, ...(reference ? { reference } : {}), ...history });
     writeLine(ctx.stdout, record.id);
     return 0;
   },
