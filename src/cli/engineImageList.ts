@@ -14,7 +14,7 @@ import { boolFlag, listFlag, stringFlag } from './command';
 import type { CliContext } from './context';
 import { withEngines } from './engineSettings';
 
-export async function listEngine(ctx: CliContext, engine: string, args: readonly string[], flags: FlagValues, headers: Record<string, string>): Promise<number> {
+export async function listEngine(ctx: CliContext, engine: string, args: readonly string[], flags: FlagValues, table: { headers: Record<string, string>; defaultTable: string }): Promise<number> {
   const filters = parseFilters(listFlag(flags, 'filter'), ['dangling', 'label', 'before', 'since', 'reference']);
   if (args[0]) filters.set('reference', [...(filters.get('reference') ?? []), args[0]]);
   const images = await withEngines(ctx, flags, async (engines) => listEngineImages(await engines.get(engine), { all: boolFlag(flags, 'all'), filters, signal: ctx.signal }));
@@ -39,9 +39,6 @@ export async function listEngine(ctx: CliContext, engine: string, args: readonly
       VirtualSize: humanSize(image.VirtualSize ?? image.Size),
     };
   });
-  const defaultTable = digests
-    ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
-    : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-  ctx.stdout.write(formatList({ format: stringFlag(flags, 'format'), defaultTable, rows, headers, quiet: boolFlag(flags, 'quiet'), quietTemplate: '{{.ID}}' }));
+  ctx.stdout.write(formatList({ format: stringFlag(flags, 'format'), ...table, rows, quiet: boolFlag(flags, 'quiet'), quietTemplate: '{{.ID}}' }));
   return 0;
 }

@@ -28,7 +28,7 @@ export const imagesCommand: Command = {
   ],
   async run(ctx, args, flags) {
     const engine = stringFlag(flags, ENGINE_FLAG.name);
-    if (engine) return (await import('../engineImageList')).listEngine(ctx, engine, args, flags, IMAGE_HEADERS);
+    if (engine) return (await import('../engineImageList')).listEngine(ctx, engine, args, flags, { headers: IMAGE_HEADERS, defaultTable: imagesTable(boolFlag(flags, 'digests'), false) });
     const store = await ctx.openStore();
     const quiet = boolFlag(flags, 'quiet');
     const format = stringFlag(flags, 'format');
@@ -43,11 +43,10 @@ export const imagesCommand: Command = {
     const noTrunc = boolFlag(flags, 'no-trunc');
     const now = ctx.now();
     const data = rows.map((row) => imageTemplateData(row, noTrunc, now));
-    const defaultTable = `table {{.Repository}}\t{{.Tag}}${digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}${boolFlag(flags, 'store-size') ? '\t{{.StoreSize}}' : ''}`;
     ctx.stdout.write(
       formatList({
         format,
-        defaultTable,
+        defaultTable: imagesTable(digests, boolFlag(flags, 'store-size')),
         rows: data,
         headers: IMAGE_HEADERS,
         quiet,
@@ -63,6 +62,11 @@ async function withRowSizes(store: ImageStore, rows: readonly ImageRow[], signal
   const shown = [...new Map(rows.map((r) => [r.record.manifestDigest, r.record])).values()];
   const measured = new Map((await withContentSizes(store, shown, { signal })).map((r) => [r.manifestDigest, r]));
   return rows.map((row) => ({ ...row, record: measured.get(row.record.manifestDigest) ?? row.record }));
+}
+
+/** Docker's default `images` table, with --digests' column and our --store-size one. */
+function imagesTable(digests: boolean, storeSize: boolean): string {
+  return `table {{.Repository}}\t{{.Tag}}${digests ? '\t{{.Digest}}' : ''}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}${storeSize ? '\t{{.StoreSize}}' : ''}`;
 }
 
 export const IMAGE_HEADERS: Record<string, string> = {
