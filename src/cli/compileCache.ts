@@ -9,15 +9,14 @@
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { userCacheDir } from '../core/userCacheDir';
 
 /** Where compiled code is kept: $XDG_CACHE_HOME/stevedore/v8 or ~/.cache/stevedore/v8; undefined when turned off. */
 export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE || env.STEVEDORE_NO_COMPILE_CACHE) return undefined;
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
-  return join(base, 'stevedore', 'v8');
+  return join(userCacheDir(env), 'stevedore', 'v8');
 }
 
 /**

@@ -3,11 +3,11 @@
 // found there again by image ID, so a second look costs nothing but the engine's inspect, and the
 // layer listings cached by digest serve it too. The newest few images stay; older ones are removed.
 
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadArchive } from '../archive/loadArchive';
 import { StevedoreError } from '../errors';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
+import { userCacheDir } from '../userCacheDir';
 import { removeImages } from '../store/removeImages';
 import type { EngineClient } from './engineClient';
 import { exportEngineImages, inspectEngineImage } from './engineImages';
@@ -17,8 +17,7 @@ const KEEP = 3;
 const CACHE_REPOSITORY = 'localhost/stevedore-engine-cache';
 
 export function engineCachePath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'stevedore', 'engine-images');
+  return join(userCacheDir(env), 'stevedore', 'engine-images');
 }
 
 export async function cachedEngineImage(client: EngineClient, name: string, cache: ImageStore, signal?: AbortSignal): Promise<ImageRecord> {
