@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatGoValue, goQuote, goQuoteRune, goTimeString, goTypeName, sprint, sprintf, sprintln } from '../../src/core/format/goFmt';
-import { goMarshalJSON, marshalGoJSON } from '../../src/core/format/goJson';
+import { goMarshalJSON, marshalGoJSON } from '../../src/cli/format/goJson';
 
 test('goQuote is strconv.Quote', () => {
   assert.equal(goQuote('foo'), '"foo"');

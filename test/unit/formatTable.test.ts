@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StevedoreError } from '../../src/core/errors';
-import { formatList, listTemplate, rowJSON, tabwrite, tabwriteText } from '../../src/core/format/table';
-import { displayWidth } from '../../src/core/format/textWidth';
+import { formatList, listTemplate, rowJSON, tabwrite, tabwriteText } from '../../src/cli/format/table';
+import { displayWidth } from '../../src/cli/format/textWidth';
 
 // Vectors from Go's text/tabwriter tests (as vendored by docker/cli), flags 0, non-tab padding.
 test('tabwriteText matches Go tabwriter test vectors', () => {

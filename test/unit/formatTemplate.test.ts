@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StevedoreError } from '../../src/core/errors';
-import { compileTemplate, executeTemplate, parseTemplate, renderTemplate } from '../../src/core/format/goTemplate';
+import { compileTemplate, executeTemplate, parseTemplate, renderTemplate } from '../../src/cli/format/goTemplate';
 
 const image = {
   ID: 'sha256:4bcff63911fc',

@@ -16,7 +16,7 @@ import { hostFromServerAddress, isListedInsecure, isLoopbackHost, registryHost }
 import { parseRetryAfter } from '../../src/core/registry/retryPolicy';
 import { runLimited } from '../../src/core/registry/runLimited';
 import { compressedMediaType } from '../../src/core/registry/pushImage';
-import { ellipsis } from '../../src/core/format/ellipsis';
+import { ellipsis } from '../../src/cli/format/ellipsis';
 import { splitSearchTerm } from '../../src/cli/commands/search';
 import { progressText } from '../../src/cli/progressLines';
 import type { ImageIndex } from '../../src/core/image/types';

@@ -3,7 +3,7 @@
 // dive's `lowest-efficiency` rule does (its default is 0.9).
 
 import { humanSize } from '../../core/format/humanSize';
-import { tabwrite } from '../../core/format/tabwriter';
+import { tabwrite } from '../format/tabwriter';
 import { UsageError } from '../args';
 import { boolFlag, intFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';

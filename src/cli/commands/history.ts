@@ -3,7 +3,7 @@
 import { shortId } from '../../core/digest';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
-import { formatList } from '../../core/format/table';
+import { formatList } from '../format/table';
 import { layerSizes } from '../../core/image/contentSizes';
 import { historyRows, type HistoryRow } from '../../core/image/inspectImage';
 import type { CliContext } from '../context';

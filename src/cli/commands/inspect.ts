@@ -1,6 +1,6 @@
 // `stevedore inspect IMAGE [IMAGE...]` — a JSON array shaped like `docker image inspect`.
 
-import { renderTemplate } from '../../core/format/goTemplate';
+import { renderTemplate } from '../format/goTemplate';
 import { withContentSizes } from '../../core/image/contentSizes';
 import { inspectJson } from '../../core/image/inspectImage';
 import { findImage } from '../../core/store/imageStore';

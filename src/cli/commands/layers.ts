@@ -4,7 +4,7 @@
 
 import { shortId } from '../../core/digest';
 import { humanSize } from '../../core/format/humanSize';
-import { tabwrite } from '../../core/format/tabwriter';
+import { tabwrite } from '../format/tabwriter';
 import { ChangeStatus, formatMode, NodeFlag, nodeStatus, nodeType, NodeType, treePath, type CompactTree } from '../../core/layers/compactTree';
 import { analyseImageLayers, type ImageLayers, type LayerAnalysis } from '../../core/layers/imageLayers';
 import { UsageError } from '../args';

@@ -1,8 +1,8 @@
 // `stevedore ps [-a] [-q]` — `docker ps` over the store's containers: running ones, or all with -a.
 
 import { createdSince, humanDuration } from '../../core/format/humanDuration';
-import { ellipsis } from '../../core/format/ellipsis';
-import { formatList } from '../../core/format/table';
+import { ellipsis } from '../format/ellipsis';
+import { formatList } from '../format/table';
 import { containerCommand, listContainers, type ContainerRecord } from '../../core/runtime/containerRecord';
 import { isProcessAlive } from '../../core/store/processes';
 import { boolFlag, stringFlag, type Command } from '../command';

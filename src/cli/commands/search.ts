@@ -3,9 +3,9 @@
 // catalog instead, which `docker search` cannot do.
 
 import { StevedoreError } from '../../core/errors';
-import { ellipsis } from '../../core/format/ellipsis';
+import { ellipsis } from '../format/ellipsis';
 import { parseBoolFilter, parseFilters } from '../../core/format/filters';
-import { formatList } from '../../core/format/table';
+import { formatList } from '../format/table';
 import { searchCatalog } from '../../core/registry/catalogSearch';
 import { checkSearchLimit, DEFAULT_SEARCH_LIMIT, searchDockerHub, type SearchFilters, type SearchResult } from '../../core/registry/hubSearch';
 import { isDockerHub } from '../../core/registry/registryHost';

@@ -6,7 +6,7 @@ import { shortId } from '../../core/digest';
 import { StevedoreError } from '../../core/errors';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
-import { formatList } from '../../core/format/table';
+import { formatList } from '../format/table';
 import { imageRows } from '../../core/image/imageList';
 import { diskUsage, type DiskUsage } from '../../core/store/diskUsage';
 import { boolFlag, stringFlag, type Command } from '../command';

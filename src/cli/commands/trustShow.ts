@@ -12,7 +12,7 @@ import { defaultPolicyPaths, loadPolicy } from '../../core/trust/policyFile';
 import { describeRequirement } from '../../core/trust/policyTypes';
 import { loadRegistriesConfig } from '../../core/trust/registriesD';
 import { readSignatureRecord, recordedSignatureSource } from '../../core/trust/signatureRecord';
-import { tabwrite } from '../../core/format/tabwriter';
+import { tabwrite } from '../format/tabwriter';
 import { stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';

@@ -5,7 +5,7 @@
 // effect now (trust/recheckSignatures.ts).
 
 import { humanSize } from '../../core/format/humanSize';
-import { tabwrite } from '../../core/format/tabwriter';
+import { tabwrite } from '../format/tabwriter';
 import { verifyImage, type DigestCheck } from '../../core/layers/verifyImage';
 import { StevedoreError } from '../../core/errors';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';

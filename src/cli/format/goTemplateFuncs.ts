@@ -4,7 +4,7 @@
 // messages, follow text/template.
 
 import { marshalGoJSON } from './goJson';
-import { formatGoValue, goTypeName, kindOf, sortedEntries, sprint, sprintf, sprintln } from './goFmt';
+import { formatGoValue, goTypeName, kindOf, sortedEntries, sprint, sprintf, sprintln } from '../../core/format/goFmt';
 
 /**
  * Go parameter types: 'any' is interface{} (a missing value arrives as null), 'value' is

@@ -7,7 +7,7 @@
 // Before parsing, the format is trimmed of spaces and the two-character sequences "\t" and "\n"
 // become a tab and a newline (so, as in Docker, `{{join .X "\n"}}` becomes an unterminated string).
 
-import { StevedoreError } from '../errors';
+import { StevedoreError } from '../../core/errors';
 import { marshalGoJSON } from './goJson';
 import { executeTemplate, parseTemplate, type ParsedTemplate, type TemplateFunction } from './goTemplate';
 import { HEADER_FUNCTIONS, templateJson } from './goTemplateFuncs';

@@ -2,7 +2,7 @@
 // "{{" / "}}" with trim markers, comments, and the tokens inside actions. A lexical error becomes
 // an error token at the point it occurs, so the parser reports it exactly where Go would.
 
-import { goQuote } from './goFmt';
+import { goQuote } from '../../core/format/goFmt';
 
 export type TokenType =
   | 'text'

@@ -3,8 +3,8 @@
 // \u003c, \u003e and \u0026 when HTML escaping is on, U+2028/U+2029 are always escaped, times
 // are RFC 3339 with trimmed nanoseconds, and NaN or Infinity are errors rather than null.
 
-import { formatFloat } from './goFloat';
-import { sortedEntries } from './goFmt';
+import { formatFloat } from '../../core/format/goFloat';
+import { sortedEntries } from '../../core/format/goFmt';
 
 /**
  * A value with this method encodes as the JSON text it returns, as a Go json.Marshaler does.

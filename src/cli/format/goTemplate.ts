@@ -9,8 +9,8 @@
 // - arrays are slices; integral numbers are ints; null and undefined are nil.
 // `range` and `index` also accept plain objects as maps, where Go would only reject a struct.
 
-import { StevedoreError, errorMessage } from '../errors';
-import { formatGoValue, goQuote, goTypeName, kindOf, sortedEntries } from './goFmt';
+import { StevedoreError, errorMessage } from '../../core/errors';
+import { formatGoValue, goQuote, goTypeName, kindOf, sortedEntries } from '../../core/format/goFmt';
 import { BUILTIN_FUNCTIONS, isTrue, type TemplateArgType, type TemplateFunction } from './goTemplateFuncs';
 import { nodeString, parse, type AnyNode, type ArgNode, type CommandNode, type ControlNode, type Node, type ParseTree, type PipeNode } from './goTemplateParse';
 

@@ -4,8 +4,8 @@
 // if/else if/with/else with/range/else/break/continue. {{define}}, {{template}} and {{block}}
 // are rejected: Docker's format strings never need them.
 
-import { StevedoreError } from '../errors';
-import { goQuote } from './goFmt';
+import { StevedoreError } from '../../core/errors';
+import { goQuote } from '../../core/format/goFmt';
 import { describeToken, lex, type Token } from './goTemplateLex';
 
 export type ArgNode =
