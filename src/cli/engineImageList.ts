@@ -1,7 +1,7 @@
 // `images --engine …`: an engine's own listing, filtered by the engine itself (so the filters mean
 // exactly what they mean to `docker images`), printed with the same columns and templates as the store's.
 
-import { shortId } from '../core/digest';
+import { shortId } from '../core/shortId';
 import { engineImageRows } from '../core/engine/engineImageRows';
 import { listEngineImages } from '../core/engine/engineImages';
 import { parseFilters } from '../core/format/filters';

@@ -59,8 +59,3 @@ export class DigestCounter {
   }
 }
 
-/** The 12-hex short form Docker prints as IMAGE ID. */
-export function shortId(digest: string): string {
-  const parsed = tryParseDigest(digest);
-  return parsed ? parsed.hex.slice(0, 12) : digest.slice(0, 12);
-}

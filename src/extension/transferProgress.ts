@@ -2,7 +2,7 @@
 // "2/3 layers · 12.3MB/45MB · a1b2c3d4e5f6 downloading". Plain data in, plain text out (no vscode),
 // so that it can be tested without VS Code.
 
-import { shortId } from '../core/digest';
+import { shortId } from '../core/shortId';
 import { humanSize } from '../core/format/humanSize';
 
 export interface LayerState {

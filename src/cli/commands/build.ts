@@ -6,7 +6,7 @@
 
 import { stat } from 'node:fs/promises';
 import { buildImage, type BuildEvent } from '../../core/build/buildImage';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { parsePlatform } from '../../core/image/platform';
 import { familiarString, parseReference } from '../../core/reference/reference';
@@ -45,8 +45,8 @@ export const buildCommand: Command = {
     const onEvent = quiet ? undefined : (event: BuildEvent): void => {
       if (event.kind === 'step') writeLine(ctx.stdout, `Step ${event.index}/${event.total} : ${event.instruction}`);
       else if (event.kind === 'pulling') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
-      else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${event.container.slice(0, 12)}`);
-      else if (event.kind === 'removed') writeLine(ctx.stdout, `Removing intermediate container ${event.container.slice(0, 12)}`);
+      else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${shortId(event.container)}`);
+      else if (event.kind === 'removed') writeLine(ctx.stdout, `Removing intermediate container ${shortId(event.container)}`);
     };
     const result = await withRegistries(ctx, flags, (clients) =>
       buildImage(store, {

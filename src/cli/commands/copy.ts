@@ -3,7 +3,7 @@
 
 import { copyImage } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { humanSize } from '../../core/format/humanSize';
 import { type Command } from '../command';
 import { writeLine } from '../context';

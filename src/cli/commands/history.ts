@@ -1,6 +1,6 @@
 // `stevedore history IMAGE` — the steps that made an image, newest first, as `docker history` shows them.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { formatList } from '../format/table';

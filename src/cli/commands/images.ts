@@ -1,6 +1,6 @@
 // `stevedore images [REPO[:TAG]]` — `docker images`, over the local store.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { parseFilters } from '../../core/format/filters';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';

@@ -2,7 +2,7 @@
 // modifies and deletes, its two digests and sizes; with --layer, the files of one layer; with
 // --merged, the union filesystem as seen after a layer.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { humanSize } from '../../core/format/humanSize';
 import { tabwrite } from '../format/tabwriter';
 import { ChangeStatus, formatMode, NodeFlag, nodeStatus, nodeType, NodeType, treePath, type CompactTree } from '../../core/layers/compactTree';

@@ -1,6 +1,7 @@
 // `stevedore ps [-a] [-q]` — `docker ps` over the store's containers: running ones, or all with -a.
 
 import { createdSince, humanDuration } from '../../core/format/humanDuration';
+import { shortId } from '../../core/shortId';
 import { ellipsis } from '../format/ellipsis';
 import { formatList } from '../format/table';
 import { containerCommand, listContainers, type ContainerRecord } from '../../core/runtime/containerRecord';
@@ -41,7 +42,7 @@ function row(c: ContainerRecord, noTrunc: boolean, now: Date): Record<string, st
   return {
     Command: JSON.stringify(noTrunc ? command : ellipsis(command, 20)),
     CreatedAt: c.Created,
-    ID: noTrunc ? c.Id : c.Id.slice(0, 12),
+    ID: noTrunc ? c.Id : shortId(c.Id),
     Image: c.Image,
     Names: c.Name,
     Ports: '',

@@ -2,7 +2,7 @@
 // with no daemon: layers go straight into the store, verified as they stream. Signatures are checked
 // under the containers trust policy first (trustSettings.ts); a refused image writes nothing.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { parsePlatform } from '../../core/image/platform';
 import { pullAllTags } from '../../core/registry/pullAllTags';
 import { pullImage, type PullResult } from '../../core/registry/pullImage';

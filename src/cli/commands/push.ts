@@ -1,7 +1,7 @@
 // `stevedore push [-a] [-q] [--sign-by FINGERPRINT] NAME[:TAG]` — `docker push`, straight from the
 // store; --sign-by adds a simple signature as skopeo and podman do (trust/signOnPush.ts).
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
 import type { PushEvent } from '../../core/registry/transferEvents';

@@ -2,7 +2,7 @@
 // (blobs as stored, shared ones counted once). There are no containers, volumes or build cache in
 // a daemonless store; their rows are printed as Docker prints empty ones, so the output reads alike.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';

@@ -3,7 +3,8 @@
 // here are the ones every archive format shares: a config that is an image config, and layers whose
 // uncompressed digests are the diffIDs the config lists.
 
-import { sha256Digest, shortId } from '../digest';
+import { sha256Digest } from '../digest';
+import { shortId } from '../shortId';
 import { StevedoreError } from '../errors';
 import { MediaType } from '../image/mediaTypes';
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from '../image/types';

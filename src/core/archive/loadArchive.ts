@@ -5,6 +5,7 @@
 // exactly as it was.
 
 import { throwIfAborted, StevedoreError } from '../errors';
+import { shortId } from '../shortId';
 import type { Descriptor } from '../image/types';
 import type { ImageStore } from '../store/imageStore';
 import type { Lease } from '../store/leases';
@@ -143,7 +144,7 @@ function renameSingleImage(planned: PlannedImage[], names: readonly string[], wh
 /** Docker shows a layer by a 12-hex ID; the archive path usually carries one (blobs/sha256/<hex>, <id>/layer.tar). */
 function progressId(path: string): string {
   const hex = /[a-f0-9]{64}/.exec(path);
-  if (hex) return hex[0].slice(0, 12);
+  if (hex) return shortId(hex[0]);
   const base = path.split('/').pop() ?? path;
   return base.replace(/\.tar(\.gz)?$/, '').slice(0, 12);
 }

@@ -8,6 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StoreLayout } from '../store/layout';
 import { isProcessAlive } from '../store/processes';
+import { shortId } from '../shortId';
 import { containersDir, readContainer, removeContainerFiles, runtimeStateDir, writeContainer } from './containerRecord';
 import { deleteContainer, findRuntime, listRuntimeContainers } from './ociRuntime';
 import { mountsBelow, PROBE_PREFIX, unmount } from './overlayMount';
@@ -36,7 +37,7 @@ export async function findContainerLeftovers(layout: StoreLayout): Promise<Conta
       continue;
     }
     if (!record || record.State.Status === 'creating') {
-      out.push({ subject: path, message: `container ${id.slice(0, 12)} was left half-made by a process that stopped`, repair: async () => (await cleanRuntime(id), await removeContainerFiles(layout, id), `removed ${path}`) });
+      out.push({ subject: path, message: `container ${shortId(id)} was left half-made by a process that stopped`, repair: async () => (await cleanRuntime(id), await removeContainerFiles(layout, id), `removed ${path}`) });
       continue;
     }
     live.add(id);
@@ -81,7 +82,7 @@ export async function findContainerLeftovers(layout: StoreLayout): Promise<Conta
     for (const id of await listRuntimeContainers(runtime, stateDir)) {
       if (live.has(id) && !out.some((o) => o.subject === join(dir, id))) continue;
       if (out.some((o) => o.subject === join(dir, id))) continue;
-      out.push({ subject: join(stateDir, id), message: `runtime state of container ${id.slice(0, 12)}, which is gone`, repair: async () => (await deleteContainer(runtime, stateDir, id), `deleted the runtime's state of ${id.slice(0, 12)}`) });
+      out.push({ subject: join(stateDir, id), message: `runtime state of container ${shortId(id)}, which is gone`, repair: async () => (await deleteContainer(runtime, stateDir, id), `deleted the runtime's state of ${shortId(id)}`) });
     }
   }
   return out;

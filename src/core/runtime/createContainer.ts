@@ -8,6 +8,7 @@ import { isAbsolute } from 'node:path';
 import { StevedoreError, errorMessage } from '../errors';
 import type { LoadedImage } from '../image/summary';
 import type { ContainerConfig } from '../image/types';
+import { shortId } from '../shortId';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { containerPaths, listContainers, newContainerId, randomName, removeContainerFiles, writeContainer, type ContainerRecord } from './containerRecord';
 import { chooseSnapshotter } from './containerRootfs';
@@ -74,7 +75,7 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     ImageID: source.id,
     ImageManifest: manifest,
     Created: new Date().toISOString(),
-    Config: { ...config, Hostname: network === 'host' ? hostHostname() : id.slice(0, 12), Tty: request.tty ?? false, OpenStdin: request.interactive ?? false },
+    Config: { ...config, Hostname: network === 'host' ? hostHostname() : shortId(id), Tty: request.tty ?? false, OpenStdin: request.interactive ?? false },
     State: { Status: 'creating', ExitCode: 0, OwnerPid: process.pid },
     HostConfig: { AutoRemove: request.autoRemove ?? false, NetworkMode: network, Binds: request.binds ?? [], ...(request.runtime ? { Runtime: request.runtime } : {}) },
     Driver: driver,

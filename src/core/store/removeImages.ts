@@ -4,7 +4,7 @@
 // holds (one repository, at most one tag), otherwise only with force. Blobs that no remaining
 // image uses are then collected, unless the caller asked to keep them.
 
-import { shortId } from '../digest';
+import { shortId } from '../shortId';
 import { StevedoreError, errorMessage } from '../errors';
 import { familiarString, formatReference, parseReference, repositoryName, tryParseReference } from '../reference/reference';
 import { imagesInUse, type ContainerRecord } from '../runtime/containerRecord';

@@ -17,7 +17,7 @@ import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
 import { pullVerifier } from '../trust/pullVerifier';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',

@@ -1,6 +1,7 @@
 // Copy Image ID: the full config digest ("sha256:…"), which is Docker's image ID.
 
 import * as vscode from 'vscode';
+import { shortDigest } from '../../core/shortId';
 import { selectedImageNodes, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
 
@@ -13,7 +14,7 @@ export const copyImageIdCommand: ExtensionCommand = {
     if (nodes.length === 0) return undefined;
     const text = [...new Set(nodes.map((n) => n.record.id))].join('\n');
     await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(`$(copy) Copied ${text.split('\n').length === 1 ? text.slice(0, 19) : 'image IDs'}`, 3000);
+    vscode.window.setStatusBarMessage(`$(copy) Copied ${text.split('\n').length === 1 ? shortDigest(text) : 'image IDs'}`, 3000);
     return text;
   },
 };

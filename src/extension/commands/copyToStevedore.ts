@@ -2,7 +2,7 @@
 // names and image IDs; also what dropping them onto the Images view does.
 
 import * as vscode from 'vscode';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { runCopies } from '../engines/copyImages';
 import type { EngineImageNode } from '../views/engineNodes';
 import { selectedEngineImages, type ExtensionCommand } from './command';

@@ -12,7 +12,7 @@ import { revealImage } from '../revealImage';
 import { elapsedText } from '../transferProgress';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 export const importRootfsCommand: ExtensionCommand = {
   id: 'stevedore.importRootfs',

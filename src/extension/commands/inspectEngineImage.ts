@@ -2,7 +2,7 @@
 // notification; a second open finds it there by image ID), then the layer inspector opens on it.
 
 import * as vscode from 'vscode';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { cachedEngineImage } from '../../core/engine/engineImageCache';
 import { OPEN_INSPECTOR_COMMAND } from '../../webview/inspector/protocol';
 import { engineLabel } from '../engines/engineAccess';

@@ -15,7 +15,7 @@ import { revealImage } from '../revealImage';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import type { ExtensionCommand } from './command';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 export const loadArchiveCommand: ExtensionCommand = {
   id: 'stevedore.loadArchive',

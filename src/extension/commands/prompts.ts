@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import type { Services } from '../services';
 import { imageDescription, type ImageNode } from '../views/imageTreeModel';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 interface ImagePick extends vscode.QuickPickItem {
   node: ImageNode;

@@ -22,7 +22,7 @@ import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../v
 import type { ImageNode } from '../views/imageTreeModel';
 import { isNode, stringArg, type ExtensionCommand } from './command';
 import { promptImageReference, rememberPull } from './referencePrompt';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 const STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
   queued: 'Waiting',

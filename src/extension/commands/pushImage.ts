@@ -12,7 +12,7 @@ import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import { imageContextValue } from '../views/imagesTreeProvider';
 import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 const STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
   preparing: 'Preparing',

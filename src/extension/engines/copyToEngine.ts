@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import type { CopyResult } from '../../core/copy/copyImage';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import type { EngineKind } from '../../core/engine/engineEndpoint';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { selectedEngineImages, selectedImageNodes, type CommandContext } from '../commands/command';

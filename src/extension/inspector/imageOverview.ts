@@ -2,7 +2,7 @@
 // record: names, repo digests, size) and its manifest and config: no layer is read for this, so the
 // panel shows it at once and fills in the analysis when the layers have been read.
 
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { formatPlatform } from '../../core/image/platform';
 import type { LoadedImage } from '../../core/image/summary';
 import { historySteps } from '../../core/layers/imageLayers';

@@ -26,7 +26,7 @@ import { findByManifest } from './inspectorArgument';
 import { inspectorHtml, newNonce } from './inspectorHtml';
 import { imageOverview } from './imageOverview';
 import { ProgressGate } from './progressGate';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 
 export interface InspectorPanelDeps {
   getStore(): Promise<ImageStore>;

@@ -2,7 +2,7 @@
 // store under each of its names (untagged ones by ID), with size, age and image ID.
 
 import * as vscode from 'vscode';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { imageSize } from '../../core/image/contentSizes';

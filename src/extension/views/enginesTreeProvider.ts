@@ -4,7 +4,7 @@
 // store, and from the Images view onto an engine to copy them there.
 
 import * as vscode from 'vscode';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { engineImageRows } from '../../core/engine/engineImageRows';
 import { listEngineImages } from '../../core/engine/engineImages';
 import type { EngineKind } from '../../core/engine/engineEndpoint';

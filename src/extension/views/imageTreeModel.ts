@@ -3,7 +3,7 @@
 // time, name or size, dangling images only when asked, narrowed by a reference pattern; each item's
 // label, description ("45MB · 9 days ago") and tooltip.
 
-import { shortId } from '../../core/digest';
+import { shortDigest, shortId } from '../../core/shortId';
 import { createdSince } from '../../core/format/humanDuration';
 import { humanSize, IMAGE_LIST_SIZE_PRECISION } from '../../core/format/humanSize';
 import { imageSize } from '../../core/image/contentSizes';
@@ -99,7 +99,7 @@ function imageNode(row: ImageRow, group: string, label: string): ImageNode {
 /** Under a repository group: the tag, or the digest for an untagged row. */
 function tagLabel(row: ImageRow): string {
   if (row.tag !== NONE) return row.tag;
-  if (row.digest !== NONE) return `@${row.digest.slice(0, 19)}…`;
+  if (row.digest !== NONE) return `@${shortDigest(row.digest)}…`;
   return shortId(row.record.id);
 }
 
@@ -107,12 +107,12 @@ function tagLabel(row: ImageRow): string {
 function pathLabel(row: ImageRow): string {
   if (!row.reference) return shortId(row.record.id);
   const name = row.reference.domain === 'docker.io' ? familiarName(row.reference) : row.reference.path;
-  return `${name}${row.tag !== NONE ? `:${row.tag}` : `@${row.digest.slice(0, 19)}…`}`;
+  return `${name}${row.tag !== NONE ? `:${row.tag}` : `@${shortDigest(row.digest)}…`}`;
 }
 
 function familiarLabel(row: ImageRow): string {
   if (!row.reference) return shortId(row.record.id);
-  return row.tag !== NONE ? `${row.repository}:${row.tag}` : `${row.repository}@${row.digest.slice(0, 19)}…`;
+  return row.tag !== NONE ? `${row.repository}:${row.tag}` : `${row.repository}@${shortDigest(row.digest)}…`;
 }
 
 function sortImages(nodes: ImageNode[], sortBy: SortBy): ImageNode[] {

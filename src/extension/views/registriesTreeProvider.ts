@@ -16,6 +16,7 @@ import type { RegistryAccess } from '../registries/registryAccess';
 import type { StevedoreSettings } from '../settings';
 import type { StoreAccess } from '../storeAccess';
 import { humanSize } from '../../core/format/humanSize';
+import { shortDigest } from '../../core/shortId';
 import type { LoadMoreNode, NamespaceNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from './registryNodes';
 import { sortTags } from './tagOrder';
 
@@ -158,7 +159,7 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
         const item = new vscode.TreeItem(node.platform, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         item.iconPath = new vscode.ThemeIcon('layers');
-        item.description = node.digest.slice(0, 19);
+        item.description = shortDigest(node.digest);
         const md = new vscode.MarkdownString(`**\`${node.domain}/${node.repository}:${node.tag}\`** — ${node.platform}  \nManifest digest: \`${node.digest}\`  \nManifest size: ${node.size} bytes${node.multiPlatform ? '  \nOne platform of a multi-platform image.' : ''}`);
         item.tooltip = md;
         item.contextValue = 'remotePlatform';

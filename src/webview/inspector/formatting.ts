@@ -4,19 +4,6 @@
 import { humanDuration } from '../../core/format/humanDuration';
 import { humanSize } from '../../core/format/humanSize';
 
-/** `sha256:` and the first 12 hex digits, as Docker shortens IDs. */
-/** The first 12 hex digits of a digest, without its algorithm (as `docker images` shows IDs). */
-export function shortHex(digest: string): string {
-  const colon = digest.indexOf(':');
-  return digest.slice(colon + 1, colon + 13);
-}
-
-export function shortDigest(digest: string | null | undefined): string {
-  if (!digest) return '—';
-  const colon = digest.indexOf(':');
-  return colon < 0 ? digest.slice(0, 12) : `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
-}
-
 /** 0.97352 → "97.35 %", as `stevedore layers` prints the efficiency score. */
 export function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)} %`;

@@ -5,9 +5,10 @@
 
 import { humanSize } from '../../core/format/humanSize';
 import type { LayerAnalysisProgress, LayerInfo } from '../../core/layers/imageLayers';
+import { shortId } from '../../core/shortId';
 import { DIGEST_HELP } from './digestHelp';
 import { h, replaceChildren } from './dom';
-import { count, shortHex } from './formatting';
+import { count } from './formatting';
 import { checkMark, copyButton, helpIcon, type HeaderActions } from './headerView';
 import { layerTableRows, shortMediaType, stepText } from './layerRows';
 import type { AnalysisState, ImageOverview, VerifyState } from './protocol';
@@ -104,7 +105,7 @@ export class LayersView {
   }
 
   private digestCell(digest: string, label: string, check: ReturnType<typeof findCheck>): HTMLElement {
-    return h('span', { class: 'digest' }, h('code', { class: 'digest-text', title: digest }, shortHex(digest)), copyButton(digest, label, this.actions), check ? checkMark(check) : null);
+    return h('span', { class: 'digest' }, h('code', { class: 'digest-text', title: digest }, shortId(digest)), copyButton(digest, label, this.actions), check ? checkMark(check) : null);
   }
 
   private onKey(e: KeyboardEvent): void {
