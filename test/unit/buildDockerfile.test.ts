@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { expandVariables } from '../../src/core/build/buildVariables';
-import { ignoreMatcher } from '../../src/core/build/contextFiles';
-import { planCopy } from '../../src/core/build/copyLayer';
-import { jsonArgs, parseDockerfile, type Instruction } from '../../src/core/build/dockerfile';
-import { applyHealthcheck, applyShell } from '../../src/core/build/runtimeInstructions';
+import { ignoreMatcher } from '../../src/core/dockerfile/contextFiles';
+import { planCopy } from '../../src/core/dockerfile/copyLayer';
+import { expandWord, jsonArgs, parseDockerfile, type Instruction } from '../../src/core/dockerfile/dockerfile';
+import { applyHealthcheck, applyShell } from '../../src/core/dockerfile/runtimeInstructions';
 import type { StevedoreError } from '../../src/core/errors';
 import { gzip, makeTar, tempDir } from '../helpers/fixtures';
 
@@ -26,9 +25,11 @@ describe('Dockerfile syntax', () => {
         ['CMD', '["x", "y"]', {}, 9],
       ],
     );
-    assert.deepEqual(jsonArgs(parsed[3]!.args), ['x', 'y']);
-    assert.equal(jsonArgs('[not json'), undefined);
-    assert.equal(jsonArgs('echo ["a"]'), undefined);
+    assert.deepEqual(jsonArgs(parsed[3]!.args, 9), ['x', 'y']);
+    assert.equal(jsonArgs('[not json', 1), undefined);
+    assert.equal(jsonArgs('echo ["a"]', 1), undefined);
+    // BuildKit's parseJSON, as --change reads it: an array of non-strings is an error, not the shell form.
+    assert.throws(() => jsonArgs('["a", 1]', 3), (err: StevedoreError) => err.code === 'INVALID_ARGUMENT' && /^Dockerfile line 3: when using JSON array syntax/.test(err.message));
   });
 
   it('refuses an empty file, a bad escape directive and here-documents', () => {
@@ -43,13 +44,14 @@ describe('build variables', () => {
     ['NAME', 'app'],
     ['EMPTY', ''],
   ]);
-  it('expands $VAR, ${VAR}, :- and :+, keeps escaped dollars, and unset is empty', () => {
-    assert.equal(expandVariables('/srv/$NAME/${NAME}.conf', vars), '/srv/app/app.conf');
-    assert.equal(expandVariables('${MISSING:-default} ${EMPTY:-d2} ${NAME:+set} ${MISSING:+x}|', vars), 'default d2 set |');
-    assert.equal(expandVariables('\\$NAME costs $5 and $', vars), '$NAME costs $5 and $');
-    assert.equal(expandVariables('$MISSING/x', vars), '/x');
-    assert.throws(() => expandVariables('${NAME', vars), /missing "}"/);
-    assert.throws(() => expandVariables('${NAME/a/b}', vars), /unsupported substitution/);
+  it('reads words with the shell lexer --change uses: quotes, escapes, every ${…} form, $1', () => {
+    assert.equal(expandWord('/srv/$NAME/${NAME}.conf', vars, 1), '/srv/app/app.conf');
+    assert.equal(expandWord('${MISSING:-default} ${EMPTY:-d2} ${NAME:+set} ${MISSING:+x}|', vars, 1), 'default d2 set |');
+    assert.equal(expandWord('\\$NAME costs $5 and $', vars, 1), '$NAME costs  and $');
+    assert.equal(expandWord('$MISSING/x', vars, 1), '/x');
+    assert.equal(expandWord(`"my $NAME"'s $NAME'`, vars, 1), 'my apps $NAME');
+    assert.equal(expandWord('${NAME/a/A}-${NAME#a}-${NAME%%p*}', vars, 1), 'App-pp-a');
+    assert.throws(() => expandWord('${NAME', vars, 7), (err: StevedoreError) => err.code === 'INVALID_ARGUMENT' && err.message === `Dockerfile line 7: failed to process "\${NAME": syntax error: missing '}'.`);
   });
 });
 

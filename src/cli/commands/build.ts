@@ -5,7 +5,7 @@
 // "Successfully built ID" and "Successfully tagged NAME".
 
 import { stat } from 'node:fs/promises';
-import { buildImage, type BuildEvent } from '../../core/build/buildImage';
+import { buildImage, type BuildEvent } from '../../core/dockerfile/buildImage';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { parsePlatform } from '../../core/image/platform';

@@ -1,11 +1,11 @@
 // Build Image…: a Dockerfile becomes an image in the store, its folder as the build context (see
-// core/build/buildImage.ts for what is supported; RUN steps run through runc, their output is not
+// core/dockerfile/buildImage.ts for what is supported; RUN steps run through runc, their output is not
 // shown here yet; multi-stage builds are refused with what would be needed). From a Dockerfile in the Explorer,
 // or from the palette with an open dialog; the name is asked for, the steps shown as progress.
 
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { buildImage } from '../../core/build/buildImage';
+import { buildImage } from '../../core/dockerfile/buildImage';
 import { humanSize } from '../../core/format/humanSize';
 import { parsePlatform } from '../../core/image/platform';
 import { familiarString, parseReference } from '../../core/reference/reference';

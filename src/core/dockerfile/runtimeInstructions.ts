@@ -8,7 +8,7 @@ import type { ContainerConfig, HealthConfig } from '../image/types';
 import { jsonArgs, type Instruction } from './dockerfile';
 
 export function applyShell(config: ContainerConfig, instruction: Instruction): ContainerConfig {
-  const shell = jsonArgs(instruction.args);
+  const shell = jsonArgs(instruction.args, instruction.line);
   if (!shell || shell.length === 0) throw invalid(instruction, 'SHELL requires the JSON form, such as SHELL ["/bin/sh", "-c"]');
   return { ...config, Shell: shell };
 }
@@ -21,7 +21,7 @@ export function applyHealthcheck(config: ContainerConfig, instruction: Instructi
   }
   const match = /^cmd\s+([\s\S]+)$/i.exec(args);
   if (!match) throw invalid(instruction, 'HEALTHCHECK takes CMD followed by a command, or NONE');
-  const exec = jsonArgs(match[1]!);
+  const exec = jsonArgs(match[1]!, instruction.line);
   const health: HealthConfig = { Test: exec ? ['CMD', ...exec] : ['CMD-SHELL', match[1]!] };
   for (const [flag, value] of Object.entries(instruction.flags)) {
     if (flag === 'retries') {

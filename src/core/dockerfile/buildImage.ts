@@ -27,10 +27,9 @@ import type { LoadedImage } from '../image/summary';
 import { ChangeStatus, NodeFlag, nodeStatus, nodeType, NodeType, treePath } from '../layers/compactTree';
 import { analyseImageLayers } from '../layers/imageLayers';
 import type { Lease } from '../store/leases';
-import { expandVariables } from './buildVariables';
 import { readDockerignore } from './contextFiles';
 import { copyTar, planCopy } from './copyLayer';
-import { jsonArgs, parseDockerfile, type Instruction } from './dockerfile';
+import { expandWord, jsonArgs, parseDockerfile, plainWords, quotedWords, type Instruction } from './dockerfile';
 import { resolveChown, type Owner } from './imageUsers';
 import { applyHealthcheck, applyShell } from './runtimeInstructions';
 import { runStep } from './runStep';
@@ -112,8 +111,8 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
   }
   const from = instructions[fromIndex]!;
   emit({ kind: 'step', index: fromIndex + 1, total, instruction: from.original });
-  const baseName = expandVariables(from.args.split(/\s+/)[0]!, globalArgs);
-  const platform = from.flags.platform ? parsePlatform(expandVariables(from.flags.platform, globalArgs)) : options.platform;
+  const baseName = expandWord(plainWords(from.args)[0]!, globalArgs, from.line);
+  const platform = from.flags.platform ? parsePlatform(expandWord(from.flags.platform, globalArgs, from.line)) : options.platform;
   const base = await baseImage(store, baseName, platform, options, emit);
 
   const written: string[] = [];
@@ -161,7 +160,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
           if (made) addLayer(made);
           history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
         } else if (keyword === 'RUN') {
-          const exec = jsonArgs(instruction.args);
+          const exec = jsonArgs(instruction.args, instruction.line);
           const argv = exec ?? [...(config.Shell ?? ['/bin/sh', '-c']), instruction.args];
           // ARGs in scope reach the command's environment (an ENV of the same name wins), and the
           // history names them, as Docker's builder does.
@@ -260,18 +259,14 @@ function checkSupported(instructions: readonly Instruction[]): void {
 
 /** ARG NAME[=default]: the --build-arg value wins, then the default, then a global ARG of that name. */
 function declareArg(instruction: Instruction, scope: Map<string, string>, buildArgs: ReadonlyMap<string, string>, globals: ReadonlyMap<string, string>): void {
-  for (const word of instruction.args.split(/\s+/).filter(Boolean)) {
+  for (const word of quotedWords(instruction.args)) {
     const eq = word.indexOf('=');
     const key = eq < 0 ? word : word.slice(0, eq);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: "${key}" is not a valid ARG name.`);
-    const fallback = eq < 0 ? globals.get(key) : expandVariables(unquote(word.slice(eq + 1)), scope.size ? scope : globals);
+    const fallback = eq < 0 ? globals.get(key) : expandWord(word.slice(eq + 1), scope.size ? scope : globals, instruction.line);
     const value = buildArgs.get(key) ?? fallback;
     if (value !== undefined) scope.set(key, value);
   }
-}
-
-function unquote(value: string): string {
-  return /^(["']).*\1$/.test(value) ? value.slice(1, -1) : value;
 }
 
 /**
@@ -370,7 +365,7 @@ async function copyLayer(
   onProgress: (bytes: number) => void,
 ): Promise<{ descriptor: Descriptor; diffId: string; contentSize: number }> {
   const vars = new Map([...args, ...envMap(config.Env)]);
-  const words = (jsonArgs(instruction.args) ?? instruction.args.split(/\s+/).filter(Boolean)).map((w) => expandVariables(w, vars));
+  const words = (jsonArgs(instruction.args, instruction.line) ?? plainWords(instruction.args)).map((w) => expandWord(w, vars, instruction.line));
   if (words.length < 2) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: ${instruction.keyword} needs at least one source and a destination.`);
   const sources = words.slice(0, -1);
   if (instruction.keyword === 'ADD' && sources.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s))) {
@@ -382,7 +377,7 @@ async function copyLayer(
     workdir: config.WorkingDir ?? '/',
     existingDirs,
     unpackArchives: instruction.keyword === 'ADD',
-    ...(instruction.flags.chown ? { chown: await chownOf(expandVariables(instruction.flags.chown, vars), instruction, store, layers, options.signal) } : {}),
+    ...(instruction.flags.chown ? { chown: await chownOf(expandWord(instruction.flags.chown, vars, instruction.line), instruction, store, layers, options.signal) } : {}),
     ...(instruction.flags.chmod ? { chmod: parseChmod(instruction.flags.chmod, instruction) } : {}),
   };
   const entries = await planCopy(options.context, request, ignore, options.signal);

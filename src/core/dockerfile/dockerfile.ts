@@ -1,9 +1,11 @@
 // Dockerfile syntax as BuildKit's parser reads it: parser directives (`# escape=`) at the top,
 // comment lines, line continuations with the escape character (comment lines inside a
 // continuation are dropped), one instruction per logical line, the keyword case-insensitive, and
-// `--name=value` flags before the arguments of the instructions that take them.
+// `--name=value` flags before the arguments of the instructions that take them. Words inside the
+// arguments are read by shellWords.ts, the lexer `--change` uses too.
 
 import { StevedoreError } from '../errors';
+import { parseJsonArray, processWord, splitPlainWords, splitQuotedWords, WordProblem, type Env } from './shellWords';
 
 export interface Instruction {
   /** Upper case: "FROM", "COPY". */
@@ -77,13 +79,37 @@ function invalid(name: string, line: number, what: string): StevedoreError {
   return new StevedoreError('INVALID_ARGUMENT', `${name} line ${line}: ${what}.`);
 }
 
-/** `["a", "b"]` → ['a', 'b']; undefined when the text is not a JSON array of strings (shell form). */
-export function jsonArgs(args: string): string[] | undefined {
-  if (!args.startsWith('[')) return undefined;
+/**
+ * The exec form's words (`["a", "b"]` → ['a', 'b']), undefined for the shell form; BuildKit's
+ * parseJSON, shared with `--change` (shellWords.ts), so a JSON array holding a non-string is an error.
+ */
+export function jsonArgs(args: string, line: number): string[] | undefined {
+  return atLine(line, () => parseJsonArray(args));
+}
+
+/**
+ * One word of FROM, COPY, ADD or ARG with its quotes and escapes removed and `$VAR`s substituted
+ * (unset is empty), by the same shell lexer as `--change` and the metadata instructions.
+ */
+export function expandWord(word: string, vars: Env, line: number): string {
+  return atLine(line, () => processWord(word, vars).text);
+}
+
+/** Whitespace-separated arguments (FROM, COPY, ADD), each expanded on its own, as BuildKit does. */
+export function plainWords(args: string): string[] {
+  return splitPlainWords(args.trim());
+}
+
+/** ARG's `NAME[=VALUE]` words, quotes kept for expandWord (BuildKit's parseWords). */
+export function quotedWords(args: string): string[] {
+  return splitQuotedWords(args);
+}
+
+function atLine<T>(line: number, work: () => T): T {
   try {
-    const value = JSON.parse(args) as unknown;
-    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : undefined;
-  } catch {
-    return undefined;
+    return work();
+  } catch (err) {
+    if (err instanceof WordProblem) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${line}: ${err.message}.`);
+    throw err;
   }
 }
