@@ -1,15 +1,21 @@
-// `stevedore push [-a] [-q] [--sign-by FINGERPRINT] NAME[:TAG]` — `docker push`, straight from the
-// store; --sign-by adds a simple signature as skopeo and podman do (trust/signOnPush.ts).
+// `stevedore push [-a] [-q] [--sign-by FINGERPRINT] [--sign-by-sigstore-private-key FILE] NAME[:TAG]`
+// — `docker push`, straight from the store; the --sign-* flags sign as skopeo and podman do
+// (trust/signOnPush.ts). The key is opened and registries.d checked before anything is sent, so a
+// wrong passphrase or a missing setting fails with nothing pushed.
 
+import { readFile } from 'node:fs/promises';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
 import type { PushEvent } from '../../core/registry/transferEvents';
 import { formatReference, parseReference, repositoryName } from '../../core/reference/reference';
-import { signPushedImage } from '../../core/trust/signOnPush';
+import { readCosignPrivateKey } from '../../core/trust/cosignPrivateKey';
+import { checkCanSign, signPushedImage, type PushSigner, type SignOnPushOptions } from '../../core/trust/signOnPush';
+import type { FlagValues } from '../args';
 import { boolFlag, stringFlag, type Command } from '../command';
-import { writeLine } from '../context';
+import { writeLine, type CliContext } from '../context';
 import { ProgressLines } from '../progressLines';
+import { ask } from '../prompt';
 import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 
 const PUSH_STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
@@ -29,6 +35,9 @@ export const pushCommand: Command = {
     { name: 'all-tags', short: 'a', kind: 'bool', description: 'Push all tags of an image to the repository' },
     { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image signing (signing is asked for with --sign-by)' },
     { name: 'sign-by', kind: 'string', valueName: 'fingerprint', description: 'Sign the pushed image with this GPG key (through gpg), writing the signature where registries.d stages signatures' },
+    { name: 'sign-by-sigstore-private-key', kind: 'string', valueName: 'file', description: 'Sign the pushed image with this cosign private key (cosign.key), attaching the signature to the registry as cosign does' },
+    { name: 'sign-passphrase-file', kind: 'string', valueName: 'file', description: 'Read the passphrase of the sigstore private key from this file (else COSIGN_PASSWORD, else a prompt)' },
+    { name: 'sign-identity', kind: 'string', valueName: 'reference', description: 'Sign the image as this reference instead of the one pushed' },
     { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures are written' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress verbose output' },
     { name: 'max-concurrent-uploads', kind: 'int', valueName: 'int', description: 'Blobs uploaded at once (default 4, or STEVEDORE_MAX_CONCURRENT_UPLOADS)' },
@@ -41,8 +50,12 @@ export const pushCommand: Command = {
     const concurrency = concurrencySetting(ctx, flags, 'max-concurrent-uploads', 'STEVEDORE_MAX_CONCURRENT_UPLOADS');
     const typed = parseReference(input, { defaultTag: false });
     if (allTags && (typed.tag || typed.digest)) throw new StevedoreError('INVALID_ARGUMENT', `tag can't be used with --all-tags/-a`);
-    const signBy = stringFlag(flags, 'sign-by');
     const registriesDir = stringFlag(flags, 'registries.d');
+    const signers = await signersFrom(ctx, flags);
+    const identityFlag = stringFlag(flags, 'sign-identity');
+    if (identityFlag !== undefined && signers.length === 0) throw new StevedoreError('INVALID_ARGUMENT', '--sign-identity needs --sign-by or --sign-by-sigstore-private-key.');
+    const identity = identityFlag === undefined ? undefined : parseReference(identityFlag, { defaultTag: false });
+    if (identity && !identity.tag && !identity.digest) throw new StevedoreError('INVALID_ARGUMENT', `--sign-identity takes a full reference with a tag (HOST/REPO:TAG), as podman's policies match it; "${identityFlag}" has none.`);
     const store = await ctx.openStore();
     const repo = repositoryName(typed);
     let references = [formatReference(parseReference(input))];
@@ -58,6 +71,8 @@ export const pushCommand: Command = {
       const status = event.status === 'mounted' ? `Mounted from ${event.from ?? ''}` : PUSH_STATUS[event.status];
       display.update(shortId(event.digest), status, event.status === 'pushing' ? { current: event.current, total: event.total } : undefined);
     };
+    const signing = (signer: PushSigner): SignOnPushOptions => ({ env: ctx.env, signer, signal: ctx.signal, ...(registriesDir ? { registriesDir } : {}), ...(identity ? { identity } : {}) });
+    for (const signer of signers) for (const reference of references) await checkCanSign(parseReference(reference), signing(signer));
     if (!quiet) display.message(`The push refers to repository [${repo}]`);
     const results: PushResult[] = [];
     await withRegistries(ctx, flags, async (clients) => {
@@ -65,10 +80,11 @@ export const pushCommand: Command = {
         const result = await pushImage(store, clients, { reference, concurrency, signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
         results.push(result);
         if (!quiet) display.message(`${result.tag}: digest: ${result.digest} size: ${result.size}`);
-        if (signBy) {
-          if (!quiet) display.message('Signing manifest using simple signing');
-          const written = await signPushedImage(parseReference(result.reference), result.digest, { env: ctx.env, fingerprint: signBy, signal: ctx.signal, ...(registriesDir ? { registriesDir } : {}) });
-          if (!quiet) display.message(`Storing signature: ${written}`);
+        const pushed = parseReference(result.reference);
+        for (const signer of signers) {
+          if (!quiet) display.message(signer.kind === 'gpg' ? 'Signing manifest using simple signing' : 'Signing manifest using a sigstore signature');
+          const written = await signPushedImage(pushed, result.digest, clients.for(pushed.domain), signing(signer));
+          if (!quiet) display.message(`Storing signature: ${written.location}`);
         }
       }
     });
@@ -76,3 +92,33 @@ export const pushCommand: Command = {
     return 0;
   },
 };
+
+async function signersFrom(ctx: CliContext, flags: FlagValues): Promise<PushSigner[]> {
+  const signers: PushSigner[] = [];
+  const fingerprint = stringFlag(flags, 'sign-by');
+  if (fingerprint !== undefined) signers.push({ kind: 'gpg', fingerprint });
+  const keyPath = stringFlag(flags, 'sign-by-sigstore-private-key');
+  const passphraseFile = stringFlag(flags, 'sign-passphrase-file');
+  if (keyPath === undefined) {
+    if (passphraseFile !== undefined) throw new StevedoreError('INVALID_ARGUMENT', '--sign-passphrase-file is the passphrase of --sign-by-sigstore-private-key, which is not given.');
+    return signers;
+  }
+  const passphrase = await sigstorePassphrase(ctx, keyPath, passphraseFile);
+  signers.push({ kind: 'sigstore', keyPath, key: await readCosignPrivateKey(keyPath, passphrase, ctx.signal) });
+  return signers;
+}
+
+/** --sign-passphrase-file (its first line, as skopeo reads it), else COSIGN_PASSWORD as cosign reads it, else a prompt. */
+async function sigstorePassphrase(ctx: CliContext, keyPath: string, file: string | undefined): Promise<string> {
+  if (file !== undefined) {
+    try {
+      return (await readFile(file, 'utf8')).split(/\r?\n/, 1)[0]!;
+    } catch (err) {
+      throw new StevedoreError('INVALID_ARGUMENT', `Cannot read the passphrase file ${file}: ${(err as Error).message}.`, { cause: err });
+    }
+  }
+  const fromEnv = ctx.env.COSIGN_PASSWORD;
+  if (fromEnv !== undefined) return fromEnv;
+  if (!ctx.stdin.isTTY) throw new StevedoreError('INVALID_ARGUMENT', `${keyPath} needs its passphrase: give --sign-passphrase-file FILE or set COSIGN_PASSWORD (no terminal to ask on).`);
+  return ask(ctx, `Passphrase for key ${keyPath}: `, true);
+}
