@@ -104,7 +104,7 @@ describe('registry names', () => {
 
 describe('manifests and platforms', () => {
   it('takes the media type from the header, the document, or its shape', () => {
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { digest: 'sha256:x', size: 1, mediaType: 'c' }, layers: [] }));
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { digest: `sha256:${'0'.repeat(64)}`, size: 1, mediaType: 'c' }, layers: [] }));
     assert.equal(parseManifest(manifest, 'application/vnd.docker.distribution.manifest.v2+json', 'x').mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
     assert.equal(parseManifest(manifest, 'text/plain', 'x').mediaType, 'application/vnd.oci.image.manifest.v1+json');
     const index = Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] }));

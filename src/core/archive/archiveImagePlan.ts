@@ -6,6 +6,7 @@
 import { sha256Digest } from '../digest';
 import { shortId } from '../shortId';
 import { StevedoreError } from '../errors';
+import { checkConfig, type DocumentSource } from '../image/imageDocuments';
 import { MediaType } from '../image/mediaTypes';
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from '../image/types';
 import { familiarString, formatReference, parseReference, tryParseReference } from '../reference/reference';
@@ -29,12 +30,12 @@ export function imageLabel(refs: readonly string[], configDigest: string): strin
 
 /** Refuses a config that is not an image config (no rootfs.diff_ids, no os or architecture). */
 export function checkImageConfig(value: unknown, what: string, path: string): ImageConfig {
-  const config = value as Partial<ImageConfig> | null;
-  const diffIds = config?.rootfs?.diff_ids;
-  if (!config || typeof config !== 'object' || !Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string') || typeof config.os !== 'string' || typeof config.architecture !== 'string') {
-    throw new StevedoreError('INVALID_ARCHIVE', `${what}: "${path}" is not an image config (it needs os, architecture and rootfs.diff_ids). Nothing was loaded.`);
-  }
-  return config as ImageConfig;
+  return checkConfig(value, archiveDocument(what, path));
+}
+
+/** How a malformed document of an archive is named: nothing is loaded from such an archive. */
+export function archiveDocument(what: string, path: string): DocumentSource {
+  return { what: `${what}: "${path}"`, code: 'INVALID_ARCHIVE', advice: 'Nothing was loaded.' };
 }
 
 /**

@@ -7,13 +7,14 @@
 
 import { isDigest } from '../digest';
 import { StevedoreError } from '../errors';
-import { isIndexMediaType, MediaType } from '../image/mediaTypes';
+import { decodeImageDocument } from '../image/imageDocuments';
+import { MediaType } from '../image/mediaTypes';
 import { hostPlatform, platformMatches } from '../image/platform';
 import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex, type ImageManifest } from '../image/types';
 import { formatReference, tryParseReference } from '../reference/reference';
 import type { BlobStore } from '../store/blobStore';
 import { OCI_INDEX_FILE } from './archiveFormat';
-import { checkImageConfig, checkLayers, imageLabel, type PlannedImage } from './archiveImagePlan';
+import { archiveDocument, checkImageConfig, checkLayers, imageLabel, type PlannedImage } from './archiveImagePlan';
 import { findBlob, readJsonFile, type ArchiveContents } from './readArchive';
 import type { StagedFile } from './stagedFile';
 
@@ -64,11 +65,11 @@ async function resolveManifest(blobs: BlobStore, contents: ArchiveContents, entr
   const { what } = contents;
   if (depth > MAX_INDEX_DEPTH) throw new StevedoreError('INVALID_ARCHIVE', `${what}: image indexes nest more than ${MAX_INDEX_DEPTH} deep. Nothing was loaded.`);
   const file = await blobFor(contents, entry, `the manifest ${entry.digest} named by index.json`);
-  const doc = (await readJsonFile<ImageManifest | ImageIndex>(blobs, contents, file, 'the manifest')).value;
-  if (isIndexMediaType(entry.mediaType) || isIndexMediaType(doc?.mediaType) || (doc && 'manifests' in doc)) {
-    const children = Array.isArray((doc as ImageIndex).manifests) ? (doc as ImageIndex).manifests : [];
+  const { bytes } = await readJsonFile<unknown>(blobs, contents, file, 'the manifest');
+  const doc = decodeImageDocument(bytes, archiveDocument(what, file.path), entry.mediaType);
+  if (doc.kind === 'index') {
     const present: Descriptor[] = [];
-    for (const c of children) if (c && typeof c.digest === 'string' && (await findBlob(contents, c.digest))) present.push(c);
+    for (const c of doc.index.manifests) if (await findBlob(contents, c.digest)) present.push(c);
     const host = hostPlatform();
     const chosen = present.find((c) => platformMatches(c.platform, host)) ?? present[0];
     if (!chosen) {
@@ -76,10 +77,7 @@ async function resolveManifest(blobs: BlobStore, contents: ArchiveContents, entr
     }
     return resolveManifest(blobs, contents, chosen, depth + 1);
   }
-  const manifest = doc as ImageManifest;
-  if (!manifest || !manifest.config || typeof manifest.config.digest !== 'string' || !Array.isArray(manifest.layers)) {
-    throw new StevedoreError('INVALID_ARCHIVE', `${what}: "${file.path}" is not an image manifest (it has no config or layers). Nothing was loaded.`);
-  }
+  const { manifest } = doc;
   // The spec lets both leave the media type out; an image manifest is what it then is.
   const mediaType = entry.mediaType ?? manifest.mediaType ?? MediaType.ociManifest;
   return { descriptor: { ...entry, mediaType }, file, manifest };

@@ -3,10 +3,10 @@
 
 import { StevedoreError } from '../errors';
 import type { BlobStore } from '../store/blobStore';
+import { decodeConfig, decodeImageDocument, type DocumentSource } from './imageDocuments';
 import type { ImageSummary } from '../store/metadata';
-import { isIndexMediaType } from './mediaTypes';
 import { hostPlatform, platformMatches } from './platform';
-import type { Descriptor, ImageConfig, ImageIndex, ImageManifest } from './types';
+import type { Descriptor, ImageConfig, ImageManifest } from './types';
 
 export interface LoadedImage {
   manifestDescriptor: Descriptor;
@@ -18,16 +18,9 @@ export interface LoadedImage {
 export async function resolveManifest(blobs: BlobStore, descriptor: Descriptor): Promise<{ descriptor: Descriptor; manifest: ImageManifest }> {
   let current = descriptor;
   for (let depth = 0; depth < 4; depth++) {
-    const doc = await blobs.readJson<ImageManifest | ImageIndex>(current.digest);
-    const mediaType = current.mediaType ?? doc.mediaType;
-    if (!isIndexMediaType(mediaType) && !('manifests' in doc)) {
-      const manifest = doc as ImageManifest;
-      if (!manifest.config || !Array.isArray(manifest.layers)) {
-        throw new StevedoreError('STORE_CORRUPT', `Manifest ${current.digest} has no config or layers.`);
-      }
-      return { descriptor: current, manifest };
-    }
-    const index = doc as ImageIndex;
+    const doc = decodeImageDocument(await blobs.readSmall(current.digest), storedDocument('Manifest', current.digest), current.mediaType);
+    if (doc.kind === 'manifest') return { descriptor: current, manifest: doc.manifest };
+    const index = doc.index;
     const host = hostPlatform();
     const candidates = [...index.manifests.filter((m) => platformMatches(m.platform, host)), ...index.manifests];
     let next: Descriptor | undefined;
@@ -45,8 +38,13 @@ export async function resolveManifest(blobs: BlobStore, descriptor: Descriptor):
 
 export async function loadImage(blobs: BlobStore, descriptor: Descriptor): Promise<LoadedImage> {
   const { descriptor: manifestDescriptor, manifest } = await resolveManifest(blobs, descriptor);
-  const config = await blobs.readJson<ImageConfig>(manifest.config.digest);
+  const config = decodeConfig(await blobs.readSmall(manifest.config.digest), storedDocument('Config', manifest.config.digest));
   return { manifestDescriptor, manifest, config };
+}
+
+/** How a damaged document of the store is named, and what to do about it. */
+export function storedDocument(kind: 'Manifest' | 'Config', digest: string): DocumentSource {
+  return { what: `${kind} ${digest} in the image store`, code: 'STORE_CORRUPT', advice: 'Run "stevedore system check --repair", then pull or load the image again.' };
 }
 
 /** Docker's image size from per-diffID layer sizes, or undefined while any layer's is unknown. */

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { sha256Digest, tryParseDigest } from '../digest';
 import { StevedoreError } from '../errors';
-import { MediaType, isIndexMediaType, isManifestMediaType } from '../image/mediaTypes';
-import type { ImageIndex, ImageManifest } from '../image/types';
+import { decodeImageDocument, type ImageDocument } from '../image/imageDocuments';
+import { MediaType } from '../image/mediaTypes';
 import { repositoryScope } from './bearerTokens';
 import type { RegistryClient } from './registryClient';
 
@@ -23,13 +23,8 @@ const ACCEPT = [
   MediaType.dockerManifestV1,
 ].join(', ');
 
-export interface FetchedManifest {
-  bytes: Buffer;
-  digest: string;
-  mediaType: string;
-  /** Parsed JSON; an index or an image manifest, told apart by `isIndexMediaType(mediaType)`. */
-  document: ImageManifest | ImageIndex;
-}
+/** The bytes as received, their digest, and the decoded document (an index or an image manifest). */
+export type FetchedManifest = { bytes: Buffer; digest: string } & ImageDocument;
 
 export interface ManifestTarget {
   /** Repository path inside the registry: "library/redis". */
@@ -77,37 +72,9 @@ export async function fetchManifest(client: RegistryClient, target: ManifestTarg
   return { bytes, digest: wanted ? target.reference : digest, ...parseManifest(bytes, contentType, target.display) };
 }
 
-/** Parses a manifest and settles its media type from the header or the document. */
-export function parseManifest(bytes: Buffer, contentType: string, display: string): { mediaType: string; document: ImageManifest | ImageIndex } {
-  let document: (ImageManifest | ImageIndex) & { schemaVersion?: number; mediaType?: string };
-  try {
-    document = JSON.parse(bytes.toString('utf8')) as typeof document;
-  } catch {
-    throw new StevedoreError('REGISTRY_ERROR', `The manifest for ${display} is not valid JSON.`);
-  }
-  if (typeof document !== 'object' || document === null) throw new StevedoreError('REGISTRY_ERROR', `The manifest for ${display} is not a JSON object.`);
-  const schemaVersion = (document as { schemaVersion?: unknown }).schemaVersion;
-  if (schemaVersion === 1 || contentType === MediaType.dockerManifestV1 || contentType === MediaType.dockerManifestV1Signed) {
-    throw new StevedoreError(
-      'UNSUPPORTED',
-      `${display} has a Docker schema 1 manifest, which Stevedore does not support (Docker dropped it too). Push the image again with a current tool to get a schema 2 or OCI manifest.`,
-    );
-  }
-  let mediaType = [contentType, document.mediaType].find((t) => isIndexMediaType(t) || isManifestMediaType(t));
-  if (!mediaType) {
-    // OCI allows mediaType to be absent; tell an index from a manifest by its fields.
-    if (Array.isArray((document as ImageIndex).manifests)) mediaType = MediaType.ociIndex;
-    else if ((document as ImageManifest).config && Array.isArray((document as ImageManifest).layers)) mediaType = MediaType.ociManifest;
-  }
-  if (!mediaType) {
-    throw new StevedoreError('UNSUPPORTED', `The manifest for ${display} has a media type Stevedore does not know (${contentType || document.mediaType || 'none'}).`);
-  }
-  if (isIndexMediaType(mediaType)) {
-    if (!Array.isArray((document as ImageIndex).manifests)) throw new StevedoreError('REGISTRY_ERROR', `The index for ${display} lists no manifests.`);
-  } else if (!(document as ImageManifest).config?.digest || !Array.isArray((document as ImageManifest).layers)) {
-    throw new StevedoreError('REGISTRY_ERROR', `The manifest for ${display} has no config or layers.`);
-  }
-  return { mediaType, document };
+/** Decodes a manifest, settling its media type from the header or the document. */
+export function parseManifest(bytes: Buffer, contentType: string, display: string): ImageDocument {
+  return decodeImageDocument(bytes, { what: `The manifest for ${display}`, code: 'REGISTRY_ERROR' }, contentType || undefined);
 }
 
 /** PUTs a manifest under a tag or digest; returns the digest, checked against what the registry says. */

@@ -5,11 +5,10 @@
 // lease that names each blob before it is checked or written; if anything fails or is cancelled,
 // blobs this pull wrote and nothing else needs are removed, so the store is left as it was.
 
-import { isDigest } from '../digest';
 import { errorMessage, isCancelled, StevedoreError, throwIfAborted } from '../errors';
-import { isIndexMediaType } from '../image/mediaTypes';
 import { formatPlatform, hostPlatform, platformMatches } from '../image/platform';
-import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform } from '../image/types';
+import { decodeConfig } from '../image/imageDocuments';
+import type { Descriptor, Platform } from '../image/types';
 import { familiarString, formatReference, parseReference, repositoryName, type ImageReference } from '../reference/reference';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -110,16 +109,16 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
   emit({ kind: 'pulling', repository, target, reference: fullRef });
   let fetched: FetchedManifest = top;
   let platform: Platform | undefined;
-  if (isIndexMediaType(top.mediaType)) {
-    const entry = selectPlatform(top.document as ImageIndex, options.platform ?? hostPlatform(), display);
+  if (top.kind === 'index') {
+    const entry = selectPlatform(top.index, options.platform ?? hostPlatform(), display);
     fetched = await fetchManifest(client, { repository, reference: entry.digest, display }, signal);
-    if (isIndexMediaType(fetched.mediaType)) {
+    if (fetched.kind === 'index') {
       throw new StevedoreError('UNSUPPORTED', `The index of ${display} points to another index for ${formatPlatform(entry.platform!)}; nested indexes are not supported.`);
     }
     platform = platformOf(entry.platform!);
   }
-  const manifest = fetched.document as ImageManifest;
-  for (const d of [manifest.config, ...manifest.layers]) checkDescriptor(d, display);
+  if (fetched.kind !== 'manifest') throw new StevedoreError('REGISTRY_ERROR', `The registry answered ${display} with an index where an image manifest belongs.`);
+  const { manifest } = fetched;
 
   const index = await store.readIndex();
   const previous = index.manifests.find((m) => refName(m) === fullRef)?.digest;
@@ -179,7 +178,7 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
       }
       const fetchConfig = async (configSignal: AbortSignal | undefined): Promise<void> => {
         await fetchBlob(lease, manifest.config, configSignal, false);
-        const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
+        const config = decodeConfig(await store.blobs.readSmall(manifest.config.digest), { what: `The config of ${display}`, code: 'REGISTRY_ERROR' });
         if (platform) return;
         platform = platformOf(config);
         if (options.platform && !platformMatches(platform, options.platform)) {
@@ -232,12 +231,6 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
 
 function platformOf(p: { os: string; architecture: string; variant?: string }): Platform {
   return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
-}
-
-function checkDescriptor(d: Descriptor | undefined, display: string): void {
-  if (!d || typeof d.digest !== 'string' || !isDigest(d.digest) || !Number.isSafeInteger(d.size) || d.size < 0) {
-    throw new StevedoreError('REGISTRY_ERROR', `The manifest of ${display} lists a blob with an invalid digest or size; refusing it.`);
-  }
 }
 
 function uniqueByDigest(list: readonly Descriptor[]): Descriptor[] {

@@ -8,7 +8,9 @@ import { createGzip } from 'node:zlib';
 import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { isIndexMediaType, layerCompression, MediaType } from '../image/mediaTypes';
-import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { decodeIndex, decodeManifest } from '../image/imageDocuments';
+import { storedDocument } from '../image/summary';
+import type { Descriptor } from '../image/types';
 import { familiarString, formatReference, parseReference, repositoryName } from '../reference/reference';
 import { mergeSources, sourcesOn } from '../store/distributionSources';
 import type { ImageStore } from '../store/imageStore';
@@ -80,7 +82,7 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
   const tag = ref.tag ?? 'latest';
   let pushed: { digest: string; size: number };
   const topBytes = await store.blobs.readSmall(record.manifestDigest, 4 * 1024 * 1024);
-  if (isIndexMediaType(record.manifestMediaType) && (await allChildrenPresent(store, topBytes))) {
+  if (isIndexMediaType(record.manifestMediaType) && (await allChildrenPresent(store, topBytes, record.manifestDigest))) {
     pushed = await pushIndex(ctx, topBytes, record.manifestMediaType, tag);
   } else {
     const loaded = await store.load(record);
@@ -97,15 +99,15 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
   return { reference: fullRef, tag, digest: pushed.digest, size: pushed.size, ...ctx.counts };
 }
 
-async function allChildrenPresent(store: ImageStore, indexBytes: Buffer): Promise<boolean> {
-  const index = JSON.parse(indexBytes.toString('utf8')) as ImageIndex;
-  for (const child of index.manifests ?? []) if (!(await store.blobs.has(child.digest))) return false;
+async function allChildrenPresent(store: ImageStore, indexBytes: Buffer, digest: string): Promise<boolean> {
+  const index = decodeIndex(indexBytes, storedDocument('Manifest', digest));
+  for (const child of index.manifests) if (!(await store.blobs.has(child.digest))) return false;
   return true;
 }
 
 /** A multi-platform index: each platform's manifest (by digest), then the index under the tag. */
 async function pushIndex(ctx: PushContext, bytes: Buffer, mediaType: string, tag: string): Promise<{ digest: string; size: number }> {
-  const index = JSON.parse(bytes.toString('utf8')) as ImageIndex;
+  const index = decodeIndex(bytes, storedDocument('Manifest', sha256Digest(bytes)));
   let changed = false;
   const children: Descriptor[] = [];
   for (const child of index.manifests) {
@@ -121,7 +123,7 @@ async function pushIndex(ctx: PushContext, bytes: Buffer, mediaType: string, tag
 
 /** One image manifest: its blobs, then the manifest itself under `tag`, or by its digest when no tag is given. */
 async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, tag: string | undefined): Promise<{ digest: string; size: number }> {
-  const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+  const manifest = decodeManifest(bytes, storedDocument('Manifest', sha256Digest(bytes)), mediaType);
   for (const layer of manifest.layers) ctx.emit({ kind: 'layer', digest: layer.digest, status: 'preparing', current: 0, total: layer.size });
   const unique = [manifest.config, ...manifest.layers].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
   const concurrency = ctx.options.concurrency ?? DEFAULT_CONCURRENCY;

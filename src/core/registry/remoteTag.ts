@@ -4,9 +4,10 @@
 
 import { sha256Digest } from '../digest';
 import { StevedoreError } from '../errors';
+import { decodeJsonObject } from '../image/imageDocuments';
 import { isIndexMediaType, MediaType } from '../image/mediaTypes';
 import { formatPlatform } from '../image/platform';
-import type { ImageConfig, ImageIndex, ImageManifest } from '../image/types';
+import type { ImageConfig } from '../image/types';
 import { repositoryScope } from './bearerTokens';
 import { fetchManifest } from './manifests';
 import { isImageEntry } from './platformSelect';
@@ -52,8 +53,8 @@ export async function remotePlatforms(client: RegistryClient, repository: string
   const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
   if (!isIndexMediaType(contentType)) return undefined;
   const top = await fetchManifest(client, { repository, reference, display }, signal);
-  if (!isIndexMediaType(top.mediaType)) return undefined;
-  return (top.document as ImageIndex).manifests.filter(isImageEntry).map((m) => ({
+  if (top.kind !== 'index') return undefined;
+  return top.index.manifests.filter(isImageEntry).map((m) => ({
     platform: m.platform ? formatPlatform(m.platform) : 'unknown',
     digest: m.digest,
     size: m.size,
@@ -67,9 +68,8 @@ const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 export async function describeRemoteTag(client: RegistryClient, repository: string, tag: string, signal?: AbortSignal): Promise<RemoteTag> {
   const display = `${client.domain}/${repository}:${tag}`;
   const top = await fetchManifest(client, { repository, reference: tag, display }, signal);
-  if (isIndexMediaType(top.mediaType)) {
-    const index = top.document as ImageIndex;
-    const platforms = index.manifests.filter(isImageEntry).map((m) => ({
+  if (top.kind === 'index') {
+    const platforms = top.index.manifests.filter(isImageEntry).map((m) => ({
       platform: m.platform ? formatPlatform(m.platform) : 'unknown',
       digest: m.digest,
       size: m.size,
@@ -77,8 +77,7 @@ export async function describeRemoteTag(client: RegistryClient, repository: stri
     }));
     return { repository, tag, digest: top.digest, mediaType: top.mediaType, multiPlatform: true, platforms };
   }
-  const manifest = top.document as ImageManifest;
-  const config = await fetchConfig(client, repository, manifest.config.digest, display, signal);
+  const config = await fetchConfig(client, repository, top.manifest.config.digest, display, signal);
   const platform = config.os && config.architecture ? formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }) : 'unknown';
   return {
     repository,
@@ -107,11 +106,8 @@ async function fetchConfig(client: RegistryClient, repository: string, digest: s
   if (digest.startsWith('sha256:') && sha256Digest(bytes) !== digest) {
     throw new StevedoreError('DIGEST_MISMATCH', `The registry sent a config for ${display} that does not match its digest ${digest}.`);
   }
-  try {
-    return JSON.parse(bytes.toString('utf8')) as Partial<ImageConfig>;
-  } catch {
-    throw new StevedoreError('REGISTRY_ERROR', `The config of ${display} is not valid JSON.`);
-  }
+  // Artifacts (signatures, charts) carry configs that are no image config: read, do not insist.
+  return decodeJsonObject(bytes, { what: `The config of ${display}`, code: 'REGISTRY_ERROR' }) as Partial<ImageConfig>;
 }
 
 export interface RemoteImageDetails {
@@ -125,8 +121,8 @@ export interface RemoteImageDetails {
 export async function remoteImageDetails(client: RegistryClient, repository: string, reference: string, signal?: AbortSignal): Promise<RemoteImageDetails> {
   const display = `${client.domain}/${repository}@${reference}`;
   const top = await fetchManifest(client, { repository, reference, display }, signal);
-  if (isIndexMediaType(top.mediaType)) throw new StevedoreError('UNSUPPORTED', `${display} is a multi-platform index; ask for one of its platforms.`);
-  const manifest = top.document as ImageManifest;
+  if (top.kind === 'index') throw new StevedoreError('UNSUPPORTED', `${display} is a multi-platform index; ask for one of its platforms.`);
+  const { manifest } = top;
   const config = await fetchConfig(client, repository, manifest.config.digest, display, signal);
   const compressedSize = manifest.layers.reduce((sum, l) => sum + l.size, 0);
   return { ...(typeof config.created === 'string' ? { created: config.created } : {}), compressedSize };

@@ -85,15 +85,6 @@ export class BlobStore {
     return readFile(path);
   }
 
-  async readJson<T>(digest: string, maxBytes?: number): Promise<T> {
-    const bytes = await this.readSmall(digest, maxBytes);
-    try {
-      return JSON.parse(bytes.toString('utf8')) as T;
-    } catch (err) {
-      throw new StevedoreError('STORE_CORRUPT', `Blob ${digest} is not valid JSON. Run "stevedore system check --repair".`, { cause: err });
-    }
-  }
-
   /**
    * Starts an ingest: the place to stream a blob into before it is verified and committed. With a
    * lease, the blob's digest is added to it before the blob appears under its name, so garbage

@@ -11,8 +11,9 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestCounter, tryParseDigest } from '../digest';
 import { throwIfAborted } from '../errors';
-import { isIndexMediaType } from '../image/mediaTypes';
-import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { decodeImageDocument } from '../image/imageDocuments';
+import { storedDocument } from '../image/summary';
+import type { Descriptor, ImageIndex } from '../image/types';
 import { findContainerLeftovers } from '../runtime/containerLeftovers';
 import { TEMP_MARKER } from './atomicFile';
 import type { BlobStore } from './blobStore';
@@ -149,19 +150,21 @@ async function requiredBlobs(blobs: BlobStore, entry: Descriptor, state: (d: str
   const bad: { digest: string; why: string }[] = [];
   const s = state(entry.digest);
   if (s) return [{ digest: entry.digest, why: s }];
-  const doc = await blobs.readJson<ImageManifest | ImageIndex>(entry.digest).catch(() => null);
+  const doc = await blobs
+    .readSmall(entry.digest)
+    .then((bytes) => decodeImageDocument(bytes, storedDocument('Manifest', entry.digest), entry.mediaType))
+    .catch(() => null);
   if (!doc) return [{ digest: entry.digest, why: 'unreadable' }];
-  if (isIndexMediaType(entry.mediaType) || 'manifests' in doc) {
-    const children = (doc as ImageIndex).manifests ?? [];
+  if (doc.kind === 'index') {
+    const children = doc.index.manifests;
     const usable = children.filter((c) => state(c.digest) === null);
     if (usable.length === 0) return [{ digest: entry.digest, why: 'an index none of whose manifests are present' }];
     for (const child of usable) bad.push(...(await requiredBlobs(blobs, child, state)));
     return bad;
   }
-  const manifest = doc as ImageManifest;
-  for (const d of [manifest.config, ...(manifest.layers ?? [])]) {
-    const why = d ? state(d.digest) : 'missing';
-    if (why && d) bad.push({ digest: d.digest, why });
+  for (const d of [doc.manifest.config, ...doc.manifest.layers]) {
+    const why = state(d.digest);
+    if (why) bad.push({ digest: d.digest, why });
   }
   return bad;
 }

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIndexMediaType } from '../image/mediaTypes';
+import { decodeJsonObject } from '../image/imageDocuments';
+import { storedDocument } from '../image/summary';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
 import type { BlobStore } from './blobStore';
 import { removeDerivedFiles } from './derivedFiles';
@@ -33,23 +35,23 @@ export async function markReachable(blobs: BlobStore, index: ImageIndex): Promis
     if (reachable.has(desc.digest)) return;
     reachable.add(desc.digest);
     if (depth > 4) return;
-    let doc: ImageManifest | ImageIndex;
+    // Read leniently: whatever digests a damaged manifest still names are kept, never collected.
+    let doc: Partial<ImageManifest & ImageIndex>;
     try {
-      doc = await blobs.readJson<ImageManifest | ImageIndex>(desc.digest);
+      doc = decodeJsonObject(await blobs.readSmall(desc.digest), storedDocument('Manifest', desc.digest));
     } catch (err) {
       unreadable.push({ digest: desc.digest, reason: (err as Error).message });
       return;
     }
     if (isIndexMediaType(desc.mediaType) || 'manifests' in doc) {
-      for (const child of (doc as ImageIndex).manifests ?? []) {
+      for (const child of doc.manifests ?? []) {
         // Other tools may keep only some platforms of an index; absent children are not damage.
         if (await blobs.has(child.digest)) await visit(child, depth + 1);
       }
       return;
     }
-    const manifest = doc as ImageManifest;
-    if (manifest.config?.digest) reachable.add(manifest.config.digest);
-    for (const layer of manifest.layers ?? []) reachable.add(layer.digest);
+    if (doc.config?.digest) reachable.add(doc.config.digest);
+    for (const layer of doc.layers ?? []) reachable.add(layer.digest);
   };
   for (const entry of index.manifests) await visit(entry, 0);
   return { reachable, unreadable };

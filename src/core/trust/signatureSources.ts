@@ -103,7 +103,9 @@ export async function readSigstoreAttachments(client: RegistryClient, ref: Image
   const display = `${ref.domain}/${ref.path}:${tag}`;
   let manifest: ImageManifest;
   try {
-    manifest = (await fetchManifest(client, { repository: ref.path, reference: tag, display }, signal)).document as ImageManifest;
+    const fetched = await fetchManifest(client, { repository: ref.path, reference: tag, display }, signal);
+    if (fetched.kind !== 'manifest') return [];
+    manifest = fetched.manifest;
   } catch (err) {
     if (err instanceof StevedoreError && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'IMAGE_NOT_FOUND' || err.code === 'NAME_UNKNOWN')) return [];
     throw err;

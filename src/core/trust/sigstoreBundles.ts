@@ -35,7 +35,9 @@ export async function readBundleReferrers(client: RegistryClient, ref: ImageRefe
   const found: AttachedBundle[] = [];
   for (const entry of referrers.slice(0, MAX_BUNDLES)) {
     const display = `${ref.domain}/${ref.path}@${entry.digest}`;
-    const manifest = (await fetchManifest(client, { repository: ref.path, reference: entry.digest, display }, signal)).document as ImageManifest & { subject?: Descriptor };
+    const fetched = await fetchManifest(client, { repository: ref.path, reference: entry.digest, display }, signal);
+    if (fetched.kind !== 'manifest') continue;
+    const manifest = fetched.manifest as ImageManifest & { subject?: Descriptor };
     if (manifest.subject?.digest !== manifestDigest) continue;
     const layer = (manifest.layers ?? []).find((l) => BUNDLE_ARTIFACT_TYPE.test(l.mediaType));
     if (!layer || !Number.isSafeInteger(layer.size) || layer.size > MAX_MANIFEST_BYTES) continue;
@@ -62,7 +64,7 @@ async function referrersIndex(client: RegistryClient, ref: ImageReference, manif
   const tag = manifestDigest.replace(':', '-');
   try {
     const fetched = await fetchManifest(client, { repository: ref.path, reference: tag, display: `${ref.domain}/${ref.path}:${tag}` }, signal);
-    return ((fetched.document as ImageIndex).manifests ?? []) as (Descriptor & { artifactType?: string })[];
+    return (fetched.kind === 'index' ? fetched.index.manifests : []) as (Descriptor & { artifactType?: string })[];
   } catch (err) {
     if (err instanceof StevedoreError && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'IMAGE_NOT_FOUND' || err.code === 'NAME_UNKNOWN')) return [];
     throw err;
