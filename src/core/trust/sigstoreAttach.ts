@@ -51,9 +51,8 @@ export async function attachSigstoreSignature(client: RegistryClient, ref: Image
 async function existingLayers(client: RegistryClient, ref: ImageReference, tag: string, display: string, signal?: AbortSignal): Promise<Descriptor[]> {
   try {
     const found = await fetchManifest(client, { repository: ref.path, reference: tag, display }, signal);
-    const doc = found.document as ImageManifest;
-    if (!Array.isArray(doc.layers)) throw new StevedoreError('REGISTRY_ERROR', `${display} exists but is not an image manifest; it cannot be holding cosign signatures. Delete that tag, or sign into another repository.`);
-    return doc.layers;
+    if (found.kind !== 'manifest') throw new StevedoreError('REGISTRY_ERROR', `${display} exists but is not an image manifest; it cannot be holding cosign signatures. Delete that tag, or sign into another repository.`);
+    return found.manifest.layers;
   } catch (err) {
     if (err instanceof StevedoreError && (err.code === 'MANIFEST_UNKNOWN' || err.code === 'IMAGE_NOT_FOUND' || err.code === 'NAME_UNKNOWN')) return [];
     throw err;
