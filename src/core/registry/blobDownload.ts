@@ -13,7 +13,8 @@ import type { BlobStore, CommitResult, Ingest } from '../store/blobStore';
 import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';
-import { TransferInterrupted, type RegistryClient, type RegistryResponse, type ResponseHeaders } from './registryClient';
+import type { RegistryClient } from './registryClient';
+import { TransferInterrupted, type RegistryResponse, type ResponseHeaders } from './registryRequest';
 import { backoffDelay, durationText, RetryClock, sleep } from './retryPolicy';
 import { STALL_MIN_BYTES, StallWatchdog } from './stallWatchdog';
 

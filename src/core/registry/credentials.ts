@@ -17,20 +17,20 @@ export interface RegistryCredential {
 }
 
 /** How the client asks for credentials: the CLI reads Docker's files, the extension its SecretStorage. */
-export type CredentialResolver = (registry: string) => Promise<RegistryCredential | undefined>;
+export type CredentialResolver = (registry: string, signal?: AbortSignal) => Promise<RegistryCredential | undefined>;
 
 /** A credential-helper user name of "<token>" means the secret is an identity token. */
 const IDENTITY_TOKEN_USER = '<token>';
 
 /** Resolves credentials from Docker's config.json and the containers tools' auth.json files. */
 export function dockerCredentials(env: NodeJS.ProcessEnv): CredentialResolver {
-  return async (registry) => {
+  return async (registry, signal) => {
     const host = registryHost(registry);
     const lookupHost = host.credentialKey === DOCKER_HUB_CREDENTIAL_KEY ? 'index.docker.io' : host.domain;
     const config = await readConfigFile(dockerConfigPath(env));
     const helper = helperFor(config, host.credentialKey, lookupHost);
     if (helper) {
-      const found = await helperGet(helper, host.credentialKey, env);
+      const found = await helperGet(helper, host.credentialKey, env, signal ? { signal } : {});
       if (found) {
         return found.Username === IDENTITY_TOKEN_USER ? { identityToken: found.Secret } : { username: found.Username, password: found.Secret };
       }

@@ -1,111 +1,57 @@
-// HTTP to one registry with undici: finds the scheme (HTTPS, or plain HTTP for an insecure
-// registry, as Docker does), answers the WWW-Authenticate challenge (anonymous, Basic, Bearer with
-// tokens cached per scope), retries connection errors, 408, 429 and 5xx with backoff (honouring
-// Retry-After), and follows redirects, dropping the Authorization header when one leads to another
-// host (blob storage must never see registry credentials, containerd CVE-2020-15157). Layer bodies
-// can go over socketGet.ts instead of undici (`receiverSink`); all of the above applies to both.
+// HTTP to one registry: finds the scheme (HTTPS, or plain HTTP for an insecure registry, as Docker
+// does), answers the WWW-Authenticate challenge (registryAuth.ts), retries connection errors, 408,
+// 429 and 5xx with backoff (honouring Retry-After), and follows redirects, dropping the
+// Authorization header when one leads to another host (blob storage must never see registry
+// credentials, containerd CVE-2020-15157). How each exchange goes over the wire is the transport's
+// business (registryTransport.ts); the operations (manifests, blobs, tags, catalog) build on `request`.
 
-import { Readable, Writable } from 'node:stream';
-import type { ConnectionOptions } from 'node:tls';
-import type { Dispatcher } from 'undici';
-import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import { CancelledError, StevedoreError } from '../errors';
 import { parseAuthChallenges, preferredChallenge, type AuthChallenge } from './authChallenge';
-import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransport } from './bearerTokens';
+import type { TokenTransport } from './bearerTokens';
 import type { RegistryCredential } from './credentials';
+import { proxyOrThrow } from './dispatchers';
+import { networkError } from './networkErrors';
+import { basicAuth, CLIENT_ID, RegistryAuth } from './registryAuth';
 import { registryErrorFrom, isTemporaryStatus } from './registryError';
 import { isListedInsecure, isLoopbackHost, registryHost, type RegistryHost } from './registryHost';
 import { DEFAULT_STALL_TIMEOUT_MS, type RegistryOptions } from './registryOptions';
+import { MAX_ERROR_BODY, TransferInterrupted, type RegistryRequest, type RegistryResponse } from './registryRequest';
+import { HttpTransport, type RegistryTransport } from './registryTransport';
+import { readLimited } from './responseBody';
 import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, parseRetryAfter, RetryClock, sleep, type RetryOptions } from './retryPolicy';
-import { networkError } from './networkErrors';
-import { BodyBrokenOff, socketGet, type BodyReceiver, type SocketGetResponse } from './socketGet';
-import { caBundle, loadTlsMaterial } from './tlsTrust';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-export interface RegistryRequest {
-  method: HttpMethod;
-  /** A path under the registry ("/v2/library/redis/manifests/latest") or an absolute URL (Location, Link). */
-  url: string;
-  headers?: Record<string, string>;
-  /** Makes the body; called again for each attempt, so a retried request can send it again. */
-  body?: () => string | Buffer | Readable;
-  /** Token scopes the request needs ("repository:library/redis:pull"). */
-  scopes: readonly string[];
-  signal?: AbortSignal;
-  /** False for requests that must not be repeated blindly (a streamed upload). Default true. */
-  retry?: boolean;
-  /**
-   * Streams a wanted response straight into a Writable (undici's stream API: no intermediate
-   * readable, so far less work per byte on big downloads). Returning undefined for a status
-   * leaves that response (an error, a redirect) to be read from `body` as usual.
-   */
-  sink?: BodySink;
-  /**
-   * For a GET: reads a wanted 2xx body straight off the socket into a BodyReceiver (socketGet.ts),
-   * the fast path for layers. A 2xx it does not take falls back to undici with `sink`.
-   */
-  receiverSink?: ReceiverSink;
-  /** Longest silence of the body before the transfer counts as broken, instead of the client's default. */
-  bodyTimeoutMs?: number;
-}
-
-export type ReceiverSink = (status: number, headers: ResponseHeaders, length: number) => BodyReceiver | undefined;
-
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
-
-export type BodySink = (status: number, headers: ResponseHeaders) => Writable | undefined;
-
-/** What callers read a response body with; undici's BodyReadable has all of it. */
-export interface ResponseBody extends AsyncIterable<Uint8Array> {
-  dump(): Promise<void>;
-  text(): Promise<string>;
-  json(): Promise<unknown>;
-  destroy(): void;
-}
-
-export interface RegistryResponse {
-  status: number;
-  headers: ResponseHeaders;
-  body: ResponseBody;
-  /** The URL that answered, after redirects. */
-  url: URL;
-  /** True when the body went into the request's sink (and `body` is empty). */
-  streamed?: boolean;
-}
-
-/**
- * A transfer that broke off after its body had started flowing into a sink. It is not retried
- * here, since the sink holds part of the body: the caller decides (a download resumes with Range).
- */
-export class TransferInterrupted extends Error {
-  constructor(cause: unknown) {
-    super(`the transfer broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'TransferInterrupted';
-  }
-}
-
-export const CLIENT_ID = 'stevedore';
 const MAX_REDIRECTS = 5;
-/** Error bodies are read for their diagnostics only; a proxy's HTML page is cut short. */
-const MAX_ERROR_BODY = 64 * 1024;
 
 export class RegistryClient {
   readonly host: RegistryHost;
   private readonly options: RegistryOptions;
   private readonly retry: RetryOptions;
+  private readonly transport: RegistryTransport;
+  private readonly auth: RegistryAuth;
   private base: URL | undefined;
   private pinging: Promise<void> | undefined;
-  private challenge: AuthChallenge | undefined;
-  private credential: Promise<RegistryCredential | undefined> | undefined;
-  private readonly tokens = new Map<string, Promise<IssuedToken>>();
-  private readonly agents = new Map<string, Promise<Dispatcher>>();
-  private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
 
-  constructor(registry: string, options: RegistryOptions = {}) {
+  constructor(registry: string, options: RegistryOptions = {}, transport?: RegistryTransport) {
     this.host = registryHost(registry);
     this.options = options;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    const isInsecure = (hostPort: string): boolean => this.isInsecure(hostPort);
+    this.transport =
+      transport ??
+      new HttpTransport({
+        isInsecure,
+        ...(options.certsDirs ? { certsDirs: options.certsDirs } : {}),
+        ...(options.proxy ? { proxy: options.proxy } : {}),
+        ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+        ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+      });
+    this.auth = new RegistryAuth({
+      domain: this.host.domain,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      isInsecure,
+      registryProtocol: () => this.base?.protocol,
+      tokenTransport: (signal) => this.tokenTransport(signal),
+    });
   }
 
   /** The backoff settings, for callers that retry whole transfers themselves (resumes, uploads). */
@@ -146,29 +92,25 @@ export class RegistryClient {
   /** The challenge the registry answered the ping with; undefined when it allows anonymous access. */
   async authChallenge(signal?: AbortSignal): Promise<AuthChallenge | undefined> {
     await this.ping(signal);
-    return this.challenge;
+    return this.auth.challenge;
   }
 
   /** Sends a request with authentication, retries and redirects; the caller consumes or dumps the body. */
   async request(req: RegistryRequest): Promise<RegistryResponse> {
     await this.ping(req.signal);
     let scopes = req.scopes;
-    let authorization = await this.authorization(scopes, req.signal);
+    let authorization = await this.auth.authorization(scopes, req.signal);
     let reauthenticated = false;
     for (;;) {
       const res = await this.sendWithRetries(req, authorization);
       if (res.status !== 401 || reauthenticated) return res;
-      // A 401 after authenticating: the token expired, lacks a scope, or the registry wants auth
-      // for this repository although /v2/ did not. Ask again once, with the scopes it names.
+      // Ask again once, with the scopes the new challenge names.
       const challenge = preferredChallenge(parseAuthChallenges(res.headers['www-authenticate']));
       if (!challenge) return res;
       await res.body.dump().catch(() => undefined);
       reauthenticated = true;
-      this.challenge = challenge;
-      if (challenge.params.scope) scopes = mergeScopes(scopes, challenge.params.scope.split(' '));
-      this.tokens.delete(scopeKey(scopes));
-      this.tokens.delete(scopeKey(req.scopes));
-      authorization = await this.authorization(scopes, req.signal);
+      scopes = this.auth.rechallenge(challenge, scopes, req.scopes);
+      authorization = await this.auth.authorization(scopes, req.signal);
     }
   }
 
@@ -181,21 +123,13 @@ export class RegistryClient {
   /** Logs in: checks credentials against the registry; returns a refresh token when the service issues one. */
   async verifyCredential(credential: RegistryCredential, signal?: AbortSignal): Promise<{ identityToken?: string }> {
     await this.ping(signal);
-    const challenge = this.challenge;
+    const challenge = this.auth.challenge;
     if (!challenge) return {};
     if (challenge.scheme === 'bearer') {
-      this.checkRealm(challenge, credential);
-      const issued = await requestToken(this.tokenTransport(signal), {
-        challenge,
-        scopes: [],
-        credential,
-        registry: this.host.domain,
-        clientId: CLIENT_ID,
-        offline: true,
-      });
+      const issued = await this.auth.loginToken(challenge, credential, signal);
       return issued.refreshToken ? { identityToken: issued.refreshToken } : {};
     }
-    const res = await this.send(new URL('/v2/', this.base), 'GET', { authorization: basicAuth(credential) }, undefined, signal);
+    const res = await this.transport.send({ url: new URL('/v2/', this.base), method: 'GET', headers: { authorization: basicAuth(credential) }, ...(signal ? { signal } : {}) });
     if (res.status === 200) {
       await res.body.dump();
       return {};
@@ -214,12 +148,8 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
-    const agents = [...this.agents.values()];
-    this.agents.clear();
-    await Promise.all(agents.map(async (a) => (await a.catch(() => undefined))?.close().catch(() => undefined)));
+    await this.transport.close();
   }
-
-  // ---- internals ----
 
   private async doPing(signal: AbortSignal | undefined): Promise<void> {
     const schemes = this.isInsecure() ? ['https:', 'http:'] : ['https:'];
@@ -234,14 +164,14 @@ export class RegistryClient {
       } catch (err) {
         if (err instanceof CancelledError) throw err;
         // A proxy that refused the HTTPS probe is the problem to report, not what plain HTTP then meets.
-        if (isProxyError(err)) throw err;
+        if (err instanceof StevedoreError && err.detail?.proxyRefused === true) throw err;
         lastError = err;
         continue;
       }
       if (res.status === 200 || res.status === 401) {
-        this.challenge = res.status === 401 ? preferredChallenge(parseAuthChallenges(res.headers['www-authenticate'])) : undefined;
+        this.auth.challenge = res.status === 401 ? preferredChallenge(parseAuthChallenges(res.headers['www-authenticate'])) : undefined;
         await res.body.dump().catch(() => undefined);
-        if (res.status === 401 && !this.challenge) {
+        if (res.status === 401 && !this.auth.challenge) {
           throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} requires authentication but sent no usable WWW-Authenticate challenge.`);
         }
         this.base = new URL('/', url);
@@ -296,9 +226,17 @@ export class RegistryClient {
       // Credentials go only where they were meant for: never to the host a redirect leads to.
       if (url.origin !== firstOrigin) delete headers.authorization;
       else if (authorization && url.origin === registryOrigin) headers.authorization = authorization;
-      const res =
-        (req.receiverSink && req.method === 'GET' && !proxyOrThrow(url, this.options.proxy) ? await this.sendOnSocket(url, headers, req.signal, req.receiverSink, req.bodyTimeoutMs) : undefined) ??
-        (await this.send(url, req.method, headers, req.body?.(), req.signal, req.sink, req.bodyTimeoutMs));
+      const body = req.body?.();
+      const res = await this.transport.send({
+        url,
+        method: req.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.sink ? { sink: req.sink } : {}),
+        ...(req.receiverSink ? { receiverSink: req.receiverSink } : {}),
+        ...(req.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: req.bodyTimeoutMs } : {}),
+      });
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');
       if (!redirect) return res;
@@ -311,176 +249,6 @@ export class RegistryClient {
     }
   }
 
-  private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | Buffer | Readable | undefined, signal: AbortSignal | undefined, sink?: BodySink, bodyTimeoutMs?: number): Promise<RegistryResponse> {
-    const agent = await this.agentFor(url);
-    const options = {
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method,
-      headers,
-      body: body ?? null,
-      signal: signal ?? null,
-      headersTimeout: this.options.headersTimeoutMs ?? 120_000,
-      bodyTimeout: bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000,
-      // Big reads keep per-chunk overhead (hashing, file writes) low on layer downloads.
-      highWaterMark: 1024 * 1024,
-    };
-    if (!sink) {
-      try {
-        const res = await agent.request(options);
-        return { status: res.statusCode, headers: res.headers, body: res.body, url };
-      } catch (err) {
-        if (signal?.aborted) throw new CancelledError();
-        throw err;
-      }
-    }
-    let engaged = false;
-    let status = 0;
-    let responseHeaders: ResponseHeaders = {};
-    const collected = new CollectedBody(MAX_ERROR_BODY);
-    try {
-      await agent.stream(options, ({ statusCode, headers: h }) => {
-        status = statusCode;
-        responseHeaders = h;
-        const target = sink(statusCode, h);
-        if (target) {
-          engaged = true;
-          return target;
-        }
-        return collected.writable;
-      });
-    } catch (err) {
-      if (signal?.aborted) throw new CancelledError();
-      // The sink's own errors (a blob larger than announced) are final, not interruptions.
-      if (err instanceof StevedoreError) throw err;
-      if (engaged) throw new TransferInterrupted(err);
-      throw err;
-    }
-    return { status, headers: responseHeaders, body: collected, url, streamed: engaged };
-  }
-
-  /** A GET on a connection of its own, the body read straight into a receiver; undefined: use undici. */
-  private async sendOnSocket(url: URL, headers: Record<string, string>, signal: AbortSignal | undefined, receiverFor: ReceiverSink, bodyTimeoutMs?: number): Promise<RegistryResponse | undefined> {
-    const tls = url.protocol === 'https:' ? await this.connectOptionsFor(url) : undefined;
-    let res: SocketGetResponse | undefined;
-    try {
-      res = await socketGet({
-        url,
-        headers,
-        ...(tls ? { tls } : {}),
-        ...(signal ? { signal } : {}),
-        headersTimeoutMs: this.options.headersTimeoutMs ?? 120_000,
-        bodyTimeoutMs: bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000,
-        smallBodyLimit: MAX_ERROR_BODY,
-        receiverFor,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw new CancelledError();
-      if (err instanceof BodyBrokenOff) throw new TransferInterrupted(err.cause);
-      throw err;
-    }
-    if (!res) return undefined;
-    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
-  }
-
-  /** One undici dispatcher per host, trust setting and proxy, with that host's certs.d material. */
-  private agentFor(url: URL): Promise<Dispatcher> {
-    const insecure = this.isInsecure(url.host);
-    const proxy = proxyOrThrow(url, this.options.proxy);
-    const key = `${url.protocol}//${url.host}|${insecure}|${proxy?.href ?? ''}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = this.connectOptionsFor(url).then((connect) => dispatcherFor(url, connect, proxy));
-      this.agents.set(key, agent);
-    }
-    return agent;
-  }
-
-  /** How to connect to a host: its certs.d material, verification unless the host is insecure. */
-  private connectOptionsFor(url: URL): Promise<ConnectionOptions> {
-    const insecure = this.isInsecure(url.host);
-    const key = `${url.protocol}//${url.host}|${insecure}`;
-    let options = this.connectOptions.get(key);
-    if (!options) {
-      options = (async () => {
-        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
-        const ca = caBundle(material);
-        return {
-          rejectUnauthorized: !insecure,
-          ...(ca ? { ca } : {}),
-          ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
-        };
-      })();
-      this.connectOptions.set(key, options);
-    }
-    return options;
-  }
-
-  private async getCredential(): Promise<RegistryCredential | undefined> {
-    this.credential ??= this.options.credentials ? this.options.credentials(this.host.domain) : Promise.resolve(undefined);
-    return this.credential;
-  }
-
-  private async authorization(scopes: readonly string[], signal: AbortSignal | undefined): Promise<string | undefined> {
-    const challenge = this.challenge;
-    if (!challenge) return undefined;
-    const credential = await this.getCredential();
-    if (challenge.scheme === 'basic') {
-      return credential && (credential.username || credential.password) ? basicAuth(credential) : undefined;
-    }
-    if (challenge.scheme !== 'bearer') return undefined;
-    if (credential?.registryToken) return `Bearer ${credential.registryToken}`;
-    const key = scopeKey(scopes);
-    const cached = this.tokens.get(key);
-    if (cached) {
-      const token = await cached.catch(() => undefined);
-      if (token && token.expiresAt > Date.now()) return `Bearer ${token.token}`;
-      if (this.tokens.get(key) === cached) this.tokens.delete(key);
-    }
-    let pending = this.tokens.get(key);
-    if (!pending) {
-      this.checkRealm(challenge, credential);
-      pending = requestToken(this.tokenTransport(signal), { challenge, scopes: key ? key.split(' ') : [], credential, registry: this.host.domain, clientId: CLIENT_ID });
-      this.tokens.set(key, pending);
-      pending.catch(() => {
-        if (this.tokens.get(key) === pending) this.tokens.delete(key);
-      });
-    }
-    return `Bearer ${(await pending).token}`;
-  }
-
-  /**
-   * Credentials go to a token service on another host (that is the token protocol, and Docker does
-   * the same), but never over plain HTTP when the registry itself was reached over HTTPS (the
-   * registry's TLS would then protect nothing), and never over plain HTTP to a host the user did
-   * not allow for insecure use. Anonymous token requests carry no secret and are not held back.
-   */
-  private checkRealm(challenge: AuthChallenge, credential: RegistryCredential | undefined): void {
-    if (!credential || !(credential.username || credential.password || credential.identityToken)) return;
-    let realm: URL;
-    try {
-      realm = new URL(challenge.params.realm ?? '');
-    } catch {
-      return; // requestToken says the realm is invalid
-    }
-    if (realm.protocol === 'https:') return;
-    const where = `${realm.protocol}//${realm.host}`;
-    if (this.base?.protocol === 'https:') {
-      throw new StevedoreError(
-        'UNAUTHORIZED',
-        `${this.host.domain} was reached over HTTPS but names a token service over plain HTTP (${where}); Stevedore does not send your credentials there. Ask the registry's operator to serve the token service over HTTPS.`,
-        { detail: { realm: where } },
-      );
-    }
-    if (!this.isInsecure(realm.host)) {
-      throw new StevedoreError(
-        'UNAUTHORIZED',
-        `${this.host.domain} names a token service over plain HTTP (${where}), a host not allowed for insecure use; Stevedore does not send your credentials there. If you trust the network to it, allow ${realm.host} as an insecure registry (--insecure-registry, STEVEDORE_INSECURE_REGISTRIES or the stevedore.insecureRegistries setting).`,
-        { detail: { realm: where } },
-      );
-    }
-  }
-
   private tokenTransport(signal: AbortSignal | undefined): TokenTransport {
     return async (url, init) => {
       const res = await this.sendWithRetries(
@@ -489,69 +257,5 @@ export class RegistryClient {
       );
       return { status: res.status, text: await readLimited(res.body, MAX_ERROR_BODY * 16) };
     };
-  }
-}
-
-function isProxyError(err: unknown): boolean {
-  return err instanceof StevedoreError && err.detail?.proxyRefused === true;
-}
-
-function basicAuth(credential: RegistryCredential): string {
-  return `Basic ${Buffer.from(`${credential.username ?? ''}:${credential.password ?? ''}`, 'utf8').toString('base64')}`;
-}
-
-/** Reads a small body as text, refusing to hold more than `limit` bytes. */
-export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: () => void }, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > limit) {
-      body.destroy?.();
-      break;
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, limit);
-}
-
-/** A small response body kept in memory (errors, redirects) when a request streams into a sink. */
-class CollectedBody implements ResponseBody {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  readonly writable: Writable;
-
-  constructor(limit: number, chunks: Buffer[] = []) {
-    for (const chunk of chunks) if (chunk.length > 0) this.chunks.push(chunk);
-    this.size = chunks.reduce((sum, c) => sum + c.length, 0);
-    this.writable = new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        if (this.size < limit) {
-          this.chunks.push(chunk);
-          this.size += chunk.length;
-        }
-        done();
-      },
-    });
-  }
-
-  private bytes(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-
-  async dump(): Promise<void> {}
-
-  async text(): Promise<string> {
-    return this.bytes().toString('utf8');
-  }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text()) as unknown;
-  }
-
-  destroy(): void {}
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return Readable.from(this.chunks.length ? [this.bytes()] : [])[Symbol.asyncIterator]();
   }
 }

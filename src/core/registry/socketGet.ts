@@ -11,7 +11,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { CancelledError, StevedoreError } from '../errors';
-import type { ResponseHeaders } from './registryClient';
+import type { ResponseHeaders } from './registryRequest';
 
 /** Where a body is read into: see IngestReceiver, which implements it. */
 export interface BodyReceiver {

@@ -1,0 +1,180 @@
+// How one HTTP exchange with a registry host goes over the wire, behind one interface so that the
+// client above it (auth, retries, redirects) does not care which path a request takes: undici for
+// everything, or for a layer GET not sent through a proxy, a connection of its own read straight
+// into the receiver's buffers (socketGet.ts). Both use the host's certs.d material and skip
+// certificate verification only for a host allowed as insecure.
+
+import type { Readable } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
+import type { Dispatcher } from 'undici';
+import { CancelledError, StevedoreError } from '../errors';
+import { dispatcherFor, proxyOrThrow } from './dispatchers';
+import type { ProxySettings } from './proxySettings';
+import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
+import { CollectedBody } from './responseBody';
+import { BodyBrokenOff, socketGet, type SocketGetResponse } from './socketGet';
+import { caBundle, loadTlsMaterial } from './tlsTrust';
+
+/** One exchange, its URL final (the client has resolved it and follows redirects itself). */
+export interface TransportRequest {
+  url: URL;
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string | Buffer | Readable;
+  signal?: AbortSignal;
+  sink?: BodySink;
+  receiverSink?: ReceiverSink;
+  bodyTimeoutMs?: number;
+}
+
+export interface RegistryTransport {
+  send(request: TransportRequest): Promise<RegistryResponse>;
+  /** Closes the connections kept open; sending again opens new ones. */
+  close(): Promise<void>;
+}
+
+export interface HttpTransportOptions {
+  /** Whether a host ("host:port") may be reached with an unverified certificate. */
+  isInsecure(hostPort: string): boolean;
+  certsDirs?: readonly string[];
+  proxy?: ProxySettings;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+}
+
+export class HttpTransport implements RegistryTransport {
+  private readonly agents = new Map<string, Promise<Dispatcher>>();
+  private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
+
+  constructor(private readonly options: HttpTransportOptions) {}
+
+  async send(request: TransportRequest): Promise<RegistryResponse> {
+    const { url, method, receiverSink } = request;
+    if (receiverSink && method === 'GET' && !proxyOrThrow(url, this.options.proxy)) {
+      const res = await this.sendOnSocket(request, receiverSink);
+      if (res) return res;
+    }
+    return this.sendWithUndici(request);
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map(async (a) => (await a.catch(() => undefined))?.close().catch(() => undefined)));
+  }
+
+  private get headersTimeoutMs(): number {
+    return this.options.headersTimeoutMs ?? 120_000;
+  }
+
+  private bodyTimeoutMs(request: TransportRequest): number {
+    return request.bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000;
+  }
+
+  private async sendWithUndici(request: TransportRequest): Promise<RegistryResponse> {
+    const { url, signal, sink } = request;
+    const agent = await this.agentFor(url);
+    const options = {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: signal ?? null,
+      headersTimeout: this.headersTimeoutMs,
+      bodyTimeout: this.bodyTimeoutMs(request),
+      // Big reads keep per-chunk overhead (hashing, file writes) low on layer downloads.
+      highWaterMark: 1024 * 1024,
+    };
+    if (!sink) {
+      try {
+        const res = await agent.request(options);
+        return { status: res.statusCode, headers: res.headers, body: res.body, url };
+      } catch (err) {
+        if (signal?.aborted) throw new CancelledError();
+        throw err;
+      }
+    }
+    let engaged = false;
+    let status = 0;
+    let responseHeaders: ResponseHeaders = {};
+    const collected = new CollectedBody(MAX_ERROR_BODY);
+    try {
+      await agent.stream(options, ({ statusCode, headers: h }) => {
+        status = statusCode;
+        responseHeaders = h;
+        const target = sink(statusCode, h);
+        if (target) {
+          engaged = true;
+          return target;
+        }
+        return collected.writable;
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      // The sink's own errors (a blob larger than announced) are final, not interruptions.
+      if (err instanceof StevedoreError) throw err;
+      if (engaged) throw new TransferInterrupted(err);
+      throw err;
+    }
+    return { status, headers: responseHeaders, body: collected, url, streamed: engaged };
+  }
+
+  /** A GET on a connection of its own, the body read straight into a receiver; undefined: use undici. */
+  private async sendOnSocket(request: TransportRequest, receiverFor: ReceiverSink): Promise<RegistryResponse | undefined> {
+    const { url, signal } = request;
+    const tls = url.protocol === 'https:' ? await this.connectOptionsFor(url) : undefined;
+    let res: SocketGetResponse | undefined;
+    try {
+      res = await socketGet({
+        url,
+        headers: request.headers,
+        ...(tls ? { tls } : {}),
+        ...(signal ? { signal } : {}),
+        headersTimeoutMs: this.headersTimeoutMs,
+        bodyTimeoutMs: this.bodyTimeoutMs(request),
+        smallBodyLimit: MAX_ERROR_BODY,
+        receiverFor,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      if (err instanceof BodyBrokenOff) throw new TransferInterrupted(err.cause);
+      throw err;
+    }
+    if (!res) return undefined;
+    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
+  }
+
+  /** One undici dispatcher per host, trust setting and proxy, with that host's certs.d material. */
+  private agentFor(url: URL): Promise<Dispatcher> {
+    const insecure = this.options.isInsecure(url.host);
+    const proxy = proxyOrThrow(url, this.options.proxy);
+    const key = `${url.protocol}//${url.host}|${insecure}|${proxy?.href ?? ''}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = this.connectOptionsFor(url).then((connect) => dispatcherFor(url, connect, proxy));
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** How to connect to a host: its certs.d material, verification unless the host is insecure. */
+  private connectOptionsFor(url: URL): Promise<ConnectionOptions> {
+    const insecure = this.options.isInsecure(url.host);
+    const key = `${url.protocol}//${url.host}|${insecure}`;
+    let options = this.connectOptions.get(key);
+    if (!options) {
+      options = (async () => {
+        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
+        const ca = caBundle(material);
+        return {
+          rejectUnauthorized: !insecure,
+          ...(ca ? { ca } : {}),
+          ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
+        };
+      })();
+      this.connectOptions.set(key, options);
+    }
+    return options;
+  }
+}
