@@ -3,6 +3,8 @@
 
 import * as vscode from 'vscode';
 import { proxySettingsFromEnv, type ProxySettings } from '../core/registry/proxySettings';
+import { concurrencyFromEnv } from '../core/registry/registryEnvironment';
+import { DEFAULT_CONCURRENCY } from '../core/registry/registryOptions';
 import { defaultStorePath } from '../core/store/layout';
 
 export type GroupBy = 'repository' | 'registry' | 'none';
@@ -23,12 +25,17 @@ export interface StevedoreSettings {
   showDangling: boolean;
   registries: RegistrySetting[];
   insecureRegistries: string[];
+  /** The setting when the user set it, else STEVEDORE_MAX_CONCURRENT_DOWNLOADS, else 4. */
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
-  /** Seconds a layer download may bring almost nothing; 0: no limit. */
-  stallTimeoutSeconds: number;
-  retryAttempts: number;
-  retryTimeSeconds: number;
+  /**
+   * Seconds a layer download may bring almost nothing; 0: no limit. This and the retry settings
+   * are undefined unless the user set them, so that the environment's values (the CLI's
+   * STEVEDORE_STALL_TIMEOUT, STEVEDORE_RETRY_*) apply under them (registryAccess.ts).
+   */
+  stallTimeoutSeconds?: number;
+  retryAttempts?: number;
+  retryTimeSeconds?: number;
   /** "os/arch[/variant]", or "" for the host's platform. */
   defaultPlatform: string;
   confirmRemove: boolean;
@@ -65,11 +72,11 @@ export function readSettings(): StevedoreSettings {
     showDangling: c.get<boolean>('images.showDangling', false),
     registries: registryList(c.get<unknown>('registries', [])),
     insecureRegistries: stringList(c.get<unknown>('insecureRegistries', [])),
-    maxConcurrentDownloads: atLeastOne(c.get<number>('maxConcurrentDownloads', 4), 4),
-    maxConcurrentUploads: atLeastOne(c.get<number>('maxConcurrentUploads', 4), 4),
-    stallTimeoutSeconds: notNegative(c.get<number>('stallTimeoutSeconds', 30), 30),
-    retryAttempts: atLeastOne(c.get<number>('retry.attempts', 5), 5),
-    retryTimeSeconds: notNegative(c.get<number>('retry.timeSeconds', 600), 600),
+    maxConcurrentDownloads: concurrency(c, 'maxConcurrentDownloads', 'downloads'),
+    maxConcurrentUploads: concurrency(c, 'maxConcurrentUploads', 'uploads'),
+    ...userSet(c, 'stallTimeoutSeconds', 'stallTimeoutSeconds', (v) => notNegative(v, 30)),
+    ...userSet(c, 'retry.attempts', 'retryAttempts', (v) => atLeastOne(v, 5)),
+    ...userSet(c, 'retry.timeSeconds', 'retryTimeSeconds', (v) => notNegative(v, 600)),
     defaultPlatform: c.get<string>('defaultPlatform', '').trim(),
     confirmRemove: c.get<boolean>('confirm.remove', true),
     confirmPrune: c.get<boolean>('confirm.prune', true),
@@ -101,6 +108,31 @@ function proxySettings(): ProxySettings {
 /** Writes a user (global) setting; the views pick it up through onDidChangeConfiguration. */
 export async function updateSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** A setting's value when the user (or workspace) set it; an empty object when only the default applies. */
+function userSet<K extends 'stallTimeoutSeconds' | 'retryAttempts' | 'retryTimeSeconds'>(
+  c: vscode.WorkspaceConfiguration,
+  key: string,
+  field: K,
+  check: (value: number | undefined) => number,
+): Partial<Record<K, number>> {
+  const seen = c.inspect<number>(key);
+  const value = seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
+  return value === undefined ? {} : ({ [field]: check(value) } as Partial<Record<K, number>>);
+}
+
+/** The concurrency setting when set, else the environment's (as the CLI reads it), else 4. */
+function concurrency(c: vscode.WorkspaceConfiguration, key: string, direction: 'downloads' | 'uploads'): number {
+  const seen = c.inspect<number>(key);
+  const value = seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
+  if (value !== undefined) return atLeastOne(value, DEFAULT_CONCURRENCY);
+  try {
+    return concurrencyFromEnv(process.env, direction) ?? DEFAULT_CONCURRENCY;
+  } catch {
+    // A bad variable is the CLI's error to report; the extension keeps its default.
+    return DEFAULT_CONCURRENCY;
+  }
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {

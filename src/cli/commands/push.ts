@@ -47,7 +47,7 @@ export const pushCommand: Command = {
     const input = args[0]!;
     const quiet = boolFlag(flags, 'quiet');
     const allTags = boolFlag(flags, 'all-tags');
-    const concurrency = concurrencySetting(ctx, flags, 'max-concurrent-uploads', 'STEVEDORE_MAX_CONCURRENT_UPLOADS');
+    const concurrency = concurrencySetting(ctx, flags, 'max-concurrent-uploads', 'uploads');
     const typed = parseReference(input, { defaultTag: false });
     if (allTags && (typed.tag || typed.digest)) throw new StevedoreError('INVALID_ARGUMENT', `tag can't be used with --all-tags/-a`);
     const registriesDir = stringFlag(flags, 'registries.d');

@@ -1,14 +1,14 @@
-// Registry clients for the extension's session, built from its settings: insecure registries (the
-// list and the registries added with "insecure"), Docker's certs.d folders, and credentials from
-// the extension's own logins (SecretStorage) first, then Docker's config.json and the containers
-// tools' auth.json when the setting allows. One RegistryClients shares tokens and connections
-// between views and commands; it is rebuilt when settings or logins change.
+// Registry clients for the extension's session: the environment's registry settings, read by the
+// same core function as the CLI's (registryEnvironment.ts), with the extension's settings on top:
+// more insecure registries (the list and the registries added with "insecure"), VS Code's proxy,
+// the stall and retry settings when the user set them, and credentials from the extension's own
+// logins (SecretStorage) first, then Docker's config.json and the containers tools' auth.json when
+// the setting allows. One RegistryClients shares tokens and connections between views and
+// commands; it is rebuilt when settings or logins change.
 
 import type * as vscode from 'vscode';
-import { join } from 'node:path';
-import { dockerCredentials, type CredentialResolver } from '../../core/registry/credentials';
-import { homeOf } from '../../core/registry/dockerConfig';
-import { hubMirrors, mirrorFiles } from '../../core/registry/hubMirrors';
+import type { CredentialResolver } from '../../core/registry/credentials';
+import { registryOptionsFromEnv, type Environment } from '../../core/registry/registryEnvironment';
 import { RegistryClients } from '../../core/registry/registryClients';
 import type { RegistryOptions } from '../../core/registry/registryOptions';
 import type { StevedoreSettings } from '../settings';
@@ -20,6 +20,8 @@ export class RegistryAccess implements vscode.Disposable {
   constructor(
     private readonly settings: () => StevedoreSettings,
     readonly secrets: SecretCredentials,
+    /** Read when the clients are (re)built, so a changed environment counts from the next reset. */
+    private readonly env: Environment = process.env,
   ) {}
 
   get(): RegistryClients {
@@ -36,17 +38,21 @@ export class RegistryAccess implements vscode.Disposable {
 
   options(): RegistryOptions {
     const s = this.settings();
-    const env = process.env;
+    const fromEnv = registryOptionsFromEnv(this.env);
+    const retry = {
+      ...fromEnv.retry,
+      ...(s.retryAttempts !== undefined ? { attempts: s.retryAttempts } : {}),
+      ...(s.retryTimeSeconds !== undefined ? { maxElapsedMs: s.retryTimeSeconds * 1000 } : {}),
+    };
     return {
-      insecureRegistries: [...s.insecureRegistries, ...s.registries.filter((r) => r.insecure).map((r) => r.url)],
-      insecureLoopback: true,
-      certsDirs: [join(homeOf(env), '.docker', 'certs.d'), '/etc/docker/certs.d', '/etc/containers/certs.d'],
-      credentials: this.resolver(s.useDockerCredentials),
+      ...fromEnv,
+      insecureRegistries: [...(fromEnv.insecureRegistries ?? []), ...s.insecureRegistries, ...s.registries.filter((r) => r.insecure).map((r) => r.url)],
+      credentials: this.resolver(s.useDockerCredentials ? fromEnv.credentials : undefined),
       userAgent: 'stevedore-vscode',
       proxy: s.proxy,
-      hubMirrors: async () => hubMirrors(await mirrorFiles(env)),
-      stallTimeoutMs: s.stallTimeoutSeconds * 1000,
-      retry: { attempts: s.retryAttempts, maxElapsedMs: s.retryTimeSeconds * 1000 },
+      ...(s.dockerHubSearchEndpoint ? { searchEndpoint: s.dockerHubSearchEndpoint } : {}),
+      ...(s.stallTimeoutSeconds !== undefined ? { stallTimeoutMs: s.stallTimeoutSeconds * 1000 } : {}),
+      ...(Object.keys(retry).length ? { retry } : {}),
     };
   }
 
@@ -54,8 +60,7 @@ export class RegistryAccess implements vscode.Disposable {
     this.reset();
   }
 
-  private resolver(useDocker: boolean): CredentialResolver {
-    const docker = useDocker ? dockerCredentials(process.env) : undefined;
-    return async (registry) => (await this.secrets.get(registry)) ?? (docker ? await docker(registry).catch(() => undefined) : undefined);
+  private resolver(docker: CredentialResolver | undefined): CredentialResolver {
+    return async (registry, signal) => (await this.secrets.get(registry)) ?? (docker ? await docker(registry, signal).catch(() => undefined) : undefined);
   }
 }
