@@ -10,6 +10,7 @@ import { formatReference, parseReference } from '../../core/reference/reference'
 import { runContainer } from '../../core/runtime/runContainer';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
+import { containerIo } from '../containerIo';
 import type { CliContext } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 import type { FlagValues } from '../args';
@@ -66,7 +67,7 @@ export const runCommand: Command = {
         autoRemove: boolFlag(flags, 'rm'),
         tty,
         interactive,
-        io: tty ? { inherit: true } : { ...(interactive ? { stdin: ctx.stdin } : {}), stdout: ctx.stdout, stderr: ctx.stderr },
+        io: containerIo(ctx, tty, interactive),
         hostEnv: ctx.env,
         ...(ctx.env.STEVEDORE_SNAPSHOTTER ? { snapshotter: ctx.env.STEVEDORE_SNAPSHOTTER } : {}),
         signal: ctx.signal,

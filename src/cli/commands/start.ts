@@ -7,6 +7,7 @@ import { findContainer } from '../../core/runtime/containerRecord';
 import { startContainer } from '../../core/runtime/startContainer';
 import { isProcessAlive } from '../../core/store/processes';
 import { boolFlag, type Command } from '../command';
+import { containerIo } from '../containerIo';
 import { writeLine } from '../context';
 
 export const startCommand: Command = {
@@ -25,7 +26,7 @@ export const startCommand: Command = {
     }
     const attach = boolFlag(flags, 'attach');
     const interactive = boolFlag(flags, 'interactive');
-    const io = c.Config.Tty && attach ? { inherit: true } : attach ? { ...(interactive ? { stdin: ctx.stdin } : {}), stdout: ctx.stdout, stderr: ctx.stderr } : {};
+    const io = attach ? containerIo(ctx, c.Config.Tty, interactive) : {};
     const status = await startContainer(store, c, { io, signal: ctx.signal, env: ctx.env });
     if (attach) return status;
     writeLine(ctx.stdout, args[0]);

@@ -9,6 +9,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CancelledError, StevedoreError } from '../errors';
+import { consoleCommand, ConsoleResizer, type ContainerTerminal } from './runtimeConsole';
 
 const exec = promisify(execFile);
 
@@ -46,6 +47,12 @@ export interface ContainerIo {
   stdin?: Readable;
   stdout?: Writable;
   stderr?: Writable;
+  /**
+   * For a container with a terminal when this process lends none (`inherit` unset): the size of
+   * the terminal the output is shown in, and its changes. Input and output then go through
+   * `stdin` and `stdout` as a terminal's bytes.
+   */
+  terminal?: ContainerTerminal;
 }
 
 export interface RuntimeRun {
@@ -54,6 +61,8 @@ export interface RuntimeRun {
   bundle: string;
   id: string;
   io: ContainerIo;
+  /** The bundle's process has `terminal: true`. */
+  terminal?: boolean;
   signal?: AbortSignal;
   /** Called once the runtime process is started. */
   onStarted?: (pid: number) => void;
@@ -61,8 +70,15 @@ export interface RuntimeRun {
 
 export async function runBundle(options: RuntimeRun): Promise<number> {
   const { runtime, stateDir, bundle, id, io } = options;
-  const stdio: StdioOptions = io.inherit ? 'inherit' : [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
-  const child = spawn(runtime, ['--root', stateDir, 'run', '--bundle', bundle, id], { stdio });
+  // A terminal of our own for the runtime to relay when this process has none to lend.
+  const onConsole = options.terminal === true && !io.inherit;
+  const size = io.terminal?.size ?? { columns: 80, rows: 24 };
+  const resizer = onConsole ? new ConsoleResizer(bundle, size) : undefined;
+  const stdio: StdioOptions = io.inherit ? 'inherit' : [io.stdin || onConsole ? 'pipe' : 'ignore', 'pipe', 'pipe'];
+  const consoleRun = onConsole ? consoleCommand(runtime, stateDir, bundle, id, size) : undefined;
+  const child = consoleRun
+    ? spawn(consoleRun.command, consoleRun.args, { stdio, env: consoleRun.env })
+    : spawn(runtime, ['--root', stateDir, 'run', '--bundle', bundle, id], { stdio });
   let cancelled = false;
   const onAbort = (): void => {
     cancelled = true;
@@ -72,26 +88,34 @@ export async function runBundle(options: RuntimeRun): Promise<number> {
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+  const stopResizes = resizer && io.terminal?.onResize?.((s) => resizer.resize(s));
   try {
     if (!io.inherit) {
       if (io.stdin && child.stdin) {
         io.stdin.pipe(child.stdin);
-        child.stdin.on('error', () => undefined);
       }
+      // Without input, the console's stdin stays open and silent (script would pass an end of
+      // input on as ^D), as a terminal nobody types in.
+      child.stdin?.on('error', () => undefined);
+      if (resizer) child.stdout?.once('data', () => resizer.ready());
       if (io.stdout) child.stdout?.pipe(io.stdout, { end: false });
       else child.stdout?.resume();
       if (io.stderr) child.stderr?.pipe(io.stderr, { end: false });
       else child.stderr?.resume();
     }
     const status = await new Promise<number>((resolve, reject) => {
-      child.once('error', (err) => reject(new StevedoreError('RUNTIME_ERROR', `Could not start ${runtime}: ${err.message}`, { cause: err })));
+      const what = consoleRun ? `${runtime} on a terminal (util-linux script: Debian's bsdutils)` : runtime;
+      child.once('error', (err) => reject(new StevedoreError('RUNTIME_ERROR', `Could not start ${what}: ${err.message}`, { cause: err })));
       child.once('spawn', () => options.onStarted?.(child.pid ?? 0));
+      child.stdout?.once('end', () => child.stdin?.end());
       child.once('close', (code, sig) => resolve(code ?? 128 + signalNumber(sig)));
     });
     if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
     if (cancelled) throw new CancelledError();
     return status;
   } finally {
+    stopResizes?.();
+    await resizer?.settled();
     options.signal?.removeEventListener('abort', onAbort);
     await deleteContainer(runtime, stateDir, id);
   }

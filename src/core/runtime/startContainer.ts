@@ -70,7 +70,7 @@ async function runMounted(store: ImageStore, record: ContainerRecord, runtime: s
   await writeContainer(store.layout, running);
   let status = 137;
   try {
-    status = await runBundle({ runtime, stateDir: runtimeStateDir(store.layout), bundle: paths.dir, id: record.Id, io: options.io, ...(options.signal ? { signal: options.signal } : {}) });
+    status = await runBundle({ runtime, stateDir: runtimeStateDir(store.layout), bundle: paths.dir, id: record.Id, io: options.io, terminal: config.Tty, ...(options.signal ? { signal: options.signal } : {}) });
     return status;
   } catch (err) {
     if (!(err instanceof CancelledError)) status = 125;

@@ -1,0 +1,118 @@
+// A container with a terminal (`-t`) when the caller has no terminal of its own to lend (the VS
+// Code extension host, a CLI whose output is piped). runc hands the pty master of the container's
+// console out through `--console-socket` as an SCM_RIGHTS message, which Node cannot receive. So
+// the runtime runs in the foreground, as in a shell, on a pseudo-terminal that util-linux's
+// `script` (Debian's bsdutils, an Essential package) makes and relays to our pipes: runc takes that
+// pty as its host console, puts it in raw mode and relays it to the container's console. Resizing
+// sets the size of the outer pty (`stty -F`); the kernel then signals SIGWINCH to runc, the pty's
+// foreground process, which gives the new size to the container's console, as it does for a
+// resized terminal window.
+
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** The terminal a container with `-t` is shown in when the caller has none to lend. */
+export interface ContainerTerminal {
+  /** The size when the container starts. */
+  size: TerminalSize;
+  /** Calls `listener` with each new size until the returned function is called. */
+  onResize?(listener: (size: TerminalSize) => void): () => void;
+}
+
+const CONSOLE_NAME_FILE = 'console-name';
+
+// Run by `script` on its pty: record the pty's name (for resizing), set its first size before runc
+// reads it, then become the runtime so runc is the pty's foreground process. The values come in
+// through the environment, so no path needs shell quoting.
+const CONSOLE_SCRIPT =
+  'tty > "$STEVEDORE_CONSOLE_NAME" && stty rows "$STEVEDORE_ROWS" cols "$STEVEDORE_COLUMNS" && exec "$STEVEDORE_RUNTIME" --root "$STEVEDORE_RUNTIME_ROOT" run --bundle "$STEVEDORE_BUNDLE" "$STEVEDORE_CONTAINER"';
+
+export interface ConsoleCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** The command that runs `runtime run` for the bundle on a pty of its own. */
+export function consoleCommand(runtime: string, stateDir: string, bundle: string, id: string, size: TerminalSize): ConsoleCommand {
+  return {
+    command: 'script',
+    // -q: no "Script started" lines; -e: the child's exit status; the typescript goes nowhere.
+    args: ['-q', '-e', '-c', CONSOLE_SCRIPT, '/dev/null'],
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      // script runs the command with $SHELL; a login shell of another kind must not read it.
+      SHELL: '/bin/sh',
+      STEVEDORE_CONSOLE_NAME: join(bundle, CONSOLE_NAME_FILE),
+      STEVEDORE_ROWS: String(clampSize(size.rows)),
+      STEVEDORE_COLUMNS: String(clampSize(size.columns)),
+      STEVEDORE_RUNTIME: runtime,
+      STEVEDORE_RUNTIME_ROOT: stateDir,
+      STEVEDORE_BUNDLE: bundle,
+      STEVEDORE_CONTAINER: id,
+    },
+  };
+}
+
+function clampSize(n: number): number {
+  return Number.isFinite(n) ? Math.min(Math.max(Math.floor(n), 1), 9999) : 1;
+}
+
+/**
+ * Applies sizes to the outer pty of a running console. Sizes asked for before the pty's name is
+ * known (runc not yet started) are kept, and the last one is applied once `ready()` is called.
+ */
+export class ConsoleResizer {
+  private ttyName: string | undefined;
+  private pending: TerminalSize | undefined;
+  private applied: TerminalSize;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly bundle: string,
+    initial: TerminalSize,
+  ) {
+    this.applied = initial;
+  }
+
+  resize(size: TerminalSize): void {
+    this.pending = size;
+    this.flush();
+  }
+
+  /** The console shows output: the pty's name has been written. */
+  ready(): void {
+    if (this.ttyName) return;
+    this.chain = this.chain.then(async () => {
+      const name = (await readFile(join(this.bundle, CONSOLE_NAME_FILE), 'utf8').catch(() => '')).trim();
+      if (name.startsWith('/dev/')) this.ttyName = name;
+    });
+    this.flush();
+  }
+
+  /** Resolves once every size asked for so far has been applied (or could not be). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private flush(): void {
+    this.chain = this.chain.then(async () => {
+      const size = this.pending;
+      if (!size || !this.ttyName) return;
+      this.pending = undefined;
+      if (size.columns === this.applied.columns && size.rows === this.applied.rows) return;
+      this.applied = size;
+      // The container may have ended meanwhile; its pty is then gone and there is nothing to resize.
+      await exec('stty', ['-F', this.ttyName, 'rows', String(clampSize(size.rows)), 'cols', String(clampSize(size.columns))]).catch(() => undefined);
+    });
+  }
+}
