@@ -39,6 +39,13 @@ import { showDanglingImagesCommand } from './commands/showDanglingImages';
 import { showLogCommand } from './commands/showLog';
 import { sortImagesByCommand } from './commands/sortImagesBy';
 import { tagImageCommand } from './commands/tagImage';
+import { commitContainerCommand } from './commands/commitContainer';
+import { refreshContainersCommand } from './commands/refreshContainers';
+import { removeContainerCommand } from './commands/removeContainer';
+import { runImageCommand } from './commands/runImage';
+import { runImageInteractiveCommand } from './commands/runImageInteractive';
+import { showContainerChangesCommand } from './commands/showContainerChanges';
+import { startContainerCommand } from './commands/startContainer';
 
 export const commandTable: readonly ExtensionCommand[] = [
   pullImageCommand,
@@ -76,5 +83,12 @@ export const commandTable: readonly ExtensionCommand[] = [
   removeRegistryCommand,
   refreshRegistriesCommand,
   loadMoreRepositoriesCommand,
+  runImageCommand,
+  runImageInteractiveCommand,
+  startContainerCommand,
+  commitContainerCommand,
+  showContainerChangesCommand,
+  removeContainerCommand,
+  refreshContainersCommand,
   showLogCommand,
 ];

@@ -21,6 +21,8 @@ import { StoreAccess } from './storeAccess';
 import type { EnginesTreeNode } from './views/engineNodes';
 import { EnginesDragAndDrop } from './views/enginesDragAndDrop';
 import { EnginesTreeProvider } from './views/enginesTreeProvider';
+import type { ContainersTreeNode } from './views/containerNodes';
+import { ContainersTreeProvider } from './views/containersTreeProvider';
 import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
 import { ImagesTreeProvider, type ImagesViewNode } from './views/imagesTreeProvider';
 import { RegistriesTreeProvider } from './views/registriesTreeProvider';
@@ -46,6 +48,7 @@ export interface StevedoreApi {
   readonly enginesTree: vscode.TreeDataProvider<EnginesTreeNode> & Pick<EnginesTreeProvider, 'roots' | 'imageNodes' | 'refresh'>;
   /** What handles images dropped on an engine in the Engines view. */
   readonly enginesDrop: Pick<vscode.TreeDragAndDropController<EnginesTreeNode>, 'handleDrop' | 'handleDrag' | 'dropMimeTypes'>;
+  readonly containersTree: vscode.TreeDataProvider<ContainersTreeNode> & Pick<ContainersTreeProvider, 'containerNodes' | 'refresh'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
   readonly inspector: Pick<Inspector, 'restore' | 'isOpen'>;
@@ -76,9 +79,11 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const enginesTree = new EnginesTreeProvider(engines, readSettings, log);
   const enginesDrop = new EnginesDragAndDrop();
   const enginesView = vscode.window.createTreeView<EnginesTreeNode>('stevedore.engines', { treeDataProvider: enginesTree, canSelectMany: true, showCollapseAll: true, dragAndDropController: enginesDrop });
+  const containersTree = new ContainersTreeProvider(store, log);
+  const containersView = vscode.window.createTreeView<ContainersTreeNode>('stevedore.containers', { treeDataProvider: containersTree, showCollapseAll: true });
   const viewsRegisteredMs = performance.now() - started;
   const inspectDocuments = new InspectDocuments(store);
-  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, enginesTree, enginesView, inspectDocuments);
+  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, enginesTree, enginesView, containersTree, containersView, inspectDocuments);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
 
   let engineCache: Promise<ImageStore> | undefined;
@@ -86,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
   const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log });
 
-  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, getEngineCache, inspectDocuments, inspector };
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, containersTree, containersView, getEngineCache, inspectDocuments, inspector };
   context.subscriptions.push(...registerCommands(services));
 
   context.subscriptions.push(
@@ -120,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     imagesDrop,
     enginesTree,
     enginesDrop,
+    containersTree,
     openStore: () => store.open(),
     inspector,
   };

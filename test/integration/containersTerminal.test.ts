@@ -106,7 +106,7 @@ describe('containers with a terminal of their own', () => {
         },
       },
     });
-    await screen.waitFor('# ');
+    // Typed ahead, before the shell (or runc) is up: the console has its size from the start.
     input.write('stty size\r');
     await screen.waitFor('33 77\r\n');
     // A shell that prints the size when its console's size changes (SIGWINCH reaches it after runc

@@ -5,7 +5,7 @@ import { shortId } from '../../core/shortId';
 import { ellipsis } from '../format/ellipsis';
 import { formatList } from '../format/table';
 import { containerCommand, listContainers, type ContainerRecord } from '../../core/runtime/containerRecord';
-import { isProcessAlive } from '../../core/store/processes';
+import { containerState } from '../../core/runtime/containerState';
 import { boolFlag, stringFlag, type Command } from '../command';
 
 export const psCommand: Command = {
@@ -47,22 +47,14 @@ function row(c: ContainerRecord, noTrunc: boolean, now: Date): Record<string, st
     Names: c.Name,
     Ports: '',
     RunningFor: createdSince(new Date(c.Created), now),
-    State: stateOf(c),
+    State: containerState(c),
     Status: status(c, now),
   };
 }
 
-/** Whether the process running the container is still there: a killed `run` leaves "running" behind. */
-function stateOf(c: ContainerRecord): string {
-  if (c.State.Status === 'running' || c.State.Status === 'creating') {
-    if (c.State.OwnerPid === undefined || !isProcessAlive(c.State.OwnerPid)) return 'dead';
-  }
-  return c.State.Status === 'creating' ? 'created' : c.State.Status;
-}
-
 /** Docker's STATUS column. */
 export function status(c: ContainerRecord, now: Date): string {
-  switch (stateOf(c)) {
+  switch (containerState(c)) {
     case 'running':
       return `Up ${humanDuration(now.getTime() - Date.parse(c.State.StartedAt ?? c.Created))}`;
     case 'exited':

@@ -5,7 +5,7 @@
 import { StevedoreError } from '../../core/errors';
 import { findContainer } from '../../core/runtime/containerRecord';
 import { startContainer } from '../../core/runtime/startContainer';
-import { isProcessAlive } from '../../core/store/processes';
+import { isContainerLive } from '../../core/runtime/removeContainer';
 import { boolFlag, type Command } from '../command';
 import { containerIo } from '../containerIo';
 import { writeLine } from '../context';
@@ -21,7 +21,7 @@ export const startCommand: Command = {
   async run(ctx, args, flags) {
     const store = await ctx.openStore();
     const c = await findContainer(store.layout, args[0]!);
-    if ((c.State.Status === 'running' || c.State.Status === 'creating') && c.State.OwnerPid !== undefined && isProcessAlive(c.State.OwnerPid)) {
+    if (isContainerLive(c)) {
       throw new StevedoreError('CONTAINER_CONFLICT', `Container ${c.Name} is already ${c.State.Status}.`);
     }
     const attach = boolFlag(flags, 'attach');

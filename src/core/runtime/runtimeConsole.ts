@@ -31,10 +31,11 @@ export interface ContainerTerminal {
 const CONSOLE_NAME_FILE = 'console-name';
 
 // Run by `script` on its pty: record the pty's name (for resizing), set its first size before runc
-// reads it, then become the runtime so runc is the pty's foreground process. The values come in
+// reads it and make it raw at once (keys typed before runc does so would be echoed twice), then
+// become the runtime so runc is the pty's foreground process. The values come in
 // through the environment, so no path needs shell quoting.
 const CONSOLE_SCRIPT =
-  'tty > "$STEVEDORE_CONSOLE_NAME" && stty rows "$STEVEDORE_ROWS" cols "$STEVEDORE_COLUMNS" && exec "$STEVEDORE_RUNTIME" --root "$STEVEDORE_RUNTIME_ROOT" run --bundle "$STEVEDORE_BUNDLE" "$STEVEDORE_CONTAINER"';
+  'tty > "$STEVEDORE_CONSOLE_NAME" && stty raw -echo rows "$STEVEDORE_ROWS" cols "$STEVEDORE_COLUMNS" && exec "$STEVEDORE_RUNTIME" --root "$STEVEDORE_RUNTIME_ROOT" run --bundle "$STEVEDORE_BUNDLE" "$STEVEDORE_CONTAINER"';
 
 export interface ConsoleCommand {
   command: string;
@@ -46,8 +47,9 @@ export interface ConsoleCommand {
 export function consoleCommand(runtime: string, stateDir: string, bundle: string, id: string, size: TerminalSize): ConsoleCommand {
   return {
     command: 'script',
-    // -q: no "Script started" lines; -e: the child's exit status; the typescript goes nowhere.
-    args: ['-q', '-e', '-c', CONSOLE_SCRIPT, '/dev/null'],
+    // -q: no "Script started" lines; -e: the child's exit status; --echo never: keys typed before runc
+    // made the pty raw are not echoed by it (the container's console echoes them); no typescript.
+    args: ['-q', '-e', '--echo', 'never', '-c', CONSOLE_SCRIPT, '/dev/null'],
     env: {
       PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       // script runs the command with $SHELL; a login shell of another kind must not read it.

@@ -40,6 +40,8 @@ export interface SpecRequest {
   user: ExecUser;
   hostname: string;
   terminal: boolean;
+  /** The terminal's size when it is known up front: the console has it from the start (no 0x0 moment). */
+  consoleSize?: { columns: number; rows: number };
   network: 'host' | 'none';
   /** Host paths of the files mounted over the container's /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   hostsFile: string;
@@ -71,6 +73,7 @@ export function runtimeSpec(request: SpecRequest): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: request.terminal,
+      ...(request.terminal && request.consoleSize ? { consoleSize: { height: request.consoleSize.rows, width: request.consoleSize.columns } } : {}),
       user: { uid: request.user.uid, gid: request.user.gid, ...(request.user.additionalGids.length ? { additionalGids: request.user.additionalGids } : {}) },
       args: request.args,
       env: request.env,

@@ -58,6 +58,7 @@ async function runMounted(store: ImageStore, record: ContainerRecord, runtime: s
     user,
     hostname: config.Hostname,
     terminal: config.Tty,
+    ...(options.io.terminal ? { consoleSize: options.io.terminal.size } : {}),
     network,
     hostsFile: paths.hosts,
     hostnameFile: paths.hostname,

@@ -26,7 +26,7 @@ export interface ExtensionCommand {
   run(ctx: CommandContext): Promise<unknown>;
 }
 
-const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'namespace', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage', 'engine', 'engineImage', 'engineMessage']);
+const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'namespace', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage', 'engine', 'engineImage', 'engineMessage', 'container', 'containerChange', 'containersMessage']);
 
 export function isNode(value: unknown): value is { kind: string; id: string } {
   return typeof value === 'object' && value !== null && NODE_KINDS.has(String((value as { kind?: unknown }).kind));

@@ -1,0 +1,34 @@
+// Opens a VS Code terminal on a container run and, when asked to wait (tests, other extensions),
+// resolves once the container ended with its status.
+
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import { ContainerPseudoterminal, type ContainerTerminalRun } from './containerTerminal';
+
+export interface OpenedContainerTerminal {
+  terminal: vscode.Terminal;
+  pty: ContainerPseudoterminal;
+}
+
+export function openContainerTerminal(services: Services, name: string, run: ContainerTerminalRun): OpenedContainerTerminal {
+  const pty = new ContainerPseudoterminal({
+    ...run,
+    start: async (io, signal) => {
+      try {
+        return await run.start(io, signal);
+      } finally {
+        services.containersTree.refresh();
+      }
+    },
+  });
+  const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('vm') });
+  terminal.show();
+  return { terminal, pty };
+}
+
+/** The container's exit status; a run that could not start fails as its error. */
+export async function containerExit(opened: OpenedContainerTerminal): Promise<number> {
+  const status = await opened.pty.exited;
+  if (status === undefined) throw opened.pty.failure;
+  return status;
+}
