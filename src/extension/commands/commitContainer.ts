@@ -3,7 +3,7 @@
 // image is revealed in the Images view.
 
 import * as vscode from 'vscode';
-import { shortId } from '../../core/digest';
+import { shortId } from '../../core/shortId';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { commitContainer } from '../../core/runtime/containerChanges';
 import { revealImage } from '../revealImage';
