@@ -3,7 +3,25 @@
 // it through V8's code cache (src/cli/compileCache.ts) under the bundle's build ID.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+
+/**
+ * undici's Client loads its HTTP/2 half (and with it node:http2, ~10 ms of a start-up) when it is
+ * loaded, although it runs only when a server picks h2 by ALPN, which undici asks for only with
+ * `allowH2`, which Stevedore never sets. Required where it is first called instead; the build
+ * fails if undici changes that line, so an upgrade cannot silently undo it.
+ */
+const lazyHttp2 = {
+  name: 'lazy-undici-h2',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, async (args) => {
+      const eager = "const connectH2 = require('./client-h2.js')";
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(eager)) throw new Error(`${args.path} no longer has "${eager}": update lazyHttp2 in scripts/build.mjs`);
+      return { contents: source.replace(eager, "const connectH2 = (...args) => require('./client-h2.js')(...args)"), loader: 'js' };
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -12,9 +30,23 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
+  plugins: [lazyHttp2],
 };
 
+/**
+ * esbuild escapes strings, but keeps comments (undici's "request’s …") and regular expressions as
+ * written. The launcher reads an ASCII bundle without decoding it (compileCache.ts bundleSource),
+ * so every other character becomes a \u escape: the same string or pattern in code, harmless in a
+ * comment. (The bundle has no String.raw templates, where an escape would read differently.)
+ */
+async function asciiOnly(file) {
+  const text = await readFile(file, 'utf8');
+  const ascii = text.replace(/[^\t\n\r\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) await writeFile(file, ascii);
+}
+
 const cliMain = build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' }).then(async () => {
+  await asciiOnly('dist/cliMain.js');
   const id = createHash('sha256').update(await readFile('dist/cliMain.js')).digest('hex').slice(0, 16);
   await build({
     ...common,

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli';
 import { makeTar, tempDir } from '../helpers/fixtures';
@@ -62,6 +62,12 @@ describe('stevedore CLI: compile cache', () => {
       assert.equal(existsSync(stale), false, 'an older build of this bundle is removed');
       assert.equal(existsSync(otherInstall), true, 'another install keeps its cache');
     }
+  });
+
+  it('the bundle is ASCII, so start-up reads it without decoding UTF-8', async () => {
+    const bundle = await readFile(resolve('dist/cliMain.js'));
+    const first = bundle.findIndex((b) => b > 0x7f);
+    assert.equal(first, -1, `dist/cliMain.js has a non-ASCII byte at ${first}: ${bundle.subarray(Math.max(0, first - 60), first + 20).toString('utf8')}`);
   });
 
   it('STEVEDORE_NO_COMPILE_CACHE=1 writes nothing', async () => {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commandVariant, compileCacheDir } from '../../src/cli/compileCache';
+import { bundleSource, commandVariant, compileCacheDir } from '../../src/cli/compileCache';
 
 describe('CLI compile cache', () => {
   it('lives under the user cache folder, and is off when asked', () => {
@@ -19,5 +19,11 @@ describe('CLI compile cache', () => {
     assert.equal(commandVariant([]), 'none');
     assert.equal(commandVariant(['../../etc/x']), 'etcx');
     assert.equal(commandVariant(['/']), 'other');
+  });
+
+  it('reads an ASCII bundle as one-byte text and any other as UTF-8', () => {
+    assert.equal(bundleSource(Buffer.from('const a = "\\u00b5s";\n')), 'const a = "\\u00b5s";\n');
+    const utf8 = 'const a = "µs"; // request’s\n';
+    assert.equal(bundleSource(Buffer.from(utf8, 'utf8')), utf8);
   });
 });

@@ -12,12 +12,12 @@ import {
   lookasideFor,
   lookasideSignatureUrl,
   lookasideStagingFor,
-  mergeRegistriesFile,
   registriesDirFor,
   SYSTEM_REGISTRIES_D,
   useSigstoreAttachments,
   type RegistriesConfig,
 } from '../../src/core/trust/registriesD';
+import { mergeRegistriesFile } from '../../src/core/trust/registriesYaml';
 import { tempDir } from '../helpers/fixtures';
 
 const empty = (): RegistriesConfig => ({ dir: 'd', defaultDocker: undefined, docker: {} });

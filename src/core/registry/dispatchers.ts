@@ -5,13 +5,13 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { StevedoreError } from '../errors';
-import { loadUndici } from './loadUndici';
+import { loadProxyAgent, loadUndici } from './loadUndici';
 import { proxyFor, type ProxySettings } from './proxySettings';
 
 export async function dispatcherFor(url: URL, connect: ConnectionOptions, proxy: URL | undefined): Promise<Dispatcher> {
-  const undici = await loadUndici();
-  if (!proxy) return new undici.Agent({ connect, keepAliveTimeout: 10_000 });
-  return new undici.ProxyAgent({ uri: proxy.href, requestTls: connect, proxyTunnel: url.protocol === 'https:', keepAliveTimeout: 10_000 });
+  if (!proxy) return new (await loadUndici()).Agent({ connect, keepAliveTimeout: 10_000 });
+  const ProxyAgent = await loadProxyAgent();
+  return new ProxyAgent({ uri: proxy.href, requestTls: connect, proxyTunnel: url.protocol === 'https:', keepAliveTimeout: 10_000 });
 }
 
 /** proxyFor, with an unusable proxy setting reported as the user's to fix. */

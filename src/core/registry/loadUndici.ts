@@ -7,7 +7,7 @@
 // whole of undici when it is first called.
 
 export type Undici = typeof import('undici');
-export type UndiciCore = Pick<Undici, 'Agent' | 'Client' | 'ProxyAgent' | 'fetch'>;
+export type UndiciCore = Pick<Undici, 'Agent' | 'fetch'>;
 
 let core: Promise<UndiciCore> | undefined;
 
@@ -16,19 +16,17 @@ export function loadUndici(): Promise<UndiciCore> {
   return core;
 }
 
+/** The ProxyAgent, loaded only when a proxy is set (it brings undici's SOCKS5 client with it). */
+export async function loadProxyAgent(): Promise<Undici['ProxyAgent']> {
+  await loadUndici();
+  return (await import('undici/lib/dispatcher/proxy-agent.js')).default as Undici['ProxyAgent'];
+}
+
 async function loadCore(): Promise<UndiciCore> {
   // CommonJS modules: each one's exports arrive as `default`.
-  const [dispatcher, api, agent, client, proxyAgent] = (
-    await Promise.all([
-      import('undici/lib/dispatcher/dispatcher.js'),
-      import('undici/lib/api/index.js'),
-      import('undici/lib/dispatcher/agent.js'),
-      import('undici/lib/dispatcher/client.js'),
-      import('undici/lib/dispatcher/proxy-agent.js'),
-    ])
-  ).map((m) => m.default);
+  const [dispatcher, api, agent] = (await Promise.all([import('undici/lib/dispatcher/dispatcher.js'), import('undici/lib/api/index.js'), import('undici/lib/dispatcher/agent.js')])).map((m) => m.default);
   // What undici's index does: request(), stream(), pipeline(), upgrade(), connect() on every dispatcher.
   Object.assign((dispatcher as { prototype: object }).prototype, api);
   const fetch: Undici['fetch'] = async (...args) => (await import('undici')).fetch(...args);
-  return { Agent: agent as Undici['Agent'], Client: client as Undici['Client'], ProxyAgent: proxyAgent as Undici['ProxyAgent'], fetch };
+  return { Agent: agent as Undici['Agent'], fetch };
 }

@@ -9,7 +9,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { StevedoreError } from '../errors';
 import { homeOf } from '../registry/dockerConfig';
 import type { ImageReference } from '../reference/reference';
@@ -59,6 +58,9 @@ export async function loadRegistriesConfig(env: NodeJS.ProcessEnv, explicit?: st
     throw new StevedoreError('INVALID_POLICY', `Cannot read the registries.d folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const config: RegistriesConfig = { dir, defaultDocker: undefined, docker: {}, builtinLookaside: builtin };
+  if (names.length === 0) return config;
+  // The YAML parser is loaded only when there is YAML to read: most pulls find no registries.d.
+  const { mergeRegistriesFile } = await import('./registriesYaml');
   const definedIn = new Map<string, string>();
   for (const name of names) {
     const path = join(dir, name);
@@ -69,14 +71,8 @@ export async function loadRegistriesConfig(env: NodeJS.ProcessEnv, explicit?: st
   return config;
 }
 
-/** Adds one file's scopes; a scope defined in two files is an error, as in c/image. */
-export function mergeRegistriesFile(config: RegistriesConfig, text: string, path: string, definedIn = new Map<string, string>()): void {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
-  } catch (err) {
-    throw invalid(path, `it is not valid YAML (${(err as Error).message.split('\n')[0]})`);
-  }
+/** Adds one parsed file's scopes; a scope defined in two files is an error, as in c/image. */
+export function mergeRegistriesDocument(config: RegistriesConfig, doc: unknown, path: string, definedIn = new Map<string, string>()): void {
   if (doc === null || doc === undefined) return;
   const top = mapping(doc, path, 'the file');
   if (top['default-docker'] !== undefined && top['default-docker'] !== null) {
@@ -166,6 +162,6 @@ function mapping(value: unknown, path: string, where: string): Record<string, un
   return value as Record<string, unknown>;
 }
 
-function invalid(path: string, why: string): StevedoreError {
+export function invalid(path: string, why: string): StevedoreError {
   return new StevedoreError('INVALID_POLICY', `Invalid registries.d file ${path}: ${why}. Fix it (see containers-registries.d(5)) or point --registries.d at another folder.`, { detail: { file: path } });
 }
