@@ -67,3 +67,29 @@ export async function layersOfDockerSave(archivePath: string): Promise<Buffer[]>
   const manifest = JSON.parse(files.get('manifest.json')!.toString()) as { Layers: string[] }[];
   return manifest[0]!.Layers.map((name) => files.get(name)!);
 }
+
+/**
+ * The filesystem a stack of layers gives, as facts sorted by path: each layer's entries applied in
+ * order, `.wh.NAME` removing NAME and what is under it, `.wh..wh..opq` emptying its folder first.
+ * Images made by different builders are compared this way, whatever layer each put a folder in.
+ */
+export async function mergedFacts(layers: readonly Buffer[]): Promise<EntryFacts[]> {
+  const tree = new Map<string, EntryFacts>();
+  const removeUnder = (dir: string, keepDir: boolean): void => {
+    for (const path of [...tree.keys()]) if ((!keepDir && path === dir) || path.startsWith(`${dir}/`)) tree.delete(path);
+  };
+  for (const layer of layers) {
+    const facts = await layerFacts(layer);
+    for (const fact of facts) {
+      const base = fact.path.split('/').at(-1)!;
+      const parent = fact.path.includes('/') ? fact.path.slice(0, fact.path.lastIndexOf('/')) : '';
+      if (base === '.wh..wh..opq') removeUnder(parent, true);
+      else if (base.startsWith('.wh.')) removeUnder(parent ? `${parent}/${base.slice(4)}` : base.slice(4), false);
+    }
+    for (const fact of facts) {
+      if (fact.path === '' || fact.path === '.' || fact.path.split('/').at(-1)!.startsWith('.wh.')) continue;
+      tree.set(fact.path, fact);
+    }
+  }
+  return [...tree.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

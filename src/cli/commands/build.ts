@@ -1,7 +1,8 @@
-// `stevedore build [OPTIONS] PATH` — `docker build` of one-stage Dockerfiles: FROM, RUN (in a
-// container through runc or crun, on the host's network), COPY, ADD of local files, ENV, LABEL,
-// CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD, ARG. Prints the classic
-// builder's lines: "Step N/M : …", " ---> Running in ID" and the command's output for RUN, then
+// `stevedore build [OPTIONS] PATH` — `docker build` with the classic builder: stages (FROM … AS,
+// COPY --from, --target), RUN (in a container through runc or crun, on the host's network), COPY,
+// ADD, ENV, LABEL, CMD, ENTRYPOINT, WORKDIR, USER, EXPOSE, VOLUME, STOPSIGNAL, ONBUILD, ARG, and the
+// build cache (--no-cache). Prints the classic builder's lines: "Step N/M : …", " ---> Using cache"
+// or " ---> Running in ID" with the command's output for RUN, " ---> ID" after each step, then
 // "Successfully built ID" and "Successfully tagged NAME".
 
 import { stat } from 'node:fs/promises';
@@ -23,10 +24,12 @@ export const buildCommand: Command = {
     { name: 'build-arg', kind: 'list', valueName: 'list', description: 'Set build-time variables' },
     { name: 'file', short: 'f', kind: 'string', valueName: 'string', description: "Name of the Dockerfile (default: 'PATH/Dockerfile')" },
     { name: 'label', kind: 'list', valueName: 'list', description: 'Set metadata for an image' },
+    { name: 'no-cache', kind: 'bool', description: 'Do not use cache when building the image' },
     { name: 'platform', kind: 'string', valueName: 'string', description: 'Set platform if server is multi-platform capable' },
     { name: 'quiet', short: 'q', kind: 'bool', description: 'Suppress the build output and print image ID on success' },
     { name: 'runtime', kind: 'string', valueName: 'string', description: 'OCI runtime for RUN steps (runc, crun, or a path; default: runc, else crun, on PATH)' },
     { name: 'tag', short: 't', kind: 'list', valueName: 'list', description: "Name and optionally a tag in the 'name:tag' format" },
+    { name: 'target', kind: 'string', valueName: 'string', description: 'Set the target build stage to build.' },
     INSECURE_REGISTRY_FLAG,
     ...TRUST_FLAGS,
   ],
@@ -47,6 +50,8 @@ export const buildCommand: Command = {
       else if (event.kind === 'pulling') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
       else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${shortId(event.container)}`);
       else if (event.kind === 'removed') writeLine(ctx.stdout, `Removing intermediate container ${shortId(event.container)}`);
+      else if (event.kind === 'cached') writeLine(ctx.stdout, ' ---> Using cache');
+      else if (event.kind === 'stepDone') writeLine(ctx.stdout, event.id ? ` ---> ${shortId(event.id)}` : ' ---> ');
     };
     const result = await withRegistries(ctx, flags, (clients) =>
       buildImage(store, {
@@ -55,6 +60,8 @@ export const buildCommand: Command = {
         tags,
         buildArgs: pairs(listFlag(flags, 'build-arg'), 'build-arg', ctx.env),
         labels: pairs(listFlag(flags, 'label'), 'label'),
+        ...(stringFlag(flags, 'target') ? { target: stringFlag(flags, 'target')! } : {}),
+        noCache: boolFlag(flags, 'no-cache'),
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
         clients,
         verifyPull: pullVerifier(ctx, flags),

@@ -8,6 +8,7 @@ import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { compileGlob, matchGlob } from '../reference/pathGlob';
+import { resolvedInRoot } from '../runtime/scopedPath';
 
 type Glob = ReturnType<typeof compileGlob>;
 
@@ -55,6 +56,8 @@ export function ignoreMatcher(text: string): IgnoreMatcher {
   return { excludes, hasExceptions };
 }
 
+const NOTHING_IGNORED: IgnoreMatcher = { excludes: () => false, hasExceptions: false };
+
 export function hasWildcard(pattern: string): boolean {
   return /[*?[]/.test(pattern);
 }
@@ -67,24 +70,38 @@ export interface ContextSource {
 }
 
 /**
+ * Where COPY reads from: the build context (the default), or for `COPY --from` the root filesystem
+ * of a stage or image (`inRoot`: symbolic links are followed inside that root, as Docker's
+ * FollowSymlinkInScope does, so `/bin/sh -> /bin/busybox` means the image's busybox).
+ */
+export interface SourceRoot {
+  inRoot?: { what: string };
+}
+
+/**
  * What a COPY source names: one path, or the paths a wildcard matches, each checked to stay inside
  * the context and not excluded by .dockerignore. Top-level symlinks are followed, as Docker does.
  */
-export async function resolveSource(context: string, source: string, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<ContextSource[]> {
+export async function resolveSource(context: string, source: string, ignore: IgnoreMatcher, signal?: AbortSignal, from: SourceRoot = {}): Promise<ContextSource[]> {
   const normal = posix.normalize(source.replace(/^\/+/, ''));
-  if (normal === '..' || normal.startsWith('../')) {
+  if (!from.inRoot && (normal === '..' || normal.startsWith('../'))) {
     throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: forbidden path outside the build context: "${source}".`);
   }
-  const cleaned = normal === '.' ? '' : normal;
+  const cleaned = normal === '.' || normal === '..' || normal.startsWith('../') ? '' : normal;
   const root = await realpath(context);
+  const located = async (rel: string): Promise<{ abs: string; info: Stats | null }> => {
+    if (!from.inRoot) return { abs: join(context, rel), info: await stat(join(context, rel)).catch(() => null) };
+    const abs = await resolvedInRoot(context, rel);
+    return { abs, info: await lstat(abs).catch(() => null) };
+  };
   if (!hasWildcard(cleaned)) {
     const rel = cleaned.replace(/\/+$/, '');
-    const abs = join(context, rel);
-    const info = await stat(abs).catch(() => null);
+    const { abs, info } = await located(rel);
+    if (from.inRoot && !info) throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: "${source}" not found in ${from.inRoot.what}.`);
     if (!info || (rel && ignore.excludes(rel))) {
       throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: file not found in build context or excluded by .dockerignore: "${source}".`);
     }
-    await checkInside(root, abs, source);
+    if (!from.inRoot) await checkInside(root, abs, source);
     return [{ rel, abs, info }];
   }
   const glob = compileGlob(cleaned.replace(/\/+$/, ''), { doubleStar: true, what: 'COPY source pattern' });
@@ -92,10 +109,15 @@ export async function resolveSource(context: string, source: string, ignore: Ign
   const found: ContextSource[] = [];
   await walk(context, '', depth, ignore, signal, async (rel, abs) => {
     if (!matchGlob(glob, rel)) return;
+    if (from.inRoot) {
+      const inside = await located(rel);
+      if (inside.info) found.push({ rel, abs: inside.abs, info: inside.info });
+      return;
+    }
     await checkInside(root, abs, rel);
     found.push({ rel, abs, info: await stat(abs) });
   });
-  if (found.length === 0) throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: no source files were specified: nothing in the build context matches "${source}".`);
+  if (found.length === 0) throw new StevedoreError('INVALID_ARGUMENT', `COPY failed: no source files were specified: nothing in ${from.inRoot?.what ?? 'the build context'} matches "${source}".`);
   return found.sort((a, b) => Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel)));
 }
 
@@ -108,8 +130,13 @@ async function checkInside(root: string, abs: string, source: string): Promise<v
 }
 
 /** Everything under a directory source, in byte order, without what .dockerignore excludes. */
-export async function listTree(context: string, dir: ContextSource, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<{ rel: string; abs: string; info: Stats }[]> {
+export async function listTree(context: string, dir: ContextSource, ignore: IgnoreMatcher, signal?: AbortSignal, from: SourceRoot = {}): Promise<{ rel: string; abs: string; info: Stats }[]> {
   const out: { rel: string; abs: string; info: Stats }[] = [];
+  if (from.inRoot) {
+    // The folder as resolved inside the root (it may be reached through a link); nothing is ignored there.
+    await walk(dir.abs, '', Infinity, NOTHING_IGNORED, signal, async (rel, abs, info) => void out.push({ rel, abs, info }));
+    return out;
+  }
   await walk(context, dir.rel, Infinity, ignore, signal, async (rel, abs, info) => {
     out.push({ rel: dir.rel ? rel.slice(dir.rel.length + 1) : rel, abs, info });
   });

@@ -18,7 +18,7 @@ import { decompressed, detectCompression } from '../archive/decompress';
 import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { tarStream, type TarWriter } from '../archive/tarWriter';
 import { StevedoreError, throwIfAborted } from '../errors';
-import { hasWildcard, listTree, resolveSource, type IgnoreMatcher } from './contextFiles';
+import { hasWildcard, listTree, resolveSource, type IgnoreMatcher, type SourceRoot } from './contextFiles';
 
 export interface CopyRequest {
   /** Source patterns, variables already expanded. */
@@ -44,10 +44,10 @@ export interface PlannedEntry {
   info?: Stats;
 }
 
-export async function planCopy(context: string, request: CopyRequest, ignore: IgnoreMatcher, signal?: AbortSignal): Promise<PlannedEntry[]> {
+export async function planCopy(context: string, request: CopyRequest, ignore: IgnoreMatcher, signal?: AbortSignal, from: SourceRoot = {}): Promise<PlannedEntry[]> {
   const destAbs = posix.resolve('/', request.workdir || '/', request.dest);
   const resolved = [];
-  for (const source of request.sources) resolved.push(...(await resolveSource(context, source, ignore, signal)));
+  for (const source of request.sources) resolved.push(...(await resolveSource(context, source, ignore, signal, from)));
   const several = resolved.length > 1 || request.sources.some(hasWildcard);
   const destIsDir = request.dest.endsWith('/') || request.dest === '.' || several;
   if (resolved.length > 1 && !request.dest.endsWith('/')) {
@@ -64,7 +64,7 @@ export async function planCopy(context: string, request: CopyRequest, ignore: Ig
     throwIfAborted(signal);
     if (source.info.isDirectory()) {
       // A directory's contents go into the destination, not the directory itself.
-      for (const item of await listTree(context, source, ignore, signal)) {
+      for (const item of await listTree(context, source, ignore, signal, from)) {
         const target = posix.join(destAbs, item.rel).slice(1);
         put({ target, kind: kindOf(item.info), abs: item.abs, info: item.info });
       }

@@ -22,6 +22,11 @@ export async function scopedPath(root: string, relPath: string): Promise<string>
   return last === undefined ? join(root, ...parent) : join(root, ...parent, last);
 }
 
+/** The host path of `relPath` with every component, the last one too, resolved inside `root` (Docker's FollowSymlinkInScope). */
+export async function resolvedInRoot(root: string, relPath: string): Promise<string> {
+  return join(root, ...(await resolveParents(root, relPath.split('/'))));
+}
+
 /** Resolves every component of `parts`, following links inside the root; returns the real components. */
 async function resolveParents(root: string, parts: string[]): Promise<string[]> {
   const resolved: string[] = [];
