@@ -10,6 +10,7 @@ import { ignoreMatcher } from '../../src/core/dockerfile/contextFiles';
 import { planCopy } from '../../src/core/dockerfile/copyLayer';
 import { expandWord, jsonArgs, parseDockerfile, type Instruction } from '../../src/core/dockerfile/dockerfile';
 import { applyHealthcheck, applyShell } from '../../src/core/dockerfile/runtimeInstructions';
+import { earlierStage, splitStages } from '../../src/core/dockerfile/stages';
 import type { StevedoreError } from '../../src/core/errors';
 import { gzip, makeTar, tempDir } from '../helpers/fixtures';
 
@@ -36,6 +37,27 @@ describe('Dockerfile syntax', () => {
     assert.throws(() => parseDockerfile('# only a comment\n'), (err: StevedoreError) => err.code === 'INVALID_ARGUMENT' && /no instructions/.test(err.message));
     assert.throws(() => parseDockerfile('# escape=x\nFROM scratch\n'), /invalid escape character/);
     assert.throws(() => parseDockerfile('FROM scratch\nCOPY <<EOF /a\nhi\nEOF\n'), (err: StevedoreError) => err.code === 'UNSUPPORTED' && /here-documents/.test(err.message));
+  });
+});
+
+describe('Dockerfile stages', () => {
+  const parsed = parseDockerfile('ARG V=1\nFROM a AS Build\nRUN x\nFROM build AS second\nCOPY --from=0 /a /b\nFROM scratch\nCMD ["x"]\n');
+  it('splits stages at FROM, names them in lower case, and --target cuts after the named one', () => {
+    const { metaArgs, stages } = splitStages(parsed);
+    assert.deepEqual(metaArgs.map((i) => i.original), ['ARG V=1']);
+    assert.deepEqual(stages.map((s) => [s.index, s.name, s.instructions.length]), [[0, 'build', 1], [1, 'second', 1], [2, undefined, 1]]);
+    assert.deepEqual(splitStages(parsed, 'SECOND').stages.map((s) => s.index), [0, 1]);
+    assert.equal(earlierStage(stages, 2, 'BUILD', false, 1)?.index, 0);
+    assert.equal(earlierStage(stages, 2, '1', true, 1)?.index, 1);
+    assert.equal(earlierStage(stages, 2, 'busybox', true, 1), undefined, 'an image');
+    assert.equal(earlierStage(stages, 0, 'build', false, 1), undefined, 'a stage cannot start from itself');
+  });
+  it('refuses a missing target, a duplicate or invalid name, and --from a stage not built yet', () => {
+    assert.throws(() => splitStages(parsed, 'nope'), /^StevedoreError: target stage "nope" could not be found; the Dockerfile names "build", "second"\.$/);
+    assert.throws(() => splitStages(parseDockerfile('FROM a AS x\nFROM b AS X\n')), /line 2: duplicate name "x"/);
+    assert.throws(() => splitStages(parseDockerfile('FROM a AS 1x\n')), /invalid name for build stage: "1x"/);
+    assert.throws(() => splitStages(parseDockerfile('FROM a as\n')), /FROM takes an image and optionally "AS name"/);
+    assert.throws(() => earlierStage(splitStages(parsed).stages, 1, '2', true, 5), /line 5: --from=2 names stage 2, which is not built before this one/);
   });
 });
 
