@@ -11,6 +11,7 @@ import { copyDigestCommand } from './commands/copyDigest';
 import { copyFullTagCommand } from './commands/copyFullTag';
 import { copyImageIdCommand } from './commands/copyImageId';
 import { copyToDockerCommand } from './commands/copyToDocker';
+import { copyToEngineCommand } from './commands/copyToEngine';
 import { copyToPodmanCommand } from './commands/copyToPodman';
 import { copyToStevedoreCommand } from './commands/copyToStevedore';
 import { filterImagesCommand } from './commands/filterImages';
@@ -59,6 +60,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   copyImageIdCommand,
   copyDigestCommand,
   copyToDockerCommand,
+  copyToEngineCommand,
   copyToPodmanCommand,
   copyToStevedoreCommand,
   refreshEnginesCommand,

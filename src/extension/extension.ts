@@ -18,9 +18,6 @@ import { registerCommands } from './registerCommands';
 import type { Services } from './services';
 import { PROXY_SETTINGS, readSettings, SECTION } from './settings';
 import { StoreAccess } from './storeAccess';
-import type { EnginesTreeNode } from './views/engineNodes';
-import { EnginesDragAndDrop } from './views/enginesDragAndDrop';
-import { EnginesTreeProvider } from './views/enginesTreeProvider';
 import type { ContainersTreeNode } from './views/containerNodes';
 import { ContainersTreeProvider } from './views/containersTreeProvider';
 import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
@@ -41,13 +38,11 @@ export interface StevedoreApi {
   readonly codeLoadMs: number;
   /** The store the extension works on now. */
   readonly storePath: string;
-  readonly imagesTree: vscode.TreeDataProvider<ImagesViewNode> & Pick<ImagesTreeProvider, 'imageNodes' | 'roots' | 'refresh' | 'filter'>;
+  readonly imagesTree: vscode.TreeDataProvider<ImagesViewNode> &
+    Pick<ImagesTreeProvider, 'imageNodes' | 'roots' | 'storeRoots' | 'engineChildren' | 'engineImageNodes' | 'refresh' | 'refreshEngine' | 'filter'>;
   readonly registriesTree: vscode.TreeDataProvider<RegistriesTreeNode> & Pick<RegistriesTreeProvider, 'registryNodes' | 'refresh'>;
-  /** What handles files dropped on the Images view. */
-  readonly imagesDrop: Pick<vscode.TreeDragAndDropController<ImagesViewNode>, 'handleDrop' | 'dropMimeTypes'>;
-  readonly enginesTree: vscode.TreeDataProvider<EnginesTreeNode> & Pick<EnginesTreeProvider, 'roots' | 'imageNodes' | 'refresh'>;
-  /** What handles images dropped on an engine in the Engines view. */
-  readonly enginesDrop: Pick<vscode.TreeDragAndDropController<EnginesTreeNode>, 'handleDrop' | 'handleDrag' | 'dropMimeTypes'>;
+  /** What handles images dragged between the Images view's sources, and files dropped on it. */
+  readonly imagesDrop: Pick<vscode.TreeDragAndDropController<ImagesViewNode>, 'handleDrop' | 'handleDrag' | 'dropMimeTypes' | 'dragMimeTypes'>;
   readonly containersTree: vscode.TreeDataProvider<ContainersTreeNode> & Pick<ContainersTreeProvider, 'containerNodes' | 'refresh'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
@@ -65,7 +60,8 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const store = new StoreAccess(() => readSettings().storePath, log);
   const secrets = new SecretCredentials(context.secrets, context.globalState);
   const registries = new RegistryAccess(readSettings, secrets);
-  const images = new ImagesTreeProvider(store, readSettings, context.workspaceState, log);
+  const engines = new EngineAccess(readSettings);
+  const images = new ImagesTreeProvider(store, engines, readSettings, context.workspaceState, log);
   const imagesDrop = new ImagesDragAndDrop(log);
   const imagesView = vscode.window.createTreeView<ImagesViewNode>('stevedore.images', {
     treeDataProvider: images,
@@ -75,15 +71,11 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   });
   const registriesTree = new RegistriesTreeProvider(readSettings, registries, store, log);
   const registriesView = vscode.window.createTreeView('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
-  const engines = new EngineAccess(readSettings);
-  const enginesTree = new EnginesTreeProvider(engines, readSettings, log);
-  const enginesDrop = new EnginesDragAndDrop();
-  const enginesView = vscode.window.createTreeView<EnginesTreeNode>('stevedore.engines', { treeDataProvider: enginesTree, canSelectMany: true, showCollapseAll: true, dragAndDropController: enginesDrop });
   const containersTree = new ContainersTreeProvider(store, log);
   const containersView = vscode.window.createTreeView<ContainersTreeNode>('stevedore.containers', { treeDataProvider: containersTree, showCollapseAll: true });
   const viewsRegisteredMs = performance.now() - started;
   const inspectDocuments = new InspectDocuments(store);
-  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, enginesTree, enginesView, containersTree, containersView, inspectDocuments);
+  context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, inspectDocuments);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
 
   let engineCache: Promise<ImageStore> | undefined;
@@ -91,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
   const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log });
 
-  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, enginesTree, containersTree, containersView, getEngineCache, inspectDocuments, inspector };
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, containersTree, containersView, getEngineCache, inspectDocuments, inspector };
   context.subscriptions.push(...registerCommands(services));
 
   context.subscriptions.push(
@@ -103,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
       images.refresh();
       registriesTree.refresh();
       engines.reset();
-      enginesTree.refresh();
+      images.refreshEngine();
       updateContextKeys(images, imagesView);
     }),
   );
@@ -123,8 +115,6 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     imagesTree: images,
     registriesTree,
     imagesDrop,
-    enginesTree,
-    enginesDrop,
     containersTree,
     openStore: () => store.open(),
     inspector,

@@ -10,7 +10,6 @@ import type { RegistryAccess } from './registries/registryAccess';
 import type { StevedoreSettings } from './settings';
 import type { StoreAccess } from './storeAccess';
 import type { ImagesTreeProvider, ImagesViewNode } from './views/imagesTreeProvider';
-import type { EnginesTreeProvider } from './views/enginesTreeProvider';
 import type { ContainersTreeNode } from './views/containerNodes';
 import type { ContainersTreeProvider } from './views/containersTreeProvider';
 import type { RegistriesTreeProvider } from './views/registriesTreeProvider';
@@ -25,7 +24,6 @@ export interface Services {
   readonly imagesView: vscode.TreeView<ImagesViewNode>;
   readonly registriesTree: RegistriesTreeProvider;
   readonly engines: EngineAccess;
-  readonly enginesTree: EnginesTreeProvider;
   readonly containersTree: ContainersTreeProvider;
   readonly containersView: vscode.TreeView<ContainersTreeNode>;
   /** The store engine images are read into for the inspector (core/engine/engineImageCache.ts). */

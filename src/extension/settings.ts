@@ -6,6 +6,7 @@ import { proxySettingsFromEnv, type ProxySettings } from '../core/registry/proxy
 import { concurrencyFromEnv } from '../core/registry/registryEnvironment';
 import { DEFAULT_CONCURRENCY } from '../core/registry/registryOptions';
 import { defaultStorePath } from '../core/store/layout';
+import { parseEngineEndpoints, type EngineEndpointSetting } from './engines/imageSources';
 
 export type GroupBy = 'repository' | 'registry' | 'none';
 export type SortBy = 'created' | 'name' | 'size';
@@ -46,8 +47,10 @@ export interface StevedoreSettings {
   dockerHubSearchEndpoint: string;
   /** VS Code's `http.proxy` / `http.noProxy`, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy: ProxySettings;
-  /** The container engines shown in the Engines view. */
-  engines: ('docker' | 'podman')[];
+  /** Sources the Images view leaves out: "store", "docker", "podman" or an added endpoint's name. */
+  hiddenSources: string[];
+  /** Engines added by the user besides Docker and Podman as their CLIs find them. */
+  engineEndpoints: EngineEndpointSetting[];
   /** Where Docker is, when not where the docker CLI would look (DOCKER_HOST, contexts). */
   dockerHost: string;
   /** Where Podman's API service is, when not CONTAINER_HOST or its usual sockets. */
@@ -84,7 +87,8 @@ export function readSettings(): StevedoreSettings {
     catalogPageSize: atLeastOne(c.get<number>('catalogPageSize', 100), 100),
     dockerHubSearchEndpoint: c.get<string>('dockerHub.searchEndpoint', '').trim(),
     proxy: proxySettings(),
-    engines: stringList(c.get<unknown>('engines.show', ['docker', 'podman'])).filter((e): e is 'docker' | 'podman' => e === 'docker' || e === 'podman'),
+    hiddenSources: stringList(c.get<unknown>('sources.hidden', [])),
+    engineEndpoints: parseEngineEndpoints(c.get<unknown>('engines.endpoints', [])),
     dockerHost: c.get<string>('engines.dockerHost', '').trim(),
     podmanHost: c.get<string>('engines.podmanHost', '').trim(),
     trustPolicyPath: expandHome(c.get<string>('trust.policyPath', '').trim()),

@@ -21,9 +21,15 @@ export interface PodmanService extends PodmanStore {
  */
 const START_LIMIT_MS = 600_000;
 
-export async function startPodmanService(): Promise<PodmanService> {
+/** A folder for a service to be started later, so a test can point at its socket first (an engine not running yet). */
+export async function podmanServiceDir(): Promise<string> {
   // Short: podman refuses a runroot longer than 50 characters.
-  const dir = await mkdtemp('/tmp/sd-pod-');
+  return mkdtemp('/tmp/sd-pod-');
+}
+
+/** Starts the service in `dir` (from podmanServiceDir, else a new one); its socket is `dir`/podman.sock. */
+export async function startPodmanService(options: { dir?: string } = {}): Promise<PodmanService> {
+  const dir = options.dir ?? (await podmanServiceDir());
   const socket = join(dir, 'podman.sock');
   const host = `unix://${socket}`;
   const store = podmanStore(dir);

@@ -23,7 +23,8 @@ export interface CopyProgress {
 
 export interface CopyOptions {
   openStore: () => Promise<ImageStore>;
-  engine: (kind: EngineKind) => Promise<EngineClient>;
+  /** The client of an engine; `endpoint` is the location's, when it names one. */
+  engine: (kind: EngineKind, endpoint?: string) => Promise<EngineClient>;
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
 }
@@ -76,7 +77,7 @@ async function openSource(source: ImageLocation, options: CopyOptions): Promise<
       };
     }
     case 'engine': {
-      const client = await options.engine(source.engine);
+      const client = await options.engine(source.engine, source.endpoint);
       const inspected = await inspectEngineImage(client, source.name, options.signal);
       if (!inspected) {
         throw new StevedoreError('IMAGE_NOT_FOUND', `${client.describe()} has no image "${source.name}". \`stevedore images --engine ${source.engine}\` lists what it has.`);
@@ -118,7 +119,7 @@ async function writeDestination(
       return { id: loaded.images[0]?.id ?? '', alreadyPresent: false, names: target ? [familiar(target)] : loaded.images.flatMap((i) => i.refs.map(familiar)) };
     }
     case 'engine': {
-      const client = await options.engine(destination.engine);
+      const client = await options.engine(destination.engine, destination.endpoint);
       const target = destination.name ? requireReference(destination.name, client.describe()) : undefined;
       const ref = target ? parseReference(target) : undefined;
       const name = ref ? { repository: familiarName(ref), tag: ref.tag ?? 'latest' } : undefined;

@@ -16,7 +16,9 @@ import type { EngineKind } from '../engine/engineEndpoint';
 /** A destination's `name` may be left out by callers (not the CLI): the image keeps the names it comes with. */
 export type ImageLocation =
   | { kind: 'store'; name: string }
-  | { kind: 'engine'; engine: EngineKind; name: string }
+  // `endpoint` picks one of several engines of a kind for callers that know several (the extension's
+  // added endpoints); their `engine` callback is given it.
+  | { kind: 'engine'; engine: EngineKind; name: string; endpoint?: string }
   | { kind: 'archive'; format: 'docker-archive' | 'oci-archive'; path: string; name?: string };
 
 const TRANSPORTS = ['stevedore', 'docker-daemon', 'podman', 'docker-archive', 'oci-archive'];
@@ -75,7 +77,7 @@ export function describeLocation(location: ImageLocation): string {
     case 'store':
       return `the Stevedore store (${location.name})`;
     case 'engine':
-      return `${location.engine === 'podman' ? 'Podman' : 'Docker'} (${location.name})`;
+      return `${location.endpoint ?? (location.engine === 'podman' ? 'Podman' : 'Docker')} (${location.name})`;
     case 'archive':
       return `${location.path}${location.name ? ` (${location.name})` : ''}`;
   }

@@ -26,7 +26,7 @@ export interface ExtensionCommand {
   run(ctx: CommandContext): Promise<unknown>;
 }
 
-const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'namespace', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage', 'engine', 'engineImage', 'engineMessage', 'container', 'containerChange', 'containersMessage']);
+const NODE_KINDS = new Set(['image', 'imageGroup', 'imagesError', 'registry', 'namespace', 'repository', 'remoteTag', 'remotePlatform', 'loadMore', 'registryMessage', 'source', 'engineImage', 'engineMessage', 'container', 'containerChange', 'containersMessage']);
 
 export function isNode(value: unknown): value is { kind: string; id: string } {
   return typeof value === 'object' && value !== null && NODE_KINDS.has(String((value as { kind?: unknown }).kind));
@@ -68,7 +68,7 @@ export function boolArg(ctx: CommandContext, name: string): boolean | undefined 
   return typeof value === 'boolean' ? value : undefined;
 }
 
-/** The engine image items of the selection; an engine row stands for none (copying a whole engine is not offered). */
+/** The engine image items of the selection; a source row stands for none (copying a whole engine is not offered). */
 export function selectedEngineImages(ctx: CommandContext): EngineImageNode[] {
   return ctx.selected.filter((n): n is EngineImageNode => isNode(n) && n.kind === 'engineImage');
 }

@@ -15,14 +15,14 @@ export const inspectEngineImageCommand: ExtensionCommand = {
   async run(ctx) {
     const node = selectedEngineImages(ctx).find((n) => n === ctx.clicked) ?? selectedEngineImages(ctx)[0];
     if (!node) {
-      void vscode.window.showInformationMessage('Choose an image in the Engines view to inspect.');
+      void vscode.window.showInformationMessage('Choose an image under Docker or Podman in the Images view to inspect.');
       return undefined;
     }
     const { services } = ctx;
     const label = node.tag ?? shortId(node.image.Id);
     const cache = await services.getEngineCache();
-    const record = await withCancellableProgress(`Reading ${label} from ${engineLabel(node.engine)}`, async (progress) =>
-      cachedEngineImage(await services.engines.client(node.engine), node.name, cache, progress.signal),
+    const record = await withCancellableProgress(`Reading ${label} from ${engineLabel(node.source)}`, async (progress) =>
+      cachedEngineImage(await services.engines.client(node.source), node.name, cache, progress.signal),
     );
     return vscode.commands.executeCommand(OPEN_INSPECTOR_COMMAND, { record, ...(node.tag ? { reference: node.tag } : {}), source: 'engine-cache' });
   },

@@ -1,16 +1,22 @@
 // Push: uploads tagged images to their registries, skipping blobs the registry has and mounting
 // blobs from other repositories of the same registry, with per-layer progress in a cancellable
-// notification. From image items (several at once), or the palette with a picker.
+// notification. From image items (several at once), or the palette with a picker. An image listed
+// under an engine is read from the engine's export into the engine-image cache (streamed to disk,
+// found there again by image ID) and pushed from there, its layers compressed on the way as
+// `docker push` does.
 
 import * as vscode from 'vscode';
 import type { PushEvent } from '../../core/registry/transferEvents';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
-import { familiarString, parseReference } from '../../core/reference/reference';
+import { familiarString, formatReference, parseReference } from '../../core/reference/reference';
 import { attachRegistry } from '../errorReporting';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import { imageContextValue } from '../views/imagesTreeProvider';
-import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
+import { engineImageForPush } from '../engines/engineImagePush';
+import type { ImageStore } from '../../core/store/imageStore';
+import type { EngineImageNode } from '../views/engineNodes';
+import { selectedEngineImages, selectedImageNodes, stringArg, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
 import { shortId } from '../../core/shortId';
 
@@ -29,7 +35,15 @@ export const pushImageCommand: ExtensionCommand = {
   async run(ctx) {
     const { services } = ctx;
     const pushable = (n: Parameters<typeof imageContextValue>[0]): boolean => /\bpushable\b/.test(imageContextValue(n));
+    const engineNodes = selectedEngineImages(ctx).filter((n) => n.tag !== undefined);
     let references = stringArg(ctx, 'reference') ? [stringArg(ctx, 'reference')!] : selectedImageNodes(ctx).filter(pushable).map((n) => n.reference!);
+    // Which engine image each reference is read from first; none for the store's own.
+    const fromEngine = new Map<string, EngineImageNode>();
+    for (const node of engineNodes) {
+      const reference = formatReference(parseReference(node.tag!));
+      fromEngine.set(reference, node);
+      references.push(reference);
+    }
     if (references.length === 0 && ctx.selected.length === 0) {
       references = (await pickImages(services, { placeHolder: 'Images to push (each to the registry its name names)', canPickMany: true, filter: pushable })).map((n) => n.reference!);
     }
@@ -37,7 +51,7 @@ export const pushImageCommand: ExtensionCommand = {
       if (ctx.selected.length > 0) void vscode.window.showWarningMessage('Only images with a tag can be pushed. Tag the image first (Tag…), with the registry in its name.');
       return undefined;
     }
-    const store = await services.store.open();
+    const mainStore = await services.store.open();
     const clients = services.registries.get();
     const started = Date.now();
     const names = references.map((r) => familiarString(parseReference(r)));
@@ -46,6 +60,12 @@ export const pushImageCommand: ExtensionCommand = {
       for (const [i, reference] of references.entries()) {
         const layers = new TransferProgress();
         const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
+        const engineNode = fromEngine.get(reference);
+        let store: ImageStore = mainStore;
+        if (engineNode) {
+          progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
+          store = await engineImageForPush(services, engineNode, reference, progress.signal);
+        }
         try {
           results.push(
             await pushImage(store, clients, {

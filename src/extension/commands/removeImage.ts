@@ -1,14 +1,17 @@
 // Remove: untags the selected tags, deleting an image when its last tag goes, as `docker rmi NAME`
 // does; an untagged image is removed by ID. Asks first (setting stevedore.confirm.remove), and when
 // a selected image has other tags as well, offers to remove the image with all of them (force); the
-// buttons say exactly which (removeChoices.ts).
+// buttons say exactly which (removeChoices.ts). Images listed under an engine are removed by the
+// engine (engines/engineImageActions.ts), which answers with its own conflicts.
 
 import * as vscode from 'vscode';
 import { StevedoreError } from '../../core/errors';
 import { humanSize } from '../../core/format/humanSize';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { removeImages } from '../../core/store/removeImages';
-import { boolArg, selectedImageNodes, type ExtensionCommand } from './command';
+import { engineImageName, removeEngineImages } from '../engines/engineImageActions';
+import { engineLabel } from '../engines/imageSources';
+import { boolArg, selectedEngineImages, selectedImageNodes, type ExtensionCommand } from './command';
 import { confirm, imageName, pickImages } from './prompts';
 import { removalSummary, removeChoices } from './removeChoices';
 
@@ -17,6 +20,15 @@ export const removeImageCommand: ExtensionCommand = {
   operation: 'Remove',
   async run(ctx) {
     const { services } = ctx;
+    const engineNodes = selectedEngineImages(ctx);
+    if (engineNodes.length > 0) {
+      if (!(boolArg(ctx, 'skipConfirmation') ?? false) && services.settings().confirmRemove) {
+        const names = engineNodes.map(engineImageName);
+        const answer = await confirm(`Remove ${names.length <= 5 ? names.join(', ') : `${names.length} images`} from ${engineLabel(engineNodes[0]!.source)}?`, 'Each name is untagged; an image goes with its last name, as with docker rmi.', 'Remove');
+        if (!answer) return undefined;
+      }
+      return removeEngineImages(services, engineNodes, boolArg(ctx, 'force') ?? false);
+    }
     let nodes = selectedImageNodes(ctx);
     if (nodes.length === 0) nodes = await pickImages(services, { placeHolder: 'Images to remove', canPickMany: true });
     if (nodes.length === 0) return undefined;

@@ -1,6 +1,7 @@
 // Save Image(s)…: writes the selected images (one or several, or a whole repository group) into one
 // tar that docker load, podman load and skopeo read, through a save dialog whose default name comes
 // from the reference. The archive appears under its name only once complete; cancel leaves nothing.
+// Images listed under an engine are saved by streaming the engine's own export into the file.
 
 import { basename, join } from 'node:path';
 import { homedir } from 'node:os';
@@ -12,7 +13,8 @@ import { defaultArchiveName } from '../archiveFiles';
 import { diskPath } from '../fileSources';
 import { withCancellableProgress } from '../progressNotification';
 import { elapsedText } from '../transferProgress';
-import { selectedImageNodes, stringArg, type ExtensionCommand } from './command';
+import { engineImageName, saveEngineImages } from '../engines/engineImageActions';
+import { selectedEngineImages, selectedImageNodes, stringArg, type ExtensionCommand } from './command';
 import { imageName, pickImages } from './prompts';
 
 export const saveImagesCommand: ExtensionCommand = {
@@ -20,29 +22,24 @@ export const saveImagesCommand: ExtensionCommand = {
   operation: 'Save',
   async run(ctx) {
     const { services } = ctx;
+    const engineNodes = selectedEngineImages(ctx);
+    if (engineNodes.length > 0) {
+      const path = stringArg(ctx, 'file') ?? (await askArchivePath([...new Set(engineNodes.map(engineImageName))]));
+      return path === undefined ? undefined : saveEngineImages(services, engineNodes, path);
+    }
     let nodes = selectedImageNodes(ctx);
     if (nodes.length === 0) nodes = await pickImages(services, { placeHolder: 'Images to save into one archive', canPickMany: true });
     if (nodes.length === 0) return undefined;
     const names = [...new Set(nodes.map(imageName))];
-    let path = stringArg(ctx, 'file');
-    if (!path) {
-      const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? homedir();
-      const picked = await vscode.window.showSaveDialog({
-        title: `Save ${names.length === 1 ? names[0] : `${names.length} images`}`,
-        defaultUri: vscode.Uri.file(join(folder, defaultArchiveName(names))),
-        filters: { 'Image archives': ['tar'] },
-        saveLabel: 'Save',
-      });
-      if (!picked) return undefined;
-      path = diskPath(picked);
-    }
+    const path = stringArg(ctx, 'file') ?? (await askArchivePath(names));
+    if (path === undefined) return undefined;
     const store = await services.store.open();
     // Tags by name; an untagged image by ID (it is saved without a name, as Docker does).
     const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
     const started = Date.now();
     services.log.info(`saving ${names.join(', ')} to ${path}`);
     const result = await withCancellableProgress(`Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress) =>
-      saveArchiveToFile(store, targets, path!, {
+      saveArchiveToFile(store, targets, path, {
         signal: progress.signal,
         onProgress: (p) => progress.report(`${humanSize(p.written)}/${humanSize(p.estimatedTotal)} written`, p.estimatedTotal ? (p.written / p.estimatedTotal) * 100 : undefined),
       }),
@@ -53,3 +50,15 @@ export const saveImagesCommand: ExtensionCommand = {
     return { file: result.path, bytes: result.bytes, images: targets.length };
   },
 };
+
+/** The save dialog, in the workspace folder with a name made from the references; undefined when dismissed. */
+async function askArchivePath(names: readonly string[]): Promise<string | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath ?? homedir();
+  const picked = await vscode.window.showSaveDialog({
+    title: `Save ${names.length === 1 ? names[0] : `${names.length} images`}`,
+    defaultUri: vscode.Uri.file(join(folder, defaultArchiveName([...names]))),
+    filters: { 'Image archives': ['tar'] },
+    saveLabel: 'Save',
+  });
+  return picked ? diskPath(picked) : undefined;
+}

@@ -29,7 +29,7 @@ export async function runCopies(services: Services, requests: readonly CopyReque
         progress.report(`${prefix}starting…`, (i / requests.length) * 100);
         const result = await copyImage(request.source, request.destination, {
           openStore: () => services.store.open(),
-          engine: (kind) => services.engines.client(kind),
+          engine: (kind, endpoint) => services.engines.client(endpoint ?? kind),
           signal: progress.signal,
           onProgress: (p) => progress.report(`${prefix}${humanSize(p.bytes)} copied`),
         });
@@ -40,7 +40,7 @@ export async function runCopies(services: Services, requests: readonly CopyReque
   } finally {
     // Whatever got through is shown, also after a failure part-way.
     if (requests.some((r) => r.destination.kind === 'store')) services.images.refresh();
-    for (const r of requests) if (r.destination.kind === 'engine') services.enginesTree.refresh(r.destination.engine);
+    for (const r of requests) if (r.destination.kind === 'engine') services.images.refreshEngine(r.destination.endpoint ?? r.destination.engine);
   }
   const moved = results.reduce((n, r) => n + r.bytes, 0);
   const present = results.filter((r) => r.alreadyPresent).length;

@@ -1,18 +1,15 @@
-// The nodes of the Engines view: one per engine, its images (one per repository:tag, or the short
-// ID for an untagged one), and a message row when the engine cannot be reached.
+// The rows under an engine's source row in the Images view: its images (one per repository:tag,
+// or the short ID for an untagged one), and message rows when it cannot be reached or is empty.
 
 import type { EngineKind } from '../../core/engine/engineEndpoint';
 import type { EngineImageSummary } from '../../core/engine/engineImages';
 
-export interface EngineNode {
-  kind: 'engine';
-  id: string;
-  engine: EngineKind;
-}
-
 export interface EngineImageNode {
   kind: 'engineImage';
   id: string;
+  /** The source it is listed under: "docker", "podman", or an added endpoint's name. */
+  source: string;
+  /** Which API it speaks, for the context menus (Copy to Docker is not offered on Docker's images). */
   engine: EngineKind;
   /** What to call the image when talking to the engine: repository:tag, or its ID. */
   name: string;
@@ -24,10 +21,11 @@ export interface EngineImageNode {
 export interface EngineMessageNode {
   kind: 'engineMessage';
   id: string;
+  source: string;
   engine: EngineKind;
   message: string;
-  /** Offer Retry: the engine was not reachable. */
+  /** The row is the engine's Retry (it could not be reached). */
   retry: boolean;
 }
 
-export type EnginesTreeNode = EngineNode | EngineImageNode | EngineMessageNode;
+export type EngineChildNode = EngineImageNode | EngineMessageNode;

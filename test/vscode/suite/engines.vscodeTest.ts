@@ -1,46 +1,98 @@
-// The Engines view beside the store, against a real engine: a private dockerd (vfs) started by the
-// suite. The view lists what the engine has; dragging an engine image onto the Images view copies
-// it into the store with the same image ID, and dropping a store image onto Docker copies it there;
-// an engine that is not running shows why and a way to try again.
+// The engines in the Images view, against real engines: a private dockerd (vfs) and Podman's API
+// service, both started by the suite. The view has one row per source; Docker's lists what
+// `docker images` lists; dragging an image from one source's row onto another's copies it; an
+// engine that is not running says why, and its Retry works once it runs; hidden sources are not
+// shown; Tag, Remove, Save and Push work on an engine's images through the engine.
 
 import * as assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { createReadStream } from 'node:fs';
+import { loadArchive } from '../../../src/core/archive/loadArchive';
+import { ImageStore } from '../../../src/core/store/imageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
-import type { EngineMessageNode, EnginesTreeNode } from '../../../src/extension/views/engineNodes';
-import { ENGINES_TREE_MIME, IMAGES_TREE_MIME } from '../../../src/extension/views/imagesDragAndDrop';
+import type { EngineSource } from '../../../src/extension/engines/imageSources';
+import type { EngineChildNode, EngineImageNode } from '../../../src/extension/views/engineNodes';
+import { IMAGES_TREE_MIME } from '../../../src/extension/views/imagesDragAndDrop';
+import type { ImagesViewNode } from '../../../src/extension/views/imagesTreeProvider';
+import type { SourceNode } from '../../../src/extension/views/sourceNodes';
 import { busyboxRootfs } from '../../helpers/busybox';
 import { startDockerd, type Dockerd } from '../../helpers/dockerd';
+import { podmanServiceDir, startPodmanService, type PodmanService } from '../../helpers/podmanService';
+import { startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { imageNamed, run, setSetting, stevedoreApi, untilImagesView } from './stevedore';
 
 const LONG = { timeoutMs: 600_000 };
+const token = (): vscode.CancellationToken => new vscode.CancellationTokenSource().token;
 
-suite('engines view: Docker beside the store', () => {
+suite('engines in the Images view: Docker and Podman beside the store', () => {
   let api: StevedoreApi;
   let dir: string;
   let docker: Dockerd;
+  let podmanDir: string;
+  let podman: PodmanService | undefined;
+  let registry: RunningRegistry;
   let dockerImageId: string;
+
+  /** The view's top-level rows. */
+  async function roots(): Promise<ImagesViewNode[]> {
+    return (await api.imagesTree.getChildren()) ?? [];
+  }
+
+  async function sourceRow(id: string): Promise<SourceNode> {
+    const row = (await roots()).find((r): r is SourceNode => r.kind === 'source' && r.source.id === id);
+    assert.ok(row, `no row for the source ${id}`);
+    return row;
+  }
+
+  async function engineRows(id: string): Promise<EngineChildNode[]> {
+    return (await api.imagesTree.getChildren(await sourceRow(id))) as EngineChildNode[];
+  }
+
+  async function engineImages(id: string): Promise<EngineImageNode[]> {
+    return (await engineRows(id)).filter((n): n is EngineImageNode => n.kind === 'engineImage');
+  }
+
+  async function dockerImage(tag: string): Promise<EngineImageNode> {
+    const node = (await engineImages('docker')).find((n) => n.tag === tag);
+    assert.ok(node, `Docker's row does not list ${tag}`);
+    return node;
+  }
+
+  /** What `docker images` prints, one "REPOSITORY:TAG ID" line per row, sorted. */
+  async function dockerImagesLines(): Promise<string[]> {
+    const listed = await docker.docker(['images', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']);
+    assert.equal(listed.code, 0, listed.stderr);
+    return listed.stdout.split('\n').filter(Boolean).sort();
+  }
 
   suiteSetup(async () => {
     api = await stevedoreApi();
     dir = await mkdtemp(join(tmpdir(), 'stevedore-engines-'));
     docker = await startDockerd();
+    registry = await startRegistry({});
     const rootfs = join(dir, 'rootfs.tar');
     await writeFile(rootfs, await busyboxRootfs());
     const imported = await docker.docker(['import', '-c', 'CMD ["/bin/sh"]', rootfs, 'enginetest/from-docker:1']);
     assert.equal(imported.code, 0, imported.stderr);
     dockerImageId = imported.stdout.trim();
-    await setSetting('engines.show', ['docker', 'podman']);
+    // A second name, and an untagged image: rows `docker images` shows too.
+    assert.equal((await docker.docker(['tag', 'enginetest/from-docker:1', 'enginetest/from-docker:latest'])).code, 0);
+    const untagged = await docker.docker(['import', '-c', 'CMD ["/bin/true"]', rootfs]);
+    assert.equal(untagged.code, 0, untagged.stderr);
+    await setSetting('sources.hidden', undefined);
     await setSetting('engines.dockerHost', docker.host);
-    // Podman's service is not started here: its row must say so.
-    await setSetting('engines.podmanHost', `unix://${join(dir, 'no-podman.sock')}`);
+    // Podman's service is started only by the Retry test: until then its row must say why not.
+    podmanDir = await podmanServiceDir();
+    await setSetting('engines.podmanHost', `unix://${join(podmanDir, 'podman.sock')}`);
   });
 
   suiteTeardown(async () => {
-    await setSetting('engines.show', undefined);
+    await setSetting('sources.hidden', undefined);
+    await setSetting('engines.endpoints', undefined);
     await setSetting('engines.dockerHost', undefined);
     await setSetting('engines.podmanHost', undefined);
     // The suites share one store: leave it as it was found.
@@ -48,55 +100,102 @@ suite('engines view: Docker beside the store', () => {
       const node = await imageNamed(api, name).catch(() => undefined);
       if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
     }
+    await podman?.stop();
+    await rm(podmanDir, { recursive: true, force: true });
     await docker?.stop();
+    await registry?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the view shows Docker with the engine\'s images, and Podman not running with a Retry', async () => {
-    api.enginesTree.refresh();
-    const roots = api.enginesTree.roots();
-    assert.deepEqual(roots.map((r) => r.engine), ['docker', 'podman']);
-    const images = await api.enginesTree.imageNodes('docker');
-    assert.deepEqual(images.map((n) => `${n.tag} ${n.image.Id}`), [`enginetest/from-docker:1 ${dockerImageId}`]);
-    const podmanRows = (await api.enginesTree.getChildren(roots[1])) ?? [];
-    const message = podmanRows[0] as EngineMessageNode;
-    assert.equal(message.kind, 'engineMessage');
-    assert.match(message.message, /there is no socket at .*no-podman\.sock.*podman\.socket/);
-    const item = await api.enginesTree.getTreeItem(message);
-    assert.equal(item.command?.command, 'stevedore.refreshEngines');
+  test('the view has a row per source; Docker\'s row lists what `docker images` lists, and says where Docker is', async () => {
+    api.imagesTree.refreshEngine();
+    assert.deepEqual((await roots()).map((r) => r.id), ['source:store', 'source:docker', 'source:podman']);
+    const rows = (await engineImages('docker')).map((n) => `${n.tag ?? '<none>:<none>'} ${n.image.Id}`).sort();
+    assert.deepEqual(rows, await dockerImagesLines());
+    assert.ok(rows.includes(`enginetest/from-docker:1 ${dockerImageId}`));
+    const item = await api.imagesTree.getTreeItem(await sourceRow('docker'));
+    assert.equal(item.label, 'Docker');
+    assert.equal(item.description, docker.host);
+    assert.equal((await api.imagesTree.getTreeItem(await sourceRow('store'))).label, 'Stevedore store');
   }, LONG);
 
-  test('dragging a Docker image onto the Images view copies it into the store with its image ID', async () => {
-    const [node] = await api.enginesTree.imageNodes('docker');
-    assert.ok(node);
+  test('Podman not running: its row says why and offers Retry, which lists it once it runs', async () => {
+    const [why, retry] = await engineRows('podman');
+    assert.ok(why?.kind === 'engineMessage' && retry);
+    assert.match(why.message, /there is no socket at .*podman\.sock.*podman\.socket/);
+    assert.equal(retry?.kind === 'engineMessage' && retry.retry, true);
+    const item = await api.imagesTree.getTreeItem(retry);
+    assert.equal(item.label, 'Retry');
+    assert.ok(item.command);
+
+    podman = await startPodmanService({ dir: podmanDir });
+    await vscode.commands.executeCommand(item.command.command, ...(item.command.arguments ?? []));
+    const after = await engineRows('podman');
+    assert.deepEqual(after.map((n) => (n.kind === 'engineMessage' ? n.message : n.name)), ['No images in Podman.']);
+    assert.equal((await api.imagesTree.getTreeItem(await sourceRow('podman'))).description, podman.host);
+  }, LONG);
+
+  test('dragging a Docker image onto the store\'s row copies it into the store with its image ID', async () => {
+    const node = await dockerImage('enginetest/from-docker:1');
+    // The DataTransfer the view's controller fills when the drag starts is the one the drop gets.
     const transfer = new vscode.DataTransfer();
-    api.enginesDrop.handleDrag!([node], transfer, new vscode.CancellationTokenSource().token);
-    assert.ok(transfer.get(ENGINES_TREE_MIME), 'the drag carries the engine images');
-    await api.imagesDrop.handleDrop!(undefined, transfer, new vscode.CancellationTokenSource().token);
+    await api.imagesDrop.handleDrag!([node], transfer, token());
+    assert.deepEqual(transfer.get(IMAGES_TREE_MIME)?.value, [node]);
+    await api.imagesDrop.handleDrop!(await sourceRow('store'), transfer, token());
     await untilImagesView(api, (tags) => tags.includes('enginetest/from-docker:1'));
     const stored = await imageNamed(api, 'enginetest/from-docker:1');
     assert.equal(stored.record.id, dockerImageId);
   }, LONG);
 
-  test('dropping a store image onto Docker copies it there; a second copy only names it', async () => {
+  test('dropping a store image onto Docker\'s row copies it there; onto Podman\'s too; a second copy only names it', async () => {
     const fromDocker = await imageNamed(api, 'enginetest/from-docker:1');
     await run('stevedore.tagImage', fromDocker, [fromDocker], { target: 'enginetest/from-store:1' });
     const storeNode = await imageNamed(api, 'enginetest/from-store:1');
     const transfer = new vscode.DataTransfer();
-    transfer.set(IMAGES_TREE_MIME, new vscode.DataTransferItem([storeNode]));
-    const dockerRoot = api.enginesTree.roots().find((r) => r.engine === 'docker') as EnginesTreeNode;
-    await api.enginesDrop.handleDrop!(dockerRoot, transfer, new vscode.CancellationTokenSource().token);
-    const listed = await docker.docker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']);
-    assert.match(listed.stdout, new RegExp(`enginetest/from-store:1 ${dockerImageId.slice(7, 19)}`));
-    const names = (await api.enginesTree.imageNodes('docker')).map((n) => n.tag).sort();
-    assert.deepEqual(names, ['enginetest/from-docker:1', 'enginetest/from-store:1']);
+    await api.imagesDrop.handleDrag!([storeNode], transfer, token());
+    await api.imagesDrop.handleDrop!(await sourceRow('docker'), transfer, token());
+    assert.ok((await dockerImagesLines()).includes(`enginetest/from-store:1 ${dockerImageId}`));
+    assert.ok((await engineImages('docker')).some((n) => n.tag === 'enginetest/from-store:1'), 'the Docker row was not listed again');
+
+    await api.imagesDrop.handleDrop!(await sourceRow('podman'), transfer, token());
+    const inPodman = await engineImages('podman');
+    assert.ok(inPodman.some((n) => n.tag === 'enginetest/from-store:1' && n.image.Id === dockerImageId), `Podman lists ${inPodman.map((n) => `${n.tag} ${n.image.Id}`).join(', ') || 'nothing'}`);
 
     const again = await run<{ alreadyPresent: boolean; bytes: number }[]>('stevedore.copyToDocker', storeNode, [storeNode]);
     assert.deepEqual(again.map((r) => [r.alreadyPresent, r.bytes]), [[true, 0]]);
   }, LONG);
-  test('Inspect Layers on a Docker image opens the inspector on its export, read once into the engine-image cache', async () => {
-    const [node] = await api.enginesTree.imageNodes('docker');
-    assert.ok(node);
+
+  test('Tag, Save, Push and Remove on a Docker image work through Docker', async () => {
+    const node = await dockerImage('enginetest/from-docker:1');
+    await run('stevedore.tagImage', node, [node], { target: 'enginetest/tagged:2' });
+    assert.ok((await dockerImagesLines()).includes(`enginetest/tagged:2 ${dockerImageId}`));
+
+    const file = join(dir, 'docker-save.tar');
+    const saved = await run<{ file: string; bytes: number }>('stevedore.saveImages', node, [node], { file });
+    assert.equal(saved.file, file);
+    const check = await ImageStore.open(join(dir, 'check-store'));
+    const loaded = await loadArchive(check, { source: createReadStream(file), sourceName: file });
+    assert.deepEqual(loaded.images.map((i) => i.id), [dockerImageId]);
+
+    const pushName = `${registry.host}/enginetest/pushed:1`;
+    await run('stevedore.tagImage', node, [node], { target: pushName });
+    const toPush = await dockerImage(pushName);
+    await run('stevedore.pushImage', toPush, [toPush]);
+    const manifest = await fetch(`${registry.url}/v2/enginetest/pushed/manifests/1`, {
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+    });
+    assert.equal(manifest.status, 200);
+    assert.equal(((await manifest.json()) as { config: { digest: string } }).config.digest, dockerImageId);
+
+    const tagged = await dockerImage('enginetest/tagged:2');
+    await run('stevedore.removeImage', tagged, [tagged], { skipConfirmation: true });
+    const lines = await dockerImagesLines();
+    assert.ok(!lines.some((l) => l.startsWith('enginetest/tagged:2 ')), 'the tag is still there');
+    assert.ok(lines.includes(`enginetest/from-docker:1 ${dockerImageId}`), 'the image went with the tag');
+  }, LONG);
+
+  test('Inspect on a Docker image opens the inspector on its export, read once into the engine-image cache', async () => {
+    const node = await dockerImage('enginetest/from-docker:1');
     const outcome = await run<{ ok: boolean; value?: { manifestDigest: string; imageId: string } }>('stevedore.inspectEngineImage', node, [node]);
     assert.ok(outcome.ok && outcome.value, 'the inspector opened');
     assert.equal(outcome.value.imageId, dockerImageId);
@@ -104,5 +203,24 @@ suite('engines view: Docker beside the store', () => {
     const again = await run<{ ok: boolean; value?: { reused: boolean } }>('stevedore.inspectEngineImage', node, [node]);
     assert.equal(again.value?.reused, true);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }, LONG);
+
+  test('an added endpoint is a row of its own; hidden sources are not shown; with both engines hidden the store\'s tree is the view', async () => {
+    await setSetting('engines.endpoints', [{ name: 'second', host: docker.host }]);
+    assert.deepEqual((await roots()).map((r) => r.id), ['source:store', 'source:docker', 'source:podman', 'source:second']);
+    const second = await sourceRow('second');
+    assert.equal((await api.imagesTree.getTreeItem(second)).description, docker.host);
+    assert.equal((second.source as EngineSource).kind, 'docker');
+    assert.deepEqual((await engineImages('second')).map((n) => `${n.tag ?? '<none>:<none>'} ${n.image.Id}`).sort(), await dockerImagesLines());
+
+    await setSetting('sources.hidden', ['podman', 'second']);
+    assert.deepEqual((await roots()).map((r) => r.id), ['source:store', 'source:docker']);
+    await setSetting('sources.hidden', ['store']);
+    assert.deepEqual((await roots()).map((r) => r.id), ['source:docker', 'source:podman', 'source:second']);
+    await setSetting('sources.hidden', ['docker', 'podman', 'second']);
+    const top = await roots();
+    assert.ok(top.length > 0 && top.every((r) => r.kind === 'imageGroup'), `the store's groups are not the view's rows: ${top.map((r) => r.kind).join(', ')}`);
+    await setSetting('sources.hidden', undefined);
+    await setSetting('engines.endpoints', undefined);
   }, LONG);
 });

@@ -37,10 +37,15 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('stevedore').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
-/** Every node of the Images view, the way VS Code asks for them: roots, then each group's children. */
+/**
+ * The store's part of the Images view, the way VS Code asks for it: the rows under the Stevedore
+ * store's row (or the view's own roots when the store is shown alone), then each group's children.
+ */
 export async function imagesViewNodes(api: StevedoreApi): Promise<{ roots: ImagesViewNode[]; images: ImageNode[] }> {
   const tree = api.imagesTree;
-  const roots = (await tree.getChildren()) ?? [];
+  const top = (await tree.getChildren()) ?? [];
+  const storeRow = top.find((r) => r.kind === 'source' && r.source.kind === 'store');
+  const roots = storeRow ? ((await tree.getChildren(storeRow)) ?? []).filter((r) => r.kind !== 'imagesHint') : top;
   const images: ImageNode[] = [];
   for (const root of roots) {
     if (root.kind === 'image') images.push(root);
