@@ -43,9 +43,11 @@ const UNTRUSTED_SETTINGS = {
 
 /**
  * A temp folder for one run: user data, extensions, workspace, store, logs, tmp. `cleanup()` removes it.
- * `untrusted: true` turns Workspace Trust on and leaves the workspace untrusted.
+ * `untrusted: true` turns Workspace Trust on and leaves the workspace untrusted; `machineSettings`
+ * go into the remote machine's settings file, the one code-server reads machine-scoped settings
+ * (`stevedore.engines.dockerHost`, say) from: it ignores them in the user's and the workspace's.
  */
-export function makeRunDir(prefix = 'stevedore-vscode-', { untrusted = false } = {}) {
+export function makeRunDir(prefix = 'stevedore-vscode-', { untrusted = false, machineSettings = {} } = {}) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dirs = {
     root,
@@ -58,7 +60,9 @@ export function makeRunDir(prefix = 'stevedore-vscode-', { untrusted = false } =
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(untrusted ? { ...USER_SETTINGS, ...UNTRUSTED_SETTINGS } : USER_SETTINGS, null, 2) + '\n');
+  writeFileSync(join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...(untrusted ? UNTRUSTED_SETTINGS : {}) }, null, 2) + '\n');
+  mkdirSync(join(dirs.userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(dirs.userDataDir, 'Machine', 'settings.json'), JSON.stringify(machineSettings, null, 2) + '\n');
   return { ...dirs, untrusted, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

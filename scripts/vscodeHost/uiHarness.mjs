@@ -29,12 +29,12 @@ export const README_SCREENSHOT_DIR = join(REPO_ROOT, 'media', 'readme');
  * Starts code-server with the extension at `extensionPath` loaded (no test suite) and opens the
  * workbench in headless Chromium, waiting until it has rendered. `folder` is opened as the
  * workspace (default: a new empty folder); `env` reaches the extension host (STEVEDORE_STORE
- * defaults to a new empty store). Returns { page, browser, server, runDir, url, screenshot(name), close() }.
+ * defaults to a new empty store); `machineSettings` go into the machine's settings file (see makeRunDir). Returns { page, browser, server, runDir, url, screenshot(name), close() }.
  */
-export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT, folder, env = {}, viewport, workbenchTimeoutMs = 300_000, keep = false } = {}) {
+export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT, folder, env = {}, machineSettings = {}, viewport, workbenchTimeoutMs = 300_000, keep = false } = {}) {
   const host = await ensureVscodeHost();
   assertExtensionBuilt(extensionPath);
-  const runDir = makeRunDir('stevedore-vscode-ui-');
+  const runDir = makeRunDir('stevedore-vscode-ui-', { machineSettings });
   const stops = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});

@@ -1,5 +1,7 @@
-// UI tests in a real VS Code (code-server) driven by Playwright: the Images view with several
-// repositories, right-click an image → Save…, right-click a tar in the Explorer → Load, the
+// UI tests in a real VS Code (code-server) driven by Playwright: the Images view with its sources
+// (the store with several repositories, a private Docker engine with its images, Podman not
+// running with a Retry), an image dragged with the mouse from Docker's row onto the store's,
+// right-click an image → Save…, right-click a tar in the Explorer → Load, the
 // Registries view expanded to tags and platforms, and a pull's progress notification, cancelled
 // with its Cancel button (the store is then exactly as before). Screenshots go to
 // test-output/screenshots/. The registry is Debian's docker-registry on loopback, behind a proxy
@@ -23,6 +25,8 @@ const { startFaultProxy } = await load('../helpers/faultProxy.ts');
 const { addMultiPlatformImage } = await load('../helpers/registryImages.ts');
 const { storeLayeredImage } = await load('../helpers/layeredImages.ts');
 const { storeSnapshot } = await load('../helpers/storeSnapshot.ts');
+const { startDockerd } = await load('../helpers/dockerd.ts');
+const { busyboxRootfs } = await load('../helpers/busybox.ts');
 const { ImageStore } = await load('../../src/core/store/imageStore.ts');
 const { tagImage } = await load('../../src/core/store/tagImage.ts');
 const { RegistryClients } = await load('../../src/core/registry/registryClients.ts');
@@ -40,6 +44,7 @@ let registry;
 let proxy;
 let vscode;
 let bigLayer;
+let docker;
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'stevedore-ui-'));
@@ -81,9 +86,18 @@ before(async () => {
   } finally {
     await clients.close();
   }
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'stevedore.registries': [{ url: registry.host }] }, null, 2));
+  // A private Docker engine with one image; Podman is pointed at a socket nothing serves.
+  docker = await startDockerd();
+  const rootfs = join(root, 'busybox-rootfs.tar');
+  writeFileSync(rootfs, await busyboxRootfs());
+  const imported = await docker.docker(['import', '-c', 'CMD ["/bin/sh"]', rootfs, 'myapp:dev']);
+  assert.equal(imported.code, 0, imported.stderr);
 
-  vscode = await startVscode({ folder: workspace, env: { STEVEDORE_STORE: storeDir } });
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'stevedore.registries': [{ url: registry.host }] }, null, 2));
+  // Machine-scoped settings: read from the machine's settings file only.
+  const machineSettings = { 'stevedore.engines.dockerHost': docker.host, 'stevedore.engines.podmanHost': `unix://${join(root, 'no-podman.sock')}` };
+
+  vscode = await startVscode({ folder: workspace, env: { STEVEDORE_STORE: storeDir }, machineSettings });
 }, { timeout: 15 * 60_000 });
 
 after(async () => {
@@ -92,6 +106,7 @@ after(async () => {
   await vscode?.close();
   await proxy?.stop();
   await registry?.stop();
+  await docker?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -162,15 +177,31 @@ async function closeNotifications(page) {
   }
 }
 
+/** Expands or collapses a view of the side bar by its title (the header's middle holds its action buttons). */
+async function setPaneExpanded(page, name, expanded) {
+  const header = page.locator(`.pane-header[aria-label^="${name}"]`);
+  if ((await header.getAttribute('aria-expanded')) !== String(expanded)) await header.locator('.title').click();
+  await page.locator(`.pane-header[aria-label^="${name}"][aria-expanded="${expanded}"]`).waitFor(WAIT);
+}
+
 async function openStevedore(page) {
   await page.locator('.activitybar [aria-label^="Stevedore"]').first().click();
   await imagesPane(page).locator('.monaco-list-row').first().waitFor(WAIT);
 }
 
-test('the Images view shows several repositories with tags, sizes and ages', { timeout: 180_000 }, async () => {
+test('the Images view shows a row per source: the store with several repositories with tags, sizes and ages, Docker with its image, Podman not running with a Retry', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   await openStevedore(page);
   const pane = imagesPane(page);
+  // The whole side bar for the Images view: the rows under the store push the engines' down.
+  await setPaneExpanded(page, 'Registries', false);
+  const sources = await pane.locator('.monaco-list-row[aria-level="1"]').evaluateAll((els) => els.map((el) => el.getAttribute('aria-label')));
+  assert.deepEqual(sources.map((l) => l.split(',')[0]), ['Stevedore store', 'Docker', 'Podman']);
+  await row(pane, 'myapp:dev in Docker,').waitFor(WAIT);
+  // Where Docker is comes with its listing, and the row is redrawn with it.
+  await row(pane, `Docker, ${docker.host}`).waitFor(WAIT);
+  await row(pane, 'Retry Podman').waitFor(WAIT);
+  await pane.locator('.monaco-list-row[aria-level="2"]', { hasText: 'no-podman.sock' }).first().waitFor(WAIT);
   for (const group of ['redis,', 'team/app,']) await expand(row(pane, group));
   await row(pane, 'redis:7.2,').waitFor(WAIT);
   const label = await row(pane, 'redis:7.2,').getAttribute('aria-label');
@@ -180,6 +211,20 @@ test('the Images view shows several repositories with tags, sizes and ages', { t
   await page.locator('.monaco-hover', { hasText: 'Image ID' }).first().waitFor(WAIT);
   await vscode.screenshot('images-view', { readme: true });
   await page.keyboard.press('Escape');
+});
+
+test('dragging Docker\'s image with the mouse onto the store\'s row copies it into the store', { timeout: 180_000 }, async () => {
+  const { page } = vscode;
+  const pane = imagesPane(page);
+  const dockerImage = row(pane, 'myapp:dev in Docker,');
+  await dockerImage.dragTo(row(pane, 'Stevedore store,'));
+  await notification(page, 'Copied myapp:dev to the Stevedore store');
+  await closeNotifications(page);
+  await expand(row(pane, 'myapp,'));
+  await row(pane, 'myapp:dev,').waitFor(WAIT);
+  const stored = (await (await ImageStore.open(storeDir)).list()).find((r) => r.refs.includes('docker.io/library/myapp:dev'));
+  const inspected = await docker.docker(['image', 'inspect', '--format', '{{.Id}}', 'myapp:dev']);
+  assert.equal(stored?.id, inspected.stdout.trim());
 });
 
 test('right-click an image → Save Image(s)… writes an archive through the save dialog', { timeout: 180_000 }, async () => {
@@ -219,10 +264,8 @@ test('right-click a tar in the Explorer → Load Image Archive… loads its imag
 test('the Registries view expands a registry to repositories, tags and platforms', { timeout: 180_000 }, async () => {
   const { page } = vscode;
   // Make room: the Images view is collapsed, the Registries view gets the side bar.
-  // (on its title: the header's middle holds the view's action buttons)
-  await page.locator('.pane-header[aria-label^="Images"] .title').click();
-  const engines = page.locator('.pane-header[aria-label^="Engines"]');
-  if ((await engines.count()) > 0 && (await engines.getAttribute('aria-expanded')) === 'true') await engines.locator('.title').click();
+  await setPaneExpanded(page, 'Images', false);
+  await setPaneExpanded(page, 'Registries', true);
   const pane = registriesPane(page);
   await expand(row(pane, registry.host));
   // Repositories are grouped by namespace: demo/ holds app and multi.

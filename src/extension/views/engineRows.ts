@@ -61,6 +61,7 @@ export function engineChildItem(node: EngineChildNode, sourceLabel: string, now:
       item.iconPath = new vscode.ThemeIcon('refresh');
       item.tooltip = `Try ${sourceLabel} again`;
       item.command = { command: 'stevedore.refreshEngines', title: 'Retry', arguments: [{ engine: node.source }] };
+      item.accessibilityInformation = { label: `Retry ${sourceLabel}` };
     } else {
       item.iconPath = new vscode.ThemeIcon(node.id.endsWith(':error') ? 'warning' : 'info');
       item.tooltip = node.message;

@@ -48,6 +48,8 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
   private lastRoots: ImagesViewNode[] | undefined;
   /** Each engine's rows as last listed, by source id, so commands and getParent find them. */
   private readonly engineListings = new Map<string, Promise<EngineListing>>();
+  /** The source rows handed out: VS Code knows a row by the object, so a redraw of one must pass the same. */
+  private readonly sourceRows = new Map<string, SourceNode>();
   /** Where each engine is, for its row's description, once it has been reached. */
   private readonly where = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -98,7 +100,15 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
   async roots(): Promise<ImagesViewNode[]> {
     const sources = visibleSources(this.settings());
     if (sources.length === 1 && sources[0]!.kind === 'store') return this.storeRoots();
-    return sources.map(sourceNode);
+    return sources.map((s) => this.sourceRow(s));
+  }
+
+  private sourceRow(source: ImageSource): SourceNode {
+    const known = this.sourceRows.get(source.id);
+    if (known && JSON.stringify(known.source) === JSON.stringify(source)) return known;
+    const row = sourceNode(source);
+    this.sourceRows.set(source.id, row);
+    return row;
   }
 
   /** The store's top-level rows (groups, or images when not grouping), whether the store is shown or not. */
@@ -110,7 +120,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
   /** Where the store's rows hang: its source row, or the view itself when it is alone. */
   private storeParent(): SourceNode | undefined {
     const sources = visibleSources(this.settings());
-    return sources.length === 1 && sources[0]!.kind === 'store' ? undefined : sourceNode(STORE_SOURCE);
+    return sources.length === 1 && sources[0]!.kind === 'store' ? undefined : this.sourceRow(STORE_SOURCE);
   }
 
   /** Every image item of the store, flattened out of the groups. */
@@ -150,7 +160,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
         if (l.error) this.log.warn(`${source.label}: ${l.error}`);
         if (l.where) this.where.set(source.id, l.where);
         // The source row's description says where the engine is, known only now.
-        this.changed.fire(sourceNode(source));
+        this.changed.fire(this.sourceRow(source));
         return l;
       });
       this.engineListings.set(source.id, listing);
@@ -171,7 +181,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
       case 'engineImage':
       case 'engineMessage': {
         const source = visibleSources(this.settings()).find((s) => s.id === node.source);
-        return source ? sourceNode(source) : undefined;
+        return source ? this.sourceRow(source) : undefined;
       }
       case 'image':
         return this.lastRoots?.find((r) => r.kind === 'imageGroup' && r.children.some((c) => c.id === node.id)) ?? this.storeParent();
@@ -231,6 +241,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
       item.iconPath = new vscode.ThemeIcon('database');
       item.tooltip = `The Stevedore store at ${this.store.path}. Drop images from an engine here to copy them in.`;
       item.contextValue = 'source source-store';
+      item.accessibilityInformation = { label: `Stevedore store, ${item.description}` };
       return item;
     }
     // Known once the engine was reached (a context resolves then); an added endpoint says where it is before.
@@ -239,6 +250,7 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
     item.iconPath = new vscode.ThemeIcon(source.kind === 'podman' ? 'vm' : 'server-environment');
     item.tooltip = `${source.label} images${where ? ` at ${where}` : ''}. Drop images from another source here to copy them to ${source.label}.`;
     item.contextValue = `source source-engine source-${source.kind}`;
+    item.accessibilityInformation = { label: where ? `${source.label}, ${where}` : source.label };
     return item;
   }
 
