@@ -42,6 +42,11 @@ test('humanSize at the precision docker images uses (3)', () => {
     // An exact tie rounds to even in Go (1.125 → 1.12), unlike toPrecision.
     [1125, '1.12kB'],
     [1135, '1.14kB'],
+    [2500, '2.5kB'],
+    [12_500_000, '12.5MB'],
+    [1_001_500, '1MB'],
+    [1_002_500, '1MB'],
+    [1_003_500, '1MB'],
   ];
   for (const [bytes, expected] of cases) assert.equal(humanSize(bytes, IMAGE_LIST_SIZE_PRECISION), expected, `humanSize(${bytes}, 3)`);
 });
@@ -91,4 +96,14 @@ test('formatFloat follows strconv.FormatFloat', () => {
   assert.equal(formatFloat(1e100, 'g', 4), '1e+100');
   assert.equal(formatFloat(Infinity, 'g', -1), '+Inf');
   assert.equal(formatFloat(Number.NaN, 'f', 2), 'NaN');
+  // Exact ties round to even in 'e' and 'g' too; near-ties round by the exact value.
+  assert.equal(formatFloat(0.125, 'g', 2), '0.12');
+  assert.equal(formatFloat(0.375, 'g', 2), '0.38');
+  assert.equal(formatFloat(2.5, 'e', 0), '2e+00');
+  assert.equal(formatFloat(1.15, 'g', 2), '1.1');
+  assert.equal(formatFloat(9.995, 'g', 3), '9.99');
+  assert.equal(formatFloat(9.9951, 'g', 3), '10');
+  assert.equal(formatFloat(5e-324, 'g', 3), '4.94e-324');
+  assert.equal(formatFloat(1.7976931348623157e308, 'e', 3), '1.798e+308');
+  assert.equal(formatFloat(123456789012345680000, 'g', 5), '1.2346e+20');
 });

@@ -183,3 +183,26 @@ test('listTemplate applies Docker preFormat rules', () => {
   assert.deepEqual(listTemplate(' {{.A}}\\t{{.B}} ', 'table {{.ID}}'), { template: '{{.A}}\t{{.B}}', table: false });
   assert.deepEqual(listTemplate('table', 'table {{.ID}}', true, '{{.Name}}'), { template: '{{.Name}}', table: false });
 });
+
+// Default tables render rows of plain string fields by concatenation; anything else in a row must
+// still go through the executor, with Go's output and errors.
+test('formatList renders rows that are not all strings as the template executor does', () => {
+  class Row {
+    constructor(readonly Name: string) {}
+    Upper(): string {
+      return this.Name.toUpperCase();
+    }
+  }
+  const rows: object[] = [{ Name: 'a', Size: '1kB' }, { Name: 'b', Size: 2048 }, { Name: 'c', Size: undefined }, { Name: 'd', Size: ['x', 'y'] }];
+  const out = formatList({ format: 'table {{.Name}}\t{{.Size}}', defaultTable: '', rows, headers: { Name: 'NAME', Size: 'SIZE' } });
+  assert.equal(out, 'NAME      SIZE\na         1kB\nb         2048\nc         <no value>\nd         [x y]\n');
+  assert.equal(formatList({ format: '{{.Name}}/{{.Upper}}', defaultTable: '', rows: [new Row('x')], headers: {} }), 'x/X\n');
+  assert.throws(
+    () => formatList({ format: '{{.Name}} {{.Missing}}', defaultTable: '', rows: [{ Name: 'a' }], headers: {} }),
+    (e: StevedoreError) => e.code === 'INVALID_ARGUMENT' && /can't evaluate field Missing/.test(e.message),
+  );
+  assert.throws(
+    () => formatList({ format: '{{.constructor}}', defaultTable: '', rows: [{ constructor: 'own' }], headers: {} }),
+    (e: StevedoreError) => /can't evaluate field constructor/.test(e.message),
+  );
+});

@@ -41,6 +41,52 @@ export interface ParsedTemplate {
   readonly functions: Readonly<Record<string, TemplateFunction>>;
   readonly missingKey: 'default' | 'error';
   readonly plainObjects: 'struct' | 'map';
+  /** Set when the template is only text and `{{.Field}}` actions (see fieldPlan). */
+  readonly fields?: FieldPlan;
+}
+
+/**
+ * A template of text and `{{.Field}}` actions only, the shape of every default table: text pieces
+ * and field names in order. A row whose fields are all its own strings renders by concatenation,
+ * which is what the executor would print for them (a string prints as itself); any other row
+ * takes the executor, with its errors and methods. `images` renders 1,000 rows by it.
+ */
+type FieldPlan = readonly (string | { field: string })[];
+
+function fieldPlan(tree: ParseTree): FieldPlan | undefined {
+  const plan: (string | { field: string })[] = [];
+  for (const node of tree.root) {
+    if (node.type === 'text') {
+      plan.push(node.text);
+      continue;
+    }
+    if (node.type !== 'action' || node.pipe.decl.length > 0 || node.pipe.cmds.length !== 1) return undefined;
+    const args = node.pipe.cmds[0]!.args;
+    const first = args[0];
+    if (args.length !== 1 || first?.type !== 'field' || first.ident.length !== 1 || first.ident[0] === 'constructor') return undefined;
+    plan.push({ field: first.ident[0]! });
+  }
+  return plan;
+}
+
+/** Renders a row by its field plan; false (and nothing written) when the row needs the executor. */
+function renderFields(plan: FieldPlan, data: unknown, out: string[]): boolean {
+  if (typeof data !== 'object' || data === null || Object.getPrototypeOf(data) !== Object.prototype) return false;
+  const row = data as Record<string, unknown>;
+  const start = out.length;
+  for (const piece of plan) {
+    if (typeof piece === 'string') {
+      out.push(piece);
+      continue;
+    }
+    const value = Object.prototype.hasOwnProperty.call(row, piece.field) ? row[piece.field] : undefined;
+    if (typeof value !== 'string') {
+      out.length = start;
+      return false;
+    }
+    out.push(value);
+  }
+  return true;
 }
 
 const MISSING: unique symbol = Symbol('missing');
@@ -466,7 +512,8 @@ class Execution {
 export function parseTemplate(template: string, options: TemplateOptions = {}): ParsedTemplate {
   const functions = { ...BUILTIN_FUNCTIONS, ...options.functions };
   const tree = parse(template, options.name ?? '', (name) => Object.prototype.hasOwnProperty.call(functions, name));
-  return { tree, functions, missingKey: options.missingKey ?? 'default', plainObjects: options.plainObjects ?? 'struct' };
+  const fields = fieldPlan(tree);
+  return { tree, functions, missingKey: options.missingKey ?? 'default', plainObjects: options.plainObjects ?? 'struct', ...(fields ? { fields } : {}) };
 }
 
 /**
@@ -474,6 +521,7 @@ export function parseTemplate(template: string, options: TemplateOptions = {}): 
  * stays in `out`, as it stays in Go's writer; Docker relies on that when rendering headers.
  */
 export function executeTemplate(template: ParsedTemplate, data: unknown, out: string[], options: ExecuteOptions = {}): void {
+  if (template.fields && renderFields(template.fields, data, out)) return;
   const functions = options.functions ? { ...template.functions, ...options.functions } : template.functions;
   new Execution(template, functions, out).run(data);
 }

@@ -41,6 +41,36 @@ function exactDecimal(x: number): Decimal {
   return trimZeros({ digits, dp });
 }
 
+/**
+ * The first `nd` significant digits of a positive double, rounded as Go rounds them. toPrecision
+ * rounds the exact value too, and differs from Go only on an exact tie (half away from zero
+ * against half to even); a tie shows as a final 5 one digit further, and only then is the exact
+ * expansion worked out. A few thousand sizes per `images` stay off BigInt this way.
+ */
+function significantDigits(x: number, nd: number): Decimal {
+  if (nd >= 1 && nd < 100) {
+    const further = x.toPrecision(nd + 1);
+    const e = further.indexOf('e');
+    if (further[(e < 0 ? further.length : e) - 1] !== '5') return fixedDecimal(x.toPrecision(nd));
+  }
+  return roundDigits(exactDecimal(x), nd);
+}
+
+/** toPrecision's "0.00123", "123.4" or "1.5e-7" as digits and decimal point. */
+function fixedDecimal(text: string): Decimal {
+  const e = text.indexOf('e');
+  const mantissa = e < 0 ? text : text.slice(0, e);
+  const point = mantissa.indexOf('.');
+  const whole = point < 0 ? mantissa : mantissa.slice(0, point);
+  let digits = point < 0 ? mantissa : whole + mantissa.slice(point + 1);
+  let dp = whole.length + (e < 0 ? 0 : Number(text.slice(e + 1)));
+  let lead = 0;
+  while (lead < digits.length && digits[lead] === '0') lead++;
+  digits = digits.slice(lead);
+  dp -= lead;
+  return trimZeros({ digits, dp });
+}
+
 function trimZeros(d: Decimal): Decimal {
   let end = d.digits.length;
   while (end > 0 && d.digits[end - 1] === '0') end--;
@@ -124,10 +154,12 @@ export function formatFloat(x: number, fmt: FloatFormat, prec: number, upper = f
   } else if (shortest) {
     d = shortestDecimal(abs);
   } else {
-    const exact = exactDecimal(abs);
-    if (fmt === 'e') d = roundDigits(exact, prec + 1);
-    else if (fmt === 'f') d = roundDigits(exact, exact.dp + prec);
-    else d = roundDigits(exact, prec === 0 ? 1 : prec);
+    if (fmt === 'e') d = significantDigits(abs, prec + 1);
+    else if (fmt === 'g') d = significantDigits(abs, prec === 0 ? 1 : prec);
+    else {
+      const exact = exactDecimal(abs);
+      d = roundDigits(exact, exact.dp + prec);
+    }
   }
   if (shortest) {
     if (fmt === 'e') prec = Math.max(d.digits.length - 1, 0);
