@@ -7,21 +7,17 @@
 // time have budgets (retryPolicy.ts), and a body that drips fails after the stall timeout
 // (stallWatchdog.ts); each message names the layer.
 
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
-import type { BlobStore, CommitResult, Ingest } from '../store/blobStore';
+import type { BlobStore, CommitResult } from '../store/blobStore';
 import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';
 import type { RegistryClient } from './registryClient';
 import { TransferInterrupted, type RegistryResponse, type ResponseHeaders } from './registryRequest';
 import { backoffDelay, durationText, RetryClock, sleep } from './retryPolicy';
+import { IngestSink } from './ingestSink';
 import { STALL_MIN_BYTES, StallWatchdog } from './stallWatchdog';
-
-/** Bytes received but not yet written before the socket is asked to wait. */
-const QUEUE_LIMIT = 4 * 1024 * 1024;
-/** Received bytes gathered before a write is started. */
-const MIN_WRITE = 512 * 1024;
 
 export interface BlobToFetch {
   digest: string;
@@ -205,95 +201,6 @@ function contentLengthOf(headers: ResponseHeaders): number | undefined {
   const value = headers['content-length'];
   const text = Array.isArray(value) ? value[0] : value;
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-}
-
-/**
- * The Writable a download streams into. Received chunks queue here (not in the Writable's own
- * buffer, which a broken connection would throw away) and are written to the ingest in order,
- * several at a time when they pile up; the queue pushes back on the socket beyond QUEUE_LIMIT.
- * `settled()` resolves once everything received has landed, so after a broken transfer the
- * ingest's size says exactly where to resume, and no byte that arrived is fetched twice.
- */
-class IngestSink {
-  readonly writable: Writable;
-  private queue: Buffer[] = [];
-  private queued = 0;
-  private writing = false;
-  private failure: Error | undefined;
-  private blocked: (() => void) | undefined;
-  private idleWaiters: (() => void)[] = [];
-
-  private skipping = 0;
-
-  constructor(
-    private readonly ingest: Ingest,
-    private readonly onProgress: ((bytes: number) => void) | undefined,
-    private readonly watchdog: StallWatchdog,
-  ) {
-    this.writable = new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        if (this.failure) return done(this.failure);
-        this.watchdog.received(chunk.length);
-        if (this.skipping > 0) {
-          const skipped = Math.min(this.skipping, chunk.length);
-          this.skipping -= skipped;
-          chunk = chunk.subarray(skipped);
-          if (chunk.length === 0) return done();
-        }
-        this.queue.push(chunk);
-        this.queued += chunk.length;
-        // Small socket reads are gathered into one write: each write has a fixed cost on the main thread.
-        if (this.queued >= MIN_WRITE) this.drain();
-        if (this.queued < QUEUE_LIMIT) done();
-        else this.blocked = () => done(this.failure);
-      },
-      final: (done) => {
-        void this.settled().then(() => done(this.failure));
-      },
-    });
-  }
-
-  /** Drops the first `bytes` of the body: a whole blob sent again where the ingest already holds them. */
-  skip(bytes: number): void {
-    this.skipping = bytes;
-  }
-
-  /** Writes whatever is queued and resolves once everything received has landed (or failed). */
-  settled(): Promise<void> {
-    this.drain();
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private drain(): void {
-    if (this.writing || this.queue.length === 0) return;
-    this.writing = true;
-    void (async () => {
-      while (this.queue.length > 0 && !this.failure) {
-        const chunks = this.queue;
-        this.queue = [];
-        this.queued = 0;
-        this.release();
-        try {
-          await (chunks.length === 1 ? this.ingest.write(chunks[0]!) : this.ingest.writev(chunks));
-          this.onProgress?.(this.ingest.bytes);
-        } catch (err) {
-          this.failure = err as Error;
-          this.queue = [];
-          this.queued = 0;
-        }
-      }
-      this.writing = false;
-      this.release();
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    })();
-  }
-
-  private release(): void {
-    const blocked = this.blocked;
-    this.blocked = undefined;
-    blocked?.();
-  }
 }
 
 /** "bytes 100-199/200" → { start: 100, end: 199, total: 200 }; total undefined for "*". */

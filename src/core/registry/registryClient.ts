@@ -36,15 +36,8 @@ export class RegistryClient {
     this.options = options;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     const isInsecure = (hostPort: string): boolean => this.isInsecure(hostPort);
-    this.transport =
-      transport ??
-      new HttpTransport({
-        isInsecure,
-        ...(options.certsDirs ? { certsDirs: options.certsDirs } : {}),
-        ...(options.proxy ? { proxy: options.proxy } : {}),
-        ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
-        ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
-      });
+    // The transport takes what it needs of the options (certs.d folders, proxy, timeouts).
+    this.transport = transport ?? new HttpTransport({ ...options, isInsecure });
     this.auth = new RegistryAuth({
       domain: this.host.domain,
       ...(options.credentials ? { credentials: options.credentials } : {}),
