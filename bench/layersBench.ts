@@ -42,7 +42,7 @@ export async function layersBench(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       tar.push(timeProcess(() => blobs.forEach((blob) => check(spawnSync('tar', ['-tvzf', blob], { stdio: ['ignore', 'ignore', 'pipe'] }), 'tar'))));
       const start = process.hrtime.bigint();
-      analysis = (await analyseImageLayers(store, image, { cache: false })).analysis;
+      analysis = (await analyseImageLayers(image, { cache: false })).analysis;
       ours.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
     const uncompressed = analysis!.layers.reduce((sum, l) => sum + l.uncompressedSize, 0);
@@ -51,13 +51,13 @@ export async function layersBench(): Promise<void> {
     report('analyse layers (no cache)', timing(ours), { 'tar -tvzf': timing(tar) }, 'ratio <= 1.5 (within 1.5x of tar -tvzf)');
 
     // The second look: the listing comes from the cache written by the first.
-    await analyseImageLayers(store, image);
+    await analyseImageLayers(image);
     const cached: number[] = [];
     const trees: number[] = [];
     let treeBytes = 0;
     for (let run = 0; run < RUNS; run++) {
       const start = process.hrtime.bigint();
-      const layers = await analyseImageLayers(store, image);
+      const layers = await analyseImageLayers(image);
       cached.push(Number(process.hrtime.bigint() - start) / 1e6);
       const treeStart = process.hrtime.bigint();
       const tree = layers.mergedTree();
@@ -83,7 +83,7 @@ export async function layersBench(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       floor.push(timeProcess(() => blobs.forEach((blob) => check(spawnSync('sh', ['-c', 'sha256sum "$1" >/dev/null && gzip -dc "$1" | sha256sum >/dev/null', 'sh', blob]), 'sha256sum/gzip'))));
       const start = process.hrtime.bigint();
-      const result = await verifyImage(store, image);
+      const result = await verifyImage(image);
       verify.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (!result.ok) throw new Error('verify failed on the benchmark image');
     }
@@ -108,7 +108,7 @@ async function syntheticBench(store: ImageStore): Promise<void> {
   let bytes = 0;
   for (let run = 0; run < RUNS; run++) {
     const start = process.hrtime.bigint();
-    const layers = await analyseImageLayers(store, image, { cache: false });
+    const layers = await analyseImageLayers(image, { cache: false });
     read.push(Number(process.hrtime.bigint() - start) / 1e6);
     const treeStart = process.hrtime.bigint();
     const merged = layers.mergedTree(0);

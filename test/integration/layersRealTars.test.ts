@@ -15,7 +15,7 @@ import { analyseImageLayers, type ImageLayers } from '../../src/core/layers/imag
 import { cleanEntryPath, EntryKind } from '../../src/core/layers/layerListing';
 import { readLayerListing } from '../../src/core/layers/readLayerTar';
 import { verifyImage } from '../../src/core/layers/verifyImage';
-import type { LoadedImage } from '../../src/core/image/summary';
+import type { Image } from '../../src/core/image/image';
 import { ImageStore } from '../../src/core/store/imageStore';
 import { debianRootfsTarball } from '../helpers/debianRootfs';
 import { chunksOf, tempDir } from '../helpers/fixtures';
@@ -87,7 +87,7 @@ describe('layer analysis: a real Debian root filesystem (debootstrap minbase)', 
   let dir: { path: string; cleanup: () => Promise<void> };
   let tarball: string;
   let store: ImageStore;
-  let image: LoadedImage;
+  let image: Image;
   let layers: ImageLayers;
 
   before(async () => {
@@ -96,7 +96,7 @@ describe('layer analysis: a real Debian root filesystem (debootstrap minbase)', 
     store = await ImageStore.open(join(dir.path, 'store'));
     const record = await importRootfs(store, { source: createReadStream(tarball, { highWaterMark: 1024 * 1024 }), sourceName: 'debian.tar.gz', reference: 'debian:minbase' });
     image = await store.load(record);
-    layers = await analyseImageLayers(store, image);
+    layers = await analyseImageLayers(image);
   });
   after(() => dir?.cleanup());
 
@@ -145,13 +145,13 @@ describe('layer analysis: a real Debian root filesystem (debootstrap minbase)', 
   });
 
   it('verification recomputes the layer digest and diffID and both match', async () => {
-    const result = await verifyImage(store, image);
+    const result = await verifyImage(image);
     assert.equal(result.ok, true, JSON.stringify(result.checks.filter((c) => c.status !== 'match')));
   });
 
   it('a second look comes from the cache', async () => {
     const states: string[] = [];
-    const again = await analyseImageLayers(store, image, { onProgress: (p) => states.push(p.state) });
+    const again = await analyseImageLayers(image, { onProgress: (p) => states.push(p.state) });
     assert.deepEqual(states, ['cached']);
     assert.deepEqual(again.analysis, layers.analysis);
   });

@@ -70,7 +70,7 @@ describe('reading a file as the image has it', () => {
         await makeTar([{ name: 'etc/.wh..wh..opq', content: '' }, { name: 'etc/hosts', content: 'h\n' }]),
       ];
       const image = await store.load(await storeLayeredImage(store, layers.map((tar) => ({ tar })), 'files/layers:1'));
-      const read = async (upTo: number, path: string): Promise<string | undefined> => (await readImageFile(store, image.manifest.layers.slice(0, upTo), path))?.toString();
+      const read = async (upTo: number, path: string): Promise<string | undefined> => (await readImageFile(image.layers.slice(0, upTo), undefined, path))?.toString();
       assert.equal(await read(1, 'etc/passwd'), 'first\n');
       assert.equal(await read(2, 'etc/passwd'), undefined, 'deleted by a whiteout');
       assert.equal(await read(3, 'etc/passwd'), 'again\n');

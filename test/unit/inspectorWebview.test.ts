@@ -201,7 +201,7 @@ describe('file tree rows', () => {
       const temp = await openTempStore();
       cleanup = temp.cleanup;
       const record = await storeLayeredImage(temp.store, await exampleLayers(), 'inspector/rows:1');
-      layers = await analyseImageLayers(temp.store, await temp.store.load(record));
+      layers = await analyseImageLayers(await temp.store.load(record));
     });
     after(() => cleanup());
 

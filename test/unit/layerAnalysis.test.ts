@@ -39,7 +39,7 @@ describe('layer analysis: a three-layer image', () => {
   before(async () => {
     ({ store, cleanup } = await openTempStore());
     record = await storeLayeredImage(store, await exampleLayers(), 'example/layers:1');
-    layers = await analyseImageLayers(store, await store.load(record));
+    layers = await analyseImageLayers(await store.load(record));
   });
   after(() => cleanup());
 
@@ -214,7 +214,7 @@ describe('layer analysis: a three-layer image', () => {
       assert.equal(cached.digest, l.digest);
     }
     const states: string[] = [];
-    const again = await analyseImageLayers(store, image, { onProgress: (p) => states.push(p.state) });
+    const again = await analyseImageLayers(image, { onProgress: (p) => states.push(p.state) });
     assert.deepEqual(states, ['cached', 'cached', 'cached']);
     assert.deepEqual(again.analysis, layers.analysis);
     assert.deepEqual(again.layerTree(1), layers.layerTree(1));
@@ -225,7 +225,7 @@ describe('layer analysis: a three-layer image', () => {
     const path = layerCachePath(store.layout, image.manifest.layers[1]!.digest);
     await writeFile(path, '{"format":"stevedore.layer-listing.v1","digest":"broken"');
     const states: string[] = [];
-    const again = await analyseImageLayers(store, image, { onProgress: (p) => states.push(`${p.layer}:${p.state}`) });
+    const again = await analyseImageLayers(image, { onProgress: (p) => states.push(`${p.layer}:${p.state}`) });
     assert.deepEqual(states.filter((s) => !s.endsWith('reading')), ['0:cached', '1:read', '2:cached']);
     assert.deepEqual(again.analysis, layers.analysis);
     assert.ok((await readFile(path, 'utf8')).includes('"digest":"sha256:'));
@@ -238,9 +238,9 @@ describe('layer analysis: focused cases', () => {
   before(async () => ({ store, cleanup } = await openTempStore()));
   after(() => cleanup());
 
-  async function analyse(reference: string, tars: Buffer[], options: Parameters<typeof analyseImageLayers>[2] = {}): Promise<ImageLayers> {
+  async function analyse(reference: string, tars: Buffer[], options: Parameters<typeof analyseImageLayers>[1] = {}): Promise<ImageLayers> {
     const record = await storeLayeredImage(store, tars.map((tar) => ({ tar })), reference);
-    return analyseImageLayers(store, await store.load(record), options);
+    return analyseImageLayers(await store.load(record), options);
   }
 
   it('an opaque marker at the top of a layer hides every lower file', async () => {
@@ -327,7 +327,7 @@ describe('layer analysis: focused cases', () => {
     const record = await storeLayeredImage(store, [{ tar: good }, { blob: bad, compression: 'none' }], 'broken/layer:1');
     const image = await store.load(record);
     const before = await readdir(layerCacheDir(store.layout)).catch(() => []);
-    await assert.rejects(analyseImageLayers(store, image), (err: StevedoreError) => {
+    await assert.rejects(analyseImageLayers(image), (err: StevedoreError) => {
       assert.equal(err.code, 'INVALID_ARCHIVE');
       assert.ok(err.message.startsWith(`Layer 1 (${image.manifest.layers[1]!.digest}) is not a valid tar archive`), err.message);
       assert.match(err.message, /after entry "first"/);
@@ -339,8 +339,8 @@ describe('layer analysis: focused cases', () => {
   it('a missing layer blob is BLOB_NOT_FOUND, naming the layer', async () => {
     const record = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'gone', content: 'soon' }]) }], 'missing/layer:1');
     const image = await store.load(record);
-    await store.blobs.remove(image.manifest.layers[0]!.digest);
-    await assert.rejects(analyseImageLayers(store, image), (err: StevedoreError) => err.code === 'BLOB_NOT_FOUND' && err.message.startsWith(`Layer 0 (${image.manifest.layers[0]!.digest}) is missing`));
+    await store.blobs.delete(image.manifest.layers[0]!.digest);
+    await assert.rejects(analyseImageLayers(image), (err: StevedoreError) => err.code === 'BLOB_NOT_FOUND' && err.message.startsWith(`Layer 0 (${image.manifest.layers[0]!.digest}) is missing`));
   });
 
   it('removing an image removes the cached listings of the layers that went with it, and only those', async () => {
@@ -348,8 +348,8 @@ describe('layer analysis: focused cases', () => {
     const own = await layerTar([{ name: 'own', content: 'only in the removed image' }]);
     const keep = await store.load(await storeLayeredImage(store, [{ tar: shared }], 'gc/keep:1'));
     const drop = await store.load(await storeLayeredImage(store, [{ tar: shared }, { tar: own }], 'gc/drop:1'));
-    await analyseImageLayers(store, keep);
-    await analyseImageLayers(store, drop);
+    await analyseImageLayers(keep);
+    await analyseImageLayers(drop);
     const [sharedLayer, ownLayer] = drop.manifest.layers;
     const cached = async (digest: string): Promise<boolean> => (await readFile(layerCachePath(store.layout, digest)).then(() => true, () => false));
     assert.deepEqual([await cached(sharedLayer!.digest), await cached(ownLayer!.digest)], [true, true]);
@@ -366,7 +366,7 @@ describe('layer analysis: focused cases', () => {
     const controller = new AbortController();
     const cacheBefore = await readdir(layerCacheDir(store.layout)).catch(() => []);
     await assert.rejects(
-      analyseImageLayers(store, image, {
+      analyseImageLayers(image, {
         signal: controller.signal,
         onProgress: (p) => {
           if (p.layer === 1 && p.state === 'reading') controller.abort();

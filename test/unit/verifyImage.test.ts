@@ -34,7 +34,7 @@ describe('verify: digests recomputed from the store', () => {
     const record = await storeLayeredImage(store, await exampleLayers(), 'verify/good:1');
     const image = await store.load(record);
     const events: VerifyProgress[] = [];
-    const result = await verifyImage(store, image, { onProgress: (p) => events.push(p) });
+    const result = await verifyImage(image, { onProgress: (p) => events.push(p) });
     assert.equal(result.ok, true);
     assert.deepEqual(
       result.checks.map((c) => [c.subject, c.layer ?? null, c.status]),
@@ -59,7 +59,7 @@ describe('verify: digests recomputed from the store', () => {
     const image = await store.load(record);
     const layer = image.manifest.layers[0]!;
     await corrupt(store.blobs.path(layer.digest), 600);
-    const result = await verifyImage(store, image);
+    const result = await verifyImage(image);
     assert.equal(result.ok, false);
     const blob = result.checks.find((c) => c.subject === 'layer')!;
     assert.equal(blob.status, 'mismatch');
@@ -74,7 +74,7 @@ describe('verify: digests recomputed from the store', () => {
     const image = await store.load(record);
     const layer = image.manifest.layers[0]!;
     await corrupt(store.blobs.path(layer.digest), Math.floor(layer.size / 2));
-    const result = await verifyImage(store, image);
+    const result = await verifyImage(image);
     const blob = result.checks.find((c) => c.subject === 'layer')!;
     const diff = result.checks.find((c) => c.subject === 'diffId')!;
     assert.equal(blob.status, 'mismatch');
@@ -85,7 +85,7 @@ describe('verify: digests recomputed from the store', () => {
   it('a config whose diffIDs lie', async () => {
     const tar = await layerTar([{ name: 'a', content: 'a' }]);
     const record = await storeLayeredImage(store, [{ tar }], 'verify/lie:1', { diffIds: [sha256('something else')] });
-    const result = await verifyImage(store, await store.load(record));
+    const result = await verifyImage(await store.load(record));
     const diff = result.checks.find((c) => c.subject === 'diffId')!;
     assert.equal(diff.status, 'mismatch');
     assert.equal(diff.actual, sha256(tar));
@@ -97,7 +97,7 @@ describe('verify: digests recomputed from the store', () => {
   it('a config with more diffIDs than the manifest has layers', async () => {
     const tar = await layerTar([{ name: 'a', content: 'a' }]);
     const record = await storeLayeredImage(store, [{ tar }], 'verify/extra:1', { diffIds: [sha256(tar), sha256('extra')] });
-    const result = await verifyImage(store, await store.load(record));
+    const result = await verifyImage(await store.load(record));
     assert.equal(result.ok, false);
     assert.deepEqual(result.checks.at(-1), {
       subject: 'diffId',
@@ -112,8 +112,8 @@ describe('verify: digests recomputed from the store', () => {
   it('a missing layer blob', async () => {
     const record = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'm', content: 'missing soon' }]) }], 'verify/missing:1');
     const image = await store.load(record);
-    await store.blobs.remove(image.manifest.layers[0]!.digest);
-    const result = await verifyImage(store, image);
+    await store.blobs.delete(image.manifest.layers[0]!.digest);
+    const result = await verifyImage(image);
     assert.deepEqual(
       result.checks.filter((c) => c.subject === 'layer' || c.subject === 'diffId').map((c) => c.status),
       ['missing', 'missing'],
@@ -124,7 +124,7 @@ describe('verify: digests recomputed from the store', () => {
     const record = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'big', content: Buffer.alloc(3_000_000, 1) }]), compression: 'none' }], 'verify/cancel:1');
     const controller = new AbortController();
     await assert.rejects(
-      verifyImage(store, await store.load(record), {
+      verifyImage(await store.load(record), {
         signal: controller.signal,
         onProgress: (p) => {
           if (p.subject === 'layer' && p.bytes > 0) controller.abort();

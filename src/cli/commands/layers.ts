@@ -51,7 +51,7 @@ export async function analyseForCli(ctx: CliContext, name: string, engine?: stri
   const image = await store.load(record);
   const progress = progressLine(ctx);
   try {
-    return await analyseImageLayers(store, image, {
+    return await analyseImageLayers(image, {
       signal: ctx.signal,
       onProgress: (p) => {
         if (p.state === 'reading') progress.show(`Reading layer ${p.layer + 1}/${p.layers} ${bytesOf(p.bytes, p.totalBytes)}`);

@@ -38,7 +38,7 @@ export const verifyCommand: Command = {
     const progress = progressLine(ctx);
     let result;
     try {
-      result = await verifyImage(store, image, {
+      result = await verifyImage(image, {
         signal: ctx.signal,
         onProgress: (p) => {
           const what = p.subject === 'layer' ? `layer ${p.layer! + 1}/${p.layers}` : p.subject;

@@ -14,8 +14,6 @@
 // The metadata files come first so that a streaming reader knows the structure before the layers.
 // The archive is reproducible: the same images and options give the same bytes.
 
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { DigestCounter, parseDigest, sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { layerCompression, MediaType } from '../image/mediaTypes';
@@ -147,7 +145,7 @@ async function planArchive(store: ImageStore, targets: readonly SaveTarget[], le
 }
 
 async function checkStored(store: ImageStore, layer: Descriptor, label: string): Promise<void> {
-  const size = await stat(store.blobs.path(layer.digest)).then((s) => s.size, () => null);
+  const size = (await store.blobs.info(layer.digest))?.size ?? null;
   if (size === null) {
     throw new StevedoreError('BLOB_NOT_FOUND', `Layer ${layer.digest} of ${label} is not in the store${layer.urls?.length ? ' (a foreign layer, which is never stored)' : ''}, so the image cannot be saved. Pull it again.`);
   }
@@ -170,7 +168,7 @@ async function plainLayer(store: ImageStore, layer: Descriptor, diffId: string, 
 }
 
 function inflate(store: ImageStore, layer: Descriptor): AsyncGenerator<Uint8Array> {
-  return decompressed(createReadStream(store.blobs.path(layer.digest), { highWaterMark: READ_CHUNK }), `layer ${layer.digest}`, { chunkSize: INFLATE_CHUNK });
+  return decompressed(store.blobs.reader(layer.digest, { highWaterMark: READ_CHUNK }), `layer ${layer.digest}`, { chunkSize: INFLATE_CHUNK });
 }
 
 function blobPath(digest: string): string {
@@ -187,7 +185,7 @@ function blobBytes(store: ImageStore, blob: ArchiveBlob, signal?: AbortSignal): 
       return verified(inflate(store, blob.source.stored), blob, signal, (why) => corrupt(stored, `uncompressed, ${why}, not its diffID ${blob.digest}`));
     }
     default:
-      return verified(createReadStream(store.blobs.path(blob.digest), { highWaterMark: READ_CHUNK }), blob, signal, (why) => corrupt(blob.digest, why));
+      return verified(store.blobs.reader(blob.digest, { highWaterMark: READ_CHUNK }), blob, signal, (why) => corrupt(blob.digest, why));
   }
 }
 

@@ -58,7 +58,7 @@ export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncItera
   if (options.claimedDigest) {
     // Named before it is looked for, so garbage collection elsewhere cannot remove it in between.
     await lease.protect([options.claimedDigest]);
-    if ((await blobs.size(options.claimedDigest)) === options.size) hashOnly = new DigestCounter();
+    if ((await blobs.info(options.claimedDigest))?.size === options.size) hashOnly = new DigestCounter();
   }
   if (!hashOnly) ingest = await blobs.ingest({ size: options.size }, lease);
 

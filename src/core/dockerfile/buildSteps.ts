@@ -21,6 +21,8 @@ import type { LoadedImage } from '../image/summary';
 import type { ContainerConfig, Descriptor, ImageConfig, Platform } from '../image/types';
 import { ChangeStatus, NodeFlag, nodeStatus, nodeType, NodeType, treePath } from '../layers/compactTree';
 import { analyseImageLayers } from '../layers/imageLayers';
+import { storeListingCache } from '../layers/layerCache';
+import { storeImage, storeLayer } from '../store/storeImage';
 import { pullImage, type PullOptions } from '../registry/pullImage';
 import type { RegistryClients } from '../registry/registryClients';
 import { DEFAULT_PATH } from '../runtime/runtimeSpec';
@@ -149,7 +151,8 @@ function startState(base: ImageConfig, layers: Descriptor[]): StageState {
 export async function directoriesOf(store: ImageStore, state: StageState, signal: AbortSignal | undefined): Promise<Set<string>> {
   const dirs = new Set<string>();
   if (state.layers.length === 0) return dirs;
-  const tree = (await analyseImageLayers(store, asLoaded(state), signal ? { signal } : {})).mergedTree();
+  const image = storeImage(store.blobs, asLoaded(state), storeListingCache(store.layout));
+  const tree = (await analyseImageLayers(image, signal ? { signal } : {})).mergedTree();
   for (let i = 1; i < tree.count; i++) {
     const flags = tree.flags[i]!;
     if (nodeType(flags) === NodeType.dir && !(flags & NodeFlag.implicit) && nodeStatus(flags) !== ChangeStatus.deleted) dirs.add(treePath(tree, i).slice(1));
@@ -418,7 +421,8 @@ async function copyLayer(run: BuildRun, scope: StageScope, state: StageState, in
 async function chownOf(run: BuildRun, value: string, instruction: Instruction, layers: readonly Descriptor[]): Promise<Owner> {
   if (!/^[^:\s]+(?::[^:\s]+)?$/.test(value)) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: --chown=${value} is not USER[:GROUP].`);
   try {
-    return await resolveChown(value, run.store, layers, run.signal);
+    const readable = layers.map((descriptor, index) => storeLayer(run.store.blobs, descriptor, index, null));
+    return await resolveChown(value, readable, storeListingCache(run.store.layout), run.signal);
   } catch (err) {
     if (err instanceof StevedoreError && err.code === 'INVALID_ARGUMENT') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: --chown=${value}: ${err.message}`);
     throw err;

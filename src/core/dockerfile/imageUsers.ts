@@ -3,15 +3,11 @@
 // layer that holds or deletes them decides (whiteouts and opaque directories honoured); the layer
 // listings (cached by the layer analysis) say which layer that is, so only that one is read.
 
-import { createReadStream } from 'node:fs';
-import { decompressed } from '../archive/decompress';
 import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { StevedoreError } from '../errors';
-import type { Descriptor } from '../image/types';
-import { readStoredLayer } from '../layers/imageLayers';
-import { readCachedListing } from '../layers/layerCache';
+import type { Layer, ListingCache } from '../image/image';
+import { readLayer } from '../layers/imageLayers';
 import { cleanEntryPath, EntryKind, type LayerListing } from '../layers/layerListing';
-import type { ImageStore } from '../store/imageStore';
 
 /** Files bigger than this are not a user database. */
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -26,18 +22,18 @@ export interface Owner {
  * group, a numeric user gives its number as the gid too, and a named one the group of the same
  * name — what Docker's builder does (`--chown=app` fails there when the image has no group "app").
  */
-export async function resolveChown(spec: string, store: ImageStore, layers: readonly Descriptor[], signal?: AbortSignal): Promise<Owner> {
+export async function resolveChown(spec: string, layers: readonly Layer[], cache: ListingCache | undefined, signal?: AbortSignal): Promise<Owner> {
   const [user, group] = spec.split(':', 2) as [string, string | undefined];
   if (!user) throw new StevedoreError('INVALID_ARGUMENT', `--chown=${spec}: the user is empty.`);
-  const uid = /^\d+$/.test(user) ? Number(user) : await lookUp(store, layers, 'etc/passwd', user, 2, signal);
+  const uid = /^\d+$/.test(user) ? Number(user) : await lookUp(layers, cache, 'etc/passwd', user, 2, signal);
   const groupName = group === undefined || group === '' ? user : group;
-  const gid = /^\d+$/.test(groupName) ? Number(groupName) : await lookUp(store, layers, 'etc/group', groupName, 2, signal);
+  const gid = /^\d+$/.test(groupName) ? Number(groupName) : await lookUp(layers, cache, 'etc/group', groupName, 2, signal);
   return { uid, gid };
 }
 
-async function lookUp(store: ImageStore, layers: readonly Descriptor[], path: string, name: string, idField: number, signal: AbortSignal | undefined): Promise<number> {
+async function lookUp(layers: readonly Layer[], cache: ListingCache | undefined, path: string, name: string, idField: number, signal: AbortSignal | undefined): Promise<number> {
   const what = path === 'etc/passwd' ? 'user' : 'group';
-  const text = await readImageFile(store, layers, path, signal);
+  const text = await readImageFile(layers, cache, path, signal);
   if (text === undefined) throw new StevedoreError('INVALID_ARGUMENT', `unable to find ${what} ${name}: the image has no /${path}. Use numeric ids with --chown.`);
   for (const line of text.toString('utf8').split('\n')) {
     const fields = line.split(':');
@@ -47,14 +43,14 @@ async function lookUp(store: ImageStore, layers: readonly Descriptor[], path: st
 }
 
 /** A small regular file as the image has it, or undefined when the image lacks it (or deleted it). */
-export async function readImageFile(store: ImageStore, layers: readonly Descriptor[], path: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+export async function readImageFile(layers: readonly Layer[], cache: ListingCache | undefined, path: string, signal?: AbortSignal): Promise<Buffer | undefined> {
   for (let index = layers.length - 1; index >= 0; index--) {
     const layer = layers[index]!;
-    const listing = (await readCachedListing(store.layout, layer.digest)) ?? (await readStoredLayer(store, layer, index, signal ? { signal } : {}));
+    const listing = (await cache?.read(layer.descriptor.digest)) ?? (await readLayer(layer, signal ? { signal } : {}));
     const verdict = verdictOf(listing, path);
     if (verdict === 'absent') continue;
     if (verdict === 'deleted') return undefined;
-    return extract(store, layer, index, path, signal);
+    return extract(layer, path, signal);
   }
   return undefined;
 }
@@ -79,9 +75,9 @@ function verdictOf(listing: LayerListing, path: string): 'file' | 'deleted' | 'a
   return verdict;
 }
 
-async function extract(store: ImageStore, layer: Descriptor, index: number, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
-  const what = `Layer ${index} (${layer.digest})`;
-  const source = decompressed(createReadStream(store.blobs.path(layer.digest), { highWaterMark: 1024 * 1024 }), what);
+async function extract(layer: Layer, path: string, signal: AbortSignal | undefined): Promise<Buffer> {
+  const what = `Layer ${layer.index} (${layer.descriptor.digest})`;
+  const source = layer.uncompressed(signal ? { signal } : {});
   for await (const { header, body } of tarEntries(source, { what, ...(signal ? { signal } : {}) })) {
     if (cleanEntryPath(header.name) !== path) {
       await skipEntry(body);

@@ -7,7 +7,8 @@ import { isCancelled } from '../errors';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { ImageSummary } from '../store/metadata';
 import { layerContentSize } from './layerContentSize';
-import { summarise, type LoadedImage } from './summary';
+import type { Image } from './image';
+import { summarise } from './summary';
 
 export interface SizeOptions {
   signal?: AbortSignal;
@@ -34,7 +35,7 @@ export async function withContentSizes(store: ImageStore, records: readonly Imag
     if (summaries.has(record.manifestDigest)) continue;
     try {
       const image = await store.load(record);
-      await measureLayers(store, image, known, measured, options);
+      await measureLayers(image, known, measured, options);
       const fresh = summarise(image, known);
       if (fresh.contentSize !== undefined) summaries.set(record.manifestDigest, { ...record.summary, contentSize: fresh.contentSize });
     } catch (err) {
@@ -49,21 +50,21 @@ export async function withContentSizes(store: ImageStore, records: readonly Imag
 }
 
 /** Docker's size of each of the image's layers, in manifest order, measuring what is not known yet. */
-export async function layerSizes(store: ImageStore, image: LoadedImage, options: SizeOptions = {}): Promise<number[]> {
+export async function layerSizes(store: ImageStore, image: Image, options: SizeOptions = {}): Promise<number[]> {
   const known = { ...(await store.readMetadata()).layerSizes };
   const measured: Record<string, number> = {};
-  await measureLayers(store, image, known, measured, options);
+  await measureLayers(image, known, measured, options);
   await save(store, measured, new Map(), options);
   const diffIds = image.config.rootfs?.diff_ids ?? [];
   return image.manifest.layers.map((_, i) => known[diffIds[i] ?? ''] ?? 0);
 }
 
-async function measureLayers(store: ImageStore, image: LoadedImage, known: Record<string, number>, measured: Record<string, number>, options: SizeOptions): Promise<void> {
+async function measureLayers(image: Image, known: Record<string, number>, measured: Record<string, number>, options: SizeOptions): Promise<void> {
   const diffIds = image.config.rootfs?.diff_ids ?? [];
-  for (const [i, layer] of image.manifest.layers.entries()) {
-    const diffId = diffIds[i];
+  for (const layer of image.layers) {
+    const diffId = diffIds[layer.index];
     if (diffId === undefined || known[diffId] !== undefined) continue;
-    const size = await layerContentSize(store.blobs.path(layer.digest), `Layer ${i + 1} (${layer.digest})`, options.signal);
+    const size = await layerContentSize(layer, `Layer ${layer.index + 1} (${layer.descriptor.digest})`, options.signal);
     known[diffId] = size;
     measured[diffId] = size;
   }

@@ -3,19 +3,17 @@
 // tar around it). Only headers are parsed; file contents are counted past, never copied, so this
 // costs one read (and, for gzip or zstd layers, one inflate) of the blob.
 
-import { createReadStream } from 'node:fs';
-import { decompressed } from '../archive/decompress';
 import { StevedoreError, throwIfAborted } from '../errors';
+import type { Layer } from './image';
 
 const BLOCK = 512;
 /** Entry types whose header size is counted but whose data Go's tar reader does not skip. */
 const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
-const READ_PIECE = 1024 * 1024;
 
-/** Counts the content bytes of the layer blob at `path` (plain, gzip or zstd tar). */
-export async function layerContentSize(path: string, what: string, signal?: AbortSignal): Promise<number> {
+/** Counts the content bytes of a layer (plain, gzip or zstd tar underneath). */
+export async function layerContentSize(layer: Pick<Layer, 'uncompressed'>, what: string, signal?: AbortSignal): Promise<number> {
   const counter = new TarSizeCounter(what);
-  for await (const chunk of decompressed(createReadStream(path, { highWaterMark: READ_PIECE }), what, { chunkSize: READ_PIECE })) {
+  for await (const chunk of layer.uncompressed(signal ? { signal } : {})) {
     throwIfAborted(signal);
     counter.write(chunk);
     if (counter.ended) break;

@@ -1,17 +1,14 @@
-// Layer analysis of a stored image: every layer's listing (from the cache, or streamed from its
-// blob and then cached), stacked in order to find what each layer adds, modifies and deletes, the
+// Layer analysis of an image from any source: every layer's listing (from the source's cache, or
+// streamed from the layer and then cached), stacked in order to find what each layer adds, modifies and deletes, the
 // bytes that end up invisible, and dive's efficiency score. The result is plain data (LayerAnalysis)
 // plus an ImageLayers object that builds the file trees of any layer on demand.
 
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { StevedoreError, throwIfAborted } from '../errors';
+import type { Image, Layer } from '../image/image';
 import type { LoadedImage } from '../image/summary';
-import type { Descriptor, HistoryEntry } from '../image/types';
-import type { ImageStore } from '../store/imageStore';
+import type { HistoryEntry } from '../image/types';
 import { buildLayerTree, buildMergedTree } from './buildTree';
 import type { CompactTree } from './compactTree';
-import { readCachedListing, writeCachedListing } from './layerCache';
 import { EntryKind, type LayerListing } from './layerListing';
 import { LayerStack, pathIds, type LayerChangeStats } from './layerStack';
 import { PathTable } from './pathTable';
@@ -105,57 +102,52 @@ export interface LayerAnalysisProgress {
 export interface AnalyseOptions {
   signal?: AbortSignal;
   onProgress?: (progress: LayerAnalysisProgress) => void;
-  /** Read and write the listing cache (default true). Benchmarks turn it off. */
-  cache?: boolean;
+  /** `false`: neither read nor write the image's listing cache (benchmarks measure the reading). */
+  cache?: false;
   /** How many of the most wasteful paths to list (default 100). */
   wastedLimit?: number;
 }
 
-const READ_PIECE = 1024 * 1024;
-
-/** Analyses every layer of `image`; reads each layer at most once, ever, thanks to the cache. */
-export async function analyseImageLayers(store: ImageStore, image: LoadedImage, options: AnalyseOptions = {}): Promise<ImageLayers> {
-  const descriptors = image.manifest.layers;
+/** Analyses every layer of `image`; reads each layer at most once, ever, where the image's source caches listings. */
+export async function analyseImageLayers(image: Image, options: AnalyseOptions = {}): Promise<ImageLayers> {
   const listings: LayerListing[] = [];
   const toCache: { digest: string; listing: LayerListing }[] = [];
-  const useCache = options.cache !== false;
-  for (const [index, descriptor] of descriptors.entries()) {
+  const cache = options.cache === false ? undefined : image.listingCache;
+  for (const layer of image.layers) {
     throwIfAborted(options.signal);
+    const { index, descriptor } = layer;
     const report = (state: LayerAnalysisProgress['state'], bytes: number): void =>
-      options.onProgress?.({ layer: index, layers: descriptors.length, digest: descriptor.digest, state, bytes, totalBytes: descriptor.size });
+      options.onProgress?.({ layer: index, layers: image.layers.length, digest: descriptor.digest, state, bytes, totalBytes: descriptor.size });
     // The same layer twice in one image (it happens: identical steps) is read once.
-    const cached = listings[descriptors.findIndex((d) => d.digest === descriptor.digest)] ?? (useCache ? await readCachedListing(store.layout, descriptor.digest) : null);
+    const cached = listings[image.layers.findIndex((l) => l.descriptor.digest === descriptor.digest)] ?? (await cache?.read(descriptor.digest)) ?? null;
     if (cached) {
       listings.push(cached);
       report('cached', descriptor.size);
       continue;
     }
     report('reading', 0);
-    const listing = await readStoredLayer(store, descriptor, index, { signal: options.signal, onProgress: (bytes) => report('reading', bytes) });
+    const listing = await readLayer(layer, { signal: options.signal, onProgress: (bytes) => report('reading', bytes) });
     listings.push(listing);
-    if (useCache) toCache.push({ digest: descriptor.digest, listing });
+    toCache.push({ digest: descriptor.digest, listing });
     report('read', descriptor.size);
   }
   throwIfAborted(options.signal);
   // Cache only once everything succeeded, so a cancelled or failed analysis leaves the store as it was.
-  for (const { digest, listing } of toCache) {
-    // A store on a read-only disk still gets its analysis, just not cached.
-    await writeCachedListing(store.layout, digest, listing).catch(() => undefined);
-  }
+  if (cache) for (const { digest, listing } of toCache) await cache.write(digest, listing);
   return new ImageLayers(image, listings, options.wastedLimit ?? 100);
 }
 
-/** Streams one layer blob of the store into a listing. */
-export async function readStoredLayer(store: ImageStore, descriptor: Descriptor, index: number, options: { signal?: AbortSignal; onProgress?: (bytes: number) => void } = {}): Promise<LayerListing> {
-  const what = `Layer ${index} (${descriptor.digest})`;
-  const path = store.blobs.path(descriptor.digest);
-  await stat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') {
-      throw new StevedoreError('BLOB_NOT_FOUND', `${what} is missing from the image store. Pull or load the image again, or run "stevedore system check" to see what else is damaged.`);
+/** Streams one layer into a listing. */
+export async function readLayer(layer: Layer, options: { signal?: AbortSignal; onProgress?: (bytes: number) => void } = {}): Promise<LayerListing> {
+  const what = `Layer ${layer.index} (${layer.descriptor.digest})`;
+  try {
+    return await readLayerListing(layer.compressed(options.signal ? { signal: options.signal } : {}), { what, ...options });
+  } catch (err) {
+    if (err instanceof StevedoreError && err.code === 'BLOB_NOT_FOUND') {
+      throw new StevedoreError('BLOB_NOT_FOUND', `${what} is missing from the image store. Pull or load the image again, or run "stevedore system check" to see what else is damaged.`, { cause: err });
     }
     throw err;
-  });
-  return readLayerListing(createReadStream(path, { highWaterMark: READ_PIECE }), { what, ...options });
+  }
 }
 
 /** The analysis of one image, and its file trees on demand. */

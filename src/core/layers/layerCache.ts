@@ -7,6 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomicFile';
 import { layerListingDir, layerListingPath } from '../store/derivedFiles';
+import type { ListingCache } from '../image/image';
 import type { StoreLayout } from '../store/layout';
 import type { LayerListing } from './layerListing';
 import { decodeListing, encodeListing } from './listingCodec';
@@ -30,4 +31,12 @@ export async function writeCachedListing(layout: StoreLayout, digest: string, li
   const path = layerCachePath(layout, digest);
   await mkdir(layerCacheDir(layout), { recursive: true });
   await writeFileAtomic(path, encodeListing(digest, listing));
+}
+
+/** The store's cache as an image's `listingCache`; a store on a read-only disk just caches nothing. */
+export function storeListingCache(layout: StoreLayout): ListingCache {
+  return {
+    read: (digest) => readCachedListing(layout, digest),
+    write: (digest, listing) => writeCachedListing(layout, digest, listing).catch(() => undefined),
+  };
 }

@@ -4,14 +4,11 @@
 // layer's uncompressed digest (the diffID in the config). One pass per layer computes both layer
 // digests; progress is reported as data and the work stops at the next piece when cancelled.
 
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { decompressed } from '../archive/decompress';
 import { DigestCounter, tryParseDigest } from '../digest';
 import { isCancelled, StevedoreError, throwIfAborted } from '../errors';
-import type { LoadedImage } from '../image/summary';
+import type { Image, Layer } from '../image/image';
 import type { Descriptor } from '../image/types';
-import type { ImageStore } from '../store/imageStore';
 
 export type CheckSubject = 'manifest' | 'config' | 'layer' | 'diffId';
 
@@ -65,7 +62,7 @@ export interface VerifyOptions {
 
 const READ_PIECE = 1024 * 1024;
 
-export async function verifyImage(store: ImageStore, image: LoadedImage, options: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyImage(image: Image, options: VerifyOptions = {}): Promise<VerifyResult> {
   const { manifest, manifestDescriptor, config } = image;
   const layers = manifest.layers;
   const diffIds = config.rootfs?.diff_ids ?? [];
@@ -76,19 +73,20 @@ export async function verifyImage(store: ImageStore, image: LoadedImage, options
     options.onProgress?.({ subject, ...(layer === undefined ? {} : { layer }), layers: layers.length, bytes, totalBytes, doneBytes: doneBytes + bytes, allBytes });
   };
 
-  for (const [subject, descriptor] of [
-    ['manifest', manifestDescriptor],
-    ['config', manifest.config],
+  for (const [subject, descriptor, read] of [
+    ['manifest', manifestDescriptor, () => image.rawManifest()],
+    ['config', manifest.config, () => image.rawConfig()],
   ] as const) {
     throwIfAborted(options.signal);
-    const result = await hashBlob(store, descriptor, options.signal, (bytes) => progress(subject, undefined, bytes, descriptor.size));
+    const result = await hashDocument(descriptor, read, (bytes) => progress(subject, undefined, bytes, descriptor.size));
     doneBytes += result.bytes;
     checks.push(blobCheck(subject, undefined, descriptor, result));
   }
 
-  for (const [index, descriptor] of layers.entries()) {
+  for (const layer of image.layers) {
+    const { index, descriptor } = layer;
     throwIfAborted(options.signal);
-    const result = await hashLayer(store, descriptor, index, options.signal, (bytes) => progress('layer', index, bytes, descriptor.size));
+    const result = await hashLayer(layer, options.signal, (bytes) => progress('layer', index, bytes, descriptor.size));
     doneBytes += result.bytes;
     checks.push(blobCheck('layer', index, descriptor, result));
     checks.push(diffIdCheck(index, diffIds[index] ?? null, result));
@@ -117,35 +115,44 @@ interface BlobHash {
   diffProblem?: { status: 'unreadable' | 'unsupported'; message: string };
 }
 
-async function hashBlob(store: ImageStore, descriptor: Descriptor, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<BlobHash> {
-  const path = await existingBlobPath(store, descriptor.digest);
-  if (path === null) return { digest: null, bytes: 0 };
+/** Manifest and config are small: read whole (a missing one is reported, not thrown) and hashed. */
+async function hashDocument(descriptor: Descriptor, read: () => Promise<Buffer>, onBytes: (bytes: number) => void): Promise<BlobHash> {
+  const bytes = await read().catch((err: unknown) => {
+    if (err instanceof StevedoreError && err.code === 'BLOB_NOT_FOUND') return null;
+    throw err;
+  });
+  if (bytes === null) return { digest: null, bytes: 0 };
   const counter = new DigestCounter(algorithmOf(descriptor.digest));
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_PIECE })) {
-    throwIfAborted(signal);
-    counter.update(chunk as Buffer);
-    onBytes(counter.bytes);
-  }
+  counter.update(bytes);
+  onBytes(counter.bytes);
   return { digest: counter.digest(), bytes: counter.bytes };
 }
 
-/** Hashes a layer blob as stored and as uncompressed, in one read when the layer decompresses cleanly. */
-async function hashLayer(store: ImageStore, descriptor: Descriptor, index: number, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<BlobHash> {
-  const path = await existingBlobPath(store, descriptor.digest);
-  if (path === null) return { digest: null, bytes: 0 };
+/** Hashes a layer as stored and as uncompressed, in one read when the layer decompresses cleanly. */
+async function hashLayer(layer: Layer, signal: AbortSignal | undefined, onBytes: (bytes: number) => void): Promise<BlobHash> {
+  const { descriptor, index } = layer;
   const compressed = new DigestCounter(algorithmOf(descriptor.digest));
   const plain = new DigestCounter();
-  async function* read(start: number): AsyncGenerator<Uint8Array> {
-    for await (const chunk of createReadStream(path!, { highWaterMark: READ_PIECE, start })) {
-      throwIfAborted(signal);
-      compressed.update(chunk as Buffer);
-      onBytes(compressed.bytes);
-      yield chunk as Buffer;
+  let missing = false;
+  async function* read(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of layer.compressed(signal ? { signal } : {})) {
+        throwIfAborted(signal);
+        compressed.update(chunk);
+        onBytes(compressed.bytes);
+        yield chunk;
+      }
+    } catch (err) {
+      if (err instanceof StevedoreError && err.code === 'BLOB_NOT_FOUND' && compressed.bytes === 0) {
+        missing = true;
+        return;
+      }
+      throw err;
     }
   }
   let diffProblem: BlobHash['diffProblem'];
   try {
-    for await (const chunk of decompressed(read(0), `Layer ${index} (${descriptor.digest})`, { chunkSize: READ_PIECE })) {
+    for await (const chunk of decompressed(read(), `Layer ${index} (${descriptor.digest})`, { chunkSize: READ_PIECE })) {
       throwIfAborted(signal);
       plain.update(chunk);
     }
@@ -154,11 +161,18 @@ async function hashLayer(store: ImageStore, descriptor: Descriptor, index: numbe
     if (!(err instanceof StevedoreError)) throw err;
     diffProblem = { status: err.code === 'UNSUPPORTED' ? 'unsupported' : 'unreadable', message: err.message };
   }
-  // When decompression stopped early, the rest of the blob still counts for its own digest.
-  if (diffProblem) for await (const chunk of read(compressed.bytes)) void chunk;
-  return diffProblem
-    ? { digest: compressed.digest(), bytes: compressed.bytes, diffProblem }
-    : { digest: compressed.digest(), bytes: compressed.bytes, diffId: plain.digest(), uncompressedBytes: plain.bytes };
+  if (missing) return { digest: null, bytes: 0 };
+  if (diffProblem) {
+    // Decompression stopped early, but the whole blob counts for its own digest: read it again.
+    const whole = new DigestCounter(algorithmOf(descriptor.digest));
+    for await (const chunk of layer.compressed(signal ? { signal } : {})) {
+      throwIfAborted(signal);
+      whole.update(chunk);
+      onBytes(whole.bytes);
+    }
+    return { digest: whole.digest(), bytes: whole.bytes, diffProblem };
+  }
+  return { digest: compressed.digest(), bytes: compressed.bytes, diffId: plain.digest(), uncompressedBytes: plain.bytes };
 }
 
 function blobCheck(subject: CheckSubject, layer: number | undefined, descriptor: Descriptor, result: BlobHash): DigestCheck {
@@ -202,17 +216,6 @@ function diffIdCheck(layer: number, expected: string | null, result: BlobHash): 
     };
   }
   return base;
-}
-
-async function existingBlobPath(store: ImageStore, digest: string): Promise<string | null> {
-  const path = store.blobs.path(digest);
-  try {
-    await stat(path);
-    return path;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
 }
 
 function algorithmOf(digest: string): 'sha256' | 'sha512' {

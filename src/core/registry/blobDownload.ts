@@ -9,7 +9,8 @@
 
 import type { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
-import type { BlobStore, CommitResult } from '../store/blobStore';
+import type { BlobStore } from '../store/blobStore';
+import type { CommitResult } from '../store/contentStore';
 import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';

@@ -174,8 +174,8 @@ async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, si
   }
   report('pushing', 0, compress ? 0 : blob.size);
   const upload: UploadSource = compress
-    ? { open: () => ctx.store.blobs.openRead(blob.digest).pipe(createGzip()) }
-    : { open: () => ctx.store.blobs.openRead(blob.digest), digest: blob.digest, size: blob.size };
+    ? { open: () => ctx.store.blobs.reader(blob.digest).pipe(createGzip()) }
+    : { open: () => ctx.store.blobs.reader(blob.digest), digest: blob.digest, size: blob.size };
   const sent = await uploadBlob(client, repository, upload, {
     signal,
     ...(location ? { location } : {}),

@@ -5,37 +5,18 @@
 
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DigestCounter, parseDigest, sha256Digest } from '../digest';
-import { StevedoreError, throwIfAborted } from '../errors';
+import { CancelledError, isCancelled, StevedoreError, throwIfAborted } from '../errors';
 import type { BufferPool } from './bufferPool';
+import type { BlobInfo, CommitResult, ContentIngest, ContentStore, ExpectedBlob, StreamOptions } from './contentStore';
 import { IngestReceiver } from './ingestReceiver';
 import type { Lease } from './leases';
 
-export interface BlobInfo {
-  digest: string;
-  size: number;
-}
-
-export interface ExpectedBlob {
-  digest?: string;
-  size?: number;
-}
-
-export interface CommitResult extends BlobInfo {
-  /** True when the blob was already in the store and nothing was written. */
-  existed: boolean;
-}
-
-export interface StreamOptions {
-  signal?: AbortSignal;
-  /** Called with the total number of bytes received so far. */
-  onProgress?: (bytes: number) => void;
-}
-
-export class BlobStore {
+/** The file-system content store: blobs/<algorithm>/<hex> of the store's OCI layout. */
+export class BlobStore implements ContentStore {
   readonly blobsDir: string;
   readonly ingestDir: string;
 
@@ -51,20 +32,20 @@ export class BlobStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return (await this.size(digest)) !== null;
+    return (await this.info(digest)) !== null;
   }
 
-  async size(digest: string): Promise<number | null> {
+  async info(digest: string): Promise<BlobInfo | null> {
     try {
-      return (await stat(this.path(digest))).size;
+      return { digest, size: (await stat(this.path(digest))).size };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
   }
 
-  openRead(digest: string, start?: number): Readable {
-    return createReadStream(this.path(digest), start === undefined ? {} : { start });
+  reader(digest: string, options: { start?: number; signal?: AbortSignal; highWaterMark?: number } = {}): Readable {
+    return Readable.from(readBlobFile(this.path(digest), digest, options), { objectMode: false });
   }
 
   /** Reads a small blob (manifest, config) whole, refusing anything larger than `maxBytes`. */
@@ -74,9 +55,7 @@ export class BlobStore {
     try {
       info = await stat(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StevedoreError('BLOB_NOT_FOUND', `Blob ${digest} is missing from the image store. Run "stevedore system check" to see what else is damaged.`);
-      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingBlob(digest);
       throw err;
     }
     if (info.size > maxBytes) {
@@ -128,7 +107,7 @@ export class BlobStore {
   /** Moves a verified ingest file into place; used by Ingest.commit. */
   async place(ingestPath: string, info: BlobInfo): Promise<boolean> {
     const target = this.path(info.digest);
-    if ((await this.size(info.digest)) === info.size) return false;
+    if ((await this.info(info.digest))?.size === info.size) return false;
     await mkdir(join(target, '..'), { recursive: true });
     // Blobs are immutable: read-only makes accidental edits by other tools fail loudly.
     await chmod(ingestPath, 0o444);
@@ -136,8 +115,18 @@ export class BlobStore {
     return true;
   }
 
-  async remove(digest: string): Promise<void> {
+  async delete(digest: string): Promise<void> {
     await rm(this.path(digest), { force: true });
+  }
+
+  async *walk(): AsyncIterable<BlobInfo> {
+    for (const algorithm of ['sha256', 'sha512']) {
+      const names = await readdir(join(this.blobsDir, algorithm)).catch(() => [] as string[]);
+      for (const name of names) {
+        const info = await stat(join(this.blobsDir, algorithm, name)).catch(() => null);
+        if (info?.isFile()) yield { digest: `${algorithm}:${name}`, size: info.size };
+      }
+    }
   }
 
   /** Deletes a blob garbage collection moved out of sight first (garbageCollect.ts says why). */
@@ -150,7 +139,7 @@ export class BlobStore {
  * One blob being written. Bytes are hashed and counted as they arrive; writing more than the
  * expected size fails at once rather than at the end, as go-containerregistry's verify reader does.
  */
-export class Ingest {
+export class Ingest implements ContentIngest {
   private readonly counter = new DigestCounter();
   private closed = false;
   private sealed: BlobInfo | undefined;
@@ -275,6 +264,28 @@ export class Ingest {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+const READ_PIECE = 1024 * 1024;
+
+/** A blob file's bytes; a blob that is not there is the store's BLOB_NOT_FOUND, not ENOENT and a path. */
+async function* readBlobFile(path: string, digest: string, options: { start?: number; signal?: AbortSignal; highWaterMark?: number }): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, {
+    ...(options.start === undefined ? {} : { start: options.start }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    highWaterMark: options.highWaterMark ?? READ_PIECE,
+  });
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingBlob(digest);
+    if (isCancelled(err)) throw new CancelledError();
+    throw err;
+  }
+}
+
+function missingBlob(digest: string): StevedoreError {
+  return new StevedoreError('BLOB_NOT_FOUND', `Blob ${digest} is missing from the image store. Run "stevedore system check" to see what else is damaged.`);
 }
 
 async function* singleChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -115,7 +115,7 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
     // Blobs go once the index without the broken images is on disk (see StoreTransaction.afterCommit).
     tx.afterCommit(async () => {
       for (const digest of doomed) {
-        await blobs.remove(digest);
+        await blobs.delete(digest);
         result.repaired.push(`removed blob ${digest}`);
       }
       for (const p of leftovers) {

@@ -15,7 +15,7 @@ export async function discardUnreferencedBlobs(store: ImageStore, written: reado
     const removed: string[] = [];
     for (const digest of new Set(written)) {
       if (reachable.has(digest) || leased.has(digest) || !(await store.blobs.has(digest))) continue;
-      await store.blobs.remove(digest);
+      await store.blobs.delete(digest);
       removed.push(digest);
     }
     return removed;

@@ -3,13 +3,14 @@
 // writer can add a reference while it decides, and a crash part-way leaves only unused blobs.
 
 import { randomBytes } from 'node:crypto';
-import { readdir, rename, stat } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIndexMediaType } from '../image/mediaTypes';
 import { decodeJsonObject } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
 import type { BlobStore } from './blobStore';
+import type { ContentStore } from './contentStore';
 import { removeDerivedFiles } from './derivedFiles';
 import type { StoreTransaction } from './imageStore';
 import type { Leases } from './leases';
@@ -28,7 +29,7 @@ export interface Reachability {
 }
 
 /** Marks every blob reachable from the index's entries (through nested indexes too). */
-export async function markReachable(blobs: BlobStore, index: ImageIndex): Promise<Reachability> {
+export async function markReachable(blobs: ContentStore, index: ImageIndex): Promise<Reachability> {
   const reachable = new Set<string>();
   const unreadable: Reachability['unreadable'] = [];
   const visit = async (desc: Descriptor, depth: number): Promise<void> => {
@@ -57,12 +58,10 @@ export async function markReachable(blobs: BlobStore, index: ImageIndex): Promis
   return { reachable, unreadable };
 }
 
-export async function listBlobDigests(blobs: BlobStore): Promise<string[]> {
+/** Every blob's digest, for the checks that compare the store's files with what index.json needs. */
+export async function listBlobDigests(blobs: ContentStore): Promise<string[]> {
   const out: string[] = [];
-  for (const algorithm of ['sha256', 'sha512']) {
-    const names = await readdir(join(blobs.blobsDir, algorithm)).catch(() => [] as string[]);
-    for (const name of names) out.push(`${algorithm}:${name}`);
-  }
+  for await (const blob of blobs.walk()) out.push(blob.digest);
   return out;
 }
 
@@ -74,7 +73,8 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
   }
   const leased = await leases.protectedDigests();
   const removed: GcResult['removed'] = [];
-  for (const digest of await listBlobDigests(blobs)) {
+  for await (const info of blobs.walk()) {
+    const { digest } = info;
     if (reachable.has(digest) || leased.has(digest)) continue;
     let path: string;
     try {
@@ -82,8 +82,6 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     } catch {
       continue; // not a digest-named file; `system check` reports it
     }
-    const info = await stat(path).catch(() => null);
-    if (!info) continue;
     // What was derived from the blob goes first: a crash in between leaves a blob without its
     // caches (rebuilt on demand), never caches for a missing blob.
     await removeDerivedFiles(layout, digest);

@@ -5,7 +5,9 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { isDigest } from '../digest';
 import { StevedoreError } from '../errors';
-import { loadImage, summarise, type LoadedImage } from '../image/summary';
+import type { Image } from '../image/image';
+import { loadImage, summarise } from '../image/summary';
+import { storeListingCache } from '../layers/layerCache';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../image/types';
 import { formatReference, tryParseReference } from '../reference/reference';
 import { writeFileAtomic } from './atomicFile';
@@ -16,6 +18,7 @@ import { storeLayout, type StoreLayout } from './layout';
 import { Leases } from './leases';
 import { mergeSources } from './distributionSources';
 import { emptyMetadata, parseMetadata, type DistributionSource, type ImageSummary, type StoreMetadata } from './metadata';
+import { storeImage } from './storeImage';
 import { StoreLock } from './storeLock';
 
 export interface ImageRecord {
@@ -175,8 +178,9 @@ export class ImageStore {
     return summarise(await loadImage(this.blobs, entry));
   }
 
-  async load(record: Pick<ImageRecord, 'manifestDigest' | 'manifestMediaType' | 'manifestSize'>): Promise<LoadedImage> {
-    return loadImage(this.blobs, { digest: record.manifestDigest, mediaType: record.manifestMediaType, size: record.manifestSize });
+  async load(record: Pick<ImageRecord, 'manifestDigest' | 'manifestMediaType' | 'manifestSize'>): Promise<Image> {
+    const loaded = await loadImage(this.blobs, { digest: record.manifestDigest, mediaType: record.manifestMediaType, size: record.manifestSize });
+    return storeImage(this.blobs, loaded, storeListingCache(this.layout));
   }
 
   /** Finds one image the way Docker does: by reference (default tag latest), digest, or ID prefix. */

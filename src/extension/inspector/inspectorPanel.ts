@@ -9,7 +9,7 @@ import { isCancelled } from '../../core/errors';
 import type { CompactTree } from '../../core/layers/compactTree';
 import { analyseImageLayers, type ImageLayers } from '../../core/layers/imageLayers';
 import { verifyImage } from '../../core/layers/verifyImage';
-import type { LoadedImage } from '../../core/image/summary';
+import type { Image } from '../../core/image/image';
 import type { ImageStore } from '../../core/store/imageStore';
 import { errorInfo, IpcEndpoint } from '../../webview/inspector/ipc';
 import {
@@ -49,7 +49,7 @@ export class InspectorPanel implements vscode.Disposable {
   private imageState: ImageState = { state: 'loading' };
   private analysisState: AnalysisState = { state: 'waiting' };
   private verifyState: VerifyState = { state: 'idle' };
-  private loaded: { store: ImageStore; image: LoadedImage } | undefined;
+  private loaded: { image: Image } | undefined;
   private loading: Promise<void> | undefined;
   private layers: Promise<ImageLayers> | undefined;
   private verification: AbortController | undefined;
@@ -152,7 +152,7 @@ export class InspectorPanel implements vscode.Disposable {
       const image = await store.load(record);
       if (this.disposed) return;
       const overview = imageOverview(record, image, reference);
-      this.loaded = { store, image };
+      this.loaded = { image };
       this.panel.title = panelTitle(overview.title);
       this.setImage({ state: 'ready', image: overview });
     } catch (err) {
@@ -177,7 +177,7 @@ export class InspectorPanel implements vscode.Disposable {
     const gate = new ProgressGate(ANALYSIS_PROGRESS_STEPS);
     this.setAnalysis({ state: 'loading' });
     const started = Date.now();
-    const layers = analyseImageLayers(loaded.store, loaded.image, {
+    const layers = analyseImageLayers(loaded.image, {
       signal: this.lifetime.signal,
       onProgress: (progress) => {
         if (gate.pass(`${progress.layer}:${progress.state}`, progress.bytes, progress.totalBytes)) this.setAnalysis({ state: 'loading', progress });
@@ -217,7 +217,7 @@ export class InspectorPanel implements vscode.Disposable {
     const signal = AbortSignal.any([controller.signal, this.lifetime.signal]);
     const gate = new ProgressGate();
     this.setVerify({ state: 'running' });
-    verifyImage(loaded.store, loaded.image, {
+    verifyImage(loaded.image, {
       signal,
       onProgress: (progress) => {
         if (gate.pass(`${progress.subject}:${progress.layer ?? ''}`, progress.bytes, progress.totalBytes)) this.setVerify({ state: 'running', progress });
