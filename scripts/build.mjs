@@ -65,4 +65,7 @@ await Promise.all([
   // webview may load from (localResourceRoots); minified, as the page parses them on every open.
   build({ bundle: true, minify: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['src/webview/inspector/main.ts'], outfile: 'dist/webview/inspector.js' }),
   build({ bundle: true, minify: true, logLevel: 'warning', entryPoints: ['src/webview/inspector/inspector.css'], outfile: 'dist/webview/inspector.css' }),
+  // The Transfers view's page: the same rules, its own small bundle.
+  build({ bundle: true, minify: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['src/webview/transfers/main.ts'], outfile: 'dist/webview/transfers.js' }),
+  build({ bundle: true, minify: true, logLevel: 'warning', entryPoints: ['src/webview/transfers/transfers.css'], outfile: 'dist/webview/transfers.css' }),
 ]);

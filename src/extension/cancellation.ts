@@ -8,12 +8,21 @@ export interface SignalFromToken {
   dispose(): void;
 }
 
-export function toAbortSignal(token: vscode.CancellationToken): SignalFromToken {
+/** `also`: another signal that cancels as well (a Cancel button elsewhere than the notification). */
+export function toAbortSignal(token: vscode.CancellationToken, also?: AbortSignal): SignalFromToken {
   const controller = new AbortController();
-  if (token.isCancellationRequested) {
+  if (token.isCancellationRequested || also?.aborted) {
     controller.abort();
     return { signal: controller.signal, dispose: () => undefined };
   }
-  const listener = token.onCancellationRequested(() => controller.abort());
-  return { signal: controller.signal, dispose: () => listener.dispose() };
+  const abort = (): void => controller.abort();
+  const listener = token.onCancellationRequested(abort);
+  also?.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      listener.dispose();
+      also?.removeEventListener('abort', abort);
+    },
+  };
 }

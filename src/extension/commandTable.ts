@@ -5,6 +5,7 @@
 import { addRegistryCommand } from './commands/addRegistry';
 import { browseTagsCommand } from './commands/browseTags';
 import { buildImageCommand } from './commands/buildImage';
+import { checkStoreCommand } from './commands/checkStore';
 import { clearImageFilterCommand } from './commands/clearImageFilter';
 import type { ExtensionCommand } from './commands/command';
 import { copyDigestCommand } from './commands/copyDigest';
@@ -38,6 +39,7 @@ import { saveImagesCommand } from './commands/saveImages';
 import { searchDockerHubCommand } from './commands/searchDockerHub';
 import { showDanglingImagesCommand } from './commands/showDanglingImages';
 import { showLogCommand } from './commands/showLog';
+import { showTransfersCommand } from './commands/showTransfers';
 import { sortImagesByCommand } from './commands/sortImagesBy';
 import { tagImageCommand } from './commands/tagImage';
 import { commitContainerCommand } from './commands/commitContainer';
@@ -54,6 +56,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   tagImageCommand,
   removeImageCommand,
   pruneImagesCommand,
+  checkStoreCommand,
   inspectImageCommand,
   inspectImageJsonCommand,
   copyFullTagCommand,
@@ -93,4 +96,5 @@ export const commandTable: readonly ExtensionCommand[] = [
   removeContainerCommand,
   refreshContainersCommand,
   showLogCommand,
+  showTransfersCommand,
 ];

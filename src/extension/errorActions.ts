@@ -58,7 +58,20 @@ const REWORDINGS: readonly [RegExp, string][] = [
   [/, or needs "stevedore login"\./g, ', or needs a login.'],
   [/ To make an image from a root filesystem tarball, use "stevedore import"\./g, ' A root filesystem tarball can be imported as an image instead.'],
   [/run "stevedore verify" on the image/g, 'run Verify Digests in the layer inspector'],
+  // The store's own damage: the notification's Check Store / Repair Store button does it (storeCheckActions).
+  [/Run "stevedore system check --repair", then pull or load/g, 'Repair the store (Repair Store), then pull or load'],
+  [/Run "stevedore system check --repair"\./g, 'Repair the store (Repair Store).'],
+  [/[Rr]un "stevedore system check" to see what else is damaged/g, 'check the store (Check Store) to see what else is damaged'],
+  [/Run "stevedore system check"\./g, 'Check the store (Check Store) to see what is damaged.'],
+  [/; run "stevedore system check"/g, '; check the store (Check Store)'],
 ];
+
+/** The Check Store or Repair Store button for a message that advises `stevedore system check`. */
+export function storeCheckActions(message: string): ErrorAction[] {
+  if (/"stevedore system check --repair"/.test(message)) return [{ title: 'Repair Store', command: 'stevedore.checkStore', args: [{ repair: true }] }];
+  if (/"stevedore system check"/.test(message)) return [{ title: 'Check Store', command: 'stevedore.checkStore', args: [{}] }];
+  return [];
+}
 
 export function extensionWording(message: string): string {
   return REWORDINGS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);

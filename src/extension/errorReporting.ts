@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { CancelledError, errorMessage, isCancelled, StevedoreError } from '../core/errors';
 
 const DEFAULT_CANCELLED = new CancelledError().message;
-import { actionsOf, ExtensionError, extensionWording } from './errorActions';
+import { actionsOf, ExtensionError, extensionWording, storeCheckActions } from './errorActions';
 import { explainSystemError } from '../core/systemErrors';
 
 const REGISTRY = Symbol('stevedore.registry');
@@ -55,7 +55,7 @@ export function reportError(log: vscode.LogOutputChannel, operation: string, err
   log.error(`${operation} failed: ${summary.code ? `[${summary.code}] ` : ''}${summary.message}`);
   logDetail(log, err);
   const registry = registryOf(err);
-  const actions = actionsOf(err);
+  const actions = [...actionsOf(err), ...(summary.message.includes('(Check Store)') || summary.message.includes('(Repair Store)') ? storeCheckActions(errorMessage(err)) : [])];
   const authProblem = summary.code === 'UNAUTHORIZED' || summary.code === 'DENIED' || summary.code === 'TOO_MANY_REQUESTS';
   if (authProblem && registry) actions.unshift({ title: 'Log In…', command: 'stevedore.registries.login', args: [{ registry }] });
   const titles = actions.map((a) => a.title);

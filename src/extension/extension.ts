@@ -18,6 +18,8 @@ import { registerCommands } from './registerCommands';
 import type { Services } from './services';
 import { PROXY_SETTINGS, readSettings, SECTION } from './settings';
 import { StoreAccess } from './storeAccess';
+import { TransferList } from './transfers/transferList';
+import { TRANSFERS_VIEW, TransfersView } from './transfers/transfersView';
 import type { ContainersTreeNode } from './views/containerNodes';
 import { ContainersTreeProvider } from './views/containersTreeProvider';
 import { ImagesDragAndDrop } from './views/imagesDragAndDrop';
@@ -41,12 +43,14 @@ export interface StevedoreApi {
   readonly imagesTree: vscode.TreeDataProvider<ImagesViewNode> &
     Pick<ImagesTreeProvider, 'imageNodes' | 'roots' | 'storeRoots' | 'engineChildren' | 'engineImageNodes' | 'refresh' | 'refreshEngine' | 'filter'>;
   readonly registriesTree: vscode.TreeDataProvider<RegistriesTreeNode> & Pick<RegistriesTreeProvider, 'registryNodes' | 'refresh'>;
+  /** What the Registries view shows selected, and whether it is on screen (Browse Tags reveals there). */
+  readonly registriesView: Pick<vscode.TreeView<RegistriesTreeNode>, 'selection' | 'visible'>;
   /** What handles images dragged between the Images view's sources, and files dropped on it. */
   readonly imagesDrop: Pick<vscode.TreeDragAndDropController<ImagesViewNode>, 'handleDrop' | 'handleDrag' | 'dropMimeTypes' | 'dragMimeTypes'>;
   readonly containersTree: vscode.TreeDataProvider<ContainersTreeNode> & Pick<ContainersTreeProvider, 'containerNodes' | 'refresh'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
-  readonly inspector: Pick<Inspector, 'restore' | 'isOpen'>;
+  readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline'>;
 }
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {
@@ -70,9 +74,12 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     dragAndDropController: imagesDrop,
   });
   const registriesTree = new RegistriesTreeProvider(readSettings, registries, store, log);
-  const registriesView = vscode.window.createTreeView('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
+  const registriesView = vscode.window.createTreeView<RegistriesTreeNode>('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
   const containersTree = new ContainersTreeProvider(store, log);
   const containersView = vscode.window.createTreeView<ContainersTreeNode>('stevedore.containers', { treeDataProvider: containersTree, showCollapseAll: true });
+  const transfers = new TransferList();
+  const transfersView = new TransfersView(transfers, context.extensionUri);
+  context.subscriptions.push(transfersView, vscode.window.registerWebviewViewProvider(TRANSFERS_VIEW, transfersView));
   const viewsRegisteredMs = performance.now() - started;
   const inspectDocuments = new InspectDocuments(store);
   context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, inspectDocuments);
@@ -83,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
   const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log });
 
-  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, engines, containersTree, containersView, getEngineCache, inspectDocuments, inspector };
+  const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, getEngineCache, inspectDocuments, inspector, transfers };
   context.subscriptions.push(...registerCommands(services));
 
   context.subscriptions.push(
@@ -114,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     },
     imagesTree: images,
     registriesTree,
+    registriesView,
     imagesDrop,
     containersTree,
     openStore: () => store.open(),

@@ -13,9 +13,14 @@ export interface ProgressReporter {
 
 const REPORT_INTERVAL_MS = 100;
 
-export async function withCancellableProgress<T>(title: string, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+export interface ProgressOptions {
+  /** Cancels too, like the notification's Cancel button (the Transfers view's Cancel). */
+  signal?: AbortSignal;
+}
+
+export async function withCancellableProgress<T>(title: string, work: (progress: ProgressReporter) => Promise<T>, options: ProgressOptions = {}): Promise<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const { signal, dispose } = toAbortSignal(token);
+    const { signal, dispose } = toAbortSignal(token, options.signal);
     let shownPercent = 0;
     let lastReport = 0;
     let lastMessage = '';

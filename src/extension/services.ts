@@ -9,10 +9,12 @@ import type { Inspector } from './inspector/registerInspector';
 import type { RegistryAccess } from './registries/registryAccess';
 import type { StevedoreSettings } from './settings';
 import type { StoreAccess } from './storeAccess';
+import type { TransferList } from './transfers/transferList';
 import type { ImagesTreeProvider, ImagesViewNode } from './views/imagesTreeProvider';
 import type { ContainersTreeNode } from './views/containerNodes';
 import type { ContainersTreeProvider } from './views/containersTreeProvider';
 import type { RegistriesTreeProvider } from './views/registriesTreeProvider';
+import type { RegistriesTreeNode } from './views/registryNodes';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
@@ -23,6 +25,7 @@ export interface Services {
   readonly images: ImagesTreeProvider;
   readonly imagesView: vscode.TreeView<ImagesViewNode>;
   readonly registriesTree: RegistriesTreeProvider;
+  readonly registriesView: vscode.TreeView<RegistriesTreeNode>;
   readonly engines: EngineAccess;
   readonly containersTree: ContainersTreeProvider;
   readonly containersView: vscode.TreeView<ContainersTreeNode>;
@@ -31,4 +34,6 @@ export interface Services {
   readonly inspectDocuments: InspectDocuments;
   /** The layer and digest inspector (webview panels). */
   readonly inspector: Inspector;
+  /** Running and recently ended transfers, drawn by the Transfers view. */
+  readonly transfers: TransferList;
 }

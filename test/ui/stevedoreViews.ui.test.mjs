@@ -3,7 +3,8 @@
 // running with a Retry), an image dragged with the mouse from Docker's row onto the store's,
 // right-click an image → Save…, right-click a tar in the Explorer → Load, the
 // Registries view expanded to tags and platforms, and a pull's progress notification, cancelled
-// with its Cancel button (the store is then exactly as before). Screenshots go to
+// with its Cancel button (the store is then exactly as before), and a pull in the Transfers view
+// (a bar per layer) cancelled from there. Screenshots go to
 // test-output/screenshots/. The registry is Debian's docker-registry on loopback, behind a proxy
 // that holds one layer's download half way, so the notification stays on screen until cancelled.
 //
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tsImport } from 'tsx/esm/api';
 import { extensionHostLogs } from '../../scripts/vscodeHost/codeServer.mjs';
+import { runFromPalette } from '../../scripts/vscodeHost/inspectorDriver.mjs';
 import { startVscode } from '../../scripts/vscodeHost/uiHarness.mjs';
 
 // The TypeScript test helpers and core, loaded through tsx so that this file stays plain `node --test`.
@@ -307,6 +309,46 @@ test('a pull shows per-layer progress in a notification; Cancel stops it and lea
   // A message that stays (it has a button) says what was cancelled and that nothing changed.
   const cancelled = await notification(page, `Pull of ${proxy.host}/big/app:1 cancelled; nothing was changed.`);
   await cancelled.locator('.monaco-button', { hasText: 'Show Log' }).waitFor(WAIT);
+  await closeNotifications(page);
+  assert.deepEqual(await storeSnapshot(storeDir), before, 'the store changed although the pull was cancelled');
+});
+
+test('a pull in the Transfers view: a row per layer with its bar, bytes and state; its Cancel stops the pull and leaves the store as it was', { timeout: 300_000 }, async () => {
+  const { page } = vscode;
+  proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${bigLayer}$`), fault: { kind: 'stall', afterBytes: 1_000_000 } });
+  const before = await storeSnapshot(storeDir);
+  // (the palette is opened again until the command shows: run alone, this test starts before the extension has)
+  await runFromPalette(page, 'Stevedore: Pull Image…');
+  const input = page.locator('.quick-input-widget input.input');
+  await page.locator('.quick-input-widget', { hasText: 'Pull an image' }).waitFor(WAIT);
+  await input.fill(`${proxy.host}/big/app:1`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Pull this image' }).first().waitFor(WAIT);
+  await input.press('Enter');
+
+  // The status bar says a transfer runs; clicking it opens the Transfers view (in the bottom panel).
+  await page.locator('.statusbar-item', { hasText: `Pulling ${proxy.host}/big/app:1` }).first().click();
+  const frame = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+  const transfer = frame.locator('section.transfer[data-state="running"]', { hasText: `Pulling ${proxy.host}/big/app:1` });
+  await transfer.waitFor(WAIT);
+  // The stalled layer sits at 1 MB of about 3 MB; the other two are in (or were there already).
+  const stalled = transfer.locator('.layer[data-phase="transferring"]', { hasText: /1MB \/ 3(\.\d+)?MB/ });
+  await stalled.waitFor(WAIT);
+  await until(async () => (await transfer.locator('.layer[data-phase="done"], .layer[data-phase="skipped"]').count()) === 2, 'the two other layers never showed as done');
+  const rows = transfer.locator('.layer');
+  assert.equal(await rows.count(), 3, 'one row per layer of the image');
+  for (let i = 0; i < 3; i++) assert.equal(await rows.nth(i).locator('.bar[role="progressbar"]').count(), 1, `row ${i} has no bar`);
+  // 1 MB of a little over 3 MB (random bytes do not compress).
+  assert.equal(await stalled.locator('.bar').getAttribute('aria-valuenow'), '33');
+  assert.match(await stalled.locator('.layer-status').textContent(), /^Downloading$/);
+  assert.match(await stalled.locator('.layer-id').textContent(), new RegExp(`^${bigLayer.slice(7, 19)}$`));
+  await page.mouse.move(0, 0);
+  await vscode.screenshot('transfers-view', { readme: true });
+
+  const id = await transfer.getAttribute('data-id');
+  await transfer.locator('button.cancel').click();
+  // This pull, not the one the notification's Cancel stopped before.
+  await frame.locator(`section.transfer[data-id="${id}"][data-state="cancelled"]`, { hasText: 'nothing was changed' }).waitFor(WAIT);
+  await notification(page, `Pull of ${proxy.host}/big/app:1 cancelled; nothing was changed.`);
   await closeNotifications(page);
   assert.deepEqual(await storeSnapshot(storeDir), before, 'the store changed although the pull was cancelled');
 });

@@ -1,6 +1,7 @@
-// Browse Tags…: the tags of a repository in a quick pick, newest versions first, and the chosen one
-// pulled. What a "manifest not found" error offers instead of telling the user to run
-// `stevedore tags`.
+// Browse Tags…: opens a repository in the Registries view — revealed, selected and expanded to its
+// tags (highest version first), where each tag can be pulled, inspected or hovered for details.
+// What a "manifest not found" error offers instead of telling the user to run `stevedore tags`. A
+// repository of a registry the view does not list falls back to a quick pick of its tags.
 
 import * as vscode from 'vscode';
 import { listTags } from '../../core/registry/pagedLists';
@@ -18,15 +19,27 @@ export const browseTagsCommand: ExtensionCommand = {
     const repository = stringArg(ctx, 'repository') ?? (await vscode.window.showInputBox({ title: 'Browse the tags of a repository', prompt: 'Repository, e.g. redis or localhost:5000/team/app' }));
     if (!repository?.trim()) return undefined;
     const ref = parseReference(repository.trim());
+    const name = `${ref.domain}/${ref.path}`;
+    // A program (or a test) that only wants the list says { pick: false }.
+    if (ctx.args.pick !== false) {
+      const node = await services.registriesTree.repositoryNode(ref.domain, ref.path);
+      if (node) {
+        try {
+          await vscode.commands.executeCommand('stevedore.registries.focus');
+          await services.registriesView.reveal(node, { select: true, focus: true, expand: true });
+          return { revealed: name };
+        } catch (err) {
+          services.log.warn(`could not reveal ${name} in the Registries view (${err instanceof Error ? err.message : String(err)}); listing its tags instead`);
+        }
+      }
+    }
     let tags: string[];
     try {
       tags = sortTags(await listTags(services.registries.get().for(ref.domain), ref.path));
     } catch (err) {
       throw attachRegistry(err, ref.domain);
     }
-    const name = `${ref.domain}/${ref.path}`;
     if (tags.length === 0) throw new StevedoreError('NAME_UNKNOWN', `${name} has no tags.`);
-    // A program (or a test) that only wants the list says { pick: false }.
     if (ctx.args.pick === false) return tags;
     const picked = await vscode.window.showQuickPick(tags, { title: `Tags of ${name}`, placeHolder: 'Tag to pull' });
     if (!picked) return undefined;

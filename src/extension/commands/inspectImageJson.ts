@@ -12,6 +12,9 @@ export const inspectImageJsonCommand: ExtensionCommand = {
     const nodes = selectedImageNodes(ctx);
     const node = nodes.find((n) => n === ctx.clicked) ?? nodes[0] ?? (await pickImages(services, { placeHolder: 'Image to inspect', canPickMany: false }))[0];
     if (!node) return undefined;
+    // Read here first: VS Code wraps a content provider's failure in text of its own, which would
+    // lose a damaged store's error code and its Repair Store button.
+    await (await services.store.open()).load(node.record);
     const uri = services.inspectDocuments.uriFor(node.record, imageName(node));
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(doc, 'json');

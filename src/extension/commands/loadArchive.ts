@@ -12,8 +12,9 @@ import { StevedoreError } from '../../core/errors';
 import { attachActions } from '../errorActions';
 import { diskPath, openFileSource } from '../fileSources';
 import { revealImage } from '../revealImage';
-import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
+import { loadLayerUpdate } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import type { ExtensionCommand } from './command';
 import { shortId } from '../../core/shortId';
 
@@ -43,7 +44,7 @@ export const loadArchiveCommand: ExtensionCommand = {
     let lastImage: { id: string; untagged: boolean } | undefined;
     let current = '';
     try {
-      await withCancellableProgress(`Loading ${paths.length === 1 ? basename(paths[0]!) : `${paths.length} archives`}`, async (progress) => {
+      await withTransfer(services.transfers, `Loading ${paths.length === 1 ? basename(paths[0]!) : `${paths.length} archives`}`, async (progress, transfer) => {
         for (const [i, path] of paths.entries()) {
           current = path;
           const layers = new TransferProgress();
@@ -59,7 +60,9 @@ export const loadArchiveCommand: ExtensionCommand = {
             sourceName: path,
             signal: progress.signal,
             onProgress: (p) => {
-              layers.update(p.id, p.done ? 'Loaded' : 'Loading', p.current, p.total, p.done);
+              const update = loadLayerUpdate(p);
+              layers.apply(update);
+              transfer.update(update);
               // The archive is read once, front to back: the share of it read is the honest percentage.
               progress.report(prefix + layers.snapshot().message, ((i + (size ? read / size : 0)) / paths.length) * 100);
             },

@@ -9,29 +9,20 @@ import type { Platform } from '../../core/image/types';
 import { humanSize } from '../../core/format/humanSize';
 import { pullImage } from '../../core/registry/pullImage';
 import { remotePlatforms } from '../../core/registry/remoteTag';
-import type { PullEvent } from '../../core/registry/transferEvents';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { pullVerifier, withTrustActions } from '../trust/pullVerifier';
 import { StevedoreError } from '../../core/errors';
 import { attachActions } from '../errorActions';
 import { attachRegistry } from '../errorReporting';
-import { withCancellableProgress } from '../progressNotification';
 import type { Services } from '../services';
-import { elapsedText, plural, TransferProgress } from '../transferProgress';
+import { elapsedText, plural } from '../transferProgress';
+import { pullLayerUpdate } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../views/registryNodes';
 import type { ImageNode } from '../views/imageTreeModel';
 import { isNode, stringArg, type ExtensionCommand } from './command';
 import { promptImageReference, rememberPull } from './referencePrompt';
 import { shortId } from '../../core/shortId';
-
-const STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
-  queued: 'Waiting',
-  exists: 'Already exists',
-  downloading: 'Downloading',
-  resuming: 'Resuming',
-  verifying: 'Verifying',
-  done: 'Pull complete',
-};
 
 export const pullImageCommand: ExtensionCommand = {
   id: 'stevedore.pullImage',
@@ -76,10 +67,9 @@ export const pullImageCommand: ExtensionCommand = {
 
       const store = await services.store.open();
       const started = Date.now();
-      const layers = new TransferProgress();
       const title = `Pulling ${display}${platform ? ` (${formatPlatform(platform)})` : ''}`;
       services.log.info(`${title}`);
-      const result = await withCancellableProgress(title, (progress) =>
+      const result = await withTransfer(services.transfers, title, (progress, transfer) =>
         pullImage(store, clients, {
           reference: reference!.trim(),
           ...(platform ? { platform } : {}),
@@ -88,14 +78,15 @@ export const pullImageCommand: ExtensionCommand = {
           // The same policy.json and registries.d as the CLI, podman and skopeo.
           verify: pullVerifier(services, { disable: disableContentTrust }),
           onProgress: (event) => {
-            if (event.kind !== 'layer') return;
-            const finished = event.status === 'done' || event.status === 'exists';
-            if (event.status !== 'downloading') services.log.debug(`${shortId(event.digest)}: ${STATUS[event.status]}`);
-            layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
-            const snap = layers.snapshot();
+            const update = pullLayerUpdate(event);
+            if (!update) return;
+            if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
+            transfer.update(update);
+            const snap = transfer.progress.snapshot();
             progress.report(snap.message, snap.percent);
           },
         }),
+        (r) => (r.upToDate ? 'up to date' : `${plural(r.record.summary.layerCount, 'layer')}, ${humanSize(r.record.summary.size)}`),
       );
       services.images.refresh();
       rememberPull(services, display);

@@ -6,12 +6,12 @@
 // `docker push` does.
 
 import * as vscode from 'vscode';
-import type { PushEvent } from '../../core/registry/transferEvents';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
 import { familiarString, formatReference, parseReference } from '../../core/reference/reference';
 import { attachRegistry } from '../errorReporting';
-import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
+import { pushLayerUpdate } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import { imageContextValue } from '../views/imagesTreeProvider';
 import { engineImageForPush } from '../engines/engineImagePush';
 import type { ImageStore } from '../../core/store/imageStore';
@@ -19,15 +19,6 @@ import type { EngineImageNode } from '../views/engineNodes';
 import { selectedEngineImages, selectedImageNodes, stringArg, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
 import { shortId } from '../../core/shortId';
-
-const STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
-  preparing: 'Preparing',
-  waiting: 'Waiting',
-  pushing: 'Pushing',
-  pushed: 'Pushed',
-  exists: 'Already there',
-  mounted: 'Mounted',
-};
 
 export const pushImageCommand: ExtensionCommand = {
   id: 'stevedore.pushImage',
@@ -56,8 +47,9 @@ export const pushImageCommand: ExtensionCommand = {
     const started = Date.now();
     const names = references.map((r) => familiarString(parseReference(r)));
     const results: PushResult[] = [];
-    await withCancellableProgress(`Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress) => {
+    await withTransfer(services.transfers, `Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress, transfer) => {
       for (const [i, reference] of references.entries()) {
+        // The notification counts this image's layers; the Transfers view lists every image's.
         const layers = new TransferProgress();
         const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
         const engineNode = fromEngine.get(reference);
@@ -73,10 +65,11 @@ export const pushImageCommand: ExtensionCommand = {
               concurrency: services.settings().maxConcurrentUploads,
               signal: progress.signal,
               onProgress: (event) => {
-                if (event.kind !== 'layer') return;
-                const finished = event.status === 'pushed' || event.status === 'exists' || event.status === 'mounted';
-                if (event.status !== 'pushing') services.log.debug(`${shortId(event.digest)}: ${STATUS[event.status]}${event.from ? ` from ${event.from}` : ''}`);
-                layers.update(event.digest, STATUS[event.status], event.current, event.total, finished);
+                const update = pushLayerUpdate(event);
+                if (!update) return;
+                if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
+                layers.apply(update);
+                transfer.update(update);
                 const snap = layers.snapshot();
                 progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
               },

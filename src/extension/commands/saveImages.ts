@@ -11,7 +11,8 @@ import { selectImagesToSave } from '../../core/archive/saveSelection';
 import { humanSize } from '../../core/format/humanSize';
 import { defaultArchiveName } from '../archiveFiles';
 import { diskPath } from '../fileSources';
-import { withCancellableProgress } from '../progressNotification';
+import { archiveBytesUpdate } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import { elapsedText } from '../transferProgress';
 import { engineImageName, saveEngineImages } from '../engines/engineImageActions';
 import { selectedEngineImages, selectedImageNodes, stringArg, type ExtensionCommand } from './command';
@@ -38,10 +39,16 @@ export const saveImagesCommand: ExtensionCommand = {
     const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
     const started = Date.now();
     services.log.info(`saving ${names.join(', ')} to ${path}`);
-    const result = await withCancellableProgress(`Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress) =>
+    const result = await withTransfer(services.transfers, `Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress, transfer) =>
       saveArchiveToFile(store, targets, path, {
         signal: progress.signal,
-        onProgress: (p) => progress.report(`${humanSize(p.written)}/${humanSize(p.estimatedTotal)} written`, p.estimatedTotal ? (p.written / p.estimatedTotal) * 100 : undefined),
+        onProgress: (p) => {
+          transfer.update(archiveBytesUpdate(basename(path), 'Writing', p.written, p.estimatedTotal, false));
+          progress.report(`${humanSize(p.written)}/${humanSize(p.estimatedTotal)} written`, p.estimatedTotal ? (p.written / p.estimatedTotal) * 100 : undefined);
+        },
+      }).then((r) => {
+        transfer.update(archiveBytesUpdate(basename(path), 'Writing', r.bytes, r.bytes, true));
+        return r;
       }),
     );
     const text = `Saved ${names.length === 1 ? names[0] : `${names.length} images`} to ${path} — ${humanSize(result.bytes)}, ${elapsedText(Date.now() - started)}`;

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { copyImage, type CopyResult } from '../../core/copy/copyImage';
 import { describeLocation, type ImageLocation } from '../../core/copy/imageLocation';
 import { humanSize } from '../../core/format/humanSize';
-import { withCancellableProgress } from '../progressNotification';
+import { archiveBytesUpdate } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import type { Services } from '../services';
 import { elapsedText } from '../transferProgress';
 
@@ -22,7 +23,7 @@ export async function runCopies(services: Services, requests: readonly CopyReque
   const started = Date.now();
   const results: CopyResult[] = [];
   try {
-    await withCancellableProgress(title, async (progress) => {
+    await withTransfer(services.transfers, title, async (progress, transfer) => {
       for (const [i, request] of requests.entries()) {
         const prefix = requests.length > 1 ? `${i + 1}/${requests.length} ${request.label}: ` : '';
         services.log.info(`copying ${request.label} from ${describeLocation(request.source)} to ${describeLocation(request.destination)}`);
@@ -31,8 +32,13 @@ export async function runCopies(services: Services, requests: readonly CopyReque
           openStore: () => services.store.open(),
           engine: (kind, endpoint) => services.engines.client(endpoint ?? kind),
           signal: progress.signal,
-          onProgress: (p) => progress.report(`${prefix}${humanSize(p.bytes)} copied`),
+          onProgress: (p) => {
+            // A copy moves one archive stream, of a size known only at its end: one row per image.
+            transfer.update(archiveBytesUpdate(request.label, 'Copying', p.bytes, 0, false));
+            progress.report(`${prefix}${humanSize(p.bytes)} copied`);
+          },
         });
+        transfer.update(archiveBytesUpdate(request.label, 'Copying', result.bytes, result.bytes, true));
         services.log.info(result.alreadyPresent ? `${describeLocation(request.destination)} already had ${request.label}; named it` : `copied ${request.label}: ${humanSize(result.bytes)}`);
         results.push(result);
       }

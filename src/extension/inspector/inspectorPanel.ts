@@ -56,6 +56,7 @@ export class InspectorPanel implements vscode.Disposable {
   private disposed = false;
   /** The webview has drawn the header and layers table; the analysis waits for that (first paint first). */
   private painted = false;
+  private readonly events: string[] = [];
 
   /** A new panel beside the active editor. */
   static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string): InspectorPanel {
@@ -82,6 +83,7 @@ export class InspectorPanel implements vscode.Disposable {
     );
     this.endpoint.onNotification(ToHost.ready, () => this.onReady());
     this.endpoint.onNotification(ToHost.painted, () => {
+      this.note('painted');
       this.painted = true;
       this.startAnalysis();
     });
@@ -111,6 +113,19 @@ export class InspectorPanel implements vscode.Disposable {
     this.panel.reveal(undefined, false);
   }
 
+  /**
+   * What passed between host and page, in order ("image:ready", "painted", "analysis:loading", …;
+   * each state once, not every progress message): how a test sees that the first paint did not
+   * wait for the analysis, without timing anything.
+   */
+  get timeline(): readonly string[] {
+    return this.events;
+  }
+
+  private note(event: string): void {
+    if (this.events[this.events.length - 1] !== event && this.events.length < 200) this.events.push(event);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -130,11 +145,13 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private setImage(state: ImageState): void {
+    this.note(`image:${state.state}`);
     this.imageState = state;
     this.endpoint.notify(ToWebview.image, state);
   }
 
   private setAnalysis(state: AnalysisState): void {
+    this.note(`analysis:${state.state}`);
     this.analysisState = state;
     this.endpoint.notify(ToWebview.analysis, state);
   }

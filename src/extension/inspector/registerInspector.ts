@@ -32,6 +32,8 @@ export interface Inspector {
   restore(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   /** Whether a panel shows the image now (a closed tab is forgotten once VS Code says it was disposed). */
   isOpen(manifestDigest: string): boolean;
+  /** The open panel's host–page events in order (InspectorPanel.timeline); empty when none is open. */
+  timeline(manifestDigest: string): readonly string[];
 }
 
 export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
@@ -49,5 +51,5 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
       }
     }),
   );
-  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined };
+  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined, timeline: (digest) => panels.panelFor(digest)?.timeline ?? [] };
 }

@@ -34,6 +34,8 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
   private readonly remoteTags = new Map<string, Promise<RemoteTag>>();
   /** Per registry, the text its repositories are filtered by (Filter Repositories…). */
   private readonly filters = new Map<string, string>();
+  /** Repositories opened by Browse Tags that the catalog did not list (a later page, Docker Hub), shown anyway. */
+  private readonly browsed = new Map<string, Set<string>>();
 
   constructor(
     private readonly settings: () => StevedoreSettings,
@@ -214,7 +216,7 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
         case 'registry':
           return node.dockerHub ? await this.dockerHubChildren(node) : await this.catalogChildren(node);
         case 'namespace':
-          return node.repositories.map<RepositoryNode>((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository, label: repository.slice(node.namespace.length + 1) }));
+          return this.namespaceRepositories(node);
         case 'repository':
           return await this.tagChildren(node);
         case 'remoteTag':
@@ -227,8 +229,46 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
     }
   }
 
-  getParent(): undefined {
-    return undefined;
+  /**
+   * The repository's node as the view shows it, for reveal (Browse Tags): listed by the catalog, or
+   * else added to its registry's children. Undefined when its registry is not in the view.
+   */
+  async repositoryNode(domain: string, repository: string): Promise<RepositoryNode | undefined> {
+    const registry = this.registryNodes().find((n) => n.domain === domain);
+    if (!registry) return undefined;
+    const shown = (await this.getChildren(registry)).flatMap((n) => (n.kind === 'namespace' ? this.namespaceRepositories(n) : [n]));
+    const found = shown.find((n): n is RepositoryNode => n.kind === 'repository' && n.repository === repository);
+    if (found) return found;
+    const set = this.browsed.get(domain) ?? new Set<string>();
+    set.add(repository);
+    this.browsed.set(domain, set);
+    this.changed.fire(registry);
+    return { kind: 'repository', id: `repo/${domain}/${repository}`, domain, repository };
+  }
+
+  /** For reveal: a repository's namespace or registry, a namespace's registry, a tag's repository. */
+  getParent(node: RegistriesTreeNode): RegistriesTreeNode | undefined {
+    const registry = (domain: string): RegistryNode | undefined => this.registryNodes().find((n) => n.domain === domain);
+    switch (node.kind) {
+      case 'namespace':
+        return registry(node.domain);
+      case 'repository': {
+        // Grouped under its namespace when the catalog listed it (see groupByNamespace); else at the top.
+        const slash = node.repository.indexOf('/');
+        const listed = this.catalogs.get(node.domain)?.repositories.includes(node.repository) === true;
+        if (slash < 0 || !listed || registry(node.domain)?.dockerHub) return registry(node.domain);
+        const namespace = node.repository.slice(0, slash);
+        return { kind: 'namespace', id: `ns/${node.domain}/${namespace}`, domain: node.domain, namespace, repositories: [] };
+      }
+      case 'remoteTag':
+        return { kind: 'repository', id: `repo/${node.domain}/${node.repository}`, domain: node.domain, repository: node.repository };
+      default:
+        return undefined;
+    }
+  }
+
+  private namespaceRepositories(node: NamespaceNode): RepositoryNode[] {
+    return node.repositories.map<RepositoryNode>((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository, label: repository.slice(node.namespace.length + 1) }));
   }
 
   private async catalogChildren(node: RegistryNode): Promise<RegistriesTreeNode[]> {
@@ -242,7 +282,7 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
     }
     const filter = this.filters.get(node.domain)?.toLowerCase();
     const shown = filter ? state.repositories.filter((r) => r.toLowerCase().includes(filter)) : state.repositories;
-    const children: RegistriesTreeNode[] = groupByNamespace(node.domain, shown);
+    const children: RegistriesTreeNode[] = [...this.browsedNodes(node.domain, state.repositories), ...groupByNamespace(node.domain, shown)];
     if (state.next) children.push({ kind: 'loadMore', id: `more/${node.domain}/${state.repositories.length}`, registry: node });
     if (children.length === 0 && filter) children.push(message(`nomatch/${node.domain}`, `No repository matches "${this.filters.get(node.domain)}"`, 'info', 'Filter Repositories… with an empty text shows them all.'));
     else if (children.length === 0) children.push(message(`empty/${node.domain}`, 'No repositories yet', 'info', 'The catalog of this registry is empty. Push an image to it to see it here.'));
@@ -259,7 +299,7 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
         if (parsed.domain === node.domain) repos.add(parsed.path);
       }
     }
-    const children: RegistriesTreeNode[] = [...repos].sort().map((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository }));
+    const children: RegistriesTreeNode[] = [...this.browsedNodes(node.domain, [...repos]), ...[...repos].sort().map<RepositoryNode>((repository) => ({ kind: 'repository', id: `repo/${node.domain}/${repository}`, domain: node.domain, repository }))];
     children.push({
       kind: 'registryMessage',
       id: 'hub/search',
@@ -269,6 +309,11 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
       command: { command: 'stevedore.searchDockerHub', title: 'Search Docker Hub' },
     });
     return children;
+  }
+
+  /** Browsed repositories the list does not have, first, by their whole path. */
+  private browsedNodes(domain: string, listed: readonly string[]): RepositoryNode[] {
+    return [...(this.browsed.get(domain) ?? [])].filter((r) => !listed.includes(r)).map((repository) => ({ kind: 'repository', id: `repo/${domain}/${repository}`, domain, repository }));
   }
 
   private async tagChildren(node: RepositoryNode): Promise<RegistriesTreeNode[]> {

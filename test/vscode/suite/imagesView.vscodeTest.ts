@@ -232,5 +232,23 @@ suite('images view and local commands', () => {
     assert.match(failure.message, /not an image archive/);
     assert.equal((await (await api.openStore()).list()).length, before);
   });
+  test('a damaged store offers Repair Store, not "stevedore system check --repair"; Check Store finds the damage and Repair Store removes the broken image', async () => {
+    const made = await run<{ id: string }>('stevedore.importRootfs', { file: tarballs[3], reference: 'damaged/app:1' });
+    const store = await api.openStore();
+    // The config blob overwritten with something that is not JSON (and no longer matches its digest).
+    await writeFile(store.blobs.path(made.id), 'not json');
+    const node = await imageNamed(api, 'damaged/app:1');
+    const failure = await runFailing('stevedore.inspectImageJson', node, [node]);
+    assert.equal(failure.code, 'STORE_CORRUPT');
+    assert.doesNotMatch(failure.message, /stevedore system check/);
+    assert.match(failure.message, /Repair the store \(Repair Store\)/);
+    assert.deepEqual(failure.actions, ['Repair Store']);
+    const checked = await run<{ problems: { kind: string; subject: string }[]; repaired: string[] }>('stevedore.checkStore');
+    assert.ok(checked.problems.some((p) => p.kind === 'corrupt-blob' && p.subject === made.id), JSON.stringify(checked.problems));
+    assert.deepEqual(checked.repaired, []);
+    const repaired = await run<{ repaired: string[] }>('stevedore.checkStore', { repair: true });
+    assert.ok(repaired.repaired.length > 0, 'Repair Store repaired nothing');
+    assert.ok(!(await store.list()).some((r) => r.id === made.id), 'the image with a corrupt config is still listed after the repair');
+  });
 });
 

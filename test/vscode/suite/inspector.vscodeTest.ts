@@ -155,4 +155,18 @@ suite('layer inspector', () => {
     assert.equal(again.manifestDigest, small.manifestDigest);
     assert.equal((await untilTabs(1)).length, 1);
   });
+
+  test('first paint does not wait for the layer analysis: the page paints the header and layers table, then the analysis starts', async () => {
+    const api = (await vscode.extensions.getExtension<StevedoreApi>(EXTENSION_ID)?.activate())!;
+    // An image whose layer nobody has analysed yet, so the analysis has work to do.
+    await closeInspectors();
+    const fresh = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'etc/fresh.conf', content: 'fresh\n' }]), createdBy: 'COPY fresh.conf /etc/' }], 'inspector/fresh:1');
+    await opened('inspector/fresh:1');
+    await until('the analysis is done', () => api.inspector.timeline(fresh.manifestDigest).includes('analysis:ready'));
+    const events = api.inspector.timeline(fresh.manifestDigest).filter((e) => e !== 'analysis:waiting');
+    const at = (event: string): number => events.indexOf(event);
+    assert.ok(at('image:ready') >= 0 && at('painted') > at('image:ready'), `the page did not paint the image first: ${events.join(' → ')}`);
+    assert.ok(at('analysis:loading') > at('painted'), `the analysis started before the first paint: ${events.join(' → ')}`);
+    assert.ok(at('analysis:ready') > at('analysis:loading'), events.join(' → '));
+  });
 });

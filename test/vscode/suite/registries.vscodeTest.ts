@@ -287,6 +287,21 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     assert.deepEqual(await run<string[]>('stevedore.browseTags', { repository: `${host}/demo/app`, pick: false }), ['1.1', '1.0']);
   });
 
+  test('Browse Tags opens the repository in the Registries view, selected and expanded to its tags — also one past the first catalog page', async () => {
+    const revealed = await run<{ revealed: string }>('stevedore.browseTags', { repository: `${host}/demo/app` });
+    assert.deepEqual(revealed, { revealed: `${host}/demo/app` });
+    assert.equal(api.registriesView.visible, true, 'the Registries view is not on screen');
+    const selected = api.registriesView.selection.map((n) => (n.kind === 'repository' ? `${n.domain}/${n.repository}` : n.id));
+    assert.deepEqual(selected, [`${host}/demo/app`]);
+    // page/r3 is not on the catalog's first page (3 per page): it is added to the registry's children and revealed there.
+    await run('stevedore.registries.refresh');
+    await run('stevedore.browseTags', { repository: `${host}/page/r3` });
+    assert.deepEqual(api.registriesView.selection.map((n) => n.id), [`repo/${host}/page/r3`]);
+    const registryNode = api.registriesTree.registryNodes().find((n) => n.domain === host)!;
+    const top = (await api.registriesTree.getChildren(registryNode)) ?? [];
+    assert.ok(top.some((n) => n.id === `repo/${host}/page/r3`), `page/r3 is not among ${top.map((n) => n.id).join(', ')}`);
+  });
+
   test('Docker Hub search follows its setting, and its network error names that setting with an Open Setting button', async () => {
     delete process.env.STEVEDORE_SEARCH_ENDPOINT;
     // A loopback port nobody listens on: bound, then closed.
