@@ -10,11 +10,14 @@ import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestCounter, tryParseDigest } from '../digest';
+import { shortId } from '../shortId';
 import { throwIfAborted } from '../errors';
 import { decodeImageDocument } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
 import type { Descriptor, ImageIndex } from '../image/types';
 import { findContainerLeftovers } from '../runtime/containerLeftovers';
+import { collectSnapshots, unusedSnapshots } from '../runtime/snapshotGc';
+import { snapshotsDir } from '../runtime/snapshots';
 import { TEMP_MARKER } from './atomicFile';
 import type { BlobStore } from './blobStore';
 import { listBlobDigests, markReachable } from './garbageCollect';
@@ -22,7 +25,7 @@ import { refName } from './indexFile';
 import type { ImageStore, StoreTransaction } from './imageStore';
 import { isProcessAlive, ownerPid } from './processes';
 
-export type ProblemKind = 'corrupt-blob' | 'missing-blob' | 'stray-file' | 'unreachable-blob' | 'stale-ingest' | 'stale-temp' | 'broken-image' | 'stale-container';
+export type ProblemKind = 'corrupt-blob' | 'missing-blob' | 'stray-file' | 'unreachable-blob' | 'stale-ingest' | 'stale-temp' | 'broken-image' | 'stale-container' | 'unused-snapshot';
 
 export interface Problem {
   kind: ProblemKind;
@@ -102,6 +105,9 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
   result.problems.push(...leftovers);
   const containerLeftovers = await findContainerLeftovers(store.layout);
   for (const c of containerLeftovers) result.problems.push({ kind: 'stale-container', subject: c.subject, message: c.message, severe: false });
+  for (const id of (await unusedSnapshots(blobs, store.layout, tx.index)) ?? []) {
+    result.problems.push({ kind: 'unused-snapshot', subject: join(snapshotsDir(store.layout), id), message: `layer snapshot ${shortId(id)} is used by no image and no container`, severe: false });
+  }
 
   if (options.repair) {
     const leased = await store.leases.protectedDigests();
@@ -123,6 +129,9 @@ async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckO
         result.repaired.push(`removed ${p.subject}`);
       }
       for (const c of containerLeftovers) result.repaired.push(await c.repair());
+      // After the containers' repairs (a removed --rm container frees its snapshots) and with the
+      // index as repaired.
+      for (const path of await collectSnapshots(blobs, store.layout, tx.index)) result.repaired.push(`removed layer snapshot ${path}`);
     });
   }
   return result;

@@ -1,4 +1,5 @@
-// Removes blobs that no image in index.json references and no live operation has leased. Runs
+// Removes blobs that no image in index.json references and no live operation has leased, then the
+// layer snapshots no image or container uses (runtime/snapshotGc.ts). Runs
 // under the store lock after the transaction's index is committed (tx.afterCommit), so no other
 // writer can add a reference while it decides, and a crash part-way leaves only unused blobs.
 
@@ -9,6 +10,7 @@ import { isIndexMediaType } from '../image/mediaTypes';
 import { decodeJsonObject } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
 import type { Descriptor, ImageIndex, ImageManifest } from '../image/types';
+import { collectSnapshots } from '../runtime/snapshotGc';
 import type { BlobStore } from './blobStore';
 import type { ContentStore } from './contentStore';
 import { removeDerivedFiles } from './derivedFiles';
@@ -19,6 +21,8 @@ import type { StoreLayout } from './layout';
 export interface GcResult {
   removed: { digest: string; size: number }[];
   reclaimedBytes: number;
+  /** Layer snapshots (unpacked layers for containers) that no image or container uses any more. */
+  removedSnapshots: string[];
   /** Set when a manifest could not be read: then nothing is removed, since its blobs are unknown. */
   skippedBecause?: string;
 }
@@ -69,7 +73,7 @@ export async function listBlobDigests(blobs: ContentStore): Promise<string[]> {
 export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: StoreTransaction, layout: StoreLayout): Promise<GcResult> {
   const { reachable, unreadable } = await markReachable(blobs, tx.index);
   if (unreadable.length > 0) {
-    return { removed: [], reclaimedBytes: 0, skippedBecause: `manifest ${unreadable[0]!.digest} is unreadable; run "stevedore system check"` };
+    return { removed: [], reclaimedBytes: 0, removedSnapshots: [], skippedBecause: `manifest ${unreadable[0]!.digest} is unreadable; run "stevedore system check"` };
   }
   const leased = await leases.protectedDigests();
   const removed: GcResult['removed'] = [];
@@ -102,5 +106,6 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     await blobs.removeSetAside(aside);
     removed.push({ digest, size: info.size });
   }
-  return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0) };
+  const removedSnapshots = await collectSnapshots(blobs, layout, tx.index);
+  return { removed, reclaimedBytes: removed.reduce((s, r) => s + r.size, 0), removedSnapshots };
 }

@@ -17,7 +17,7 @@ export const startContainerCommand: ExtensionCommand = {
     if (isContainerLive(container)) throw new StevedoreError('CONTAINER_CONFLICT', `Container ${container.Name} is already ${container.State.Status}.`);
     const store = await ctx.services.store.open();
     const tty = container.Config.Tty;
-    const opened = openContainerTerminal(ctx.services, `Start: ${container.Name}`, {
+    const opened = await openContainerTerminal(ctx.services, `Start: ${container.Name}`, {
       tty,
       interactive: container.Config.OpenStdin,
       start: (io, signal) => startContainer(store, container, { io, signal, env: process.env }),

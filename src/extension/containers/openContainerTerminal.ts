@@ -10,7 +10,7 @@ export interface OpenedContainerTerminal {
   pty: ContainerPseudoterminal;
 }
 
-export function openContainerTerminal(services: Services, name: string, run: ContainerTerminalRun): OpenedContainerTerminal {
+export async function openContainerTerminal(services: Services, name: string, run: ContainerTerminalRun): Promise<OpenedContainerTerminal> {
   const pty = new ContainerPseudoterminal({
     ...run,
     start: async (io, signal) => {
@@ -21,6 +21,8 @@ export function openContainerTerminal(services: Services, name: string, run: Con
       }
     },
   });
+  // The Containers view is hidden until there is something to show in it: the first run opens it.
+  if (!services.containersView.visible) await vscode.commands.executeCommand('stevedore.containers.focus').then(undefined, () => undefined);
   const terminal = vscode.window.createTerminal({ name, pty, iconPath: new vscode.ThemeIcon('vm') });
   terminal.show();
   return { terminal, pty };

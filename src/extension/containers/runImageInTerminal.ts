@@ -30,7 +30,7 @@ export async function runImageInTerminal(ctx: CommandContext, interactive: boole
   const command = Array.isArray(ctx.args.command) ? ctx.args.command.map(String) : undefined;
   const name = stringArg(ctx, 'name');
   let created: { id: string; name: string } | undefined;
-  const opened = openContainerTerminal(services, `${interactive ? 'Run Interactive' : 'Run'}: ${shown}`, {
+  const opened = await openContainerTerminal(services, `${interactive ? 'Run Interactive' : 'Run'}: ${shown}`, {
     tty: interactive,
     interactive,
     start: async (io, signal) => {
