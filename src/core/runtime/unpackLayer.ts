@@ -3,7 +3,9 @@
 // its folder of what lower layers put there, an entry replaces what was at its path unless both are
 // folders, and owners, permission bits (set-id bits too) and times are restored. Names are resolved
 // inside the root (scopedPath.ts), so links in a layer cannot lead a write out of it. Extended
-// attributes are not restored: Node cannot set them (see README, "Containers").
+// attributes (PAX `SCHILY.xattr.*`: file capabilities, user.*) are restored byte for byte with
+// setfattr (Debian's `attr`), since Node has no call for them, after the owner and mode (chown
+// clears security.capability).
 
 import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -15,6 +17,7 @@ import { promisify } from 'node:util';
 import { decompressed } from '../archive/decompress';
 import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { StevedoreError, throwIfAborted } from '../errors';
+import { PaxXattrTap, type Xattrs } from '../archive/paxXattrs';
 import { cleanEntryPath, whiteoutMeaning } from '../layers/layerListing';
 import { scopedPath } from './scopedPath';
 
@@ -35,8 +38,12 @@ export async function unpackLayerBlob(blobPath: string, root: string, options: U
 export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<void> {
   const written = new Set<string>();
   const dirTimes: { path: string; mtime: Date }[] = [];
-  for await (const { header, body } of tarEntries(plainOrCompressed, { what: options.what, ...(options.signal ? { signal: options.signal } : {}) })) {
+  const xattrTap = new PaxXattrTap();
+  let entryIndex = -1;
+  for await (const { header, body } of tarEntries(xattrTap.tap(plainOrCompressed), { what: options.what, ...(options.signal ? { signal: options.signal } : {}) })) {
     throwIfAborted(options.signal);
+    entryIndex++;
+    const xattrs = xattrTap.take(entryIndex);
     const rel = cleanEntryPath(header.name);
     if (rel === null) throw new StevedoreError('INVALID_ARCHIVE', `${options.what} has an entry that climbs out of its root: "${header.name}". Refusing it.`);
     if (rel === '') {
@@ -53,6 +60,8 @@ export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, 
     const path = await scopedPath(root, rel);
     written.add(rel);
     await placeEntry(root, path, header, body, dirTimes);
+    // Not on symbolic links: Linux keeps no user.* attributes there, and tar tools write none.
+    if (xattrs && header.type !== 'symlink') await setXattrs(path, xattrs, rel, options.what);
   }
   // Folder times last: creating their children changed them.
   for (const { path, mtime } of dirTimes.reverse()) await utimes(path, mtime, mtime).catch(() => undefined);
@@ -115,6 +124,16 @@ async function placeEntry(
   await chmod(path, mode);
   if (type === 'directory') dirTimes.push({ path, mtime });
   else await utimes(path, mtime, mtime);
+}
+
+async function setXattrs(path: string, xattrs: Xattrs, rel: string, what: string): Promise<void> {
+  for (const [name, value] of xattrs) {
+    // setfattr reads a 0x-prefixed value as hex: any bytes, and nothing for the shell to mangle.
+    await run('setfattr', ['-n', name, '-v', `0x${value.toString('hex')}`, '--', path]).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+      if (err.code === 'ENOENT') throw new StevedoreError('RUNTIME_ERROR', `${what} has extended attributes (${name} on /${rel}), which need setfattr to be restored: install it (Debian: apt-get install attr).`, { cause: err });
+      throw new StevedoreError('IO_ERROR', `Could not set the extended attribute ${name} on /${rel} of ${what}: ${(err.stderr ?? err.message).trim()}`, { cause: err });
+    });
+  }
 }
 
 /** An opaque marker: everything below `dir` that this layer did not itself put there goes. */
