@@ -17,7 +17,10 @@ import { run, runCli, type CliResult } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { makeTar, tempDir } from '../helpers/fixtures';
 import { layersOfDockerSave, mergedFacts } from '../helpers/layerEntries';
-import { startRegistry, type RunningRegistry } from '../helpers/registry';
+import { nonLoopbackAddress, startRegistry, type RunningRegistry } from '../helpers/registry';
+import { startTinyproxy, type RunningProxy } from '../helpers/tinyproxy';
+import { tarFiles } from '../helpers/layerEntries';
+import { createServer, type Server } from 'node:http';
 import { ImageStore } from '../../src/core/store/imageStore';
 
 function ok(result: CliResult, what: string): string {
@@ -41,6 +44,12 @@ describe('build stages and cache beside docker build and buildah bud', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let engine: Dockerd;
   let registry: RunningRegistry;
+  let proxy: RunningProxy;
+  let server: Server;
+  let serverUrl: string;
+  /** What the loopback-free file server serves: path → body; every file has this Last-Modified. */
+  const served = new Map<string, string>();
+  const LAST_MODIFIED = 'Wed, 21 Oct 2015 07:28:00 GMT';
   let store: string;
   let buildahArgs: string[];
   let base: string;
@@ -73,6 +82,16 @@ describe('build stages and cache beside docker build and buildah bud', () => {
     store = join(dir.path, 'store');
     engine = await startDockerd();
     registry = await startRegistry({});
+    proxy = await startTinyproxy();
+    // On an address that is not loopback, which is never proxied.
+    server = createServer((req, res) => {
+      const body = served.get(new URL(req.url ?? '/', 'http://x').pathname);
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'last-modified': LAST_MODIFIED, 'content-length': Buffer.byteLength(body) }).end(body);
+    });
+    const address = nonLoopbackAddress();
+    await new Promise<void>((resolve) => server.listen(0, address, resolve));
+    serverUrl = `http://${address}:${(server.address() as { port: number }).port}`;
     buildahArgs = ['--root', join(dir.path, 'buildah-root'), '--runroot', join(dir.path, 'buildah-run'), '--storage-driver', 'vfs'];
     base = `${registry.host}/stages/base:1`;
     other = `${registry.host}/stages/other:1`;
@@ -111,6 +130,8 @@ describe('build stages and cache beside docker build and buildah bud', () => {
   after(async () => {
     await run('buildah', [...buildahArgs, 'rm', '--all']);
     await run('buildah', [...buildahArgs, 'rmi', '--all', '--force']);
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await proxy?.stop();
     await registry?.stop();
     await engine?.stop();
     await dir?.cleanup();
@@ -248,5 +269,37 @@ CMD ["busybox", "cat", "/both"]
     const stages = ok(await runCli(store, ['build', '-t', 'cached:2', join(dir.path, 'cached')]), 'after --repair');
     // The first stage's layer was the cache's alone: its RUN runs again, the rest is still cached.
     assert.deepEqual(cachedSteps(stages), [4, 5, 6]);
+  });
+
+  it('ADD of a URL goes through HTTP_PROXY; the file is 0600 with the Last-Modified time, as docker build makes it; cached while the download is the same', async () => {
+    const context = join(dir.path, 'add-url');
+    await mkdir(context);
+    served.set('/files/tool.sh', '#!/bin/sh\necho tool\n');
+    await writeFile(join(context, 'Dockerfile'), `FROM ${base}\nADD ${serverUrl}/files/tool.sh /opt/\nADD ${serverUrl}/files/tool.sh /opt/renamed.sh\nRUN busybox cat /opt/tool.sh > /copied\n`);
+    const proxied = { HTTP_PROXY: proxy.url, HTTPS_PROXY: '', NO_PROXY: '', http_proxy: '', https_proxy: '', no_proxy: '' };
+    const before = (await proxy.requests()).length;
+    ok(await runCli(store, ['build', '-t', 'added:1', context], { env: proxied }), 'build');
+    const relayed = (await proxy.requests()).slice(before);
+    assert.equal(relayed.filter((r) => r.startsWith(`GET ${serverUrl}/files/tool.sh `)).length, 2, relayed.join('\n'));
+    const docker = await dockerLayers(context, 'added:docker');
+    const layers = await ourLayers('added:1');
+    assert.deepEqual(await mergedFacts(layers), await mergedFacts(docker.layers));
+    const added = (await tarFiles(layers[1]!)).find((f) => f.header.name === 'opt/tool.sh');
+    assert.equal(added?.header.mode, 0o600);
+    assert.equal(added?.header.mtime?.toISOString(), new Date(LAST_MODIFIED).toISOString());
+
+    const again = ok(await runCli(store, ['build', '-t', 'added:1', context], { env: proxied }), 'build again');
+    const dockerAgain = ok(await engine.docker(['build', '-t', 'added:docker', context]), 'docker build again');
+    assert.deepEqual(cachedSteps(again), [2, 3, 4]);
+    assert.deepEqual(cachedSteps(again), cachedSteps(dockerAgain));
+    served.set('/files/tool.sh', '#!/bin/sh\necho tool 2\n');
+    const changed = ok(await runCli(store, ['build', '-t', 'added:1', context], { env: proxied }), 'build after the change');
+    assert.deepEqual(cachedSteps(changed), []);
+    served.delete('/files/tool.sh');
+    const images = ok(await runCli(store, ['images', '-a', '-q', '--no-trunc']), 'images');
+    const missing = await runCli(store, ['build', '-t', 'added:2', context], { env: proxied });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Could not download http:\/\/\S+\/files\/tool\.sh: the server answered 404/);
+    assert.equal(ok(await runCli(store, ['images', '-a', '-q', '--no-trunc']), 'images'), images, 'nothing stored');
   });
 });

@@ -10,6 +10,7 @@ import { buildImage, type BuildEvent } from '../../core/dockerfile/buildImage';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { parsePlatform } from '../../core/image/platform';
+import { proxySettingsFromEnv } from '../../core/registry/proxySettings';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
@@ -65,6 +66,7 @@ export const buildCommand: Command = {
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
         clients,
         verifyPull: pullVerifier(ctx, flags),
+        proxy: proxySettingsFromEnv(ctx.env),
         ...(quiet ? {} : { output: ctx.stdout }),
         hostEnv: ctx.env,
         ...(stringFlag(flags, 'runtime') ? { runtime: stringFlag(flags, 'runtime')! } : {}),

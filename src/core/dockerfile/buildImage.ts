@@ -16,6 +16,7 @@ import { sourceDateEpoch } from '../image/sourceDateEpoch';
 import type { ImageConfig, ImageManifest, Platform } from '../image/types';
 import { formatReference, parseReference } from '../reference/reference';
 import type { PullOptions } from '../registry/pullImage';
+import type { ProxySettings } from '../registry/proxySettings';
 import type { RegistryClients } from '../registry/registryClients';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -41,6 +42,8 @@ export interface BuildOptions {
   platform?: Platform;
   /** To pull a FROM image that is not in the store; without them such a build fails. */
   clients?: RegistryClients;
+  /** HTTP(S) proxy settings for ADD of URLs. */
+  proxy?: ProxySettings;
   /** The verify stage for a FROM image that has to be pulled (the signature policy). */
   verifyPull?: PullOptions['verify'];
   /** Defaults to SOURCE_DATE_EPOCH when set, else now. */
@@ -119,6 +122,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         ...(options.platform ? { platform: options.platform } : {}),
         ...(options.clients ? { clients: options.clients } : {}),
         ...(options.verifyPull ? { verifyPull: options.verifyPull } : {}),
+        ...(options.proxy ? { proxy: options.proxy } : {}),
         ...(options.output ? { output: options.output } : {}),
         ...(options.runtime ? { runtime: options.runtime } : {}),
         ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}),

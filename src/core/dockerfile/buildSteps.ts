@@ -24,6 +24,7 @@ import { analyseImageLayers } from '../layers/imageLayers';
 import { storeListingCache } from '../layers/layerCache';
 import { storeImage, storeLayer } from '../store/storeImage';
 import { pullImage, type PullOptions } from '../registry/pullImage';
+import type { ProxySettings } from '../registry/proxySettings';
 import type { RegistryClients } from '../registry/registryClients';
 import { DEFAULT_PATH } from '../runtime/runtimeSpec';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -34,6 +35,7 @@ import { copyTar, planCopy, type CopyRequest, type PlannedEntry } from './copyLa
 import { expandWord, jsonArgs, plainWords, quotedWords, type Instruction } from './dockerfile';
 import { resolveChown, type Owner } from './imageUsers';
 import { applyHealthcheck, applyShell } from './runtimeInstructions';
+import { downloadForAdd, isUrlSource, removeDownloads, type Downloads } from './addUrl';
 import { runStep } from './runStep';
 import { withStageRoot } from './stageRoot';
 
@@ -65,6 +67,8 @@ export interface BuildRun {
   platform?: Platform;
   clients?: RegistryClients;
   verifyPull?: PullOptions['verify'];
+  /** For ADD of URLs. */
+  proxy?: ProxySettings;
   output?: Writable;
   runtime?: string;
   snapshotter?: string;
@@ -185,18 +189,22 @@ export async function runInstruction(run: BuildRun, scope: StageScope, state: St
   // What a step means outside the image is kept whether or not the cache has the step.
   if (keyword === 'ARG') declareArg(instruction, scope.args, run.buildArgs, run.globalArgs);
   const change = METADATA.has(keyword) ? parseChange(instruction.original) : undefined;
-  const copySource = keyword === 'COPY' || keyword === 'ADD' ? await copySourceOf(run, instruction) : undefined;
-  const extra = copySource ? await copyCacheInput(run, scope, state, instruction, copySource) : '';
-  const key = cacheKey(state, instruction.original, scope.args, extra);
-  const hit = run.noCache ? undefined : await lookUp(run.store.layout, run.store.blobs, run.lease, key);
+  const copySource = keyword === 'COPY' || keyword === 'ADD' ? await copySourceOf(run, scope, state, instruction) : undefined;
   let outcome: Outcome;
-  if (hit) {
-    run.emit({ kind: 'cached' });
-    outcome = hit;
-    scope.dirs.apply(hit.dirs);
-  } else {
-    outcome = await execute(run, scope, state, instruction, change, copySource, stepIndex);
-    await remember(run.store.layout, key, outcome);
+  try {
+    const extra = copySource ? await copyCacheInput(run, scope, state, instruction, copySource) : '';
+    const key = cacheKey(state, instruction.original, scope.args, extra);
+    const hit = run.noCache ? undefined : await lookUp(run.store.layout, run.store.blobs, run.lease, key);
+    if (hit) {
+      run.emit({ kind: 'cached' });
+      outcome = hit;
+      scope.dirs.apply(hit.dirs);
+    } else {
+      outcome = await execute(run, scope, state, instruction, change, copySource, stepIndex);
+      await remember(run.store.layout, key, outcome);
+    }
+  } finally {
+    if (copySource?.kind === 'download') await removeDownloads(copySource.downloads);
   }
   if (change?.instruction === 'CMD') scope.lastCmd = change;
   run.emit({ kind: 'stepDone', id: stateId(outcome.state) });
@@ -339,61 +347,82 @@ async function workdirLayer(run: BuildRun, workdir: string, existingDirs: Set<st
 // ---------------------------------------------------------------------------------------------
 // COPY and ADD
 
-/** Where a COPY reads: the build context, or the files of an earlier stage or an image (--from). */
-type CopySource = { kind: 'context' } | { kind: 'stage'; state: StageState; what: string };
+/**
+ * Where a COPY or ADD reads: the build context, the files of an earlier stage or an image
+ * (--from), or files ADD downloaded (addUrl.ts) into a temporary folder.
+ */
+type CopySource = { kind: 'context' } | { kind: 'stage'; state: StageState; what: string } | { kind: 'download'; downloads: Downloads };
 
-async function copySourceOf(run: BuildRun, instruction: Instruction): Promise<CopySource> {
+const NO_IGNORE: IgnoreMatcher = { excludes: () => false, hasExceptions: false };
+
+async function copySourceOf(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction): Promise<CopySource> {
   const from = instruction.flags.from;
-  if (from === undefined) return { kind: 'context' };
+  if (from === undefined) {
+    const sources = copyWords(scope, state, instruction).slice(0, -1);
+    const urls = sources.filter(isUrlSource);
+    if (urls.length === 0) return { kind: 'context' };
+    if (instruction.keyword === 'COPY') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: COPY takes files from the build context; use ADD to download ${urls[0]}.`);
+    if (urls.length !== sources.length) throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${instruction.line}: ADD mixes URLs and local files; write one ADD for the URLs and one for the files.`);
+    return { kind: 'download', downloads: await downloadForAdd(urls, instruction.line, { ...(run.proxy ? { proxy: run.proxy } : {}), ...(run.signal ? { signal: run.signal } : {}) }) };
+  }
   if (instruction.keyword === 'ADD') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: ADD has no --from; use COPY --from.`);
   const ref = expandWord(from, run.globalArgs, instruction.line);
   if (ref === '') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: --from needs a stage name, a stage number or an image.`);
   const stage = run.stageNamed(ref, instruction.line);
   if (stage) return { kind: 'stage', state: stage, what: `stage "${ref}"` };
   // An image, pulled when the store lacks it, as Docker does.
-  const { state } = await imageState(run, ref, run.platform);
-  return { kind: 'stage', state, what: `image "${ref}"` };
+  const { state: image } = await imageState(run, ref, run.platform);
+  return { kind: 'stage', state: image, what: `image "${ref}"` };
 }
 
-/** What, besides parent and instruction, decides a COPY's layer: the stage or image it reads, or a hash of the context files it takes. */
+/**
+ * What, besides parent and instruction, decides a COPY's layer: the stage or image it reads, or a
+ * hash of the files it takes (for downloads their times too, which come from the server).
+ */
 async function copyCacheInput(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, source: CopySource): Promise<string> {
   if (source.kind === 'stage') return `from ${stateId(source.state)} ${source.state.layers.map((l) => l.digest).join(',')}`;
-  const request = await copyRequest(run, scope, state, instruction, new Set());
-  const entries = await planCopy(run.context, request, run.ignore, run.signal);
+  const request = await copyRequest(run, scope, state, instruction, new Set(), source);
+  const [root, ignore] = source.kind === 'download' ? [source.downloads.dir, NO_IGNORE] : [run.context, run.ignore];
+  const entries = await planCopy(root, request, ignore, run.signal);
   const hash = contentHasher();
   for (const entry of entries) {
-    hash.add([entry.target, entry.kind, entry.info ? entry.info.mode : -1, entry.info ? entry.info.size : -1]);
+    hash.add([entry.target, entry.kind, entry.info ? entry.info.mode : -1, entry.info ? entry.info.size : -1, source.kind === 'download' && entry.info ? entry.info.mtimeMs : 0]);
     if (entry.abs && (entry.kind === 'file' || entry.kind === 'archive')) {
       for await (const chunk of createReadStream(entry.abs, { highWaterMark: 1024 * 1024 })) hash.addBytes(chunk as Buffer);
     } else if (entry.abs && entry.kind === 'symlink') {
       hash.add(['link', await readlink(entry.abs)]);
     }
   }
-  return `context ${hash.digest()}`;
+  return `${source.kind} ${hash.digest()}`;
 }
 
-async function copyRequest(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, existingDirs: ReadonlySet<string>): Promise<CopyRequest> {
-  const config = state.image.config ?? {};
-  const vars = new Map([...scope.args, ...envMap(config.Env)]);
+/** The instruction's words, `$VAR`s expanded: sources, then the destination. */
+function copyWords(scope: StageScope, state: StageState, instruction: Instruction): string[] {
+  const vars = new Map([...scope.args, ...envMap(state.image.config?.Env)]);
   const words = (jsonArgs(instruction.args, instruction.line) ?? plainWords(instruction.args)).map((w) => expandWord(w, vars, instruction.line));
   if (words.length < 2) throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: ${instruction.keyword} needs at least one source and a destination.`);
-  const sources = words.slice(0, -1);
-  if (instruction.keyword === 'ADD' && sources.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s))) {
-    throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${instruction.line}: ADD of a URL is not supported yet; download the file into the build context and COPY it.`);
-  }
+  return words;
+}
+
+async function copyRequest(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, existingDirs: ReadonlySet<string>, source: CopySource): Promise<CopyRequest> {
+  const config = state.image.config ?? {};
+  const vars = new Map([...scope.args, ...envMap(config.Env)]);
+  const words = copyWords(scope, state, instruction);
+  const downloaded = source.kind === 'download';
   return {
-    sources,
+    sources: downloaded ? source.downloads.names : words.slice(0, -1),
     dest: words.at(-1)!,
     workdir: config.WorkingDir ?? '/',
     existingDirs,
-    unpackArchives: instruction.keyword === 'ADD',
+    // A downloaded archive is added as it is, as Docker does.
+    unpackArchives: instruction.keyword === 'ADD' && !downloaded,
     ...(instruction.flags.chown ? { chown: await chownOf(run, expandWord(instruction.flags.chown, vars, instruction.line), instruction, state.layers) } : {}),
     ...(instruction.flags.chmod ? { chmod: parseChmod(instruction.flags.chmod, instruction) } : {}),
   };
 }
 
 async function copyLayer(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, source: CopySource, existingDirs: Set<string>, onProgress: (bytes: number) => void): Promise<StoredStep> {
-  const request = await copyRequest(run, scope, state, instruction, existingDirs);
+  const request = await copyRequest(run, scope, state, instruction, existingDirs, source);
   const store = async (entries: PlannedEntry[]): Promise<StoredStep> => {
     // After this layer, what it holds and the directories leading there exist.
     for (const entry of entries) {
@@ -411,9 +440,9 @@ async function copyLayer(run: BuildRun, scope: StageScope, state: StageState, in
     return { descriptor: layer.descriptor, diffId: layer.diffId, contentSize: layer.contentSize };
   };
   if (source.kind === 'context') return store(await planCopy(run.context, request, run.ignore, run.signal));
-  const noIgnore: IgnoreMatcher = { excludes: () => false, hasExceptions: false };
+  if (source.kind === 'download') return store(await planCopy(source.downloads.dir, request, NO_IGNORE, run.signal));
   return withStageRoot(run.store, source.state, { ...(run.snapshotter ? { snapshotter: run.snapshotter } : {}), ...(run.signal ? { signal: run.signal } : {}) }, async (root) =>
-    store(await planCopy(root, request, noIgnore, run.signal, { inRoot: { what: source.what } })),
+    store(await planCopy(root, request, NO_IGNORE, run.signal, { inRoot: { what: source.what } })),
   );
 }
 

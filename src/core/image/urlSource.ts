@@ -9,6 +9,19 @@ import { StevedoreError } from '../errors';
 
 /** `proxy`: HTTP(S) proxy settings, as the registry client takes them. */
 export async function openUrl(url: string, signal?: AbortSignal, proxy?: ProxySettings): Promise<AsyncIterable<Uint8Array>> {
+  return (await fetchUrl(url, signal, proxy)).body;
+}
+
+export interface FetchedUrl {
+  body: AsyncIterable<Uint8Array>;
+  /** The Last-Modified header, when the server sent one that parses. */
+  lastModified?: Date;
+  /** The Content-Disposition header's file name, when there is one. */
+  dispositionName?: string;
+}
+
+/** The response to a GET of `url` (redirects followed), streamed, with the headers `ADD URL` needs. */
+export async function fetchUrl(url: string, signal?: AbortSignal, proxy?: ProxySettings): Promise<FetchedUrl> {
   let response;
   let dispatcher: Dispatcher | undefined;
   try {
@@ -27,7 +40,14 @@ export async function openUrl(url: string, signal?: AbortSignal, proxy?: ProxySe
     await dispatcher?.close().catch(() => undefined);
     throw new StevedoreError('NETWORK_ERROR', `Could not download ${url}: the server answered ${response.status} ${response.statusText}.`);
   }
-  return dispatcher ? closingAfter(response.body, dispatcher) : response.body;
+  const modified = response.headers.get('last-modified');
+  const lastModified = modified ? new Date(modified) : undefined;
+  const disposition = /filename="?([^";]+)"?/i.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  return {
+    body: dispatcher ? closingAfter(response.body, dispatcher) : response.body,
+    ...(lastModified && !Number.isNaN(lastModified.getTime()) ? { lastModified } : {}),
+    ...(disposition ? { dispositionName: disposition } : {}),
+  };
 }
 
 async function* closingAfter(body: AsyncIterable<Uint8Array>, dispatcher: Dispatcher): AsyncIterable<Uint8Array> {

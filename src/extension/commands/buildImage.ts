@@ -50,6 +50,7 @@ export const buildImageCommand: ExtensionCommand = {
         tags: name ? [name] : [],
         clients: services.registries.get(),
         verifyPull: pullVerifier(services),
+        proxy: services.settings().proxy,
         ...(platform ? { platform: parsePlatform(platform) } : {}),
         signal: progress.signal,
         onEvent: (event) => {
