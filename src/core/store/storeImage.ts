@@ -1,7 +1,6 @@
 // The store's images as `Image`s: documents decoded from the store's blobs, layers read from its
 // content store, listings cached beside them.
 
-import { decompressed } from '../archive/decompress';
 import type { Image, Layer, LayerReadOptions, ListingCache } from '../image/image';
 import type { LoadedImage } from '../image/summary';
 import type { Descriptor } from '../image/types';
@@ -28,6 +27,12 @@ export function storeLayer(blobs: ContentStore, descriptor: Descriptor, index: n
     descriptor,
     diffId,
     compressed,
-    uncompressed: (options = {}) => decompressed(compressed(options), `Layer ${index} (${descriptor.digest})`, { chunkSize: READ_PIECE }),
+    uncompressed: (options = {}) => decompressedLazily(compressed(options), `Layer ${index} (${descriptor.digest})`),
   };
+}
+
+/** decompress.ts (zlib, zstd) loads on a layer's first read, not when the store opens: `images` reads no layer. */
+async function* decompressedLazily(source: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+  const { decompressed } = await import('../archive/decompress');
+  yield* decompressed(source, what, { chunkSize: READ_PIECE });
 }
