@@ -8,6 +8,11 @@ import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { ArchiveLayerProgress } from '../../src/core/archive/archiveLayerProgress';
+import { copyImage } from '../../src/core/copy/copyImage';
+import { EngineClient } from '../../src/core/engine/engineClient';
+import { endpointFromHost } from '../../src/core/engine/engineEndpoint';
+import { ImageStore } from '../../src/core/store/imageStore';
 import { busyboxRootfs } from '../helpers/busybox';
 import { run, runCli, type CliResult } from '../helpers/cli';
 import { makeServerCertificates } from '../helpers/certificates';
@@ -135,6 +140,28 @@ describe('copy between the store, Docker and Podman', () => {
     ok(await docker.docker(['rm', 'user-of-image']), 'docker rm');
     const removed = ok(await cli(['rmi', '--engine', 'docker', 'stevedore-test/copy:used']), 'rmi --engine');
     assert.equal(removed.trim(), 'Untagged: stevedore-test/copy:used');
+  });
+
+  it('a copy out of Docker reports each layer of its export as it streams, each ending at its size', async () => {
+    const client = new EngineClient(endpointFromHost('docker', docker.host));
+    const target = await ImageStore.open(join(dir.path, 'store-layers'));
+    const events: ArchiveLayerProgress[] = [];
+    try {
+      await copyImage({ kind: 'engine', engine: 'docker', name: 'stevedore-test/copy:in-docker' }, { kind: 'store', name: 'stevedore-test/copy:layers' }, {
+        openStore: async () => target,
+        engine: async () => client,
+        onLayer: (p) => events.push(p),
+      });
+    } finally {
+      await client.close();
+    }
+    const inspected = JSON.parse(ok(await docker.docker(['image', 'inspect', 'stevedore-test/copy:in-docker']), 'docker inspect')) as { RootFS: { Layers: string[] } }[];
+    const ids = [...new Set(events.map((e) => e.id))];
+    assert.equal(ids.length, inspected[0]!.RootFS.Layers.length);
+    for (const id of ids) {
+      const last = events.filter((e) => e.id === id).at(-1)!;
+      assert.ok(last.done && last.total > 0 && last.current === last.total, `layer ${id} ended at ${last.current}/${last.total}`);
+    }
   });
 
   it('image prune --engine removes what the engine calls dangling and reports it as docker does', async () => {

@@ -4,6 +4,7 @@
 // destination already has (same image ID) is not transferred again, only named.
 
 import { createReadStream } from 'node:fs';
+import { watchArchiveLayers, type ArchiveLayerProgress } from '../archive/archiveLayerProgress';
 import { loadArchive } from '../archive/loadArchive';
 import { writeOutputFile } from '../archive/outputFile';
 import { saveArchive } from '../archive/saveArchive';
@@ -27,6 +28,8 @@ export interface CopyOptions {
   engine: (kind: EngineKind, endpoint?: string) => Promise<EngineClient>;
   signal?: AbortSignal;
   onProgress?: (progress: CopyProgress) => void;
+  /** Each layer of the archive as it streams from the source to the destination. */
+  onLayer?: (progress: ArchiveLayerProgress) => void;
 }
 
 export interface CopyResult {
@@ -42,7 +45,10 @@ export interface CopyResult {
 
 export async function copyImage(source: ImageLocation, destination: ImageLocation, options: CopyOptions): Promise<CopyResult> {
   const counter = { bytes: 0 };
-  const counted = (stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => countBytes(stream, counter, options.onProgress);
+  const counted = (stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => {
+    const bytes = countBytes(stream, counter, options.onProgress);
+    return options.onLayer ? watchArchiveLayers(bytes, options.onLayer) : bytes;
+  };
   const image = await openSource(source, options);
   const result = await writeDestination(destination, image, counted, options);
   return { ...result, bytes: result.alreadyPresent ? 0 : counter.bytes };

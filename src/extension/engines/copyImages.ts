@@ -1,16 +1,16 @@
-// Runs copies between the store and the engines in one cancellable notification, with the bytes
-// moved so far; refreshes the views that changed and says what happened. A cancelled copy leaves
-// the store as it was (the store's load commits nothing until every digest checks out); an engine
-// abandons a load whose stream broke off.
+// Runs copies between the store and the engines in one cancellable notification, with each layer
+// moving (its bytes and percentage, as a pull shows them); refreshes the views that changed and
+// says what happened. A cancelled copy leaves the store as it was (the store's load commits nothing
+// until every digest checks out); an engine abandons a load whose stream broke off.
 
 import * as vscode from 'vscode';
 import { copyImage, type CopyResult } from '../../core/copy/copyImage';
 import { describeLocation, type ImageLocation } from '../../core/copy/imageLocation';
 import { humanSize } from '../../core/format/humanSize';
-import { archiveBytesUpdate } from '../transfers/layerUpdates';
+import { archiveBytesUpdate, copyLayerUpdate } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import type { Services } from '../services';
-import { elapsedText } from '../transferProgress';
+import { elapsedText, TransferProgress } from '../transferProgress';
 
 export interface CopyRequest {
   source: ImageLocation;
@@ -28,17 +28,28 @@ export async function runCopies(services: Services, requests: readonly CopyReque
         const prefix = requests.length > 1 ? `${i + 1}/${requests.length} ${request.label}: ` : '';
         services.log.info(`copying ${request.label} from ${describeLocation(request.source)} to ${describeLocation(request.destination)}`);
         progress.report(`${prefix}starting…`, (i / requests.length) * 100);
+        // Each layer as it passes, read from the archive stream itself (whichever side wrote it).
+        const layers = new TransferProgress();
+        let bytesRow = false;
         const result = await copyImage(request.source, request.destination, {
           openStore: () => services.store.open(),
           engine: (kind, endpoint) => services.engines.client(endpoint ?? kind),
           signal: progress.signal,
           onProgress: (p) => {
-            // A copy moves one archive stream, of a size known only at its end: one row per image.
+            // Until the stream shows a layer (an archive that is not a tar shows none): its bytes as one row.
+            if (layers.layerCount > 0) return;
+            bytesRow = true;
             transfer.update(archiveBytesUpdate(request.label, 'Copying', p.bytes, 0, false));
             progress.report(`${prefix}${humanSize(p.bytes)} copied`);
           },
+          onLayer: (l) => {
+            const update = copyLayerUpdate(l);
+            layers.apply(update);
+            transfer.update(update);
+            progress.report(`${prefix}${layers.snapshot().message}`);
+          },
         });
-        transfer.update(archiveBytesUpdate(request.label, 'Copying', result.bytes, result.bytes, true));
+        if (bytesRow || layers.layerCount === 0) transfer.update(archiveBytesUpdate(request.label, 'Copying', result.bytes, result.bytes, true));
         services.log.info(result.alreadyPresent ? `${describeLocation(request.destination)} already had ${request.label}; named it` : `copied ${request.label}: ${humanSize(result.bytes)}`);
         results.push(result);
       }

@@ -2,6 +2,7 @@
 // LoadProgress, bytes written by save and copy), become the LayerUpdate the Transfers view and the
 // notification draw. When the core's events are unified, only this file changes.
 
+import type { ArchiveLayerProgress } from '../../core/archive/archiveLayerProgress';
 import type { LoadProgress } from '../../core/archive/loadArchive';
 import type { PullEvent, PullLayerStatus, PushEvent, PushLayerStatus } from '../../core/registry/transferEvents';
 import type { LayerPhase, LayerUpdate } from '../transferProgress';
@@ -37,6 +38,11 @@ export function pushLayerUpdate(event: PushEvent): LayerUpdate | undefined {
 
 export function loadLayerUpdate(progress: LoadProgress): LayerUpdate {
   return { key: progress.id, phase: progress.done ? 'done' : progress.current > 0 ? 'transferring' : 'waiting', status: progress.done ? 'Loaded' : 'Loading', current: progress.current, total: progress.total };
+}
+
+/** A layer of a copy's archive stream (core/archive/archiveLayerProgress.ts). */
+export function copyLayerUpdate(progress: ArchiveLayerProgress): LayerUpdate {
+  return { key: progress.id, phase: progress.done ? 'done' : progress.current > 0 ? 'transferring' : 'waiting', status: progress.done ? 'Copied' : 'Copying', current: progress.current, total: progress.total };
 }
 
 /**
