@@ -29,6 +29,7 @@ import { logInCommand } from './commands/logIn';
 import { logOutCommand } from './commands/logOut';
 import { pruneImagesCommand } from './commands/pruneImages';
 import { pullImageCommand } from './commands/pullImage';
+import { pushAndSignCommand } from './commands/pushAndSign';
 import { pushImageCommand } from './commands/pushImage';
 import { refreshEnginesCommand } from './commands/refreshEngines';
 import { refreshImagesCommand } from './commands/refreshImages';
@@ -53,6 +54,7 @@ import { startContainerCommand } from './commands/startContainer';
 export const commandTable: readonly ExtensionCommand[] = [
   pullImageCommand,
   pushImageCommand,
+  pushAndSignCommand,
   tagImageCommand,
   removeImageCommand,
   pruneImagesCommand,

@@ -12,6 +12,7 @@ import { ImageStore } from '../core/store/imageStore';
 import { EngineAccess } from './engines/engineAccess';
 import { INSPECT_SCHEME, InspectDocuments } from './inspectDocuments';
 import { registerInspector, type Inspector } from './inspector/registerInspector';
+import { policiesInEffect } from './trust/policiesInEffect';
 import { RegistryAccess } from './registries/registryAccess';
 import { SecretCredentials } from './registries/secretCredentials';
 import { registerCommands } from './registerCommands';
@@ -50,7 +51,7 @@ export interface StevedoreApi {
   readonly containersTree: vscode.TreeDataProvider<ContainersTreeNode> & Pick<ContainersTreeProvider, 'containerNodes' | 'refresh'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
-  readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline'>;
+  readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline' | 'signatures'>;
 }
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {
@@ -88,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   let engineCache: Promise<ImageStore> | undefined;
   // Engine images are read into a store of their own under the user's cache folder, opened on first use.
   const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
-  const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log });
+  const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log, trustPolicies: () => policiesInEffect(readSettings()) });
 
   const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, getEngineCache, inspectDocuments, inspector, transfers };
   context.subscriptions.push(...registerCommands(services));

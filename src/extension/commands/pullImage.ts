@@ -10,6 +10,7 @@ import { humanSize } from '../../core/format/humanSize';
 import { pullImage } from '../../core/registry/pullImage';
 import { remotePlatforms } from '../../core/registry/remoteTag';
 import { familiarString, parseReference } from '../../core/reference/reference';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { pullVerifier, withTrustActions } from '../trust/pullVerifier';
 import { StevedoreError } from '../../core/errors';
 import { attachActions } from '../errorActions';
@@ -67,6 +68,8 @@ export const pullImageCommand: ExtensionCommand = {
 
       const store = await services.store.open();
       const started = Date.now();
+      // The signatures the policy accepted are kept with the image, as the CLI's pull keeps them.
+      const keeper = new SignatureKeeper();
       const title = `Pulling ${display}${platform ? ` (${formatPlatform(platform)})` : ''}`;
       services.log.info(`${title}`);
       const result = await withTransfer(services.transfers, title, (progress, transfer) =>
@@ -76,7 +79,7 @@ export const pullImageCommand: ExtensionCommand = {
           concurrency: services.settings().maxConcurrentDownloads,
           signal: progress.signal,
           // The same policy.json and registries.d as the CLI, podman and skopeo.
-          verify: pullVerifier(services, { disable: disableContentTrust }),
+          verify: pullVerifier(services, { disable: disableContentTrust, keeper }),
           onProgress: (event) => {
             const update = pullLayerUpdate(event);
             if (!update) return;
@@ -88,6 +91,7 @@ export const pullImageCommand: ExtensionCommand = {
         }),
         (r) => (r.upToDate ? 'up to date' : `${plural(r.record.summary.layerCount, 'layer')}, ${humanSize(r.record.summary.size)}`),
       );
+      await keeper.keep(store.layout, [result]);
       services.images.refresh();
       rememberPull(services, display);
       const summary = result.record.summary;

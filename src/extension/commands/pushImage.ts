@@ -3,11 +3,13 @@
 // notification. From image items (several at once), or the palette with a picker. An image listed
 // under an engine is read from the engine's export into the engine-image cache (streamed to disk,
 // found there again by image ID) and pushed from there, its layers compressed on the way as
-// `docker push` does.
+// `docker push` does. Push and Sign… (pushAndSign.ts) runs the same push with a signer: each image
+// is signed once it is pushed.
 
 import * as vscode from 'vscode';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
 import { familiarString, formatReference, parseReference } from '../../core/reference/reference';
+import { checkCanSign, signPushedImage, type SignOnPushOptions } from '../../core/trust/signOnPush';
 import { attachRegistry } from '../errorReporting';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import { pushLayerUpdate } from '../transfers/layerUpdates';
@@ -16,7 +18,7 @@ import { imageContextValue } from '../views/imagesTreeProvider';
 import { engineImageForPush } from '../engines/engineImagePush';
 import type { ImageStore } from '../../core/store/imageStore';
 import type { EngineImageNode } from '../views/engineNodes';
-import { selectedEngineImages, selectedImageNodes, stringArg, type ExtensionCommand } from './command';
+import { selectedEngineImages, selectedImageNodes, stringArg, type CommandContext, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
 import { shortId } from '../../core/shortId';
 
@@ -24,70 +26,100 @@ export const pushImageCommand: ExtensionCommand = {
   id: 'stevedore.pushImage',
   operation: 'Push',
   async run(ctx) {
-    const { services } = ctx;
-    const pushable = (n: Parameters<typeof imageContextValue>[0]): boolean => /\bpushable\b/.test(imageContextValue(n));
-    const engineNodes = selectedEngineImages(ctx).filter((n) => n.tag !== undefined);
-    let references = stringArg(ctx, 'reference') ? [stringArg(ctx, 'reference')!] : selectedImageNodes(ctx).filter(pushable).map((n) => n.reference!);
-    // Which engine image each reference is read from first; none for the store's own.
-    const fromEngine = new Map<string, EngineImageNode>();
-    for (const node of engineNodes) {
-      const reference = formatReference(parseReference(node.tag!));
-      fromEngine.set(reference, node);
-      references.push(reference);
-    }
-    if (references.length === 0 && ctx.selected.length === 0) {
-      references = (await pickImages(services, { placeHolder: 'Images to push (each to the registry its name names)', canPickMany: true, filter: pushable })).map((n) => n.reference!);
-    }
-    if (references.length === 0) {
-      if (ctx.selected.length > 0) void vscode.window.showWarningMessage('Only images with a tag can be pushed. Tag the image first (Tag…), with the registry in its name.');
-      return undefined;
-    }
-    const mainStore = await services.store.open();
-    const clients = services.registries.get();
-    const started = Date.now();
-    const names = references.map((r) => familiarString(parseReference(r)));
-    const results: PushResult[] = [];
-    await withTransfer(services.transfers, `Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress, transfer) => {
-      for (const [i, reference] of references.entries()) {
-        // The notification counts this image's layers; the Transfers view lists every image's.
-        const layers = new TransferProgress();
-        const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
-        const engineNode = fromEngine.get(reference);
-        let store: ImageStore = mainStore;
-        if (engineNode) {
-          progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
-          store = await engineImageForPush(services, engineNode, reference, progress.signal);
-        }
-        try {
-          results.push(
-            await pushImage(store, clients, {
-              reference,
-              concurrency: services.settings().maxConcurrentUploads,
-              signal: progress.signal,
-              onProgress: (event) => {
-                const update = pushLayerUpdate(event);
-                if (!update) return;
-                if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
-                layers.apply(update);
-                transfer.update(update);
-                const snap = layers.snapshot();
-                progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
-              },
-            }),
-          );
-        } catch (err) {
-          throw attachRegistry(err, parseReference(reference).domain);
-        }
-      }
-    });
-    services.images.refresh();
-    // The registries pushed to list the new repositories and tags without a manual refresh.
-    for (const domain of new Set(results.map((r) => parseReference(r.reference).domain))) services.registriesTree.refreshDomain(domain);
-    const took = elapsedText(Date.now() - started);
-    for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest} size ${r.size} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
-    const blobs = results.reduce((a, r) => ({ uploaded: a.uploaded + r.uploaded, skipped: a.skipped + r.skipped, mounted: a.mounted + r.mounted }), { uploaded: 0, skipped: 0, mounted: 0 });
-    const detail = [`${plural(blobs.uploaded, 'blob')} uploaded`, blobs.skipped ? `${blobs.skipped} already there` : '', blobs.mounted ? `${blobs.mounted} mounted` : ''].filter(Boolean).join(', ');
-    void vscode.window.showInformationMessage(`Pushed ${names.length === 1 ? names[0] : `${names.length} images`} — ${detail}, ${took}.`);
-    return results.map((r) => ({ reference: r.reference, digest: r.digest, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted }));
+    const targets = await pushTargets(ctx);
+    return targets ? pushReferences(ctx, targets) : undefined;
   },
 };
+
+export interface PushTargets {
+  references: string[];
+  /** Which engine image each reference is read from first; none for the store's own. */
+  fromEngine: Map<string, EngineImageNode>;
+}
+
+/** The tagged images to push: from the arguments, the selection, or a picker; undefined when there are none. */
+export async function pushTargets(ctx: CommandContext): Promise<PushTargets | undefined> {
+  const { services } = ctx;
+  const pushable = (n: Parameters<typeof imageContextValue>[0]): boolean => /\bpushable\b/.test(imageContextValue(n));
+  const engineNodes = selectedEngineImages(ctx).filter((n) => n.tag !== undefined);
+  let references = stringArg(ctx, 'reference') ? [stringArg(ctx, 'reference')!] : selectedImageNodes(ctx).filter(pushable).map((n) => n.reference!);
+  // Which engine image each reference is read from first; none for the store's own.
+  const fromEngine = new Map<string, EngineImageNode>();
+  for (const node of engineNodes) {
+    const reference = formatReference(parseReference(node.tag!));
+    fromEngine.set(reference, node);
+    references.push(reference);
+  }
+  if (references.length === 0 && ctx.selected.length === 0) {
+    references = (await pickImages(services, { placeHolder: 'Images to push (each to the registry its name names)', canPickMany: true, filter: pushable })).map((n) => n.reference!);
+  }
+  if (references.length === 0) {
+    if (ctx.selected.length > 0) void vscode.window.showWarningMessage('Only images with a tag can be pushed. Tag the image first (Tag…), with the registry in its name.');
+    return undefined;
+  }
+  return { references, fromEngine };
+}
+
+/** Pushes each reference (and signs it when `signing` is given) in one cancellable notification. */
+export async function pushReferences(ctx: CommandContext, { references, fromEngine }: PushTargets, signing?: Omit<SignOnPushOptions, 'signal'>): Promise<unknown> {
+  const { services } = ctx;
+  // Before anything is sent: a signature that could not be written must not follow a push.
+  if (signing) for (const reference of references) await checkCanSign(parseReference(reference), signing);
+  const mainStore = await services.store.open();
+  const clients = services.registries.get();
+  const started = Date.now();
+  const names = references.map((r) => familiarString(parseReference(r)));
+  const results: PushResult[] = [];
+  const signatures: { reference: string; format: string; location: string }[] = [];
+  await withTransfer(services.transfers, `Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress, transfer) => {
+    for (const [i, reference] of references.entries()) {
+      // The notification counts this image's layers; the Transfers view lists every image's.
+      const layers = new TransferProgress();
+      const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
+      const engineNode = fromEngine.get(reference);
+      let store: ImageStore = mainStore;
+      if (engineNode) {
+        progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
+        store = await engineImageForPush(services, engineNode, reference, progress.signal);
+      }
+      try {
+        results.push(
+          await pushImage(store, clients, {
+            reference,
+            concurrency: services.settings().maxConcurrentUploads,
+            signal: progress.signal,
+            onProgress: (event) => {
+              const update = pushLayerUpdate(event);
+              if (!update) return;
+              if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
+              layers.apply(update);
+              transfer.update(update);
+              const snap = layers.snapshot();
+              progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
+            },
+          }),
+        );
+      } catch (err) {
+        throw attachRegistry(err, parseReference(reference).domain);
+      }
+      if (signing) {
+        const pushed = results[results.length - 1]!;
+        progress.report(`${prefix}signing ${shortId(pushed.digest)}`, ((i + 1) / references.length) * 100);
+        const ref = parseReference(pushed.reference);
+        const written = await signPushedImage(ref, pushed.digest, clients.for(ref.domain), { ...signing, signal: progress.signal });
+        signatures.push({ reference: pushed.reference, format: written.format, location: written.location });
+        services.log.info(`signed ${pushed.reference} (${pushed.digest}): ${written.format} signature stored at ${written.location}`);
+      }
+    }
+  });
+  services.images.refresh();
+  // The registries pushed to list the new repositories and tags without a manual refresh.
+  for (const domain of new Set(results.map((r) => parseReference(r.reference).domain))) services.registriesTree.refreshDomain(domain);
+  const took = elapsedText(Date.now() - started);
+  for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest} size ${r.size} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
+  const blobs = results.reduce((a, r) => ({ uploaded: a.uploaded + r.uploaded, skipped: a.skipped + r.skipped, mounted: a.mounted + r.mounted }), { uploaded: 0, skipped: 0, mounted: 0 });
+  const detail = [`${plural(blobs.uploaded, 'blob')} uploaded`, blobs.skipped ? `${blobs.skipped} already there` : '', blobs.mounted ? `${blobs.mounted} mounted` : ''].filter(Boolean).join(', ');
+  const signed = signing ? ` and signed (${[...new Set(signatures.map((s) => s.format))].join(', ')})` : '';
+  void vscode.window.showInformationMessage(`Pushed${signed} ${names.length === 1 ? names[0] : `${names.length} images`} — ${detail}, ${took}.`);
+  return results.map((r) => ({ reference: r.reference, digest: r.digest, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted, ...(signing ? { signature: signatures.find((s) => s.reference === r.reference) } : {}) }));
+}

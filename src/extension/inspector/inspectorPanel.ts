@@ -10,7 +10,9 @@ import type { CompactTree } from '../../core/layers/compactTree';
 import { analyseImageLayers, type ImageLayers } from '../../core/layers/imageLayers';
 import { verifyImage } from '../../core/layers/verifyImage';
 import type { Image } from '../../core/image/image';
-import type { ImageStore } from '../../core/store/imageStore';
+import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
+import type { TrustPolicy } from '../../core/trust/policyTypes';
+import { summarizeSignatures } from '../../core/trust/signatureSummary';
 import { errorInfo, IpcEndpoint } from '../../webview/inspector/ipc';
 import {
   INSPECTOR_VIEW_TYPE,
@@ -19,6 +21,7 @@ import {
   type AnalysisState,
   type ImageState,
   type InspectorTarget,
+  type SignaturesState,
   type TreeParams,
   type VerifyState,
 } from '../../webview/inspector/protocol';
@@ -34,6 +37,8 @@ export interface InspectorPanelDeps {
   getEngineCache(): Promise<ImageStore>;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
+  /** The trust policies signatures are checked under (the extension's own and the machine's). */
+  trustPolicies(): Promise<TrustPolicy[]>;
 }
 
 const MAX_COPY = 4096;
@@ -49,7 +54,8 @@ export class InspectorPanel implements vscode.Disposable {
   private imageState: ImageState = { state: 'loading' };
   private analysisState: AnalysisState = { state: 'waiting' };
   private verifyState: VerifyState = { state: 'idle' };
-  private loaded: { image: Image } | undefined;
+  private signaturesState: SignaturesState = { state: 'loading' };
+  private loaded: { image: Image; store: ImageStore; record: ImageRecord } | undefined;
   private loading: Promise<void> | undefined;
   private layers: Promise<ImageLayers> | undefined;
   private verification: AbortController | undefined;
@@ -142,6 +148,36 @@ export class InspectorPanel implements vscode.Disposable {
     this.endpoint.notify(ToWebview.image, this.imageState);
     this.endpoint.notify(ToWebview.analysis, this.analysisState);
     this.endpoint.notify(ToWebview.verify, this.verifyState);
+    this.endpoint.notify(ToWebview.signatures, this.signaturesState);
+  }
+
+  /** What the Signatures section shows now (for the extension's API and its tests). */
+  get signatures(): SignaturesState {
+    return this.signaturesState;
+  }
+
+  private setSignatures(state: SignaturesState): void {
+    this.signaturesState = state;
+    this.endpoint.notify(ToWebview.signatures, state);
+  }
+
+  /** Checks the kept signatures again under the policies in effect now (offline: nothing is fetched). */
+  private async checkSignatures(): Promise<void> {
+    const loaded = this.loaded;
+    if (!loaded) return;
+    if (this.target.source === 'engine-cache') {
+      this.setSignatures({ state: 'none', why: 'An engine image, read through its export: engines keep no signatures.' });
+      return;
+    }
+    this.setSignatures({ state: 'loading' });
+    try {
+      const summary = await summarizeSignatures(loaded.store, loaded.record, await this.deps.trustPolicies());
+      if (!this.disposed) this.setSignatures({ state: 'ready', summary });
+    } catch (err) {
+      if (this.disposed) return;
+      this.deps.log.warn(`inspector: checking the signatures of ${this.target.reference ?? this.target.manifestDigest} failed: ${errorInfo(err).message}`);
+      this.setSignatures({ state: 'error', error: errorInfo(err) });
+    }
   }
 
   private setImage(state: ImageState): void {
@@ -169,9 +205,10 @@ export class InspectorPanel implements vscode.Disposable {
       const image = await store.load(record);
       if (this.disposed) return;
       const overview = imageOverview(record, image, reference);
-      this.loaded = { image };
+      this.loaded = { image, store, record };
       this.panel.title = panelTitle(overview.title);
       this.setImage({ state: 'ready', image: overview });
+      void this.checkSignatures();
     } catch (err) {
       if (this.disposed) return;
       this.deps.log.error(`inspector: cannot load ${this.target.reference ?? this.target.manifestDigest}: ${errorInfo(err).message}`);
@@ -234,6 +271,8 @@ export class InspectorPanel implements vscode.Disposable {
     const signal = AbortSignal.any([controller.signal, this.lifetime.signal]);
     const gate = new ProgressGate();
     this.setVerify({ state: 'running' });
+    // Verify checks the signatures again too: a key may have been revoked or the policy changed.
+    void this.checkSignatures();
     verifyImage(loaded.image, {
       signal,
       onProgress: (progress) => {

@@ -10,7 +10,8 @@
 
 import * as vscode from 'vscode';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
-import { INSPECTOR_VIEW_TYPE, OPEN_INSPECTOR_COMMAND } from '../../webview/inspector/protocol';
+import type { TrustPolicy } from '../../core/trust/policyTypes';
+import { INSPECTOR_VIEW_TYPE, OPEN_INSPECTOR_COMMAND, type SignaturesState } from '../../webview/inspector/protocol';
 import { reportError } from '../errorReporting';
 import { inspectorRequest } from './inspectorArgument';
 import { InspectorPanels, type OpenedInspector } from './inspectorPanels';
@@ -20,6 +21,8 @@ export interface InspectorDeps {
   /** The store engine images are read into (core/engine/engineImageCache.ts). */
   getEngineCache(): Promise<ImageStore>;
   log: vscode.LogOutputChannel;
+  /** The trust policies the Signatures section checks under (trust/policiesInEffect.ts). */
+  trustPolicies(): Promise<TrustPolicy[]>;
 }
 
 /** An image to inspect: a reference or ID, or an Images view item (anything with a `record`). */
@@ -34,6 +37,8 @@ export interface Inspector {
   isOpen(manifestDigest: string): boolean;
   /** The open panel's host–page events in order (InspectorPanel.timeline); empty when none is open. */
   timeline(manifestDigest: string): readonly string[];
+  /** What the Signatures section of the image's panel shows; undefined when no panel shows it. */
+  signatures(manifestDigest: string): SignaturesState | undefined;
 }
 
 export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
@@ -51,5 +56,5 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
       }
     }),
   );
-  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined, timeline: (digest) => panels.panelFor(digest)?.timeline ?? [] };
+  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined, timeline: (digest) => panels.panelFor(digest)?.timeline ?? [], signatures: (digest) => panels.panelFor(digest)?.signatures };
 }

@@ -7,13 +7,22 @@ import * as vscode from 'vscode';
 import { StevedoreError } from '../../core/errors';
 import { contentTrustVerifier, type PullVerifier } from '../../core/trust/contentTrust';
 import { SYSTEM_POLICY_PATH } from '../../core/trust/policyFile';
+import type { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { attachActions } from '../errorActions';
 import type { Services } from '../services';
 
-export function pullVerifier(services: Services, options: { disable?: boolean } = {}): PullVerifier {
+/** `keeper` collects the accepted signatures, to be kept with the pulled image (signatureRecord.ts). */
+export function pullVerifier(services: Services, options: { disable?: boolean; keeper?: SignatureKeeper } = {}): PullVerifier {
   const settings = services.settings();
   const notice = (message: string): void => services.log.info(message);
-  const base = { env: process.env, notice, ...(settings.trustRegistriesDir ? { registriesDir: settings.trustRegistriesDir } : {}), ...(options.disable ? { disable: true } : {}), proxy: settings.proxy };
+  const base = {
+    env: process.env,
+    notice,
+    ...(settings.trustRegistriesDir ? { registriesDir: settings.trustRegistriesDir } : {}),
+    ...(options.disable ? { disable: true } : {}),
+    ...(options.keeper ? { onAccepted: options.keeper.onAccepted } : {}),
+    proxy: settings.proxy,
+  };
   const system = contentTrustVerifier(base);
   const own = settings.trustPolicyPath ? contentTrustVerifier({ ...base, policyPath: settings.trustPolicyPath }) : undefined;
   return async (image, signal) => {

@@ -22,6 +22,8 @@ export interface ImageNode {
   /** The full reference this item names ("docker.io/library/redis:latest", or "repo@sha256:…"); none for an untagged image. */
   reference?: string;
   dangling: boolean;
+  /** Signatures a pull verified are kept with the image (the Images view marks it). */
+  signed?: boolean;
 }
 
 export interface ImageGroupNode {
@@ -181,6 +183,7 @@ export function imageTooltip(node: ImageNode, now: Date): string {
   lines.push(`Layers: ${s.layerCount}`);
   lines.push(`Size: ${humanSize(imageSize(s), IMAGE_LIST_SIZE_PRECISION)} (${humanSize(s.size, IMAGE_LIST_SIZE_PRECISION)} in the store)`);
   if (s.created) lines.push(`Created: ${s.created} (${createdSince(new Date(s.created), now)})`);
+  if (node.signed) lines.push('Signed: its signatures were verified on pull and are kept (Inspect shows them)');
   // Two trailing spaces make Markdown keep the line breaks.
   return lines.map((l) => (l && !l.startsWith('- ') && !l.endsWith(':') ? `${l}  ` : l)).join('\n');
 }

@@ -14,6 +14,7 @@ import { familiarString, parseReference } from '../../core/reference/reference';
 import type { ImageRecord } from '../../core/store/imageStore';
 import type { EngineAccess } from '../engines/engineAccess';
 import { STORE_SOURCE, visibleSources, type EngineSource, type ImageSource } from '../engines/imageSources';
+import { signedManifestDigests } from '../../core/trust/signatureSummary';
 import type { StevedoreSettings } from '../settings';
 import type { StoreAccess } from '../storeAccess';
 import type { EngineChildNode, EngineImageNode } from './engineNodes';
@@ -227,9 +228,10 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
     const tooltip = new vscode.MarkdownString(imageTooltip(node, now));
     tooltip.supportHtml = false;
     item.tooltip = tooltip;
-    item.iconPath = new vscode.ThemeIcon(node.dangling ? 'circle-outline' : 'package');
+    // A signed image's mark: the verified shield instead of the package (and "signed" read aloud).
+    item.iconPath = new vscode.ThemeIcon(node.signed ? 'verified' : node.dangling ? 'circle-outline' : 'package');
     item.contextValue = imageContextValue(node);
-    item.accessibilityInformation = { label: `${node.reference ? familiarString(parseReference(node.reference)) : `untagged image ${node.label}`}, ${item.description}` };
+    item.accessibilityInformation = { label: `${node.reference ? familiarString(parseReference(node.reference)) : `untagged image ${node.label}`}, ${node.signed ? 'signed, ' : ''}${item.description}` };
     return item;
   }
 
@@ -257,16 +259,19 @@ export class ImagesTreeProvider implements vscode.TreeDataProvider<ImagesViewNod
   private async build(): Promise<ImagesViewNode[]> {
     const s = this.settings();
     let records: ImageRecord[];
+    let signed: Set<string>;
     try {
       const store = await this.store.open();
       // Docker's sizes: the first look after a pull measures its layers once (contentSizes.ts).
       records = await withContentSizes(store, await store.list());
+      signed = await signedManifestDigests(store.layout);
     } catch (err) {
       this.log.error(`reading the image store at ${this.store.path} failed: ${errorMessage(err)}`);
       return [{ kind: 'imagesError', id: 'error/store', message: `Cannot read the image store: ${errorMessage(err)}` }];
     }
     try {
       const roots = buildImageTree(records, { groupBy: s.groupBy, sortBy: s.sortBy, showDangling: s.showDangling, filter: this.filter });
+      for (const root of roots) for (const node of root.kind === 'imageGroup' ? root.children : [root]) if (signed.has(node.record.manifestDigest)) node.signed = true;
       this.lastRoots = roots;
       return roots;
     } catch (err) {
@@ -288,5 +293,6 @@ export function imageContextValue(node: ImageNode): string {
   // Only a name with a tag can be pushed.
   if (node.row.tag !== '<none>' && node.reference && !node.reference.includes('@')) words.push('pushable');
   if (node.record.refs.length > 1) words.push('multiTag');
+  if (node.signed) words.push('signed');
   return words.join(' ');
 }

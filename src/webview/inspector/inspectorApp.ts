@@ -11,6 +11,7 @@ import { IpcError, type IpcEndpoint } from './ipc';
 import { stepText } from './layerRows';
 import { LayersView } from './layersView';
 import { ToHost, ToWebview, type AnalysisState, type ImageOverview, type ImageState, type InspectorViewState, type TreeView, type VerifyState } from './protocol';
+import { SignaturesView } from './signaturesView';
 import { installTooltips } from './tooltip';
 import { WastedView } from './wastedView';
 
@@ -35,6 +36,7 @@ export class InspectorApp {
   private readonly layers: LayersView;
   private readonly files: FileTreeView;
   private readonly wasted: WastedView;
+  private readonly signatures = new SignaturesView();
 
   constructor(
     private readonly root: HTMLElement,
@@ -59,7 +61,7 @@ export class InspectorApp {
     this.wasted = new WastedView({ showPath: (path, layer) => this.showPath(path, layer) });
     // The upper part (header, layers) takes what it needs up to half the panel and scrolls inside
     // itself beyond that; the file tree and wasted files fill the rest, so the page never scrolls.
-    this.content.append(h('div', { class: 'upper' }, this.header.element, this.layers.element), h('div', { class: 'lower' }, this.files.element, this.wasted.element));
+    this.content.append(h('div', { class: 'upper' }, this.header.element, this.signatures.element, this.layers.element), h('div', { class: 'lower' }, this.files.element, this.wasted.element));
   }
 
   start(): void {
@@ -70,6 +72,7 @@ export class InspectorApp {
     endpoint.onNotification(ToWebview.image, (state) => this.onImage(state));
     endpoint.onNotification(ToWebview.analysis, (state) => this.onAnalysis(state));
     endpoint.onNotification(ToWebview.verify, (state) => this.onVerify(state));
+    endpoint.onNotification(ToWebview.signatures, (state) => this.signatures.update(state));
     // Listening now: the host answers with where things stand.
     endpoint.notify(ToHost.ready, { viewState: this.viewState });
     this.host.saveState(this.viewState);

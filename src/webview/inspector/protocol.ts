@@ -11,6 +11,7 @@
 import type { CompactTree } from '../../core/layers/compactTree';
 import type { HistoryStep, LayerAnalysis, LayerAnalysisProgress } from '../../core/layers/imageLayers';
 import type { VerifyProgress, VerifyResult } from '../../core/layers/verifyImage';
+import type { SignatureSummary } from '../../core/trust/signatureSummaryTypes';
 
 /** The webview panel type, also what `onWebviewPanel:` activation and the serializer key on. */
 export const INSPECTOR_VIEW_TYPE = 'stevedore.inspector';
@@ -129,6 +130,17 @@ export type VerifyState =
   | { state: 'cancelled' }
   | { state: 'error'; error: ErrorInfo };
 
+/**
+ * The Signatures section: the signatures kept with the image, checked again under the policies in
+ * effect (on open, and again with each Verify). 'none' for images that cannot have any (an
+ * engine's image, read through its export).
+ */
+export type SignaturesState =
+  | { state: 'loading' }
+  | { state: 'ready'; summary: SignatureSummary }
+  | { state: 'none'; why: string }
+  | { state: 'error'; error: ErrorInfo };
+
 export type TreeView = CompactTree['view'];
 
 export interface TreeParams {
@@ -220,4 +232,5 @@ export const ToWebview = {
   image: notificationType<ImageState>('image'),
   analysis: notificationType<AnalysisState>('analysis'),
   verify: notificationType<VerifyState>('verify'),
+  signatures: notificationType<SignaturesState>('signatures'),
 } as const;

@@ -1,16 +1,23 @@
 // Content trust in the extension: a pull the signature policy refuses stores nothing and offers
 // Open Policy and Pull Without Verification; the second pulls once without checking signatures.
-// The policy comes from `stevedore.trust.policyPath`, on top of the machine's own.
+// The policy comes from `stevedore.trust.policyPath`, on top of the machine's own. Push and Sign…
+// with a cosign key attaches a signature that the extension's pull then verifies; the inspector's
+// Signatures section shows it verified (and an image pulled without one as unsigned), and the
+// Images view marks the signed image.
 
 import * as assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
 import { ImageStore } from '../../../src/core/store/imageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
+import { COSIGN_GENERATED_KEY, COSIGN_GENERATED_PASSPHRASE, COSIGN_GENERATED_PUBLIC_KEY } from '../../helpers/cosignKeyFile';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
+import type { SignaturesState } from '../../../src/webview/inspector/protocol';
+import { imageContextValue } from '../../../src/extension/views/imagesTreeProvider';
 import { startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { imageNamed, run, runFailing, setSetting, stevedoreApi } from './stevedore';
@@ -65,5 +72,110 @@ suite('content trust: a refused pull', () => {
     // Without the switch the policy still refuses: the button skipped checks for that one pull only.
     const again = await runFailing('stevedore.pullImage', { reference });
     assert.equal(again.code, 'SIGNATURE_REJECTED');
+  }, LONG);
+});
+
+suite('content trust: Push and Sign…, and signatures in the inspector', () => {
+  let api: StevedoreApi;
+  let dir: string;
+  let registry: RunningRegistry;
+  let signed: string;
+  let unsigned: string;
+  let keyFile: string;
+  let pushedDigest: string;
+
+  suiteSetup(async () => {
+    api = await stevedoreApi();
+    dir = await mkdtemp(join(tmpdir(), 'stevedore-sign-'));
+    registry = await startRegistry();
+    signed = `${registry.host}/signed/app:1`;
+    unsigned = `${registry.host}/open/app:1`;
+    keyFile = join(dir, 'cosign.key');
+    await writeFile(keyFile, COSIGN_GENERATED_KEY, { mode: 0o600 });
+    await writeFile(join(dir, 'cosign.pub'), COSIGN_GENERATED_PUBLIC_KEY);
+    const registriesD = join(dir, 'registries.d');
+    await mkdir(registriesD);
+    await writeFile(join(registriesD, 'attach.yaml'), `docker:\n  ${registry.host}:\n    use-sigstore-attachments: true\n`);
+    const policy = join(dir, 'policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        default: [{ type: 'insecureAcceptAnything' }],
+        transports: { docker: { [`${registry.host}/signed`]: [{ type: 'sigstoreSigned', keyPath: join(dir, 'cosign.pub') }] } },
+      }),
+    );
+    await setSetting('trust.policyPath', policy);
+    await setSetting('trust.registriesDir', registriesD);
+    const store = await api.openStore();
+    await importBuffer(store, await randomRootfs(2, 10_000), signed);
+    await importBuffer(store, await randomRootfs(1, 5_000), unsigned);
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await setSetting('trust.policyPath', undefined);
+    await setSetting('trust.registriesDir', undefined);
+    for (const ref of [signed, unsigned]) {
+      const node = await imageNamed(api, ref).catch(() => undefined);
+      if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
+    }
+    await registry?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function signaturesShown(manifestDigest: string): Promise<Extract<SignaturesState, { state: 'ready' }>> {
+    // The panel checks once it has loaded the image; the harness's timeout bounds the wait.
+    for (;;) {
+      const state = api.inspector.signatures(manifestDigest);
+      if (state?.state === 'ready') return state;
+      assert.notEqual(state?.state, 'error', JSON.stringify(state));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  test('a wrong passphrase fails before anything is pushed', async () => {
+    const failed = await runFailing('stevedore.pushAndSign', { reference: signed, sigstoreKeyFile: keyFile, passphrase: 'wrong' });
+    assert.equal(failed.code, 'INVALID_ARGUMENT');
+    assert.match(failed.message, /The passphrase does not open the sigstore private key/);
+    assert.equal((await fetch(`${registry.url}/v2/signed/app/tags/list`)).status, 404);
+  }, LONG);
+
+  test('Push and Sign… with a cosign key attaches a .sig signature to the registry', async () => {
+    const pushed = await run<{ reference: string; digest: string; signature: { format: string; location: string } }[]>('stevedore.pushAndSign', { reference: signed, sigstoreKeyFile: keyFile, passphrase: COSIGN_GENERATED_PASSPHRASE });
+    assert.equal(pushed.length, 1);
+    pushedDigest = pushed[0]!.digest;
+    assert.deepEqual(pushed[0]!.signature, { reference: signed, format: 'cosign', location: `${registry.host}/signed/app:sha256-${pushedDigest.slice(7)}.sig` });
+    const tags = (await (await fetch(`${registry.url}/v2/signed/app/tags/list`)).json()) as { tags: string[] };
+    assert.deepEqual(tags.tags.sort(), ['1', `sha256-${pushedDigest.slice(7)}.sig`]);
+  }, LONG);
+
+  test('pulled again under the sigstoreSigned policy, the image is marked signed and the inspector shows the verified signature', async () => {
+    const node = await imageNamed(api, signed);
+    await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
+    await run('stevedore.pullImage', { reference: signed });
+    const pulled = await imageNamed(api, signed);
+    assert.equal(pulled.signed, true);
+    assert.match(imageContextValue(pulled), /\bsigned\b/);
+    const opened = await run<{ manifestDigest: string }>('stevedore.openInspector', signed);
+    const shown = await signaturesShown(opened.manifestDigest);
+    assert.equal(shown.summary.kept, 1);
+    assert.deepEqual(shown.summary.signedAs, { reference: signed, digest: pushedDigest });
+    const mine = shown.summary.checks.find((c) => c.policy.endsWith('policy.json') && c.policy.startsWith(dir));
+    assert.ok(mine, `no check under the setting's policy: ${JSON.stringify(shown.summary.checks)}`);
+    assert.equal(mine.accepted, true);
+    assert.match(mine.requirements.join(), /^sigstoreSigned \(public keys: .*cosign\.pub/);
+    assert.deepEqual(
+      mine.signatures.map((s) => ({ format: s.format, accepted: s.accepted, signer: s.signer, identity: s.identity, digest: s.digest })),
+      [{ format: 'sigstore', accepted: true, signer: join(dir, 'cosign.pub'), identity: signed, digest: pushedDigest }],
+    );
+  }, LONG);
+
+  test('an image with no signatures kept is shown as unsigned, and not marked', async () => {
+    const node = await imageNamed(api, unsigned);
+    assert.notEqual(node.signed, true);
+    const opened = await run<{ manifestDigest: string }>('stevedore.openInspector', unsigned);
+    const shown = await signaturesShown(opened.manifestDigest);
+    assert.equal(shown.summary.kept, 0);
+    assert.ok(shown.summary.checks.every((c) => c.signatures.length === 0));
   }, LONG);
 });
