@@ -28,7 +28,9 @@ export interface ImageRowOptions {
 
 export function imageRows(records: readonly ImageRecord[], options: ImageRowOptions = {}): ImageRow[] {
   const rows: ImageRow[] = [];
-  const sorted = [...records].sort((a, b) => createdMs(b) - createdMs(a) || a.id.localeCompare(b.id));
+  // Each time parsed once, not in every comparison (a sort of 1,000 images makes ~10,000).
+  const created = new Map(records.map((r) => [r, createdMs(r)]));
+  const sorted = [...records].sort((a, b) => created.get(b)! - created.get(a)! || a.id.localeCompare(b.id));
   for (const record of sorted) {
     const digestsByRepo = new Map<string, string[]>();
     const addDigest = (repo: string, digest: string): void => {
