@@ -96,7 +96,7 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     await setSetting('engines.dockerHost', undefined);
     await setSetting('engines.podmanHost', undefined);
     // The suites share one store: leave it as it was found.
-    for (const name of ['enginetest/from-docker:1', 'enginetest/from-store:1']) {
+    for (const name of ['enginetest/from-docker:1', 'enginetest/from-store:1', 'enginetest/via-second:1']) {
       const node = await imageNamed(api, name).catch(() => undefined);
       if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
     }
@@ -212,6 +212,14 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     assert.equal((await api.imagesTree.getTreeItem(second)).description, docker.host);
     assert.equal((second.source as EngineSource).kind, 'docker');
     assert.deepEqual((await engineImages('second')).map((n) => `${n.tag ?? '<none>:<none>'} ${n.image.Id}`).sort(), await dockerImagesLines());
+    // A drop onto the added engine's row goes to that engine (here the same dockerd under another name).
+    const fromDocker = await imageNamed(api, 'enginetest/from-docker:1');
+    await run('stevedore.tagImage', fromDocker, [fromDocker], { target: 'enginetest/via-second:1' });
+    const transfer = new vscode.DataTransfer();
+    await api.imagesDrop.handleDrag!([await imageNamed(api, 'enginetest/via-second:1')], transfer, token());
+    await api.imagesDrop.handleDrop!(second, transfer, token());
+    assert.ok((await dockerImagesLines()).includes(`enginetest/via-second:1 ${dockerImageId}`));
+    assert.ok((await engineImages('second')).some((n) => n.tag === 'enginetest/via-second:1'), 'the added engine\'s row was not listed again');
 
     await setSetting('sources.hidden', ['podman', 'second']);
     assert.deepEqual((await roots()).map((r) => r.id), ['source:store', 'source:docker']);
