@@ -59,6 +59,10 @@ export const buildImageCommand: ExtensionCommand = {
             progress.report(`Step ${event.index}/${event.total}: ${event.instruction}`, ((event.index - 1) / event.total) * 100);
           } else if (event.kind === 'pulling') {
             progress.report(`Pulling ${event.reference}…`);
+          } else if (event.kind === 'cached') {
+            services.log.info(' ---> Using cache');
+          } else if (event.kind === 'stepDone' && event.id) {
+            services.log.info(` ---> ${shortId(event.id)}`);
           }
         },
       }),
