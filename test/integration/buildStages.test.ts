@@ -40,6 +40,18 @@ function cachedSteps(stdout: string): number[] {
   return out;
 }
 
+/** The instructions whose step was taken from the cache, in docker's (and our) output or buildah's. */
+function cachedInstructions(stdout: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const line of stdout.split('\n')) {
+    const step = /^Step \d+\/\d+ : (.*)$/.exec(line) ?? /^\[\d+\/\d+\] STEP \d+\/\d+: (.*)$/.exec(line);
+    if (step) current = step[1]!;
+    else if (line === ' ---> Using cache' || line.startsWith('--> Using cache ')) out.push(current);
+  }
+  return out;
+}
+
 describe('build stages and cache beside docker build and buildah bud', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
   let engine: Dockerd;
@@ -194,7 +206,7 @@ CMD ["busybox", "cat", "/app/artifact"]
     assert.match(missing.stderr, /target stage "nope" could not be found; the Dockerfile names "build", "unused"/);
   });
 
-  it('a second build reuses every step as docker build does: same image ID, no new blob, no dangling image; a changed COPY source rebuilds from that step', async () => {
+  it('a second build reuses every step as docker build and buildah bud do: same image ID, no new blob, no dangling image; a changed COPY source rebuilds from that step', async () => {
     const context = join(dir.path, 'cached');
     await mkdir(context);
     await writeFile(join(context, 'a.txt'), 'a\n');
@@ -228,6 +240,9 @@ CMD ["busybox", "cat", "/both"]
     assert.deepEqual(cachedSteps(dockerFirst), []);
     assert.deepEqual(cachedSteps(second), cachedSteps(dockerSecond), 'the steps docker takes from its cache');
     assert.deepEqual(cachedSteps(second), [2, 4, 5, 6, 7, 8, 9, 10, 11]);
+    const buildahBud = async (): Promise<string> => ok(await run('buildah', [...buildahArgs, 'bud', '--layers', '--isolation', 'chroot', '-t', 'cached:buildah', context]), 'buildah bud');
+    assert.deepEqual(cachedInstructions(await buildahBud()), []);
+    assert.deepEqual(cachedInstructions(second), cachedInstructions(await buildahBud()), 'the steps buildah bud --layers takes from its cache');
     assert.equal(ok(await runCli(store, ['images', '-q', '--no-trunc', 'cached:1']), 'id'), id, 'the same image ID');
     assert.match(second, new RegExp(`\\nSuccessfully built ${id.slice(7, 19)}\\n`));
     assert.deepEqual(await blobs(), blobsBefore, 'no new blob');
@@ -242,6 +257,7 @@ CMD ["busybox", "cat", "/both"]
     const dockerThird = ok(await engine.docker(['build', '-t', 'cached:docker', context]), 'docker build after the change');
     assert.deepEqual(cachedSteps(third), cachedSteps(dockerThird));
     assert.deepEqual(cachedSteps(third), [2, 4, 5, 6, 7], 'from COPY b.txt on, every step runs again');
+    assert.deepEqual(cachedInstructions(third), cachedInstructions(await buildahBud()));
     const changed = await mergedFacts(await ourLayers('cached:1'));
     assert.deepEqual(changed, await mergedFacts((await dockerLayers(context, 'cached:docker')).layers));
     const both = changed.find((f) => f.path === 'both');
