@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ImageStore } from '../src/core/store/imageStore';
+import { FileImageStore } from '../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs } from '../test/helpers/fixtures';
 
 const RUNS = 7;
@@ -55,7 +55,7 @@ export async function activationBench(): Promise<void> {
   let vscode: Vscode | undefined;
   try {
     const storePath = join(work, 'store');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     for (let i = 0; i < 20; i++) await importBuffer(store, await randomRootfs(1, 1000), `bench/app${i % 5}:v${i}`);
     vscode = await harness.startVscode({ env: { STEVEDORE_STORE: storePath } });
     const samples: { activate: number; load: number }[] = [];

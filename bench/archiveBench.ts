@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { appendLayer } from '../src/core/archive/appendLayer';
 import { tarStream } from '../src/core/archive/tarWriter';
 import { importRootfs } from '../src/core/image/importRootfs';
-import { ImageStore } from '../src/core/store/imageStore';
+import { FileImageStore } from '../src/core/store/fileImageStore';
 import { startDockerd } from '../test/helpers/dockerd';
 
 const CACHE = resolve('.cache/bench/archive');
@@ -133,7 +133,7 @@ export function rmSync(path: string): void {
 }
 
 async function buildBigImage(storePath: string): Promise<void> {
-  const store = await ImageStore.open(storePath);
+  const store = await FileImageStore.open(storePath);
   const created = new Date('2026-01-01T00:00:00Z');
   for (let i = 0; i < LAYERS; i++) {
     const source = layerTar(i);

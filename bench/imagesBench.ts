@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ImageStore } from '../src/core/store/imageStore';
+import { FileImageStore } from '../src/core/store/fileImageStore';
 import { importBuffer, makeTar } from '../test/helpers/fixtures';
 import { startDockerd } from '../test/helpers/dockerd';
 import { measure, printRuns, type Measured } from './cpuTimes';
@@ -24,7 +24,7 @@ export async function imagesBench(): Promise<void> {
 
   if (!existsSync(join(CACHE, 'stevedore.done'))) {
     console.log(`filling a Stevedore store with ${COUNT} images…`);
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     for (let i = 0; i < COUNT; i++) {
       await importBuffer(store, await makeTar([{ name: `file${i}`, content: `image ${i}\n` }]), `bench/app${i % 50}:v${i}`, { changes: [`LABEL index=${i}`] });
     }

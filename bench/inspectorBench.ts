@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importRootfs } from '../src/core/image/importRootfs';
 import { layerCacheDir } from '../src/core/layers/layerCache';
-import { ImageStore } from '../src/core/store/imageStore';
+import { FileImageStore } from '../src/core/store/fileImageStore';
 import { debianRootfsTarball } from '../test/helpers/debianRootfs';
 import { timeCommand } from './timing';
 
@@ -58,7 +58,7 @@ export async function inspectorBench(): Promise<void> {
   let vscode: Vscode | undefined;
   try {
     const storePath = join(work, 'store');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     console.log('importing the Debian rootfs into a temporary store…');
     const record = await importRootfs(store, { source: createReadStream(tarball, { highWaterMark: 1024 * 1024 }), sourceName: 'debian.tar.gz', reference: IMAGE });
     const compressed = record.summary.size;

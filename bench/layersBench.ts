@@ -16,7 +16,8 @@ import { importRootfs } from '../src/core/image/importRootfs';
 import { analyseImageLayers } from '../src/core/layers/imageLayers';
 import { layerCacheDir } from '../src/core/layers/layerCache';
 import { verifyImage } from '../src/core/layers/verifyImage';
-import { ImageStore } from '../src/core/store/imageStore';
+import type { ImageStore } from '../src/core/store/imageStore';
+import { FileImageStore } from '../src/core/store/fileImageStore';
 import { debianRootfsTarball } from '../test/helpers/debianRootfs';
 import { bulkTar, storeLayeredImage } from '../test/helpers/layeredImages';
 import { report, timeCommand, type Timing } from './timing';
@@ -29,7 +30,7 @@ export async function layersBench(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'stevedore-layers-bench-'));
   try {
     const storePath = join(work, 'store');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     console.log('importing the Debian rootfs into a temporary store…');
     const record = await importRootfs(store, { source: createReadStream(tarball, { highWaterMark: 1024 * 1024 }), sourceName: 'debian.tar.gz', reference: 'bench/debian:minbase' });
     const image = await store.load(record);

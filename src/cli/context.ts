@@ -2,8 +2,10 @@
 // in-process with their own streams and store.
 
 import type { Readable, Writable } from 'node:stream';
-import { ImageStore } from '../core/store/imageStore';
+import type { ImageStore } from '../core/store/imageStore';
+import { FileImageStore } from '../core/store/fileImageStore';
 import { defaultStorePath } from '../core/store/layout';
+import { engineCachePath } from '../core/engine/engineImageCache';
 
 export interface CliContext {
   stdout: Writable & { isTTY?: boolean; columns?: number };
@@ -14,6 +16,8 @@ export interface CliContext {
   signal: AbortSignal;
   debug: boolean;
   openStore(): Promise<ImageStore>;
+  /** The store engine images are read into for layers and verify (engineImageCache.ts). */
+  openEngineCache(): Promise<ImageStore>;
   now(): Date;
 }
 
@@ -34,7 +38,8 @@ export function createContext(
     storePath,
     signal: io.signal,
     debug: options.debug ?? false,
-    openStore: () => (opened ??= ImageStore.open(storePath)),
+    openStore: () => (opened ??= FileImageStore.open(storePath)),
+    openEngineCache: () => FileImageStore.open(engineCachePath(io.env)),
     now: () => new Date(),
   };
 }

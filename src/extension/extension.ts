@@ -8,7 +8,8 @@ import { bundleEvaluationStarted } from './loadTimer';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { engineCachePath } from '../core/engine/engineImageCache';
-import { ImageStore } from '../core/store/imageStore';
+import type { ImageStore } from '../core/store/imageStore';
+import { FileImageStore } from '../core/store/fileImageStore';
 import { EngineAccess } from './engines/engineAccess';
 import { INSPECT_SCHEME, InspectDocuments } from './inspectDocuments';
 import { registerInspector, type Inspector } from './inspector/registerInspector';
@@ -62,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
 
   // The two views first: until createTreeView runs, VS Code shows "There is no data provider
   // registered" in them. Everything they need is cheap to construct (nothing is read yet).
-  const store = new StoreAccess(() => readSettings().storePath, log);
+  const store = new StoreAccess(() => readSettings().storePath, (path) => FileImageStore.open(path), log);
   const secrets = new SecretCredentials(context.secrets, context.globalState);
   const registries = new RegistryAccess(readSettings, secrets);
   const engines = new EngineAccess(readSettings);
@@ -88,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
 
   let engineCache: Promise<ImageStore> | undefined;
   // Engine images are read into a store of their own under the user's cache folder, opened on first use.
-  const getEngineCache = (): Promise<ImageStore> => (engineCache ??= ImageStore.open(engineCachePath(process.env)));
+  const getEngineCache = (): Promise<ImageStore> => (engineCache ??= FileImageStore.open(engineCachePath(process.env)));
   const inspector = registerInspector(context, { getStore: () => store.open(), getEngineCache, log, trustPolicies: () => policiesInEffect(readSettings()) });
 
   const services: Services = { context, log, settings: readSettings, store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, getEngineCache, inspectDocuments, inspector, transfers };

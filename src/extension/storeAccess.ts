@@ -4,7 +4,7 @@
 // setting changes; a watcher on it tells the views when anything (the CLI included) changed it.
 
 import * as vscode from 'vscode';
-import { ImageStore } from '../core/store/imageStore';
+import type { ImageStore } from '../core/store/imageStore';
 import { StoreWatcher } from './storeWatcher';
 
 export class StoreAccess implements vscode.Disposable {
@@ -16,6 +16,7 @@ export class StoreAccess implements vscode.Disposable {
 
   constructor(
     private readonly storePath: () => string,
+    private readonly openStore: (path: string) => Promise<ImageStore>,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -28,7 +29,7 @@ export class StoreAccess implements vscode.Disposable {
     if (this.opened?.path !== path) {
       this.watcher?.dispose();
       this.watcher = undefined;
-      const store = ImageStore.open(path).then((s) => {
+      const store = this.openStore(path).then((s) => {
         // Watch only the store still in use once opening finished.
         if (this.opened?.path === path && !this.watcher) this.startWatching(s);
         return s;

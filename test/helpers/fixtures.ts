@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { importRootfs } from '../../src/core/image/importRootfs';
-import { ImageStore, type ImageRecord } from '../../src/core/store/imageStore';
+import type { ImageRecord, ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 
 export async function tempDir(prefix = 'stevedore-test-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
@@ -77,6 +78,6 @@ export function gzip(data: Buffer): Buffer {
 
 export async function openTempStore(): Promise<{ store: ImageStore; dir: string; cleanup: () => Promise<void> }> {
   const { path, cleanup } = await tempDir();
-  const store = await ImageStore.open(join(path, 'store'));
+  const store = await FileImageStore.open(join(path, 'store'));
   return { store, dir: path, cleanup };
 }

@@ -21,7 +21,7 @@ import { nonLoopbackAddress, startRegistry, type RunningRegistry } from '../help
 import { startTinyproxy, type RunningProxy } from '../helpers/tinyproxy';
 import { tarFiles } from '../helpers/layerEntries';
 import { createServer, type Server } from 'node:http';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 
 function ok(result: CliResult, what: string): string {
   assert.equal(result.code, 0, `${what}: ${result.stderr}${result.stdout}`);
@@ -84,7 +84,7 @@ describe('build stages and cache beside docker build and buildah bud', () => {
   }
 
   async function ourLayers(name: string): Promise<Buffer[]> {
-    const opened = await ImageStore.open(store);
+    const opened = await FileImageStore.open(store);
     const image = await opened.load(await opened.find(name));
     return Promise.all(image.manifest.layers.map((l) => readFile(opened.blobs.path(l.digest))));
   }

@@ -10,7 +10,7 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { tagImage } from '../../src/core/store/tagImage';
 import { runCli } from '../helpers/cli';
 import { importBuffer, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -35,7 +35,7 @@ describe('stevedore CLI: data safety', () => {
 
   it('image prune -a --filter until=1h removes only images older than an hour; an unreadable until is an error and removes nothing', async () => {
     const storePath = join(dir.path, 'prune');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     const old = await importBuffer(store, await randomRootfs(), 'old:1', { created: new Date(Date.now() - 3 * 3600_000) });
     const fresh = await importBuffer(store, await randomRootfs(), 'fresh:1', { created: new Date(Date.now() + 3600_000) });
     const before = await storeSnapshot(storePath);
@@ -60,7 +60,7 @@ describe('stevedore CLI: data safety', () => {
 
   it('rmi by ID refuses an image with two tags in one repository, with Docker\'s message, and -f removes it', async () => {
     const storePath = join(dir.path, 'rmi-id');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     const record = await importBuffer(store, await randomRootfs(), 'one:a');
     await tagImage(store, 'one:a', 'one:b');
     const before = await storeSnapshot(storePath);
@@ -76,7 +76,7 @@ describe('stevedore CLI: data safety', () => {
 
   it('rmi by repo digest twice: the digest leaves the listing, the second attempt is "No such image"', async () => {
     const storePath = join(dir.path, 'rmi-digest');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     const record = await importBuffer(store, await randomRootfs(), 'localhost:5000/app:1');
     const repoDigest = `localhost:5000/app@${record.manifestDigest}`;
     await store.addImage({ mediaType: record.manifestMediaType, digest: record.manifestDigest, size: record.manifestSize }, [], { repoDigests: [repoDigest] });
@@ -94,7 +94,7 @@ describe('stevedore CLI: data safety', () => {
 
   it('save -o never writes into the store: its files, a blob, a new name in a store folder, or through a symlink', async () => {
     const storePath = join(dir.path, 'save');
-    const store = await ImageStore.open(storePath);
+    const store = await FileImageStore.open(storePath);
     const record = await importBuffer(store, await randomRootfs(), 'app:1');
     const link = join(dir.path, 'into-store');
     await symlink(join(storePath, 'stevedore'), link);
@@ -134,7 +134,7 @@ describe('stevedore CLI: data safety', () => {
     const unmount = await mountTmpfs(mount, '4m');
     try {
       const storePath = join(mount, 'store');
-      const store = await ImageStore.open(storePath);
+      const store = await FileImageStore.open(storePath);
       await importBuffer(store, await randomRootfs(), 'app:1');
       await exec('mount', ['-o', 'remount,ro', mount]);
       const list = await runCli(storePath, ['images', '--format', '{{.Repository}}:{{.Tag}}']);

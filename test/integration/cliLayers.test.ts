@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChangeStatus, nodeStatus, treePath, type CompactTree } from '../../src/core/layers/compactTree';
 import type { LayerAnalysis } from '../../src/core/layers/imageLayers';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { exampleLayers, layerTar, storeLayeredImage } from '../helpers/layeredImages';
@@ -28,7 +28,7 @@ describe('stevedore CLI: layers, verify, efficiency', () => {
   before(async () => {
     dir = await tempDir();
     store = join(dir.path, 'store');
-    const opened = await ImageStore.open(store);
+    const opened = await FileImageStore.open(store);
     await storeLayeredImage(opened, await exampleLayers(), 'example/layers:1');
     await storeLayeredImage(opened, [{ tar: await layerTar([{ name: 'app/', type: 'directory' }, { name: 'app/run', content: 'x'.repeat(4000), mode: 0o755 }]) }], 'example/small:1');
   });
@@ -142,7 +142,7 @@ describe('stevedore CLI: layers, verify, efficiency', () => {
   });
 
   it('a corrupted layer fails verify with a message saying what to do', async () => {
-    const opened = await ImageStore.open(store);
+    const opened = await FileImageStore.open(store);
     const record = await storeLayeredImage(opened, [{ tar: await layerTar([{ name: 'data', content: 'd'.repeat(3000) }]), compression: 'none' }], 'example/corrupt:1');
     const layer = (await opened.load(record)).manifest.layers[0]!;
     const path = opened.blobs.path(layer.digest);
@@ -157,7 +157,7 @@ describe('stevedore CLI: layers, verify, efficiency', () => {
   });
 
   it('a malformed layer: layers names the entry, exits 1, and leaves the store unchanged', async () => {
-    const opened = await ImageStore.open(store);
+    const opened = await FileImageStore.open(store);
     const tar = Buffer.from(await layerTar([{ name: 'fine', content: 'ok' }, { name: 'broken', content: 'x' }]));
     tar[1024 + 5]! ^= 0xff;
     await storeLayeredImage(opened, [{ blob: tar, compression: 'none' }], 'example/malformed:1');

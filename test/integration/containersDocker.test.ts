@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { makeTar, tempDir } from '../helpers/fixtures';
 import { lastLayerOfDockerSave, layerFacts, layersOfDockerSave } from '../helpers/layerEntries';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 
 /** Creates, modifies, chmods, chowns, symlinks, hard-links and deletes files and folders. */
 const SCRIPT = [
@@ -107,7 +107,7 @@ describe('containers beside docker', () => {
       assert.equal(ours.code, 3, ours.stderr);
       assert.equal(ours.stdout, 'out\n');
       assert.equal(ours.stderr, 'err\n');
-      const opened = await ImageStore.open(store);
+      const opened = await FileImageStore.open(store);
       const inspect = JSON.parse(await readFile(join(store, 'stevedore', 'containers', (await runCli(store, ['ps', '-aq', '--no-trunc', '--format', '{{.ID}} {{.Names}}'])).stdout.split('\n').find((l) => l.endsWith(` ${name}`))!.split(' ')[0]!, 'container.json'), 'utf8')) as { Driver: string };
       assert.equal(inspect.Driver, snapshotter);
 
@@ -186,7 +186,7 @@ describe('containers beside docker', () => {
     assert.equal((await engine.docker(['save', '-o', dockerSave, 'ran:docker'])).code, 0);
     const theirLayers = await layersOfDockerSave(dockerSave);
 
-    const opened = await ImageStore.open(store);
+    const opened = await FileImageStore.open(store);
     const image = await opened.load(await opened.find('ran:1'));
     const ourLayers = await Promise.all(image.manifest.layers.map((l) => readFile(opened.blobs.path(l.digest))));
     assert.equal(ourLayers.length, theirLayers.length, 'as many layers as docker build');

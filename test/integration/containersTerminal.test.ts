@@ -11,7 +11,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runContainer } from '../../src/core/runtime/runContainer';
 import type { TerminalSize } from '../../src/core/runtime/runtimeConsole';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { makeTar, tempDir, type TarFile } from '../helpers/fixtures';
 
@@ -84,7 +84,7 @@ describe('containers with a terminal of their own', () => {
   });
 
   it('an interactive terminal in the core: typed input, the given size, and a resize reaching the container', async () => {
-    const imageStore = await ImageStore.open(store);
+    const imageStore = await FileImageStore.open(store);
     const screen = new Screen();
     const input = new PassThrough();
     let resizeListener: ((size: TerminalSize) => void) | undefined;

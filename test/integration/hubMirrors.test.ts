@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseRegistriesConf } from '../../src/core/registry/hubMirrors';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -23,7 +23,7 @@ describe('Docker Hub mirrors', () => {
     dir = await tempDir();
     mirror = await startRegistry({});
     empty = await startRegistry({});
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     await importBuffer(source, await randomRootfs(2, 50_000), `${mirror.host}/library/mirrored:1`);
     assert.equal((await runCli(source.root, ['push', `${mirror.host}/library/mirrored:1`])).code, 0);
     // No user file and no system file may leak in: both locations point into the test's folder.

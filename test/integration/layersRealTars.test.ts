@@ -16,7 +16,8 @@ import { cleanEntryPath, EntryKind } from '../../src/core/layers/layerListing';
 import { readLayerListing } from '../../src/core/layers/readLayerTar';
 import { verifyImage } from '../../src/core/layers/verifyImage';
 import type { Image } from '../../src/core/image/image';
-import { ImageStore } from '../../src/core/store/imageStore';
+import type { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { debianRootfsTarball } from '../helpers/debianRootfs';
 import { chunksOf, tempDir } from '../helpers/fixtures';
 
@@ -93,7 +94,7 @@ describe('layer analysis: a real Debian root filesystem (debootstrap minbase)', 
   before(async () => {
     tarball = await debianRootfsTarball((line) => console.log(`# ${line}`));
     dir = await tempDir();
-    store = await ImageStore.open(join(dir.path, 'store'));
+    store = await FileImageStore.open(join(dir.path, 'store'));
     const record = await importRootfs(store, { source: createReadStream(tarball, { highWaterMark: 1024 * 1024 }), sourceName: 'debian.tar.gz', reference: 'debian:minbase' });
     image = await store.load(record);
     layers = await analyseImageLayers(image);

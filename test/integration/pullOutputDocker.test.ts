@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli, type CliResult } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -31,7 +31,7 @@ describe('pull output against docker pull on the same registry', () => {
     dir = await tempDir();
     registry = await startRegistry({});
     docker = await startDockerd({ insecureRegistries: [registry.host] });
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     repo = `${registry.host}/parity/app`;
     await importBuffer(source, await randomRootfs(2, 100_000), `${repo}:1`);
     await importBuffer(source, await randomRootfs(2, 100_000), `${repo}:2`);

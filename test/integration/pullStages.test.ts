@@ -12,7 +12,7 @@ import { pullAllTags } from '../../src/core/registry/pullAllTags';
 import { pullImage, type ResolvedImage } from '../../src/core/registry/pullImage';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
 import { storeSnapshot } from '../helpers/storeSnapshot';
@@ -27,7 +27,7 @@ describe('pull stages', () => {
     dir = await tempDir();
     registry = await startRegistry({});
     clients = new RegistryClients({});
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     for (const tag of ['1', '2', '3']) {
       const ref = `${registry.host}/stages/app:${tag}`;
       await importBuffer(source, await randomRootfs(2, 30_000), ref);
@@ -41,7 +41,7 @@ describe('pull stages', () => {
   });
 
   it('the verify stage gets the digest the registry resolved, and the image stored is that digest', async () => {
-    const store = await ImageStore.open(join(dir.path, 'one'));
+    const store = await FileImageStore.open(join(dir.path, 'one'));
     const seen: ResolvedImage[] = [];
     const result = await pullImage(store, clients, {
       reference: `${registry.host}/stages/app:2`,
@@ -58,8 +58,8 @@ describe('pull stages', () => {
 
   it('pull -a verifies every tag before fetching any: a refused tag listed last leaves the store unchanged', async () => {
     const root = join(dir.path, 'all');
-    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
-    const store = await ImageStore.open(root);
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    const store = await FileImageStore.open(root);
     const snapshot = await storeSnapshot(root);
     // Whatever order the registry lists the tags in, the one it lists last is refused, so that
     // every other tag is accepted first.

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import type { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { pullImage } from '../../src/core/registry/pullImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
 import { CLI, run, runCli } from '../helpers/cli';
@@ -30,7 +31,7 @@ async function sandbox(): Promise<Sandbox> {
   const home = join(path, 'home');
   await mkdir(join(path, 'run'), { recursive: true });
   const env = { HOME: home, DOCKER_CONFIG: join(home, '.docker'), XDG_RUNTIME_DIR: join(path, 'run'), XDG_CONFIG_HOME: join(home, '.config'), REGISTRY_AUTH_FILE: '' };
-  return { dir: path, env, source: await ImageStore.open(join(path, 'source')), cleanup };
+  return { dir: path, env, source: await FileImageStore.open(join(path, 'source')), cleanup };
 }
 
 async function dockerConfig(box: Sandbox): Promise<{ auths?: Record<string, { auth?: string; identitytoken?: string }>; credsStore?: string }> {
@@ -222,7 +223,7 @@ describe('a token-auth registry trusting a token service of the tests', () => {
   it('a user with pull rights only cannot push, and is told so', async () => {
     const clients = new RegistryClients({ credentials: async () => ({ username: 'bob', password: 'builder' }) });
     try {
-      const store = await ImageStore.open(join(box.dir, 'bob'));
+      const store = await FileImageStore.open(join(box.dir, 'bob'));
       await pullImage(store, clients, { reference: `${registry.host}/private/app:1` });
       const { pushImage } = await import('../../src/core/registry/pushImage');
       await importBuffer(store, await randomRootfs(1, 100), `${registry.host}/private/app:bob`);
@@ -264,7 +265,7 @@ describe('a token-auth registry trusting a token service of the tests', () => {
     const clients = new RegistryClients({ credentials: async () => ({ username: 'alice', password: 'queen-of-hearts' }) });
     try {
       proxy.inject({ method: 'GET', path: /\/blobs\/sha256:/, fault: { kind: 'redirectToStorage' }, times: 100 });
-      const store = await ImageStore.open(join(box.dir, 'redirected'));
+      const store = await FileImageStore.open(join(box.dir, 'redirected'));
       const result = await pullImage(store, clients, { reference: `${proxy.host}/private/app:1` });
       assert.equal(result.record.refs[0], `${proxy.host}/private/app:1`);
       const blobGets = proxy.requests.filter((r) => r.method === 'GET' && r.path.includes('/blobs/'));
@@ -305,7 +306,7 @@ describe('Basic credentials and a token service (realm) on plain HTTP', () => {
     const clients = new RegistryClients({ credentials: alice, insecureRegistries: [tokenHost] });
     const before = tokens.requests.length;
     try {
-      await assert.rejects(pullImage(await ImageStore.open(join(box.dir, 'a')), clients, { reference: `${tlsRegistry.host}/private/app:1` }), (err: Error & { code?: string }) => {
+      await assert.rejects(pullImage(await FileImageStore.open(join(box.dir, 'a')), clients, { reference: `${tlsRegistry.host}/private/app:1` }), (err: Error & { code?: string }) => {
         assert.equal(err.code, 'UNAUTHORIZED');
         assert.match(err.message, new RegExp(`${tlsRegistry.host} was reached over HTTPS but names a token service over plain HTTP \\(http://${tokenHost}\\); Stevedore does not send your credentials there`));
         return true;
@@ -319,7 +320,7 @@ describe('Basic credentials and a token service (realm) on plain HTTP', () => {
 
   it('a plain-HTTP realm gets credentials only when its host is allowed for insecure use', async () => {
     const tokenHost = new URL(tokens.realm).host;
-    const store = await ImageStore.open(join(box.dir, 'b'));
+    const store = await FileImageStore.open(join(box.dir, 'b'));
     // Loopback is not trusted blindly here: only what is listed may use plain HTTP.
     const strict = new RegistryClients({ credentials: alice, insecureLoopback: false, insecureRegistries: [plainRegistry.host] });
     const before = tokens.requests.length;

@@ -11,7 +11,7 @@ import { putManifest } from '../../src/core/registry/manifests';
 import { listRepositories, listTags } from '../../src/core/registry/pagedLists';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -38,7 +38,7 @@ describe('tags, catalog and search', () => {
     proxy = await startFaultProxy(registry.url);
     proxy.pageTags = true;
     clients = new RegistryClients({});
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     const record = await importBuffer(source, await randomRootfs(1, 500), `${registry.host}/many/tags:base`);
     await pushImage(source, clients, { reference: `${registry.host}/many/tags:base` });
     const manifest = await source.blobs.readSmall(record.manifestDigest);

@@ -8,7 +8,7 @@ import { fetchCatalogPage } from '../../src/core/registry/catalogPage';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
 import { describeRemoteTag, remotePlatforms } from '../../src/core/registry/remoteTag';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
 import { addMultiPlatformImage } from '../helpers/registryImages';
@@ -25,7 +25,7 @@ describe('catalog pages and remote tags', () => {
     dir = await tempDir();
     registry = await startRegistry({});
     clients = new RegistryClients({});
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     for (let i = 0; i < 5; i++) {
       const record = await importBuffer(source, await randomRootfs(1, 100), `${registry.host}/repo${i}/app:1`);
       await pushImage(source, clients, { reference: `${registry.host}/repo${i}/app:1` });

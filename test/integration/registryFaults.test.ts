@@ -13,7 +13,8 @@ import { CancelledError, type StevedoreError } from '../../src/core/errors';
 import { pullImage } from '../../src/core/registry/pullImage';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
-import { ImageStore } from '../../src/core/store/imageStore';
+import type { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { CLI, runCli } from '../helpers/cli';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -55,8 +56,8 @@ describe('registry faults injected by a proxy', () => {
     dir = await tempDir();
     registry = await startRegistry({});
     proxy = await startFaultProxy(registry.url);
-    source = await ImageStore.open(join(dir.path, 'source'));
-    target = await ImageStore.open(join(dir.path, 'target'));
+    source = await FileImageStore.open(join(dir.path, 'source'));
+    target = await FileImageStore.open(join(dir.path, 'target'));
     clients = new RegistryClients({ retry: { baseDelayMs: 50 } });
     // The target starts with an image in it, so "unchanged" is about more than an empty folder.
     const first = await freshImage();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pushImage } from '../../src/core/registry/pushImage';
 import { RegistryClients } from '../../src/core/registry/registryClients';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { freePort, nonLoopbackAddress, startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -35,7 +35,7 @@ describe('registries behind an HTTP proxy', () => {
     guarded = await startTinyproxy({ basicAuth: { username: 'walrus', password: 'carpenter-secret' } });
     // Pushed directly: what is under test is the way back, through the proxy. Layers of 1.2 MB,
     // the size that would otherwise take the socket path (socketGet.ts).
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     const clients = new RegistryClients({ insecureRegistries: [plain.host, tls.host] });
     try {
       for (const registry of [plain, tls]) {

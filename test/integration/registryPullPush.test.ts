@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import type { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -24,7 +25,7 @@ describe('pull and push with a plain-HTTP registry on loopback', () => {
     dir = await tempDir();
     registry = await startRegistry({});
     policy = await writePolicy(dir.path);
-    source = await ImageStore.open(join(dir.path, 'source'));
+    source = await FileImageStore.open(join(dir.path, 'source'));
     // An empty home: no stray Docker logins or certificates from the machine running the tests.
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), XDG_RUNTIME_DIR: join(dir.path, 'run'), XDG_CONFIG_HOME: join(dir.path, 'home', '.config') };
   });

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkStore } from '../../src/core/store/checkStore';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { importBuffer, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
 import { seededRandom } from '../helpers/seed';
 
@@ -65,14 +65,14 @@ describe('store under concurrent and crashing writers', () => {
     const dir = await tempDir();
     try {
       const storePath = join(dir.path, 'store');
-      await ImageStore.open(storePath);
+      await FileImageStore.open(storePath);
       const a = worker('churn.ts', [storePath, 'alpha', '50']);
       const b = worker('churn.ts', [storePath, 'beta', '50']);
       const [codeA, codeB] = await Promise.all([a.done, b.done]);
       assert.equal(codeA, 0, a.stderr());
       assert.equal(codeB, 0, b.stderr());
 
-      const store = await ImageStore.open(storePath);
+      const store = await FileImageStore.open(storePath);
       const tags = (await store.list()).flatMap((r) => r.refs).sort();
       const expected = ['alpha', 'beta'].flatMap((n) => Array.from({ length: 25 }, (_, k) => `docker.io/library/${n}:keep${2 * k + 1}`)).sort();
       assert.deepEqual(tags, expected);
@@ -89,7 +89,7 @@ describe('store under concurrent and crashing writers', () => {
     const dir = await tempDir();
     try {
       const storePath = join(dir.path, 'store');
-      const store = await ImageStore.open(storePath);
+      const store = await FileImageStore.open(storePath);
       const earlier = await importBuffer(store, await randomRootfs(), 'earlier:1');
       const tarPath = join(dir.path, 'big.tar');
       // Incompressible content keeps gzip busy long enough for kills to land mid-import.

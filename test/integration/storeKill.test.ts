@@ -15,7 +15,7 @@ import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkStore } from '../../src/core/store/checkStore';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { tagImage } from '../../src/core/store/tagImage';
 import { CLI, runCli } from '../helpers/cli';
 import { importBuffer, makeTar, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -74,7 +74,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
     dir = await tempDir();
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), XDG_CONFIG_HOME: join(dir.path, 'home', '.config') };
     template = join(dir.path, 'template');
-    const store = await ImageStore.open(template);
+    const store = await FileImageStore.open(template);
     // Many small images, some sharing a layer, some dangling: removal and pruning have many blobs to delete.
     const shared = await randomRootfs(2, 4000);
     for (let i = 0; i < 16; i++) {
@@ -88,8 +88,8 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
     await writeFile(inputs.tar, await makeTar(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, content: randomBytes(400_000) }))));
     inputs.archive = join(dir.path, 'images.tar');
     const source = join(dir.path, 'source');
-    await importBuffer(await ImageStore.open(source), await randomRootfs(4, 300_000), 'loaded/app:1');
-    await importBuffer(await ImageStore.open(source), await randomRootfs(4, 300_000), 'loaded/app:2');
+    await importBuffer(await FileImageStore.open(source), await randomRootfs(4, 300_000), 'loaded/app:1');
+    await importBuffer(await FileImageStore.open(source), await randomRootfs(4, 300_000), 'loaded/app:2');
     assert.equal((await runCli(source, ['save', '-o', inputs.archive, 'loaded/app:1', 'loaded/app:2'])).code, 0);
     inputs.context = join(dir.path, 'context');
     await mkdir(inputs.context);
@@ -97,7 +97,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
     for (let i = 0; i < 6; i++) await writeFile(join(inputs.context, `data${i}`), randomBytes(300_000));
     registry = await startRegistry({});
     inputs.remote = `${registry.host}/kill/remote:1`;
-    await tagImage(await ImageStore.open(source), 'loaded/app:1', inputs.remote);
+    await tagImage(await FileImageStore.open(source), 'loaded/app:1', inputs.remote);
     const pushed = await runCli(source, ['push', inputs.remote], { env });
     assert.equal(pushed.code, 0, pushed.stderr);
 
@@ -160,7 +160,7 @@ describe(`store writers killed with SIGKILL (seed ${SEED}; replay with STEVEDORE
         run.kill();
         if ((await run.exited) === 0) finished++;
 
-        const store = await ImageStore.open(storePath);
+        const store = await FileImageStore.open(storePath);
         const severe = (await checkStore(store)).problems.filter((p) => p.severe);
         assert.deepEqual(severe, [], `${writer.name}, round ${round}, ${round % 2 ? 'killed within the lock' : `killed after ${delay.toFixed(0)} ms`} (seed ${SEED})`);
         await rm(storePath, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { run, runCli } from '../helpers/cli';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { makeGnupgHome, makeGpgKey, writeJson, type GpgKey } from '../helpers/gpgKeys';
@@ -42,7 +42,7 @@ describe('push --sign-by, verified by podman', () => {
       transports: { docker: { [registry.host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: key.publicKeyFile }] } },
     });
     source = join(dir.path, 'src');
-    await importBuffer(await ImageStore.open(source), await randomRootfs(2, 20_000), `${registry.host}/team/app:1.0`);
+    await importBuffer(await FileImageStore.open(source), await randomRootfs(2, 20_000), `${registry.host}/team/app:1.0`);
   });
   after(async () => {
     await registry?.stop();

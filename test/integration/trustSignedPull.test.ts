@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { serveFolder, type FileServer } from '../helpers/fileServer';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -50,7 +50,7 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     });
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), XDG_CONFIG_HOME: join(dir.path, 'home', '.config'), DOCKER_CONTENT_TRUST: '' };
 
-    const source = await ImageStore.open(join(dir.path, 'source'));
+    const source = await FileImageStore.open(join(dir.path, 'source'));
     const skopeoPolicy = await writePolicy(dir.path);
     const push = async (name: string, signer: GpgKey | undefined): Promise<void> => {
       const ref = `${registry.host}/team/${name}:1.0`;
@@ -88,7 +88,7 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
   /** Pulls into a store holding one unrelated image and checks the refusal left it exactly as it was. */
   async function refused(name: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
     const root = join(dir.path, `store-${name}-${Object.keys(extraEnv).join('')}`);
-    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
     const before = await storeSnapshot(root);
     const out = await pull(root, name, [], extraEnv);
     assert.equal(out.code, 1, out.stdout + out.stderr);
@@ -166,7 +166,7 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
 
   it('pull -a verifies each tag: a signed repository pulls, an unsigned one is refused with the store unchanged', async () => {
     const root = join(dir.path, 'store-all-tags');
-    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
     const all = (repo: string) => runCli(root, ['pull', '-a', '--signature-policy', policy, '--registries.d', registriesD, `${registry.host}/team/${repo}`], { env });
     const signed = await all('signed');
     assert.equal(signed.code, 0, signed.stderr);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { runCli } from '../helpers/cli';
 import { attachCosignSignature, cosignPayload, makeCosignKeys, type CosignKeys } from '../helpers/cosignAttach';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -44,7 +44,7 @@ describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments
     await mkdir(noAttachments);
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), DOCKER_CONTENT_TRUST: '' };
     const source = join(dir.path, 'source');
-    const store = await ImageStore.open(source);
+    const store = await FileImageStore.open(source);
     for (const name of ['good', 'stranger', 'elsewhere', 'bundled', 'bundled-stranger', 'bundled-renamed']) {
       const ref = `${registry.host}/team/${name}:1.0`;
       await importBuffer(store, await randomRootfs(2, 10_000), ref);
@@ -78,7 +78,7 @@ describe('pull under a sigstoreSigned policy, with cosign-style .sig attachments
 
   async function refused(name: string, registries = registriesD): Promise<string> {
     const root = join(dir.path, `store-${name}-${registries === registriesD ? 'a' : 'b'}`);
-    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 500), 'local/keep:1');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 500), 'local/keep:1');
     const before = await storeSnapshot(root);
     const out = await pull(root, name, registries);
     assert.equal(out.code, 1, out.stdout + out.stderr);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { run, runCli } from '../helpers/cli';
 import { COSIGN_GENERATED_KEY, COSIGN_GENERATED_PASSPHRASE, COSIGN_GENERATED_PUBLIC_KEY, writeCosignKeyFile } from '../helpers/cosignKeyFile';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
@@ -49,7 +49,7 @@ describe('push --sign-by-sigstore-private-key', () => {
     await mkdir(noAttachments);
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), DOCKER_CONTENT_TRUST: '', COSIGN_PASSWORD: undefined };
     source = join(dir.path, 'src');
-    const store = await ImageStore.open(source);
+    const store = await FileImageStore.open(source);
     for (const name of ['app', 'mirror', 'refused']) await importBuffer(store, await randomRootfs(2, 8_000), `${registry.host}/team/${name}:1.0`);
   });
   after(async () => {
@@ -81,7 +81,7 @@ describe('push --sign-by-sigstore-private-key', () => {
     assert.deepEqual(kept.signatures.map((s) => [s.accepted, s.claims?.manifestDigest]), [[true, digests.app]]);
 
     const root = join(dir.path, 'refusing');
-    await importBuffer(await ImageStore.open(root), await randomRootfs(1, 500), 'local/keep:1');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 500), 'local/keep:1');
     const snapshot = await storeSnapshot(root);
     const refused = await pull(root, ref, await policyWith(otherPub));
     assert.equal(refused.code, 1, refused.stdout);

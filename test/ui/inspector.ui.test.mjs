@@ -16,7 +16,7 @@ import { inspectorFrame, openInspector, runFromPalette, useTheme } from '../../s
 import { startVscode, waitForWorkbench } from '../../scripts/vscodeHost/uiHarness.mjs';
 
 const load = (path) => tsImport(new URL(path, import.meta.url).href, import.meta.url);
-const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { FileImageStore } = await load('../../src/core/store/fileImageStore.ts');
 const { removeImages } = await load('../../src/core/store/removeImages.ts');
 const { bulkTar, exampleLayers, storeLayeredImage } = await load('../helpers/layeredImages.ts');
 
@@ -30,7 +30,7 @@ let example;
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'stevedore-ui-inspector-'));
   const storeDir = join(root, 'store');
-  store = await ImageStore.open(storeDir);
+  store = await FileImageStore.open(storeDir);
   example = await storeLayeredImage(store, await exampleLayers(), 'example/layers:1', { emptySteps: { 1: 'ENV PATH=/usr/local/bin:/usr/bin', 2: 'CMD ["sh"]' } });
   const entries = [{ name: 'usr/' }, { name: 'usr/share/' }, { name: 'usr/share/doc/' }];
   for (let d = 0; d < 100; d++) {

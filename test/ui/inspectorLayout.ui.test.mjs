@@ -17,7 +17,7 @@ import { inspectorFrame, openInspector } from '../../scripts/vscodeHost/inspecto
 import { startVscode } from '../../scripts/vscodeHost/uiHarness.mjs';
 
 const load = (path) => tsImport(new URL(path, import.meta.url).href, import.meta.url);
-const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { FileImageStore } = await load('../../src/core/store/fileImageStore.ts');
 const { exampleLayers, storeLayeredImage } = await load('../helpers/layeredImages.ts');
 const { analyseImageLayers } = await load('../../src/core/layers/imageLayers.ts');
 const { percent } = await load('../../src/webview/inspector/formatting.ts');
@@ -33,7 +33,7 @@ let analysis;
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'stevedore-ui-layout-'));
   storeDir = join(root, 'store');
-  const store = await ImageStore.open(storeDir);
+  const store = await FileImageStore.open(storeDir);
   const layers = await exampleLayers();
   layers[1] = { ...layers[1], createdBy: LONG_STEP };
   const record = await storeLayeredImage(store, layers, 'registry.example.com/team/layered-application-image:1.0.0-with-a-long-tag');

@@ -29,7 +29,7 @@ const { storeLayeredImage } = await load('../helpers/layeredImages.ts');
 const { storeSnapshot } = await load('../helpers/storeSnapshot.ts');
 const { startDockerd } = await load('../helpers/dockerd.ts');
 const { busyboxRootfs } = await load('../helpers/busybox.ts');
-const { ImageStore } = await load('../../src/core/store/imageStore.ts');
+const { FileImageStore } = await load('../../src/core/store/fileImageStore.ts');
 const { tagImage } = await load('../../src/core/store/tagImage.ts');
 const { RegistryClients } = await load('../../src/core/registry/registryClients.ts');
 const { pushImage } = await load('../../src/core/registry/pushImage.ts');
@@ -55,7 +55,7 @@ before(async () => {
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
 
   // The store VS Code will show: several repositories, created on different days.
-  const store = await ImageStore.open(storeDir);
+  const store = await FileImageStore.open(storeDir);
   const now = Date.now();
   const images = [['redis:7.2', 2, 60_000], ['redis:6.2', 9, 55_000], ['team/app:1.0', 20, 12_000], ['team/app:1.1', 3, 12_500], ['postgres:16', 30, 90_000], ['localhost:5000/tools/busybox:1.36', 45, 8_000]];
   for (const [ref, days, bytes] of images) await importBuffer(store, await randomRootfs(2, bytes), ref, { created: new Date(now - days * DAY) });
@@ -64,14 +64,14 @@ before(async () => {
   for (const other of ['shared/app:stable', 'mirror/app:1.0']) await tagImage(store, 'shared/app:1.0', other);
 
   // An archive made elsewhere, to load from the Explorer.
-  const other = await ImageStore.open(join(root, 'other-store'));
+  const other = await FileImageStore.open(join(root, 'other-store'));
   await importBuffer(other, await randomRootfs(2, 5_000), 'loaded/app:1');
   await saveArchiveToFile(other, selectImagesToSave(await other.list(), ['loaded/app:1']), join(workspace, 'from-elsewhere.tar'));
 
   // A registry with a few repositories, a multi-platform image, and a three-layer image to pull.
   registry = await startRegistry({});
   proxy = await startFaultProxy(registry.url);
-  const source = await ImageStore.open(join(root, 'source'));
+  const source = await FileImageStore.open(join(root, 'source'));
   const clients = new RegistryClients({});
   try {
     for (const tag of ['1.0', '1.1', '2.0']) {
@@ -224,7 +224,7 @@ test('dragging Docker\'s image with the mouse onto the store\'s row copies it in
   await closeNotifications(page);
   await expand(row(pane, 'myapp,'));
   await row(pane, 'myapp:dev,').waitFor(WAIT);
-  const stored = (await (await ImageStore.open(storeDir)).list()).find((r) => r.refs.includes('docker.io/library/myapp:dev'));
+  const stored = (await (await FileImageStore.open(storeDir)).list()).find((r) => r.refs.includes('docker.io/library/myapp:dev'));
   const inspected = await docker.docker(['image', 'inspect', '--format', '{{.Id}}', 'myapp:dev']);
   assert.equal(stored?.id, inspected.stdout.trim());
 });
@@ -372,6 +372,6 @@ test('Remove on one of an image\'s three tags: the buttons say exactly what each
   await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Delete image and its 3 tags' }).click();
   await notification(page, /Removed shared\/app:1\.0: 3 tags untagged, 1 image deleted, \S+ reclaimed\./);
   await closeNotifications(page);
-  const store = await ImageStore.open(storeDir);
+  const store = await FileImageStore.open(storeDir);
   assert.ok(!(await store.list()).some((r) => r.refs.some((ref) => /shared\/app|mirror\/app/.test(ref))), 'a tag of the image is still in the store');
 });

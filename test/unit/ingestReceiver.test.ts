@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { sha256Digest } from '../../src/core/digest';
 import type { StevedoreError } from '../../src/core/errors';
 import { BufferPool } from '../../src/core/store/bufferPool';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import type { IngestReceiver } from '../../src/core/store/ingestReceiver';
 import { tempDir } from '../helpers/fixtures';
 
@@ -43,7 +43,7 @@ async function feed(receiver: IngestReceiver, data: Buffer): Promise<void> {
 }
 
 async function roundTrip(root: string, pool: BufferPool, lead: number, expectDirect: boolean): Promise<void> {
-  const store = await ImageStore.open(join(root, `store-${lead}-${pool.aligned}`));
+  const store = await FileImageStore.open(join(root, `store-${lead}-${pool.aligned}`));
   const data = randomBytes(9 * 1024 * 1024 + 777);
   const ingest = await store.blobs.ingest({ digest: sha256Digest(data), size: data.length });
   try {
@@ -93,7 +93,7 @@ describe('IngestReceiver', () => {
   it('refuses bytes beyond the expected size; nothing is left after abort', async () => {
     const dir = await tempDir();
     try {
-      const store = await ImageStore.open(join(dir.path, 'store'));
+      const store = await FileImageStore.open(join(dir.path, 'store'));
       const ingest = await store.blobs.ingest({ size: 100_000 });
       const receiver = await ingest.receiver(new BufferPool({ bufferSize: 1024 * 1024 }));
       receiver.space().fill(7, 0, 100_000);

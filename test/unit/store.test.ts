@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { BlobStore } from '../../src/core/store/blobStore';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { tempDir } from '../helpers/fixtures';
 import { contentStoreContract } from '../helpers/contentStoreContract';
 import { storeContract } from '../helpers/storeContract';
 
 storeContract('ImageStore', async () => {
   const dir = await tempDir();
-  return { store: await ImageStore.open(join(dir.path, 'store')), cleanup: dir.cleanup };
+  return { store: await FileImageStore.open(join(dir.path, 'store')), cleanup: dir.cleanup };
 });
 
 contentStoreContract('BlobStore', async () => {

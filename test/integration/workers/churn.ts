@@ -2,7 +2,7 @@
 // layer content shared with the other worker so that garbage collection in one races imports in the other.
 
 import { createHash } from 'node:crypto';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { removeImages } from '../../../src/core/store/removeImages';
 import { tagImage } from '../../../src/core/store/tagImage';
 import { importBuffer, makeTar } from '../../helpers/fixtures';
@@ -10,7 +10,7 @@ import { importBuffer, makeTar } from '../../helpers/fixtures';
 async function main(): Promise<void> {
   const [storePath, name, roundsText] = process.argv.slice(2) as [string, string, string];
   const rounds = Number(roundsText);
-  const store = await ImageStore.open(storePath);
+  const store = await FileImageStore.open(storePath);
   for (let i = 0; i < rounds; i++) {
     // Same bytes in both workers for a given round: the layer blob is shared.
     const content = createHash('sha256').update(`round ${i}`).digest();

@@ -3,12 +3,12 @@
 
 import { readFile } from 'node:fs/promises';
 import { importRootfs } from '../../../src/core/image/importRootfs';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { chunksOf } from '../../helpers/fixtures';
 
 async function main(): Promise<void> {
   const [storePath, tarPath, ref] = process.argv.slice(2) as [string, string, string];
-  const store = await ImageStore.open(storePath);
+  const store = await FileImageStore.open(storePath);
   const data = await readFile(tarPath);
   process.stdout.write('ready\n');
   await importRootfs(store, { source: chunksOf(data), sourceName: 'test.tar', reference: ref, onProgress: (bytes) => process.stdout.write(`at ${bytes}\n`) });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createReadStream } from 'node:fs';
 import { loadArchive } from '../../../src/core/archive/loadArchive';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { EngineSource } from '../../../src/extension/engines/imageSources';
 import type { EngineChildNode, EngineImageNode } from '../../../src/extension/views/engineNodes';
@@ -173,7 +173,7 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     const file = join(dir, 'docker-save.tar');
     const saved = await run<{ file: string; bytes: number }>('stevedore.saveImages', node, [node], { file });
     assert.equal(saved.file, file);
-    const check = await ImageStore.open(join(dir, 'check-store'));
+    const check = await FileImageStore.open(join(dir, 'check-store'));
     const loaded = await loadArchive(check, { source: createReadStream(file), sourceName: file });
     assert.deepEqual(loaded.images.map((i) => i.id), [dockerImageId]);
 

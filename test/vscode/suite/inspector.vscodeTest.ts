@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { layerCachePath } from '../../../src/core/layers/layerCache';
 import type { StevedoreApi } from '../../../src/extension/extension';
-import { ImageStore, type ImageRecord } from '../../../src/core/store/imageStore';
+import type { ImageRecord, ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { exampleLayers, layerTar, storeLayeredImage } from '../../helpers/layeredImages';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 
@@ -69,7 +70,7 @@ suite('layer inspector', () => {
   suiteSetup(async () => {
     const storePath = process.env.STEVEDORE_STORE;
     assert.ok(storePath, 'STEVEDORE_STORE is not set in the extension host');
-    store = await ImageStore.open(storePath);
+    store = await FileImageStore.open(storePath);
     example = await storeLayeredImage(store, await exampleLayers(), 'inspector/example:1', { emptySteps: { 1: 'ENV A=1' } });
     small = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'hello.txt', content: 'hello\n' }]), createdBy: 'COPY hello.txt /' }], 'inspector/small:1');
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import { nonLoopbackAddress, startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { startTinyproxy, type RunningProxy } from '../../helpers/tinyproxy';
@@ -32,7 +32,7 @@ suite('registries behind VS Code\'s http.proxy', () => {
     dir = await mkdtemp(join(tmpdir(), 'stevedore-proxy-'));
     registry = await startRegistry({ listen: nonLoopbackAddress() });
     proxy = await startTinyproxy();
-    const source = await ImageStore.open(join(dir, 'source'));
+    const source = await FileImageStore.open(join(dir, 'source'));
     const clients = new RegistryClients({ insecureRegistries: [registry.host] });
     try {
       for (const tag of ['1', '2']) {

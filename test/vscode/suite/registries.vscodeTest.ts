@@ -16,7 +16,7 @@ import * as vscode from 'vscode';
 import { listTags } from '../../../src/core/registry/pagedLists';
 import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { LoadMoreNode, NamespaceNode, RegistriesTreeNode, RegistryMessageNode, RegistryNode, RemotePlatformNode, RemoteTagNode, RepositoryNode } from '../../../src/extension/views/registryNodes';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
@@ -45,7 +45,7 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     guarded = await startRegistry({ htpasswd: creds });
     host = registry.host;
     // Images are made in a separate store and pushed with the core, so the extension's store starts empty of them.
-    const source = await ImageStore.open(join(dir, 'source'));
+    const source = await FileImageStore.open(join(dir, 'source'));
     const clients = new RegistryClients({});
     try {
       for (const tag of ['1.0', '1.1']) {
@@ -244,7 +244,7 @@ suite('registries: pull, save, load, push, browse, log in', () => {
 
     // Pulls from it now work with the stored login: push something there first, with the same login.
     const clients = new RegistryClients({ credentials: async () => creds });
-    const store = await ImageStore.open(join(dir, 'guarded-source'));
+    const store = await FileImageStore.open(join(dir, 'guarded-source'));
     try {
       await importBuffer(store, await randomRootfs(1, 1000), `${guarded.host}/private/app:1`);
       await pushImage(store, clients, { reference: `${guarded.host}/private/app:1` });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
@@ -28,7 +28,7 @@ suite('registry settings from the environment, as the CLI reads them', () => {
     dir = await mkdtemp(join(tmpdir(), 'stevedore-regenv-'));
     registry = await startRegistry({ tls: true });
     reference = `${registry.host}/envtls/app:1`;
-    const source = await ImageStore.open(join(dir, 'source'));
+    const source = await FileImageStore.open(join(dir, 'source'));
     // Loopback counts as insecure by default, so the core pushes without knowing the CA.
     const clients = new RegistryClients({});
     try {

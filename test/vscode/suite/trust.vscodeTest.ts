@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
-import { ImageStore } from '../../../src/core/store/imageStore';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import { COSIGN_GENERATED_KEY, COSIGN_GENERATED_PASSPHRASE, COSIGN_GENERATED_PUBLIC_KEY } from '../../helpers/cosignKeyFile';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
@@ -35,7 +35,7 @@ suite('content trust: a refused pull', () => {
     dir = await mkdtemp(join(tmpdir(), 'stevedore-trust-'));
     registry = await startRegistry();
     reference = `${registry.host}/trusted/app:1`;
-    const source = await ImageStore.open(join(dir, 'source'));
+    const source = await FileImageStore.open(join(dir, 'source'));
     const clients = new RegistryClients({ insecureRegistries: [registry.host] });
     try {
       await importBuffer(source, await randomRootfs(2, 20_000), reference);
