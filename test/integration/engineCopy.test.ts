@@ -12,7 +12,7 @@ import type { ArchiveLayerProgress } from '../../src/core/archive/archiveLayerPr
 import { copyImage } from '../../src/core/copy/copyImage';
 import { EngineClient } from '../../src/core/engine/engineClient';
 import { endpointFromHost } from '../../src/core/engine/engineEndpoint';
-import { ImageStore } from '../../src/core/store/imageStore';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { busyboxRootfs } from '../helpers/busybox';
 import { run, runCli, type CliResult } from '../helpers/cli';
 import { makeServerCertificates } from '../helpers/certificates';
@@ -144,7 +144,7 @@ describe('copy between the store, Docker and Podman', () => {
 
   it('a copy out of Docker reports each layer of its export as it streams, each ending at its size', async () => {
     const client = new EngineClient(endpointFromHost('docker', docker.host));
-    const target = await ImageStore.open(join(dir.path, 'store-layers'));
+    const target = await FileImageStore.open(join(dir.path, 'store-layers'));
     const events: ArchiveLayerProgress[] = [];
     try {
       await copyImage({ kind: 'engine', engine: 'docker', name: 'stevedore-test/copy:in-docker' }, { kind: 'store', name: 'stevedore-test/copy:layers' }, {
