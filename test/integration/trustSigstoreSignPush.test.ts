@@ -89,6 +89,24 @@ describe('push --sign-by-sigstore-private-key', () => {
     assert.deepEqual(await storeSnapshot(root), snapshot);
   });
 
+  it('save says the kept signatures stay behind (archives carry none, as with docker save and skopeo); the loaded copy has none', async () => {
+    const ref = `${registry.host}/team/app:1.0`;
+    const archive = join(dir.path, 'app.tar');
+    const saved = await runCli(join(dir.path, 'mine'), ['save', '-o', archive, ref], { env });
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(saved.stderr, new RegExp(`WARNING: The signatures kept with ${registry.host}/team/app:1\\.0 are not written into the archive`));
+    const unsigned = await runCli(source, ['save', '-o', join(dir.path, 'plain.tar'), `${registry.host}/team/refused:1.0`], { env });
+    assert.equal(unsigned.code, 0, unsigned.stderr);
+    assert.equal(unsigned.stderr, '');
+    const elsewhere = join(dir.path, 'loaded');
+    const loaded = await runCli(elsewhere, ['load', '-i', archive], { env });
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const shown = await runCli(elsewhere, ['trust', 'show', '--format', 'json', '--signature-policy', await policyWith(pubFile), ref], { env });
+    assert.equal(shown.code, 0, shown.stderr);
+    const none = JSON.parse(shown.stdout) as { accepted: boolean; signatures: unknown[] };
+    assert.deepEqual([none.accepted, none.signatures], [false, []]);
+  });
+
   it('skopeo reads the attachment from the registry and openssl verifies its signature with cosign.pub', async () => {
     const tag = `sha256-${digests.app!.slice(7)}.sig`;
     const out = join(dir.path, 'sig-dir');

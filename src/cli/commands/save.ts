@@ -8,6 +8,7 @@ import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
 import { selectImagesToSave } from '../../core/archive/saveSelection';
 import { copyToWritable } from '../../core/archive/tarWriter';
 import { StevedoreError } from '../../core/errors';
+import { signaturesNotArchived, signedImageNames } from '../../core/trust/archiveSignatures';
 import { boolFlag, stringFlag, type Command } from '../command';
 
 export const saveCommand: Command = {
@@ -29,6 +30,8 @@ export const saveCommand: Command = {
     const store = await ctx.openStore();
     const targets = selectImagesToSave(await store.list(), args);
     const uncompressed = boolFlag(flags, 'uncompressed');
+    const signed = await signedImageNames(store.layout, targets.map((t) => t.record));
+    if (signed.length) ctx.stderr.write(`WARNING: ${signaturesNotArchived(signed)}\n`);
     if (output === undefined || output === '-') {
       await copyToWritable(saveArchive(store, targets, { uncompressed, signal: ctx.signal }), ctx.stdout, ctx.signal);
     } else {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
 import { selectImagesToSave } from '../../core/archive/saveSelection';
 import { humanSize } from '../../core/format/humanSize';
+import { signaturesNotArchived, signedImageNames } from '../../core/trust/archiveSignatures';
 import { defaultArchiveName } from '../archiveFiles';
 import { diskPath } from '../fileSources';
 import { archiveBytesUpdate } from '../transfers/layerUpdates';
@@ -54,7 +55,12 @@ export const saveImagesCommand: ExtensionCommand = {
     const text = `Saved ${names.length === 1 ? names[0] : `${names.length} images`} to ${path} — ${humanSize(result.bytes)}, ${elapsedText(Date.now() - started)}`;
     services.log.info(text);
     void vscode.window.showInformationMessage(`${text}.`);
-    return { file: result.path, bytes: result.bytes, images: targets.length };
+    const signed = await signedImageNames(store.layout, targets.map((t) => t.record));
+    if (signed.length) {
+      services.log.warn(signaturesNotArchived(signed));
+      void vscode.window.showWarningMessage(signaturesNotArchived(signed));
+    }
+    return { file: result.path, bytes: result.bytes, images: targets.length, signaturesLeftOut: signed };
   },
 };
 
