@@ -5,7 +5,7 @@
 // import: the caller passes the webview's URIs and CSP source as strings.
 
 import { randomBytes } from 'node:crypto';
-import type { InspectorTarget } from '../../webview/inspector/protocol';
+import type { ImageOverview, InspectorTarget } from '../../webview/inspector/protocol';
 
 export interface InspectorPage {
   /** `webview.cspSource`: the origin the webview loads local resources from. */
@@ -16,6 +16,8 @@ export interface InspectorPage {
   nonce: string;
   title: string;
   target: InspectorTarget;
+  /** The header and layers table's data when the host has read it already: the page draws it at once, without asking. */
+  image?: ImageOverview;
 }
 
 /** 128 random bits, base64: a nonce nobody can guess, different for every page. */
@@ -47,7 +49,7 @@ export function inspectorHtml(page: InspectorPage): string {
 <title>${escapeHtml(page.title)}</title>
 </head>
 <body>
-<div id="app" data-target="${escapeHtml(JSON.stringify(page.target))}">Loading…</div>
+<div id="app" data-target="${escapeHtml(JSON.stringify(page.target))}"${page.image ? ` data-image="${escapeHtml(JSON.stringify(page.image))}"` : ''}>Loading…</div>
 <script nonce="${escapeHtml(page.nonce)}" src="${escapeHtml(page.scriptUri)}"></script>
 </body>
 </html>

@@ -4,6 +4,7 @@
 // are kept here, not in the webview, so a webview that VS Code re-creates (after the tab was hidden,
 // or after a reload) gets them again when it says it is ready.
 
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { isCancelled } from '../../core/errors';
 import type { CompactTree } from '../../core/layers/compactTree';
@@ -63,6 +64,9 @@ export class InspectorPanel implements vscode.Disposable {
   /** The webview has drawn the header and layers table; the analysis waits for that (first paint first). */
   private painted = false;
   private readonly events: string[] = [];
+  /** When the panel was made, and when its steps to first paint happened (ms since then), for the log. */
+  private readonly made = performance.now();
+  private readonly marks: Record<string, number> = {};
 
   /** A new panel beside the active editor. */
   static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string): InspectorPanel {
@@ -87,9 +91,13 @@ export class InspectorPanel implements vscode.Disposable {
       (message) => panel.webview.postMessage(message),
       (problem) => deps.log.warn(`inspector ${title}: ${problem}`),
     );
-    this.endpoint.onNotification(ToHost.ready, () => this.onReady());
+    this.endpoint.onNotification(ToHost.ready, (params) => {
+      this.mark('page ready');
+      this.onReady(params?.imageShown === true);
+    });
     this.endpoint.onNotification(ToHost.painted, () => {
       this.note('painted');
+      if (this.mark('painted')) deps.log.info(`inspector: first paint of ${title}: ${Object.entries(this.marks).map(([k, v]) => `${k} +${v.toFixed(0)} ms`).join(', ')} (after the panel was made)`);
       this.painted = true;
       this.startAnalysis();
     });
@@ -102,17 +110,23 @@ export class InspectorPanel implements vscode.Disposable {
       panel.webview.onDidReceiveMessage((message: unknown) => this.endpoint.receive(message)),
       panel.onDidDispose(() => this.dispose()),
     );
-    const webviewRoot = webviewFolder(deps.extensionUri);
-    panel.webview.html = inspectorHtml({
-      cspSource: panel.webview.cspSource,
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.css')).toString(),
-      nonce: newNonce(),
-      title: panelTitle(title),
-      target,
-    });
-    // Start reading while the webview loads; the image is usually known before it says it is ready.
+    // The page is written once the manifest and config are read (a few milliseconds), with the
+    // header and layers in it: the page draws them as soon as its script runs, instead of saying
+    // "ready" and waiting for them to come back (a round trip through VS Code's renderer).
     this.loading = this.load();
+    void this.loading.then(() => {
+      if (this.disposed) return;
+      const webviewRoot = webviewFolder(deps.extensionUri);
+      panel.webview.html = inspectorHtml({
+        cspSource: panel.webview.cspSource,
+        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.js')).toString(),
+        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.css')).toString(),
+        nonce: newNonce(),
+        title: panelTitle(this.imageState.state === 'ready' ? this.imageState.image.title : title),
+        target,
+        ...(this.imageState.state === 'ready' ? { image: this.imageState.image } : {}),
+      });
+    });
   }
 
   reveal(): void {
@@ -126,6 +140,13 @@ export class InspectorPanel implements vscode.Disposable {
    */
   get timeline(): readonly string[] {
     return this.events;
+  }
+
+  /** Records the first time of a step; true the first time. */
+  private mark(step: string): boolean {
+    if (step in this.marks) return false;
+    this.marks[step] = performance.now() - this.made;
+    return true;
   }
 
   private note(event: string): void {
@@ -144,8 +165,9 @@ export class InspectorPanel implements vscode.Disposable {
     this.disposedEmitter.dispose();
   }
 
-  private onReady(): void {
-    this.endpoint.notify(ToWebview.image, this.imageState);
+  /** `imageShown`: the page drew the image its HTML carried; it is sent only if it changed since (a Retry). */
+  private onReady(imageShown = false): void {
+    if (!imageShown || this.imageState.state !== 'ready') this.endpoint.notify(ToWebview.image, this.imageState);
     this.endpoint.notify(ToWebview.analysis, this.analysisState);
     this.endpoint.notify(ToWebview.verify, this.verifyState);
     this.endpoint.notify(ToWebview.signatures, this.signaturesState);
@@ -207,6 +229,7 @@ export class InspectorPanel implements vscode.Disposable {
       const overview = imageOverview(record, image, reference);
       this.loaded = { image, store, record };
       this.panel.title = panelTitle(overview.title);
+      this.mark('image read');
       this.setImage({ state: 'ready', image: overview });
       void this.checkSignatures();
     } catch (err) {

@@ -64,17 +64,19 @@ export class InspectorApp {
     this.content.append(h('div', { class: 'upper' }, this.header.element, this.signatures.element, this.layers.element), h('div', { class: 'lower' }, this.files.element, this.wasted.element));
   }
 
-  start(): void {
+  /** `image`: the header and layers as the page carried them, drawn before anything is asked. */
+  start(image?: ImageOverview): void {
     replaceChildren(this.root, this.screen, this.content);
     installTooltips(this.root);
-    this.renderScreen();
+    if (image) this.onImage({ state: 'ready', image });
+    else this.renderScreen();
     const { endpoint } = this.host;
     endpoint.onNotification(ToWebview.image, (state) => this.onImage(state));
     endpoint.onNotification(ToWebview.analysis, (state) => this.onAnalysis(state));
     endpoint.onNotification(ToWebview.verify, (state) => this.onVerify(state));
     endpoint.onNotification(ToWebview.signatures, (state) => this.signatures.update(state));
     // Listening now: the host answers with where things stand.
-    endpoint.notify(ToHost.ready, { viewState: this.viewState });
+    endpoint.notify(ToHost.ready, { viewState: this.viewState, imageShown: image !== undefined });
     this.host.saveState(this.viewState);
   }
 

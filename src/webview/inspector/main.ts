@@ -4,7 +4,7 @@
 
 import { InspectorApp } from './inspectorApp';
 import { IpcEndpoint } from './ipc';
-import { initialViewState, parseInspectorTarget, parseViewState, type InspectorViewState } from './protocol';
+import { initialViewState, parseInspectorTarget, parseViewState, type ImageOverview, type InspectorViewState } from './protocol';
 import { vscodeApi } from './vscodeApi';
 
 function main(): void {
@@ -26,7 +26,10 @@ function main(): void {
     root.textContent = 'This inspector does not know which image to show. Close it and open the image again from the Images view.';
     return;
   }
-  new InspectorApp(root, { endpoint, saveState: (s) => api.setState(s) }, state).start();
+  // The image as the host read it before writing the page: drawn at once, without a round trip.
+  const image = safeJson(root.dataset.image) as ImageOverview | undefined;
+  const initial = image && typeof image === 'object' && Array.isArray(image.layers) && typeof image.title === 'string' ? image : undefined;
+  new InspectorApp(root, { endpoint, saveState: (s) => api.setState(s) }, state).start(initial);
 }
 
 function safeJson(text: string | undefined): unknown {

@@ -210,7 +210,7 @@ export function initialViewState(image: InspectorTarget): InspectorViewState {
 /** Webview → host. */
 export const ToHost = {
   /** The webview listens now; the host answers with image, analysis and verify states. */
-  ready: notificationType<{ viewState: InspectorViewState | null }>('ready'),
+  ready: notificationType<{ viewState: InspectorViewState | null; /** The page drew the image its HTML carried (data-image): no need to send it again. */ imageShown?: boolean }>('ready'),
   /**
    * The header and layers table are on screen: the host starts reading the layers only now, so
    * their analysis never competes with the first paint (the file tree and wasted files follow).
