@@ -2,7 +2,7 @@
 // Bearer), the credentials the resolver finds for it (asked once per client), and Bearer tokens
 // cached per set of scopes. Credentials go to a token service only where that is safe (checkRealm).
 
-import { StevedoreError } from '../errors';
+import { isCancelled, StevedoreError } from '../errors';
 import { type AuthChallenge } from './authChallenge';
 import { mergeScopes, requestToken, scopeKey, type IssuedToken, type TokenTransport } from './bearerTokens';
 import type { CredentialResolver, RegistryCredential } from './credentials';
@@ -77,18 +77,28 @@ export class RegistryAuth {
     return requestToken(this.settings.tokenTransport(signal), { challenge, scopes: [], credential, registry: this.settings.domain, clientId: CLIENT_ID, offline: true });
   }
 
-  private getCredential(signal: AbortSignal | undefined): Promise<RegistryCredential | undefined> {
+  private async getCredential(signal: AbortSignal | undefined): Promise<RegistryCredential | undefined> {
     const resolver = this.settings.credentials;
-    if (!resolver) return Promise.resolve(undefined);
-    if (!this.credential) {
-      const pending = resolver(this.settings.domain, signal);
-      this.credential = pending;
-      // A lookup that failed or was cancelled is asked again by the next request.
-      pending.catch(() => {
-        if (this.credential === pending) this.credential = undefined;
-      });
+    if (!resolver) return undefined;
+    for (;;) {
+      if (!this.credential) {
+        // Shared by the requests of this client; the one that starts it lends its signal, so a
+        // cancelled operation stops the credential helper it started.
+        const pending = resolver(this.settings.domain, signal);
+        this.credential = pending;
+        // A lookup that failed or was cancelled is asked again by the next request.
+        pending.catch(() => {
+          if (this.credential === pending) this.credential = undefined;
+        });
+      }
+      try {
+        return await this.credential;
+      } catch (err) {
+        // Another request's cancellation is not this one's: look up again, under this signal.
+        if (isCancelled(err) && !signal?.aborted) continue;
+        throw err;
+      }
     }
-    return this.credential;
   }
 
   /**
