@@ -2,7 +2,7 @@
 // opened from the command palette and from the Images view, a layer selected, its files filtered and shown merged, Verify
 // run to the end, the panel restored as it was left after the window reloads, and a layer of
 // 100,000 files scrolled to its end with only a screenful of rows in the page, and the error a
-// restored panel shows when its image is gone. Screenshots of the panel in a light and a dark
+// restored panel shows when its image is gone; the Signatures section of an unsigned image. Screenshots of the panel in a light and a dark
 // theme go to test-output/screenshots/inspector-*.png.
 //
 // Run: node scripts/build.mjs && node --test test/ui/inspector.ui.test.mjs
@@ -104,6 +104,14 @@ uiTest('the inspector opens from the command palette with the image header and t
   assert.match(await frame.locator('#efficiency').textContent(), /^\d+\.\d\d %$/);
   await frame.locator('.wasted-item', { hasText: '/var/cache/big.bin' }).waitFor(WAIT);
   await frame.locator('.tree-row', { hasText: 'os-release' }).waitFor(WAIT);
+  // The Signatures section: an image imported here has none kept, and says so in its summary line;
+  // opened, it says why.
+  await frame.locator('details.signatures[data-state="unsigned"]').waitFor(WAIT);
+  assert.match(await frame.locator('details.signatures > summary').textContent(), /^Signatures\s+Unsigned/);
+  await frame.locator('details.signatures > summary').click();
+  await frame.locator('details.signatures', { hasText: 'No signature was verified when this image came into the store' }).waitFor(WAIT);
+  await vscode.screenshot('inspector-signatures-unsigned');
+  await frame.locator('details.signatures > summary').click();
   // Copy buttons put the full digest on the clipboard (the host confirms in the status bar).
   await frame.locator('.facts button.copy[aria-label="Copy image ID"]').click();
   await page.locator('.statusbar', { hasText: 'Copied image ID' }).waitFor(WAIT);
