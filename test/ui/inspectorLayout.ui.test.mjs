@@ -37,7 +37,7 @@ before(async () => {
   const layers = await exampleLayers();
   layers[1] = { ...layers[1], createdBy: LONG_STEP };
   const record = await storeLayeredImage(store, layers, 'registry.example.com/team/layered-application-image:1.0.0-with-a-long-tag');
-  analysis = (await analyseImageLayers(store, await store.load(record), { cache: false })).analysis;
+  analysis = (await analyseImageLayers(await store.load(record), { cache: false })).analysis;
 });
 
 after(() => {
