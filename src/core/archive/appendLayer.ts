@@ -7,10 +7,10 @@
 import { StevedoreError, throwIfAborted } from '../errors';
 import { applyChanges, parseChange } from '../image/configChanges';
 import { MediaType } from '../image/mediaTypes';
-import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig, ImageManifest } from '../image/types';
+import type { ContainerConfig, Descriptor, HistoryEntry, ImageConfig } from '../image/types';
 import { formatReference, parseReference } from '../reference/reference';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
-import { platformOf } from './archiveImagePlan';
+import { writeImage } from '../store/writeImage';
 import { decompressed } from './decompress';
 import { folderTar, isEmptyFolder } from './folderTar';
 import { storeTarAsLayer } from './layerFromTar';
@@ -98,16 +98,7 @@ export async function appendLayer(store: ImageStore, options: AppendLayerOptions
     for (const key of ['author', 'comment', 'container', 'container_config', 'docker_version', 'parent', 'id']) delete config[key];
     if (options.author) config.author = options.author;
 
-    const configBlob = await store.blobs.writeBytes(JSON.stringify(config), {}, lease);
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-      layers: [...image.manifest.layers.map(asOciLayer), ...(layer ? [layer.descriptor] : [])],
-    };
-    const manifestBlob = await store.blobs.writeBytes(JSON.stringify(manifest), {}, lease);
-    throwIfAborted(options.signal);
-    return store.addImage({ mediaType: MediaType.ociManifest, digest: manifestBlob.digest, size: manifestBlob.size, platform: platformOf(config) }, ref ? [ref] : [], { signal: options.signal });
+    return writeImage(store, lease, { config, layers: [...image.manifest.layers.map(asOciLayer), ...(layer ? [layer.descriptor] : [])], refs: ref ? [ref] : [] }, { signal: options.signal });
   });
 }
 

@@ -8,7 +8,8 @@ import { shortId } from '../shortId';
 import { StevedoreError } from '../errors';
 import { checkConfig, type DocumentSource } from '../image/imageDocuments';
 import { MediaType } from '../image/mediaTypes';
-import type { Descriptor, ImageConfig, ImageManifest, Platform } from '../image/types';
+import { platformOf } from '../image/platform';
+import type { Descriptor, ImageConfig, ImageManifest } from '../image/types';
 import { familiarString, formatReference, parseReference, tryParseReference } from '../reference/reference';
 import type { StagedFile } from './stagedFile';
 
@@ -75,13 +76,6 @@ export function buildManifest(config: StagedFile, layers: readonly StagedFile[],
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
   return { descriptor: { mediaType: MediaType.ociManifest, digest: sha256Digest(bytes), size: bytes.length, platform: platformOf(configValue) }, bytes };
-}
-
-export function platformOf(config: ImageConfig): Platform {
-  const platform: Platform = { architecture: config.architecture, os: config.os };
-  if (config.variant) platform.variant = config.variant;
-  if (config['os.version']) platform['os.version'] = config['os.version'];
-  return platform;
 }
 
 function layerMediaType(layer: StagedFile): string {

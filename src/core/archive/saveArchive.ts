@@ -23,7 +23,7 @@ import { familiarName, parseReference } from '../reference/reference';
 import type { ImageStore } from '../store/imageStore';
 import type { Lease } from '../store/leases';
 import { DOCKER_MANIFEST_FILE, OCI_INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, REPOSITORIES_FILE, type DockerArchiveItem, type LegacyRepositories } from './archiveFormat';
-import { platformOf } from './archiveImagePlan';
+import { platformOf } from '../image/platform';
 import { decompressed } from './decompress';
 import type { SaveTarget } from './saveSelection';
 import { tarStream } from './tarWriter';

@@ -10,10 +10,10 @@ import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { StevedoreError, throwIfAborted } from '../errors';
-import { MediaType } from '../image/mediaTypes';
 import { parsePlatform } from '../image/platform';
 import { sourceDateEpoch } from '../image/sourceDateEpoch';
-import type { ImageConfig, ImageManifest, Platform } from '../image/types';
+import type { ImageConfig, Platform } from '../image/types';
+import { writeImage } from '../store/writeImage';
 import { formatReference, parseReference } from '../reference/reference';
 import type { PullOptions } from '../registry/pullImage';
 import type { ProxySettings } from '../registry/proxySettings';
@@ -147,23 +147,11 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
       if (options.labels && Object.keys(options.labels).length) {
         imageConfig.config = { ...imageConfig.config, Labels: { ...imageConfig.config?.Labels, ...options.labels } };
       }
-      const configBlob = await store.blobs.writeBytes(JSON.stringify(imageConfig), {}, lease);
-      written.push(configBlob.digest);
-      const manifest: ImageManifest = {
-        schemaVersion: 2,
-        mediaType: MediaType.ociManifest,
-        config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-        layers: last.layers,
-      };
-      const manifestBlob = await store.blobs.writeBytes(JSON.stringify(manifest), {}, lease);
-      written.push(manifestBlob.digest);
-      throwIfAborted(options.signal);
-      const platformOfImage: Platform = { os: imageConfig.os, architecture: imageConfig.architecture, ...(imageConfig.variant ? { variant: imageConfig.variant } : {}) };
-      const record = await store.addImage({ mediaType: MediaType.ociManifest, digest: manifestBlob.digest, size: manifestBlob.size, platform: platformOfImage }, tags, {
-        layerSizes: last.layerSizes,
+      const record = await writeImage(store, lease, { config: imageConfig, layers: last.layers, refs: tags, layerSizes: last.layerSizes }, {
+        onWritten: (digest) => written.push(digest),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return { record, id: configBlob.digest, tags };
+      return { record, id: record.id, tags };
     });
   } catch (err) {
     await discardUnreferencedBlobs(store, written).catch(() => undefined);

@@ -8,9 +8,9 @@ import { storeTarAsLayer } from '../archive/layerFromTar';
 import { formatReference, parseReference } from '../reference/reference';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { applyChanges, parseChange } from './configChanges';
-import { MediaType } from './mediaTypes';
 import { hostPlatform } from './platform';
-import type { Descriptor, ImageConfig, ImageManifest, Platform } from './types';
+import type { ImageConfig, Platform } from './types';
+import { writeImage } from '../store/writeImage';
 import { sourceDateEpoch } from './sourceDateEpoch';
 
 export interface ImportOptions {
@@ -57,24 +57,7 @@ export async function importRootfs(store: ImageStore, options: ImportOptions): P
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, comment }],
     };
-    const configBytes = Buffer.from(JSON.stringify(config));
-    const configBlob = await store.blobs.writeBytes(configBytes, {}, lease);
-    const manifest: ImageManifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: configBlob.digest, size: configBlob.size },
-      layers: [layer.descriptor],
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const manifestBlob = await store.blobs.writeBytes(manifestBytes, {}, lease);
-    const descriptor: Descriptor = {
-      mediaType: MediaType.ociManifest,
-      digest: manifestBlob.digest,
-      size: manifestBlob.size,
-      platform: { architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}) },
-    };
-    throwIfAborted(options.signal);
-    return store.addImage(descriptor, ref ? [ref] : [], { signal: options.signal, layerSizes: { [layer.diffId]: layer.contentSize } });
+    return writeImage(store, lease, { config, layers: [layer.descriptor], refs: ref ? [ref] : [], layerSizes: { [layer.diffId]: layer.contentSize } }, { signal: options.signal });
   });
 }
 

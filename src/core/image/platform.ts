@@ -1,7 +1,7 @@
 // Platforms as `os/arch[/variant]`, with the names Go and OCI use rather than Node's.
 
 import { StevedoreError } from '../errors';
-import type { Platform } from './types';
+import type { ImageConfig, Platform } from './types';
 
 const ARCH_FROM_NODE: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' };
 
@@ -58,4 +58,12 @@ export function platformMatches(candidate: Platform | undefined, wanted: Platfor
   if (a.architecture !== b.architecture) return false;
   if (!b.variant || !a.variant) return true;
   return a.variant === b.variant;
+}
+
+/** The platform an image config describes, as a manifest descriptor names it. */
+export function platformOf(config: ImageConfig): Platform {
+  const platform: Platform = { architecture: config.architecture, os: config.os };
+  if (config.variant) platform.variant = config.variant;
+  if (config['os.version']) platform['os.version'] = config['os.version'];
+  return platform;
 }
