@@ -50,7 +50,7 @@ describe('push --sign-by-sigstore-private-key', () => {
     env = { HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), DOCKER_CONTENT_TRUST: '', COSIGN_PASSWORD: undefined };
     source = join(dir.path, 'src');
     const store = await FileImageStore.open(source);
-    for (const name of ['app', 'mirror', 'refused']) await importBuffer(store, await randomRootfs(2, 8_000), `${registry.host}/team/${name}:1.0`);
+    for (const name of ['app', 'mirror', 'refused', 'bundled']) await importBuffer(store, await randomRootfs(2, 8_000), `${registry.host}/team/${name}:1.0`);
   });
   after(async () => {
     await registry?.stop();
@@ -143,6 +143,21 @@ describe('push --sign-by-sigstore-private-key', () => {
     // Signed as team/app: accepted where the policy asks for that identity exactly.
     const exact = await pull(join(dir.path, 'exact'), ref, await policyWith(pubFile, { type: 'exactReference', dockerReference: identity }));
     assert.equal(exact.code, 0, exact.stderr);
+  });
+
+  it('--sign-with-referrers attaches a Sigstore bundle as a referrer (the tag-schema index: distribution 2.8 has no referrers API) that the pull verifies', async () => {
+    const ref = `${registry.host}/team/bundled:1.0`;
+    const pushed = await push(['--sign-by-sigstore-private-key', keyFile, '--sign-passphrase-file', passFile, '--sign-with-referrers', ref]);
+    assert.equal(pushed.code, 0, pushed.stdout + pushed.stderr);
+    const digest = /digest: (sha256:[a-f0-9]{64})/.exec(pushed.stdout)![1]!;
+    assert.match(pushed.stdout, new RegExp(`Storing signature: ${registry.host}/team/bundled@sha256:[a-f0-9]{64} \\(referrer, listed in the sha256-${digest.slice(7)} tag\\)`));
+    const tags = (await (await fetch(`${registry.url}/v2/team/bundled/tags/list`)).json()) as { tags: string[] };
+    assert.deepEqual(tags.tags.sort(), ['1.0', `sha256-${digest.slice(7)}`]);
+    const ok = await pull(join(dir.path, 'bundled-ok'), ref, await policyWith(pubFile));
+    assert.equal(ok.code, 0, ok.stderr);
+    const refused = await pull(join(dir.path, 'bundled-no'), ref, await policyWith(otherPub));
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /the bundle was not signed by .*other\.pub/);
   });
 
   it('with nothing pushed: a wrong passphrase, and registries.d without use-sigstore-attachments', async () => {

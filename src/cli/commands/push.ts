@@ -36,6 +36,7 @@ export const pushCommand: Command = {
     { name: 'disable-content-trust', kind: 'bool', default: true, description: 'Skip image signing (signing is asked for with --sign-by)' },
     { name: 'sign-by', kind: 'string', valueName: 'fingerprint', description: 'Sign the pushed image with this GPG key (through gpg), writing the signature where registries.d stages signatures' },
     { name: 'sign-by-sigstore-private-key', kind: 'string', valueName: 'file', description: 'Sign the pushed image with this cosign private key (cosign.key), attaching the signature to the registry as cosign does' },
+    { name: 'sign-with-referrers', kind: 'bool', description: 'With --sign-by-sigstore-private-key: attach a Sigstore bundle as an OCI 1.1 referrer (tag-schema fallback where the registry has no referrers API) instead of the .sig tag' },
     { name: 'sign-passphrase-file', kind: 'string', valueName: 'file', description: 'Read the passphrase of the sigstore private key from this file (else COSIGN_PASSWORD, else a prompt)' },
     { name: 'sign-identity', kind: 'string', valueName: 'reference', description: 'Sign the image as this reference instead of the one pushed' },
     { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures are written' },
@@ -82,7 +83,7 @@ export const pushCommand: Command = {
         if (!quiet) display.message(`${result.tag}: digest: ${result.digest} size: ${result.size}`);
         const pushed = parseReference(result.reference);
         for (const signer of signers) {
-          if (!quiet) display.message(signer.kind === 'gpg' ? 'Signing manifest using simple signing' : 'Signing manifest using a sigstore signature');
+          if (!quiet) display.message(signer.kind === 'gpg' ? 'Signing manifest using simple signing' : signer.referrers ? 'Signing manifest using a Sigstore bundle (referrer)' : 'Signing manifest using a sigstore signature');
           const written = await signPushedImage(pushed, result.digest, clients.for(pushed.domain), signing(signer));
           if (!quiet) display.message(`Storing signature: ${written.location}`);
         }
@@ -100,11 +101,12 @@ async function signersFrom(ctx: CliContext, flags: FlagValues): Promise<PushSign
   const keyPath = stringFlag(flags, 'sign-by-sigstore-private-key');
   const passphraseFile = stringFlag(flags, 'sign-passphrase-file');
   if (keyPath === undefined) {
+    if (boolFlag(flags, 'sign-with-referrers')) throw new StevedoreError('INVALID_ARGUMENT', '--sign-with-referrers attaches a sigstore signature, so it needs --sign-by-sigstore-private-key FILE.');
     if (passphraseFile !== undefined) throw new StevedoreError('INVALID_ARGUMENT', '--sign-passphrase-file is the passphrase of --sign-by-sigstore-private-key, which is not given.');
     return signers;
   }
   const passphrase = await sigstorePassphrase(ctx, keyPath, passphraseFile);
-  signers.push({ kind: 'sigstore', keyPath, key: await readCosignPrivateKey(keyPath, passphrase, ctx.signal) });
+  signers.push({ kind: 'sigstore', keyPath, key: await readCosignPrivateKey(keyPath, passphrase, ctx.signal), referrers: boolFlag(flags, 'sign-with-referrers') });
   return signers;
 }
 

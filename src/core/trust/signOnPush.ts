@@ -22,10 +22,12 @@ import { gpgSign } from './gpgSign';
 import { builtinLookaside, loadRegistriesConfig, lookasideSignatureUrl, lookasideStagingFor, useSigstoreAttachments, type RegistriesConfig } from './registriesD';
 import { ATOMIC_SIGNATURE_TYPE, COSIGN_SIGNATURE_TYPE, makeSignedClaims } from './signaturePayload';
 import { attachSigstoreSignature } from './sigstoreAttach';
+import { attachBundleReferrer, makeSigstoreBundle } from './sigstoreReferrer';
 
 const MAX_SIGNATURES = 128;
 
-export type PushSigner = { kind: 'gpg'; fingerprint: string } | { kind: 'sigstore'; key: CosignPrivateKey; keyPath: string };
+/** `referrers`: a Sigstore bundle attached as an OCI 1.1 referrer instead of the `.sig` tag. */
+export type PushSigner = { kind: 'gpg'; fingerprint: string } | { kind: 'sigstore'; key: CosignPrivateKey; keyPath: string; referrers?: boolean };
 
 export interface SignOnPushOptions {
   env: NodeJS.ProcessEnv;
@@ -37,7 +39,7 @@ export interface SignOnPushOptions {
 }
 
 export interface WrittenSignature {
-  format: 'simple-signing' | 'cosign';
+  format: 'simple-signing' | 'cosign' | 'sigstore-bundle';
   /** The file or registry tag the signature went to. */
   location: string;
 }
@@ -63,6 +65,16 @@ export async function signPushedImage(reference: ImageReference, manifestDigest:
   config ??= await checkCanSign(reference, options);
   const claims = { dockerReference: formatReference(options.identity ?? reference), manifestDigest };
   const optional = { creator: 'stevedore', timestamp: Math.floor(Date.now() / 1000) };
+  if (options.signer.kind === 'sigstore' && options.signer.referrers) {
+    const named = options.identity ?? reference;
+    try {
+      const bundle = await makeSigstoreBundle(options.signer.key, `${named.domain}/${named.path}`, manifestDigest);
+      return { format: 'sigstore-bundle', location: await attachBundleReferrer(client, reference, manifestDigest, bundle, options.signal) };
+    } catch (err) {
+      if (err instanceof StevedoreError) throw new StevedoreError(err.code, `The image was pushed, but its signature was not written: ${err.message}`, { cause: err, temporary: err.temporary });
+      throw err;
+    }
+  }
   if (options.signer.kind === 'sigstore') {
     const payload = makeSignedClaims(claims, COSIGN_SIGNATURE_TYPE, optional);
     const signature = sign('sha256', payload, options.signer.key.privateKey);
