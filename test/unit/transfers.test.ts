@@ -69,7 +69,10 @@ describe('TransferList', () => {
     first.end('cancelled', 'Pull of a:1 cancelled; nothing was changed.', 40);
     // After it ended, late events change nothing.
     first.update(pullLayerUpdate({ kind: 'layer', digest: A, status: 'done', current: 10, total: 10 }), 50);
-    assert.equal(list.view(60).find((t) => t.id === first.id)?.layers[0]?.phase, 'transferring');
+    const ended = list.view(60).find((t) => t.id === first.id)?.layers[0];
+    assert.equal(ended?.phase, 'transferring');
+    // The layer it was downloading says the transfer stopped there.
+    assert.equal(ended?.status, 'Cancelled');
     assert.deepEqual(list.running, [second]);
     for (let i = 0; i < 7; i++) list.begin(`Saving ${i}`, 100 + i).end('done', '');
     assert.equal(list.view().filter((t) => t.state !== 'running').length, 5);

@@ -78,7 +78,9 @@ export class TransferList {
   /** What the view draws: plain JSON, newest transfer first. */
   view(now = Date.now()): TransferView[] {
     return this.transfers.map((t) => {
-      const layers: LayerRow[] = t.progress.rows(now);
+      // A layer still moving when its transfer was cancelled or failed says it stopped there.
+      const stopped = t.state === 'cancelled' ? 'Cancelled' : t.state === 'failed' ? 'Stopped by the failure' : undefined;
+      const layers: LayerRow[] = t.progress.rows(now).map((l) => (stopped && (l.phase === 'transferring' || l.phase === 'verifying' || l.phase === 'waiting') ? { ...l, status: stopped, bytesPerSecond: undefined } : l));
       const snap = t.progress.snapshot();
       const speed = t.state === 'running' ? layers.reduce((sum, l) => sum + (l.bytesPerSecond ?? 0), 0) : undefined;
       return {
