@@ -1,8 +1,9 @@
-// `run` and `build` killed with SIGKILL at random moments (the seed is printed; STEVEDORE_TEST_SEED repeats a
-// run): whatever the moment — while the root filesystem is unpacked, while runc starts, while the
-// container runs — `system check --repair` clears what is left, after which the check finds
-// nothing, no container process of the killed run is alive, the runtime has no state left and no
-// mount is left below the store.
+// `run` (also `--rm` and `-t` with no terminal to lend) and `build` killed with SIGKILL at random
+// moments (the seed is printed; STEVEDORE_TEST_SEED repeats a run): whatever the moment — while the
+// root filesystem is unpacked, while runc starts, while the container runs — `system check
+// --repair` clears what is left, after which the check finds nothing, no container process of the
+// killed run (nor a terminal relay) is alive, the runtime has no state left and no mount is left
+// below the store.
 
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -21,6 +22,20 @@ async function processesWith(marker: string): Promise<number[]> {
     if (!/^\d+$/.test(name)) continue;
     const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(marker)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (/\) Z /.test(stat)) continue;
+    out.push(Number(name));
+  }
+  return out;
+}
+
+/** PIDs of live processes started for a container console of this store (runtimeConsole.ts passes the bundle in their environment). */
+async function consoleRelaysOf(store: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const environ = await readFile(`/proc/${name}/environ`, 'utf8').catch(() => '');
+    if (!environ.split('\0').some((e) => e.startsWith('STEVEDORE_BUNDLE=') && e.includes(store))) continue;
     const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
     if (/\) Z /.test(stat)) continue;
     out.push(Number(name));
@@ -48,10 +63,12 @@ describe('run and build killed at random moments', () => {
     const seed = random.seed;
     for (let round = 0; round < 10; round++) {
       const marker = `stevedore-kill-${seed}-${round}`;
-      // Rounds take turns: run, run --rm, and build with a RUN step.
+      // Rounds take turns: run, run --rm, build with a RUN step, and run -t with no terminal to
+      // lend (the runtime under util-linux script on a pty of its own).
       const script = `echo ${marker} > /m; busybox sleep 600; echo ${marker}`;
-      let args = [CLI, '--store', store, 'run', ...(round % 3 === 1 ? ['--rm'] : []), 'base:1', 'sh', '-c', script];
-      if (round % 3 === 2) {
+      const kind = round % 4;
+      let args = [CLI, '--store', store, 'run', ...(kind === 1 ? ['--rm'] : kind === 3 ? ['-t'] : []), 'base:1', 'sh', '-c', script];
+      if (kind === 2) {
         const context = join(dir.path, `context-${round}`);
         await mkdir(context);
         await writeFile(join(context, 'Dockerfile'), `FROM base:1\nRUN echo ${marker} > /first\nRUN ${script}\n`);
@@ -73,6 +90,7 @@ describe('run and build killed at random moments', () => {
       assert.equal(check.code, 0, check.stdout);
       assert.match(check.stdout, /No problems found/, `round ${round} (kill after ${delay} ms): ${check.stdout}`);
       assert.deepEqual(await processesWith(marker), [], `round ${round}: the container's process outlived the repair`);
+      assert.deepEqual(await consoleRelaysOf(store), [], `round ${round}: a terminal relay (script, runc) of the killed run outlived the repair`);
       const runtimeState = execFileSync('runc', ['--root', join(store, 'stevedore', 'runtime-state'), 'list', '-q'], { encoding: 'utf8' });
       assert.equal(runtimeState, '', `round ${round}: runc still has state`);
       const mounts = await readFile('/proc/self/mountinfo', 'utf8');

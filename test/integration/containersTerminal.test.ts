@@ -120,4 +120,35 @@ describe('containers with a terminal of their own', () => {
     assert.equal(exitCode, 5, screen.text);
     assert.equal(resizeListener, undefined, 'the resize listener is removed when the container ends');
   });
+
+  it('a resize asked for before the container printed anything (or runc started) still reaches its console', async () => {
+    const imageStore = await ImageStore.open(store);
+    const screen = new Screen();
+    let listening!: (listener: (size: TerminalSize) => void) => void;
+    const registered = new Promise<(size: TerminalSize) => void>((resolve) => (listening = resolve));
+    // Silent until its console has the new size (it looks once a second), so nothing it prints can
+    // tell the core that the console is up.
+    const watcher = 'while :; do s=$(stty size); if [ "$s" = "40 100" ]; then echo "now $s"; exit 4; fi; sleep 1; done';
+    const running = runContainer(imageStore, {
+      image: await imageStore.find('term:1'),
+      imageName: 'term:1',
+      command: ['sh', '-c', watcher],
+      autoRemove: true,
+      tty: true,
+      io: {
+        stdout: screen,
+        terminal: {
+          size: { columns: 80, rows: 24 },
+          onResize(listener) {
+            listening(listener);
+            return () => undefined;
+          },
+        },
+      },
+    });
+    (await registered)({ columns: 100, rows: 40 });
+    const { exitCode } = await running;
+    assert.equal(exitCode, 4, screen.text);
+    assert.equal(screen.text, 'now 40 100\r\n');
+  });
 });

@@ -9,7 +9,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CancelledError, StevedoreError } from '../errors';
-import { consoleCommand, ConsoleResizer, type ContainerTerminal } from './runtimeConsole';
+import { consoleCommand, ConsoleResizer, forgetConsoleName, type ContainerTerminal } from './runtimeConsole';
 
 const exec = promisify(execFile);
 
@@ -76,6 +76,7 @@ export async function runBundle(options: RuntimeRun): Promise<number> {
   const resizer = onConsole ? new ConsoleResizer(bundle, size) : undefined;
   const stdio: StdioOptions = io.inherit ? 'inherit' : [io.stdin || onConsole ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   const consoleRun = onConsole ? consoleCommand(runtime, stateDir, bundle, id, size) : undefined;
+  if (onConsole) await forgetConsoleName(bundle);
   const child = consoleRun
     ? spawn(consoleRun.command, consoleRun.args, { stdio, env: consoleRun.env })
     : spawn(runtime, ['--root', stateDir, 'run', '--bundle', bundle, id], { stdio });

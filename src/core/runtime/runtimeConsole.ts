@@ -9,7 +9,8 @@
 // resized terminal window.
 
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -65,6 +66,14 @@ export function consoleCommand(runtime: string, stateDir: string, bundle: string
   };
 }
 
+/**
+ * Removes the pty name a previous run of the bundle recorded: that pty may belong to another
+ * terminal by now, and a resize must never reach it.
+ */
+export async function forgetConsoleName(bundle: string): Promise<void> {
+  await rm(join(bundle, CONSOLE_NAME_FILE), { force: true });
+}
+
 function clampSize(n: number): number {
   return Number.isFinite(n) ? Math.min(Math.max(Math.floor(n), 1), 9999) : 1;
 }
@@ -78,6 +87,7 @@ export class ConsoleResizer {
   private pending: TerminalSize | undefined;
   private applied: TerminalSize;
   private chain: Promise<void> = Promise.resolve();
+  private watcher: FSWatcher | undefined;
 
   constructor(
     private readonly bundle: string,
@@ -91,25 +101,53 @@ export class ConsoleResizer {
     this.flush();
   }
 
-  /** The console shows output: the pty's name has been written. */
+  /** The console shows output: the pty's name has been written; a size asked for before is applied now. */
   ready(): void {
-    if (this.ttyName) return;
-    this.chain = this.chain.then(async () => {
-      const name = (await readFile(join(this.bundle, CONSOLE_NAME_FILE), 'utf8').catch(() => '')).trim();
-      if (name.startsWith('/dev/')) this.ttyName = name;
-    });
     this.flush();
   }
 
-  /** Resolves once every size asked for so far has been applied (or could not be). */
-  settled(): Promise<void> {
-    return this.chain;
+  /** Resolves once every size asked for so far has been applied (or could not be); stops watching. */
+  async settled(): Promise<void> {
+    await this.chain;
+    this.stopWatching();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** A size asked for before the pty's name is written is applied once it is (no polling). */
+  private watchForName(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.bundle, { persistent: false }, (_event, name) => {
+        if (name === null || String(name) === CONSOLE_NAME_FILE) this.flush();
+      });
+      this.watcher.on('error', () => this.stopWatching());
+    } catch {
+      return;
+    }
+    // Written between the read and the watch: read again now that a change cannot be missed.
+    this.flush();
+  }
+
+  private async readName(): Promise<string | undefined> {
+    const name = (await readFile(join(this.bundle, CONSOLE_NAME_FILE), 'utf8').catch(() => '')).trim();
+    return name.startsWith('/dev/') ? name : undefined;
   }
 
   private flush(): void {
     this.chain = this.chain.then(async () => {
       const size = this.pending;
-      if (!size || !this.ttyName) return;
+      if (!size) return;
+      // The console script writes the name just before runc starts; until then the size waits.
+      this.ttyName ??= await this.readName();
+      if (!this.ttyName) {
+        this.watchForName();
+        return;
+      }
+      this.stopWatching();
       this.pending = undefined;
       if (size.columns === this.applied.columns && size.rows === this.applied.rows) return;
       this.applied = size;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { decodeJsonObject } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
 import type { ImageIndex } from '../image/types';
-import type { BlobStore } from '../store/blobStore';
+import type { ContentStore } from '../store/contentStore';
 import type { StoreLayout } from '../store/layout';
 import { listContainers } from './containerRecord';
 import { chainIds, SNAPSHOT_TEMP_PREFIX, snapshotsDir } from './snapshots';
@@ -26,7 +26,7 @@ const SNAPSHOT_NAME = /^[a-f0-9]{64}$/;
  * The snapshots (chain IDs) nothing uses, or undefined when that cannot be told (an image's
  * manifest or config is unreadable: then nothing is removed).
  */
-export async function unusedSnapshots(blobs: BlobStore, layout: StoreLayout, index: ImageIndex): Promise<string[] | undefined> {
+export async function unusedSnapshots(blobs: ContentStore, layout: StoreLayout, index: ImageIndex): Promise<string[] | undefined> {
   const present = (await readdir(snapshotsDir(layout)).catch(() => [] as string[])).filter((n) => SNAPSHOT_NAME.test(n));
   if (present.length === 0) return [];
   const used = await snapshotsInUse(blobs, layout, index);
@@ -34,7 +34,7 @@ export async function unusedSnapshots(blobs: BlobStore, layout: StoreLayout, ind
   return present.filter((id) => !used.has(id));
 }
 
-async function snapshotsInUse(blobs: BlobStore, layout: StoreLayout, index: ImageIndex): Promise<Set<string> | undefined> {
+async function snapshotsInUse(blobs: ContentStore, layout: StoreLayout, index: ImageIndex): Promise<Set<string> | undefined> {
   const used = new Set<string>();
   for (const c of await listContainers(layout)) for (const lower of c.Lowers ?? []) used.add(lower.split('/')[0]!);
   const visit = async (digest: string, depth: number): Promise<boolean> => {
@@ -83,7 +83,7 @@ export async function removeSnapshots(layout: StoreLayout, ids: readonly string[
 }
 
 /** Garbage collection's part: removes every snapshot nothing uses; returns the paths removed. */
-export async function collectSnapshots(blobs: BlobStore, layout: StoreLayout, index: ImageIndex): Promise<string[]> {
+export async function collectSnapshots(blobs: ContentStore, layout: StoreLayout, index: ImageIndex): Promise<string[]> {
   const unused = await unusedSnapshots(blobs, layout, index);
   return unused ? removeSnapshots(layout, unused) : [];
 }
