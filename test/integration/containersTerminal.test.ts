@@ -122,7 +122,7 @@ describe('containers with a terminal of their own', () => {
   });
 
   it('a resize asked for before the container printed anything (or runc started) still reaches its console', async () => {
-    const imageStore = await ImageStore.open(store);
+    const imageStore = await FileImageStore.open(store);
     const screen = new Screen();
     let listening!: (listener: (size: TerminalSize) => void) => void;
     const registered = new Promise<(size: TerminalSize) => void>((resolve) => (listening = resolve));
