@@ -18,6 +18,8 @@ import { formatReference, parseReference } from '../reference/reference';
 import type { PullOptions } from '../registry/pullImage';
 import type { ProxySettings } from '../registry/proxySettings';
 import type { RegistryClients } from '../registry/registryClients';
+import { removeSnapshots, unusedSnapshots } from '../runtime/snapshotGc';
+import { chainIds } from '../runtime/snapshots';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { stateId, type StageState } from './buildCache';
@@ -106,6 +108,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
   }
 
   const written: string[] = [];
+  const chains = new Set<string>();
   try {
     return await store.leases.with(async (lease) => {
       const built: StageState[] = [];
@@ -130,6 +133,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         ...(options.signal ? { signal: options.signal } : {}),
         emit,
         written,
+        chains,
         stageNamed: () => undefined,
       };
       for (const stage of stages) {
@@ -155,8 +159,21 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
     });
   } catch (err) {
     await discardUnreferencedBlobs(store, written).catch(() => undefined);
+    await discardSnapshots(store, chains).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Removes the layer snapshots a failed build's RUN and COPY --from steps unpacked its own layers
+ * into, now that those layers are gone: only snapshots of this build's states that nothing uses.
+ */
+async function discardSnapshots(store: ImageStore, chains: ReadonlySet<string>): Promise<void> {
+  if (chains.size === 0) return;
+  await store.update(async (tx) => {
+    const unused = await unusedSnapshots(store.blobs, store.layout, tx.index);
+    if (unused) await removeSnapshots(store.layout, unused.filter((id) => chains.has(id)));
+  });
 }
 
 async function buildStage(run: BuildRun, stages: readonly Stage[], built: readonly StageState[], stage: Stage, step: (instruction: Instruction) => number): Promise<StageState> {
@@ -175,6 +192,7 @@ async function buildStage(run: BuildRun, stages: readonly Stage[], built: readon
     throwIfAborted(run.signal);
     const index = step(instruction);
     state = await runInstruction(run, scope, state, instruction, index);
+    for (const id of chainIds(state.image.rootfs.diff_ids)) run.chains.add(id);
   }
   return state;
 }

@@ -77,6 +77,8 @@ export interface BuildRun {
   emit: (event: BuildEvent) => void;
   /** Blobs this build wrote, removed again when it fails. */
   written: string[];
+  /** Chain IDs of every state the build reached: the layer snapshots a failed build may leave. */
+  chains: Set<string>;
   /** Resolves `COPY --from=X` to an earlier stage's state, or undefined when X is an image. */
   stageNamed: (ref: string, line: number) => StageState | undefined;
 }
