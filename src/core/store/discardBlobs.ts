@@ -1,10 +1,8 @@
-// Undoes the blobs a failed or cancelled operation wrote, and the layer snapshots only they were
-// unpacked for, so that the store is left as it was.
+// Undoes the blobs a failed or cancelled operation wrote, so that the store is left as it was.
 // Only blobs this operation created are candidates, and only those nothing else needs are removed:
 // run under the store lock after the operation's lease is released, it spares every blob an image
 // references or another live operation has leased (one that found our blob present meanwhile).
 
-import { collectSnapshots } from '../runtime/snapshotGc';
 import { markReachable } from './garbageCollect';
 import type { ImageStore } from './imageStore';
 
@@ -20,8 +18,6 @@ export async function discardUnreferencedBlobs(store: ImageStore, written: reado
       await store.blobs.delete(digest);
       removed.push(digest);
     }
-    // A failed build or run may have unpacked layers that no image or container now stacks.
-    if (removed.length > 0) await collectSnapshots(store.blobs, store.layout, tx.index);
     return removed;
   });
 }
