@@ -9,6 +9,7 @@ import { StevedoreError } from '../../src/core/errors';
 import type { RegistryClient } from '../../src/core/registry/registryClient';
 import { parseReference } from '../../src/core/reference/reference';
 import { contentTrustVerifier, dockerContentTrust } from '../../src/core/trust/contentTrust';
+import { isSignatureTag, signedDigests } from '../../src/core/trust/signatureTags';
 import { ATOMIC_SIGNATURE_TYPE, COSIGN_SIGNATURE_TYPE, MalformedSignature, makeSignedClaims, parseSignedClaims } from '../../src/core/trust/signaturePayload';
 
 const image = { reference: parseReference('example.com/team/app:1.0'), manifestDigest: `sha256:${'a'.repeat(64)}`, client: {} as RegistryClient };
@@ -65,5 +66,15 @@ describe('content trust switches', () => {
       const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
       assert.throws(() => parseSignedClaims(bytes, COSIGN_SIGNATURE_TYPE), (e: Error) => e instanceof MalformedSignature && expected.test(e.message), JSON.stringify(value));
     }
+  });
+});
+
+describe('signature tags in a tag list', () => {
+  it('names the manifest digests cosign .sig tags and referrer fallback tags stand for, and nothing else', () => {
+    const hex = 'ab'.repeat(32);
+    const other = 'cd'.repeat(32);
+    const tags = ['1', 'latest', `sha256-${hex}.sig`, `sha256-${other}`, 'sha256-short.sig', `sha512-${hex}.sig`, `v-sha256-${hex}.sig`];
+    assert.deepEqual([...signedDigests(tags)].sort(), [`sha256:${hex}`, `sha256:${other}`]);
+    assert.deepEqual(tags.filter(isSignatureTag), [`sha256-${hex}.sig`, `sha256-${other}`]);
   });
 });

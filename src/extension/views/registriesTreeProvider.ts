@@ -10,6 +10,7 @@ import { fetchCatalogPage } from '../../core/registry/catalogPage';
 import { listTags } from '../../core/registry/pagedLists';
 import { DOCKER_HUB_DOMAIN, registryHost } from '../../core/registry/registryHost';
 import { describeRemoteTag, remoteImageDetails, type RemoteTag } from '../../core/registry/remoteTag';
+import { signedTags } from '../../core/trust/signatureTags';
 import { hostPlatform, formatPlatform } from '../../core/image/platform';
 import { parseReference } from '../../core/reference/reference';
 import type { RegistryAccess } from '../registries/registryAccess';
@@ -151,7 +152,8 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
       case 'remoteTag': {
         const item = new vscode.TreeItem(node.tag, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
-        item.iconPath = new vscode.ThemeIcon('tag');
+        item.iconPath = new vscode.ThemeIcon(node.signed ? 'verified' : 'tag');
+        if (node.signed) item.description = 'signed';
         // The platforms, sizes and created time are fetched when the tooltip is first shown (resolveTreeItem).
         item.tooltip = undefined;
         item.contextValue = 'remoteTag';
@@ -326,7 +328,13 @@ export class RegistriesTreeProvider implements vscode.TreeDataProvider<Registrie
     }
     const tags = await pending;
     if (tags.length === 0) return [message(`notags/${key}`, 'No tags', 'info')];
-    return sortTags(tags).map((tag) => ({ kind: 'remoteTag', id: `tag/${key}:${tag}`, domain: node.domain, repository: node.repository, tag }));
+    // Marked only here, when the repository is expanded: one manifest fetch per tag, and only when
+    // the list holds signature tags at all. A failure leaves the tags unmarked, never the list unshown.
+    const signed = await signedTags(this.registries.get().for(node.domain), node.repository, tags).catch((err: unknown) => {
+      this.log.warn(`Registries view: signatures of ${key} not looked up: ${errorMessage(err)}`);
+      return new Set<string>();
+    });
+    return sortTags(tags).map((tag) => ({ kind: 'remoteTag', id: `tag/${key}:${tag}`, domain: node.domain, repository: node.repository, tag, ...(signed.has(tag) ? { signed: true } : {}) }));
   }
 
   private async platformChildren(node: RemoteTagNode): Promise<RegistriesTreeNode[]> {

@@ -41,6 +41,8 @@ export interface RemoteTagNode {
   domain: string;
   repository: string;
   tag: string;
+  /** A signature is attached to the tag's manifest (a cosign `.sig` tag or a referrer), as the tag list shows. */
+  signed?: boolean;
 }
 
 export interface RemotePlatformNode {

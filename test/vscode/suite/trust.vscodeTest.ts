@@ -14,6 +14,7 @@ import { pushImage } from '../../../src/core/registry/pushImage';
 import { RegistryClients } from '../../../src/core/registry/registryClients';
 import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
+import type { RegistriesTreeNode, RemoteTagNode } from '../../../src/extension/views/registryNodes';
 import { COSIGN_GENERATED_KEY, COSIGN_GENERATED_PASSPHRASE, COSIGN_GENERATED_PUBLIC_KEY } from '../../helpers/cosignKeyFile';
 import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import type { SignaturesState } from '../../../src/webview/inspector/protocol';
@@ -168,6 +169,37 @@ suite('content trust: Push and Sign…, and signatures in the inspector', () => 
       mine.signatures.map((s) => ({ format: s.format, accepted: s.accepted, signer: s.signer, identity: s.identity, digest: s.digest })),
       [{ format: 'sigstore', accepted: true, signer: join(dir, 'cosign.pub'), identity: signed, digest: pushedDigest }],
     );
+  }, LONG);
+
+  test('the Registries view marks the tag whose manifest has a signature attached, and no other', async () => {
+    // A second tag in the same repository, of another image, pushed without a signature.
+    const source = await FileImageStore.open(join(dir, 'source'));
+    const clients = new RegistryClients({ insecureRegistries: [registry.host] });
+    try {
+      await importBuffer(source, await randomRootfs(1, 3_000), `${registry.host}/signed/app:2`);
+      await pushImage(source, clients, { reference: `${registry.host}/signed/app:2` });
+    } finally {
+      await clients.close();
+    }
+    await setSetting('registries', [{ url: registry.host }]);
+    try {
+      const tree = api.registriesTree;
+      let level: RegistriesTreeNode[] = ((await tree.getChildren()) ?? []).filter((n) => n.kind === 'registry' && n.domain === registry.host);
+      let repository: RegistriesTreeNode | undefined;
+      for (let depth = 0; depth < 3 && !repository && level.length > 0; depth++) {
+        const next: RegistriesTreeNode[] = [];
+        for (const node of level) next.push(...((await tree.getChildren(node)) ?? []));
+        repository = next.find((n) => n.kind === 'repository' && n.repository === 'signed/app');
+        level = next.filter((n) => n.kind === 'registry' || n.kind === 'namespace');
+      }
+      assert.ok(repository, 'signed/app is not in the Registries view');
+      const tags = ((await tree.getChildren(repository)) ?? []).filter((n): n is RemoteTagNode => n.kind === 'remoteTag');
+      assert.deepEqual(Object.fromEntries(tags.map((t) => [t.tag, t.signed === true])), { '1': true, '2': false, [`sha256-${pushedDigest.slice(7)}.sig`]: false });
+      assert.equal((await tree.getTreeItem(tags.find((t) => t.tag === '1')!)).description, 'signed');
+      assert.equal((await tree.getTreeItem(tags.find((t) => t.tag === '2')!)).description, undefined);
+    } finally {
+      await setSetting('registries', undefined);
+    }
   }, LONG);
 
   test('an image with no signatures kept is shown as unsigned, and not marked', async () => {
