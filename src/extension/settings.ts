@@ -59,6 +59,8 @@ export interface StevedoreSettings {
   trustPolicyPath: string;
   /** registries.d folder for where signatures live; empty: the containers tools' defaults. */
   trustRegistriesDir: string;
+  /** Push and Sign…'s key: a GPG key ID, or a cosign key file's path; empty to pick one each time. */
+  trustSigningKey: string;
 }
 
 export const SECTION = 'stevedore';
@@ -93,6 +95,7 @@ export function readSettings(): StevedoreSettings {
     podmanHost: c.get<string>('engines.podmanHost', '').trim(),
     trustPolicyPath: expandHome(c.get<string>('trust.policyPath', '').trim()),
     trustRegistriesDir: expandHome(c.get<string>('trust.registriesDir', '').trim()),
+    trustSigningKey: expandHome(c.get<string>('trust.signingKey', '').trim()),
   };
 }
 

@@ -42,6 +42,7 @@ function untouchedSettings(env: NodeJS.ProcessEnv, overrides: Partial<StevedoreS
     podmanHost: '',
     trustPolicyPath: '',
     trustRegistriesDir: '',
+    trustSigningKey: '',
     ...overrides,
   };
 }

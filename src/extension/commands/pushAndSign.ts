@@ -3,7 +3,8 @@
 // the registries.d in effect (stevedore.trust.registriesDir, else the user's and the machine's)
 // says. The key is picked: one of the user's GPG secret keys, another GPG key ID, or a cosign
 // private key file with its passphrase (COSIGN_PASSWORD when set, else asked; never logged). The key
-// is opened and registries.d checked before anything is sent. Arguments for keybindings and tests:
+// is opened and registries.d checked before anything is sent. With stevedore.trust.signingKey set,
+// that key is used without asking. Arguments for keybindings and tests:
 // { reference, gpgKey } or { reference, sigstoreKeyFile, passphrase }.
 
 import * as vscode from 'vscode';
@@ -33,6 +34,10 @@ async function pickSigner(ctx: CommandContext): Promise<PushSigner | undefined> 
   if (gpgKey) return { kind: 'gpg', fingerprint: gpgKey };
   const keyFile = stringArg(ctx, 'sigstoreKeyFile');
   if (keyFile) return sigstoreSigner(keyFile, stringArg(ctx, 'passphrase'));
+  const configured = ctx.services.settings().trustSigningKey;
+  if (configured) {
+    return isKeyFile(configured) ? sigstoreSigner(configured, stringArg(ctx, 'passphrase')) : { kind: 'gpg', fingerprint: configured };
+  }
   const items: KeyPick[] = (await listGpgSecretKeys(process.env)).map((k) => ({
     label: `$(key) ${k.userId ?? k.fingerprint}`,
     description: k.userId ? k.fingerprint : 'GPG key',
@@ -57,6 +62,11 @@ async function pickSigner(ctx: CommandContext): Promise<PushSigner | undefined> 
       return files?.[0] ? sigstoreSigner(files[0].fsPath, undefined) : undefined;
     }
   }
+}
+
+/** stevedore.trust.signingKey names a cosign key file by a path separator or the file's usual endings. */
+function isKeyFile(value: string): boolean {
+  return value.includes('/') || value.includes('\\') || /\.(key|pem)$/i.test(value);
 }
 
 async function sigstoreSigner(keyPath: string, given: string | undefined): Promise<PushSigner | undefined> {

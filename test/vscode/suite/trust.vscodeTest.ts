@@ -171,6 +171,24 @@ suite('content trust: Push and Sign…, and signatures in the inspector', () => 
     );
   }, LONG);
 
+  test('with stevedore.trust.signingKey set, Push and Sign… signs with that key without asking which', async () => {
+    const reference = `${registry.host}/signed/keyed:1`;
+    await importBuffer(await api.openStore(), await randomRootfs(1, 4_000), reference);
+    await setSetting('trust.signingKey', keyFile);
+    try {
+      // No key in the arguments: without the setting this would open the key picker and wait.
+      const pushed = await run<{ digest: string; signature: { format: string; location: string } }[]>('stevedore.pushAndSign', { reference, passphrase: COSIGN_GENERATED_PASSPHRASE });
+      assert.equal(pushed.length, 1);
+      assert.deepEqual(pushed[0]!.signature, { reference, format: 'cosign', location: `${registry.host}/signed/keyed:sha256-${pushed[0]!.digest.slice(7)}.sig` });
+      const tags = (await (await fetch(`${registry.url}/v2/signed/keyed/tags/list`)).json()) as { tags: string[] };
+      assert.ok(tags.tags.includes(`sha256-${pushed[0]!.digest.slice(7)}.sig`), tags.tags.join(' '));
+    } finally {
+      await setSetting('trust.signingKey', undefined);
+      const node = await imageNamed(api, reference).catch(() => undefined);
+      if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
+    }
+  }, LONG);
+
   test('the Registries view marks the tag whose manifest has a signature attached, and no other', async () => {
     // A second tag in the same repository, of another image, pushed without a signature.
     const source = await FileImageStore.open(join(dir, 'source'));
