@@ -136,6 +136,21 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     await assert.rejects(readFile(recordFile), /ENOENT/);
   });
 
+  it("run's implicit pull is verified as pull is: an unsigned image is refused with the store unchanged, a signed one pulled with its signature kept", async () => {
+    const root = join(dir.path, 'store-run');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    const before = await storeSnapshot(root);
+    const trust = ['--signature-policy', policy, '--registries.d', registriesD];
+    const refusedRun = await runCli(root, ['run', '--rm', ...trust, `${registry.host}/team/unsigned:1.0`, 'true'], { env });
+    assert.notEqual(refusedRun.code, 0, refusedRun.stdout);
+    assert.match(refusedRun.stderr, /Source image rejected: .*team\/unsigned:1\.0 is refused by the signature policy/);
+    assert.deepEqual(await storeSnapshot(root), before, 'a refused implicit pull must leave the store unchanged');
+    // The signed image has no programs, so the container itself fails; the pull before it must not.
+    await runCli(root, ['run', '--rm', ...trust, `${registry.host}/team/signed:1.0`, '/no-such-program'], { env });
+    const record = JSON.parse(await readFile(join(root, 'stevedore', 'signatures', `${digestOf.signed!.slice('sha256:'.length)}.json`), 'utf8')) as { signedDigest: string };
+    assert.equal(record.signedDigest, digestOf.signed);
+  });
+
   it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {
     const root = join(dir.path, 'store-show');
     const show = (ref: string, extra: string[] = []) => runCli(root, ['trust', 'show', '--signature-policy', policy, '--registries.d', registriesD, ...extra, ref], { env });

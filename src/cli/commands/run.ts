@@ -9,10 +9,12 @@ import { pullImage } from '../../core/registry/pullImage';
 import { formatReference, parseReference } from '../../core/reference/reference';
 import { runContainer } from '../../core/runtime/runContainer';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { containerIo } from '../containerIo';
 import type { CliContext } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 import type { FlagValues } from '../args';
 
 export const runCommand: Command = {
@@ -33,6 +35,7 @@ export const runCommand: Command = {
     { name: 'volume', short: 'v', kind: 'list', valueName: 'list', description: 'Bind mount a host folder (HOST-PATH:CONTAINER-PATH[:ro])' },
     { name: 'workdir', short: 'w', kind: 'string', valueName: 'string', description: 'Working directory inside the container' },
     INSECURE_REGISTRY_FLAG,
+    ...TRUST_FLAGS,
   ],
   async run(ctx, args, flags) {
     const [imageName, ...command] = args as [string, ...string[]];
@@ -93,7 +96,10 @@ async function findOrPull(ctx: CliContext, store: ImageStore, name: string, flag
   }
   const reference = formatReference(parseReference(name));
   ctx.stderr.write(`Unable to find image '${name.includes(':') || name.includes('@') ? name : `${name}:latest`}' locally\n`);
-  await withRegistries(ctx, flags, (clients) => pullImage(store, clients, { reference, signal: ctx.signal }));
+  // Verified under the trust policy as `pull` is, and the accepted signatures kept with the image.
+  const keeper = new SignatureKeeper();
+  const pulled = await withRegistries(ctx, flags, (clients) => pullImage(store, clients, { reference, signal: ctx.signal, verify: pullVerifier(ctx, flags, keeper) }));
+  await keeper.keep(store.layout, [pulled]);
   return store.find(reference);
 }
 
