@@ -151,6 +151,17 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.equal(record.signedDigest, digestOf.signed);
   });
 
+  it("build's FROM pull keeps the accepted signature with the image, as pull does", async () => {
+    const root = join(dir.path, 'store-build');
+    const context = join(dir.path, 'build-context');
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, 'Dockerfile'), `FROM ${registry.host}/team/signed:1.0\nLABEL built=here\n`);
+    const built = await runCli(root, ['build', '-q', '--signature-policy', policy, '--registries.d', registriesD, '-t', 'local/built:1', context], { env });
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    const record = JSON.parse(await readFile(join(root, 'stevedore', 'signatures', `${digestOf.signed!.slice('sha256:'.length)}.json`), 'utf8')) as { signedDigest: string };
+    assert.equal(record.signedDigest, digestOf.signed);
+  });
+
   it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {
     const root = join(dir.path, 'store-show');
     const show = (ref: string, extra: string[] = []) => runCli(root, ['trust', 'show', '--signature-policy', policy, '--registries.d', registriesD, ...extra, ref], { env });

@@ -16,6 +16,7 @@ import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 
 export const buildCommand: Command = {
   usage: 'stevedore build [OPTIONS] PATH',
@@ -54,6 +55,7 @@ export const buildCommand: Command = {
       else if (event.kind === 'cached') writeLine(ctx.stdout, ' ---> Using cache');
       else if (event.kind === 'stepDone') writeLine(ctx.stdout, event.id ? ` ---> ${shortId(event.id)}` : ' ---> ');
     };
+    const signatures = new SignatureKeeper();
     const result = await withRegistries(ctx, flags, (clients) =>
       buildImage(store, {
         context,
@@ -65,7 +67,8 @@ export const buildCommand: Command = {
         noCache: boolFlag(flags, 'no-cache'),
         ...(platformText ? { platform: parsePlatform(platformText) } : {}),
         clients,
-        verifyPull: pullVerifier(ctx, flags),
+        verifyPull: pullVerifier(ctx, flags, signatures),
+        signatures,
         proxy: proxySettingsFromEnv(ctx.env),
         ...(quiet ? {} : { output: ctx.stdout }),
         hostEnv: ctx.env,

@@ -14,6 +14,7 @@ import { parsePlatform } from '../image/platform';
 import { sourceDateEpoch } from '../image/sourceDateEpoch';
 import type { ImageConfig, Platform } from '../image/types';
 import { writeImage } from '../store/writeImage';
+import type { SignatureKeeper } from '../trust/signatureRecord';
 import { formatReference, parseReference } from '../reference/reference';
 import type { PullOptions } from '../registry/pullImage';
 import type { ProxySettings } from '../registry/proxySettings';
@@ -48,6 +49,8 @@ export interface BuildOptions {
   proxy?: ProxySettings;
   /** The verify stage for a FROM image that has to be pulled (the signature policy). */
   verifyPull?: PullOptions['verify'];
+  /** Keeps the signatures `verifyPull` accepted with each image the build pulled, as `pull` keeps them. */
+  signatures?: SignatureKeeper;
   /** Defaults to SOURCE_DATE_EPOCH when set, else now. */
   created?: Date;
   /** Where RUN steps' output (stdout and stderr) goes; discarded without one. */
@@ -125,6 +128,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         ...(options.platform ? { platform: options.platform } : {}),
         ...(options.clients ? { clients: options.clients } : {}),
         ...(options.verifyPull ? { verifyPull: options.verifyPull } : {}),
+        ...(options.signatures ? { signatures: options.signatures } : {}),
         ...(options.proxy ? { proxy: options.proxy } : {}),
         ...(options.output ? { output: options.output } : {}),
         ...(options.runtime ? { runtime: options.runtime } : {}),

@@ -29,6 +29,7 @@ import type { RegistryClients } from '../registry/registryClients';
 import { DEFAULT_PATH } from '../runtime/runtimeSpec';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { Lease } from '../store/leases';
+import type { SignatureKeeper } from '../trust/signatureRecord';
 import { cacheKey, contentHasher, lookUp, remember, stateId, type DirectoryDelta, type StageState } from './buildCache';
 import { type IgnoreMatcher } from './contextFiles';
 import { copyTar, planCopy, type CopyRequest, type PlannedEntry } from './copyLayer';
@@ -67,6 +68,7 @@ export interface BuildRun {
   platform?: Platform;
   clients?: RegistryClients;
   verifyPull?: PullOptions['verify'];
+  signatures?: SignatureKeeper;
   /** For ADD of URLs. */
   proxy?: ProxySettings;
   output?: Writable;
@@ -132,7 +134,8 @@ export async function imageState(run: BuildRun, name: string, platform: Platform
   } catch (err) {
     if (!(err instanceof StevedoreError) || err.code !== 'IMAGE_NOT_FOUND' || !run.clients) throw err;
     run.emit({ kind: 'pulling', reference: name });
-    await pullImage(run.store, run.clients, { reference: name, ...(platform ? { platform } : {}), ...(run.signal ? { signal: run.signal } : {}), ...(run.verifyPull ? { verify: run.verifyPull } : {}) });
+    const pulled = await pullImage(run.store, run.clients, { reference: name, ...(platform ? { platform } : {}), ...(run.signal ? { signal: run.signal } : {}), ...(run.verifyPull ? { verify: run.verifyPull } : {}) });
+    await run.signatures?.keep(run.store.layout, [pulled]);
     record = await run.store.find(name);
   }
   const loaded = await run.store.load(record);

@@ -17,6 +17,7 @@ import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
 import { pullVerifier } from '../trust/pullVerifier';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { shortId } from '../../core/shortId';
 
 export const buildImageCommand: ExtensionCommand = {
@@ -43,13 +44,15 @@ export const buildImageCommand: ExtensionCommand = {
     const started = Date.now();
     const platform = services.settings().defaultPlatform;
     services.log.info(`building ${dockerfile} (context ${context})${name ? ` as ${name}` : ''}`);
+    const signatures = new SignatureKeeper();
     const result = await withCancellableProgress(`Building ${name ? familiarString(parseReference(name)) : basename(context)}`, (progress) =>
       buildImage(store, {
         context,
         dockerfile,
         tags: name ? [name] : [],
         clients: services.registries.get(),
-        verifyPull: pullVerifier(services),
+        verifyPull: pullVerifier(services, { keeper: signatures }),
+        signatures,
         proxy: services.settings().proxy,
         ...(platform ? { platform: parsePlatform(platform) } : {}),
         signal: progress.signal,
