@@ -75,7 +75,13 @@ describe('credential helpers that do not answer', () => {
     const controller = new AbortController();
     const lookup = dockerCredentials(env)('reg.example.com', controller.signal);
     await whenExists(startedFile);
-    const pid = Number(await readFile(startedFile, 'utf8'));
+    // The helper writes its PID into the file it created: read until the number is all there.
+    let text = await readFile(startedFile, 'utf8');
+    while (!/^\d+\s*$/.test(text)) {
+      await new Promise((r) => setTimeout(r, 20));
+      text = await readFile(startedFile, 'utf8');
+    }
+    const pid = Number(text);
     assert.deepEqual(await processesNaming(helperPath), [pid], 'the helper is running while the lookup waits');
     controller.abort();
     await assert.rejects(lookup, (err: unknown) => isCancelled(err));

@@ -291,11 +291,20 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     const revealed = await run<{ revealed: string }>('stevedore.browseTags', { repository: `${host}/demo/app` });
     assert.deepEqual(revealed, { revealed: `${host}/demo/app` });
     assert.equal(api.registriesView.visible, true, 'the Registries view is not on screen');
-    const selected = api.registriesView.selection.map((n) => (n.kind === 'repository' ? `${n.domain}/${n.repository}` : n.id));
-    assert.deepEqual(selected, [`${host}/demo/app`]);
+    // The selection reaches the extension host from the window a moment after reveal resolves.
+    const selection = async (): Promise<string[]> => {
+      for (;;) {
+        const now = api.registriesView.selection.map((n) => (n.kind === 'repository' ? `${n.domain}/${n.repository}` : n.id));
+        if (now.length > 0) return now;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    assert.deepEqual(await selection(), [`${host}/demo/app`]);
     // page/r3 is not on the catalog's first page (3 per page): it is added to the registry's children and revealed there.
     await run('stevedore.registries.refresh');
     await run('stevedore.browseTags', { repository: `${host}/page/r3` });
+    // As above: the harness's timeout is the only limit on waiting for the selection to arrive.
+    while (api.registriesView.selection[0]?.id !== `repo/${host}/page/r3`) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(api.registriesView.selection.map((n) => n.id), [`repo/${host}/page/r3`]);
     const registryNode = api.registriesTree.registryNodes().find((n) => n.domain === host)!;
     const top = (await api.registriesTree.getChildren(registryNode)) ?? [];
