@@ -10,10 +10,13 @@ import type { FlagSpec, FlagValues } from './args';
 import { boolFlag, stringFlag } from './command';
 import type { CliContext } from './context';
 
+export const SIGNATURE_POLICY_FLAG: FlagSpec = { name: 'signature-policy', kind: 'string', valueName: 'path', description: 'Trust policy file (default ~/.config/containers/policy.json, else /etc/containers/policy.json)' };
+export const REGISTRIES_D_FLAG: FlagSpec = { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures live' };
+
 export const TRUST_FLAGS: FlagSpec[] = [
   { name: 'disable-content-trust', kind: 'bool', description: 'Skip signature verification (digests are always verified)' },
-  { name: 'signature-policy', kind: 'string', valueName: 'path', description: 'Trust policy file (default ~/.config/containers/policy.json, else /etc/containers/policy.json)' },
-  { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures live' },
+  SIGNATURE_POLICY_FLAG,
+  REGISTRIES_D_FLAG,
 ];
 
 export function pullVerifier(ctx: CliContext, flags: FlagValues, keeper?: SignatureKeeper): PullVerifier {

@@ -16,6 +16,7 @@ import { tabwrite } from '../format/tabwriter';
 import { stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
+import { REGISTRIES_D_FLAG, SIGNATURE_POLICY_FLAG } from '../trustSettings';
 
 export const trustShowCommand: Command = {
   usage: 'stevedore trust show [OPTIONS] IMAGE|REF',
@@ -23,8 +24,8 @@ export const trustShowCommand: Command = {
   maxArgs: 1,
   flags: [
     { name: 'format', kind: 'string', valueName: 'string', description: 'Output format: "table" (default) or "json"' },
-    { name: 'signature-policy', kind: 'string', valueName: 'path', description: 'Trust policy file (default ~/.config/containers/policy.json, else /etc/containers/policy.json)' },
-    { name: 'registries.d', kind: 'string', valueName: 'dir', description: 'Folder of registries.d files saying where signatures live' },
+    SIGNATURE_POLICY_FLAG,
+    REGISTRIES_D_FLAG,
     INSECURE_REGISTRY_FLAG,
   ],
   async run(ctx, args, flags) {

@@ -20,6 +20,7 @@ import { writeLine } from '../context';
 import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
 import { imageForCli } from '../imageForCli';
 import { bytesOf, progressLine } from '../layerProgress';
+import { SIGNATURE_POLICY_FLAG } from '../trustSettings';
 
 export const verifyCommand: Command = {
   usage: 'stevedore verify [OPTIONS] IMAGE',
@@ -28,7 +29,7 @@ export const verifyCommand: Command = {
   flags: [
     { name: 'json', kind: 'bool', description: 'Print the result as JSON' },
     { name: 'signatures', kind: 'bool', description: 'Also check the signatures kept from the pull under the signature policy' },
-    { name: 'signature-policy', kind: 'string', valueName: 'path', description: 'Trust policy file (default ~/.config/containers/policy.json, else /etc/containers/policy.json)' },
+    SIGNATURE_POLICY_FLAG,
     ENGINE_FLAG,
     ...ENGINE_HOST_FLAGS,
   ],
