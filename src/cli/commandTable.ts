@@ -12,6 +12,11 @@ export interface CommandEntry {
   summary: string;
   /** Left out of help and completion (internal helpers such as `__complete`). */
   hidden?: boolean;
+  /**
+   * Works on containers' files: run by a user other than root, it runs again inside a user
+   * namespace with the user's subordinate ids (userNamespaceExec.ts), as podman does.
+   */
+  userNamespace?: boolean;
   /** What its arguments name, for shell completion: images in the store, or files. */
   completes?: 'images' | 'files';
   load(): Promise<Command>;
@@ -99,6 +104,7 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['system', 'check']],
     summary: 'Verify every blob in the image store and report missing, corrupt or leftover content',
+    userNamespace: true,
     load: async () => (await import('./commands/systemCheck')).systemCheckCommand,
   },
   {
@@ -122,6 +128,7 @@ export const commandTable: readonly CommandEntry[] = [
     names: [['commit'], ['append'], ['image', 'append']],
     summary: "Create a new image from a container's changes, or from a folder or tarball added as a layer on top of an image",
     completes: 'images',
+    userNamespace: true,
     load: async () => (await import('./commands/commit')).commitCommand,
   },
   {
@@ -133,6 +140,7 @@ export const commandTable: readonly CommandEntry[] = [
     names: [['build'], ['image', 'build']],
     summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
     completes: 'files',
+    userNamespace: true,
     load: async () => (await import('./commands/build')).buildCommand,
   },
   {
@@ -170,6 +178,7 @@ export const commandTable: readonly CommandEntry[] = [
     names: [['run'], ['container', 'run']],
     summary: 'Create and run a new container from an image',
     completes: 'images',
+    userNamespace: true,
     load: async () => (await import('./commands/run')).runCommand,
   },
   {
@@ -180,16 +189,19 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['start'], ['container', 'start']],
     summary: 'Start a stopped container',
+    userNamespace: true,
     load: async () => (await import('./commands/start')).startCommand,
   },
   {
     names: [['rm'], ['container', 'rm']],
     summary: 'Remove one or more containers',
+    userNamespace: true,
     load: async () => (await import('./commands/rm')).rmCommand,
   },
   {
     names: [['diff'], ['container', 'diff']],
     summary: "Inspect changes to files or directories on a container's filesystem",
+    userNamespace: true,
     load: async () => (await import('./commands/diff')).diffCommand,
   },
   {

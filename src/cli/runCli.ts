@@ -8,6 +8,7 @@ import { explainSystemError } from '../core/systemErrors';
 import type { Command } from './command';
 import { commandGroups, commandTable, type CommandEntry, type CommandGroup } from './commandTable';
 import { createContext, type CliContext } from './context';
+import { runInUserNamespace } from './userNamespaceExec';
 
 export interface CliIo {
   stdout: CliContext['stdout'];
@@ -44,6 +45,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (ownArgs.includes('--help') || ownArgs.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
     io.stdout.write(commandHelp(entry, command));
     return 0;
+  }
+  if (entry.userNamespace) {
+    const status = await runInUserNamespace(argv, io.env);
+    if (status !== undefined) return status;
   }
   const ctx = createContext(io, { store, debug });
   try {

@@ -39,7 +39,9 @@ export type ErrorCode =
   /** The store is on a read-only file system or its files may not be changed (EROFS, EACCES, EPERM). */
   | 'STORE_NOT_WRITABLE'
   /** The store path, or a folder above it, is a file. */
-  | 'STORE_NOT_DIRECTORY';
+  | 'STORE_NOT_DIRECTORY'
+  /** Not root, and no user namespace with subordinate ids to run a container in (what is missing is in the message). */
+  | 'ROOTLESS_UNAVAILABLE';
 
 export interface ErrorOptions {
   cause?: unknown;

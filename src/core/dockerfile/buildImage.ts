@@ -21,6 +21,7 @@ import type { ProxySettings } from '../registry/proxySettings';
 import type { RegistryClients } from '../registry/registryClients';
 import { removeSnapshots, unusedSnapshots } from '../runtime/snapshotGc';
 import { chainIds } from '../runtime/snapshots';
+import { requireContainerPrivileges } from '../runtime/userNamespace';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { stateId, type StageState } from './buildCache';
@@ -89,6 +90,11 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
   });
   const { metaArgs, stages } = splitStages(instructions, options.target);
   checkSupported(instructions);
+  // RUN and COPY --from need a container's root filesystem: say what is missing for one before
+  // any step writes anything.
+  if (stages.some((s) => s.instructions.some((i) => i.keyword === 'RUN' || ((i.keyword === 'COPY' || i.keyword === 'ADD') && i.flags.from !== undefined)))) {
+    await requireContainerPrivileges(options.hostEnv);
+  }
   const epoch = sourceDateEpoch();
   const createdAt = options.created ?? epoch ?? new Date();
   const created = createdAt.toISOString().replace(/\.000Z$/, 'Z');

@@ -60,6 +60,7 @@ export async function runStep(store: ImageStore, lease: Lease, request: RunStepR
     autoRemove: true,
     ...(request.runtime ? { runtime: request.runtime } : {}),
     ...(request.snapshotter ? { snapshotter: request.snapshotter } : {}),
+    ...(request.hostEnv ? { hostEnv: request.hostEnv } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });
   request.onContainer?.(container.Id);

@@ -15,6 +15,7 @@ import { chooseSnapshotter } from './containerRootfs';
 import { unmount } from './overlayMount';
 import { prepareOverlayRootfs } from './overlayRootfs';
 import { lowerDirs, stackFits } from './snapshots';
+import { requireContainerPrivileges } from './userNamespace';
 import { prepareVfsRootfs } from './vfsRootfs';
 
 export interface CreateRequest {
@@ -40,6 +41,8 @@ export interface CreateRequest {
   interactive?: boolean;
   /** vfs or overlay; by default overlay where this process may mount it. */
   snapshotter?: string;
+  /** Where newuidmap, runc and the like are looked for (PATH). */
+  hostEnv?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onLayer?: (index: number, count: number) => void;
 }
@@ -54,6 +57,8 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
     throw new StevedoreError('INVALID_ARGUMENT', `the working directory '${request.workdir}' is invalid, it needs to be an absolute path`);
   }
   for (const bind of request.binds ?? []) parseBind(bind);
+  // Before the record: without root or a user namespace the root filesystem cannot be made.
+  await requireContainerPrivileges(request.hostEnv);
   const source = request.image;
   const image = 'loaded' in source ? source.loaded : await store.load(source);
   const manifest = 'loaded' in source ? source.loaded.manifestDescriptor : { mediaType: source.manifestMediaType, digest: source.manifestDigest, size: source.manifestSize };

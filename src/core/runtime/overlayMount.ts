@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StevedoreError, errorMessage } from '../errors';
+import { inUserNamespace } from './userNamespace';
 
 const exec = promisify(execFile);
 
@@ -68,7 +69,9 @@ export async function mountsBelow(dir: string): Promise<string[]> {
  * overlay, a file system that takes an upper). Asked once per container made: a mount is cheap.
  */
 export async function overlaySupported(dir: string): Promise<boolean> {
-  if (process.getuid?.() !== 0) return false;
+  // In a user namespace overlay would need the userxattr option and a mount namespace of its own
+  // kept across processes; rootless containers get vfs copies instead, as podman's vfs driver.
+  if (process.getuid?.() !== 0 || inUserNamespace()) return false;
   await mkdir(dir, { recursive: true });
   const probe = await mkdtemp(join(dir, `${PROBE_PREFIX}${process.pid}-`));
   try {

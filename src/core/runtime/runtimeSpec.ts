@@ -48,6 +48,8 @@ export interface SpecRequest {
   hostnameFile: string;
   resolvConfFile: string;
   binds: readonly Bind[];
+  /** Run from a user namespace (userNamespace.ts): sysfs can then be mounted only in a network namespace of its own. */
+  rootless?: boolean;
 }
 
 /** Docker's environment: PATH and HOSTNAME first, TERM with a terminal, then the container's, then HOME. */
@@ -87,7 +89,11 @@ export function runtimeSpec(request: SpecRequest): Record<string, unknown> {
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      // In a user namespace the kernel allows a new sysfs only with a network namespace of that user
+      // namespace; with the host's network the host's /sys is bound read-only instead, as podman does.
+      request.rootless && request.network === 'host'
+        ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+        : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
       { destination: '/etc/resolv.conf', type: 'bind', source: request.resolvConfFile, options: bindOptions(false) },

@@ -13,6 +13,7 @@ import { withRootfs } from './containerRootfs';
 import { findRuntime, runBundle, type ContainerIo } from './ociRuntime';
 import { containerEnv, runtimeSpec } from './runtimeSpec';
 import { scopedPath } from './scopedPath';
+import { requireContainerPrivileges } from './userNamespace';
 
 export interface StartOptions {
   io: ContainerIo;
@@ -24,17 +25,12 @@ const ISOLATED_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-l
 
 /** Runs the container's command and returns its exit status. */
 export async function startContainer(store: ImageStore, record: ContainerRecord, options: StartOptions): Promise<number> {
-  if (process.getuid?.() !== 0) {
-    throw new StevedoreError(
-      'UNSUPPORTED',
-      'Running a container needs root here: rootless containers (user namespaces through newuidmap/newgidmap) are not implemented yet. Run the command as root (sudo).',
-    );
-  }
+  const privileges = await requireContainerPrivileges(options.env);
   const runtime = await findRuntime(record.HostConfig.Runtime, options.env);
-  return withRootfs(store.layout, record, () => runMounted(store, record, runtime, options));
+  return withRootfs(store.layout, record, () => runMounted(store, record, runtime, options, privileges === 'user-namespace'));
 }
 
-async function runMounted(store: ImageStore, record: ContainerRecord, runtime: string, options: StartOptions): Promise<number> {
+async function runMounted(store: ImageStore, record: ContainerRecord, runtime: string, options: StartOptions, rootless: boolean): Promise<number> {
   const paths = containerPaths(store.layout, record.Id);
   const config = record.Config;
   const user = await resolveExecUser(paths.rootfs, config.User);
@@ -64,6 +60,7 @@ async function runMounted(store: ImageStore, record: ContainerRecord, runtime: s
     hostnameFile: paths.hostname,
     resolvConfFile: paths.resolvConf,
     binds,
+    rootless,
   });
   await writeFile(paths.bundleConfig, JSON.stringify(spec, null, 2));
 

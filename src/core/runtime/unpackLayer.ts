@@ -20,6 +20,7 @@ import { StevedoreError, throwIfAborted } from '../errors';
 import { PaxXattrTap, type Xattrs } from '../archive/paxXattrs';
 import { cleanEntryPath, whiteoutMeaning } from '../layers/layerListing';
 import { scopedPath } from './scopedPath';
+import { inUserNamespace } from './userNamespace';
 
 const run = promisify(execFile);
 
@@ -36,6 +37,7 @@ export async function unpackLayerBlob(blobPath: string, root: string, options: U
 }
 
 export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<void> {
+  const inNamespace = inUserNamespace();
   const written = new Set<string>();
   const dirTimes: { path: string; mtime: Date }[] = [];
   const xattrTap = new PaxXattrTap();
@@ -59,7 +61,7 @@ export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, 
     }
     const path = await scopedPath(root, rel);
     written.add(rel);
-    await placeEntry(root, path, header, body, dirTimes);
+    await placeEntry(inNamespace, root, path, header, body, dirTimes);
     // Not on symbolic links: Linux keeps no user.* attributes there, and tar tools write none.
     if (xattrs && header.type !== 'symlink') await setXattrs(path, xattrs, rel, options.what);
   }
@@ -68,6 +70,7 @@ export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, 
 }
 
 async function placeEntry(
+  userNamespace: boolean,
   root: string,
   path: string,
   header: { name: string; type?: string | null; mode?: number | null; uid?: number | null; gid?: number | null; mtime?: Date | null; linkname?: string | null; devmajor?: number | null; devminor?: number | null },
@@ -102,6 +105,9 @@ async function placeEntry(
     case 'block-device':
     case 'fifo': {
       await skipEntry(body);
+      // A user namespace may not make devices; Docker and podman leave them out there too (the
+      // runtime binds the host's /dev nodes into the container's /dev).
+      if (type !== 'fifo' && userNamespace) return;
       const kind = type === 'fifo' ? ['p'] : [type === 'character-device' ? 'c' : 'b', String(header.devmajor ?? 0), String(header.devminor ?? 0)];
       await run('mknod', [path, ...kind]);
       break;
@@ -114,12 +120,19 @@ async function placeEntry(
   const uid = header.uid ?? 0;
   const gid = header.gid ?? 0;
   const mtime = header.mtime ?? new Date(0);
+  const owned = (err: NodeJS.ErrnoException): never => {
+    // EINVAL: the id is not mapped in this user namespace (beyond the user's subordinate range).
+    if (err.code === 'EINVAL' && userNamespace) {
+      throw new StevedoreError('ROOTLESS_UNAVAILABLE', `${header.name} belongs to ${uid}:${gid}, which the user namespace does not map: the range in /etc/subuid and /etc/subgid is too small. Give the user a range of at least 65536 ids (as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER).`, { cause: err });
+    }
+    throw err;
+  };
   if (type === 'symlink') {
-    await lchown(path, uid, gid);
+    await lchown(path, uid, gid).catch(owned);
     await lutimes(path, mtime, mtime);
     return;
   }
-  await chown(path, uid, gid);
+  await chown(path, uid, gid).catch(owned);
   // After chown, which clears set-id bits.
   await chmod(path, mode);
   if (type === 'directory') dirTimes.push({ path, mtime });
