@@ -1,0 +1,180 @@
+// Containers without root: an unprivileged user made by this test (useradd, and a subordinate id
+// range given with usermod) builds with RUN, runs, starts, commits and removes a container through
+// the CLI, which enters a user namespace by itself (unshare, newuidmap/newgidmap from `uidmap`).
+// Its layers are compared file by file with what root makes of the same steps (owners as the image
+// sees them). A user without subordinate ranges gets the error that says what to add, and its
+// store stays exactly as it was.
+//
+// Runs as root (CI does), beside others: its users are named after this process, its stores are
+// in its own temporary folder, and both go at the end.
+
+import assert from 'node:assert/strict';
+import { chmod, chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { busyboxRootfs } from '../helpers/busybox';
+import { CLI, run, runCli, type CliResult } from '../helpers/cli';
+import { tempDir } from '../helpers/fixtures';
+import { layerFacts, layersOfDockerSave, type EntryFacts } from '../helpers/layerEntries';
+import { storeSnapshot } from '../helpers/storeSnapshot';
+
+const SUBORDINATE = { start: 300000, count: 65536 };
+
+const DOCKERFILE = [
+  'FROM base:1',
+  // Folders, a set-uid file, owners other than root, a symbolic and a hard link, a fifo.
+  'RUN mkdir -p /data/sub && echo hello > /data/file && chown 1000:1000 /data/file && chown -R 123:456 /data/sub && echo x > /data/sub/x && chmod 4755 /data/file && ln -s file /data/link && ln /data/file /data/hard && mkfifo /data/fifo && id',
+  // A deletion (a whiteout) and a file made as a user other than root.
+  'RUN rm /etc/motd && mkdir /home && chown 1234:1234 /home',
+  'USER 1234:1234',
+  'RUN echo mine > /home/mine && chmod 600 /home/mine && id',
+].join('\n');
+
+interface TestUser {
+  name: string;
+  uid: number;
+  gid: number;
+  dir: string;
+  store: string;
+}
+
+describe('containers without root (a user namespace with the user\'s subordinate ids)', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let rootStore: string;
+  let context: string;
+  let mapped: TestUser;
+  let unmapped: TestUser;
+  const made: string[] = [];
+
+  const sh = async (cmd: string, args: string[]): Promise<CliResult> => {
+    const result = await run(cmd, args);
+    assert.equal(result.code, 0, `${cmd} ${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    return result;
+  };
+
+  const makeUser = async (name: string, ranges: boolean): Promise<TestUser> => {
+    // No ranges from login.defs: the test says which the user has.
+    await sh('useradd', ['-M', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', name]);
+    made.push(name);
+    if (ranges) {
+      const last = SUBORDINATE.start + SUBORDINATE.count - 1;
+      await sh('usermod', ['--add-subuids', `${SUBORDINATE.start}-${last}`, '--add-subgids', `${SUBORDINATE.start}-${last}`, name]);
+    }
+    const uid = Number((await sh('id', ['-u', name])).stdout.trim());
+    const gid = Number((await sh('id', ['-g', name])).stdout.trim());
+    const home = join(dir.path, name);
+    await mkdir(home);
+    await chown(home, uid, gid);
+    return { name, uid, gid, dir: home, store: join(home, 'store') };
+  };
+
+  /** The CLI as `user`, with nothing of root's environment but PATH. */
+  const asUser = (user: TestUser, args: readonly string[]): Promise<CliResult> =>
+    run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${user.dir}`, process.execPath, CLI, '--store', user.store, ...args], { cwd: user.dir });
+
+  const ok = async (result: Promise<CliResult>, what: string): Promise<string> => {
+    const done = await result;
+    assert.equal(done.code, 0, `${what}: ${done.stdout}${done.stderr}`);
+    return done.stdout;
+  };
+
+  /** Each layer of an image as facts, bottom first, read from a `save` of it. */
+  const layersOf = async (save: (archive: string) => Promise<CliResult>, where: string, name: string): Promise<EntryFacts[][]> => {
+    const archive = join(where, `${name}.tar`);
+    await ok(save(archive), `save ${name}`);
+    return Promise.all((await layersOfDockerSave(archive)).map((layer) => layerFacts(layer)));
+  };
+
+  before(async () => {
+    dir = await tempDir();
+    await chmod(dir.path, 0o755);
+    rootStore = join(dir.path, 'root-store');
+    context = join(dir.path, 'context');
+    await mkdir(context);
+    await writeFile(join(context, 'Dockerfile'), `${DOCKERFILE}\n`);
+    const tag = `${process.pid % 100000}`;
+    mapped = await makeUser(`stvrl${tag}`, true);
+    unmapped = await makeUser(`stvnr${tag}`, false);
+    // The base: busybox with its applets for mkdir, chown, ln, mkfifo, id, and an /etc/motd to delete.
+    const base = join(dir.path, 'base.tar');
+    await writeFile(base, await busyboxRootfs());
+    const extra = join(dir.path, 'extra');
+    await mkdir(join(extra, 'etc'), { recursive: true });
+    await writeFile(join(extra, 'etc', 'motd'), 'welcome\n');
+    for (const user of [mapped, unmapped]) {
+      await ok(asUser(user, ['import', base, 'base:0']), `import as ${user.name}`);
+      await ok(asUser(user, ['commit', 'base:0', extra, 'base:1']), `append as ${user.name}`);
+    }
+    await ok(runCli(rootStore, ['import', base, 'base:0']), 'import as root');
+    await ok(runCli(rootStore, ['commit', 'base:0', extra, 'base:1']), 'append as root');
+  });
+
+  after(async () => {
+    // userdel also takes the user's lines out of /etc/subuid and /etc/subgid.
+    for (const name of made) await run('userdel', [name]);
+    await dir?.cleanup();
+  });
+
+  it('build with RUN as the user gives the layers root builds, file by file, owners included', async () => {
+    const ours = await ok(asUser(mapped, ['build', '-t', 'built:1', context]), 'rootless build');
+    // In the namespace the build's commands run as root, then as USER 1234.
+    assert.match(ours, /^uid=0\(root\) gid=0/m);
+    assert.match(ours, /^uid=1234 gid=1234/m);
+    await ok(runCli(rootStore, ['build', '-t', 'built:1', context]), 'root build');
+
+    const rootless = await layersOf((a) => asUser(mapped, ['save', '-o', a, 'built:1']), mapped.dir, 'rootless-build');
+    const root = await layersOf((a) => runCli(rootStore, ['save', '-o', a, 'built:1']), dir.path, 'root-build');
+    assert.equal(rootless.length, 5, 'two base layers and three RUN layers');
+    const first = rootless[2]!;
+    const fact = (path: string): EntryFacts | undefined => first.find((f) => f.path === path);
+    assert.equal(fact('data/file')?.owner, '1000:1000');
+    assert.equal(fact('data/file')?.mode, '4755');
+    assert.equal(fact('data/sub')?.owner, '123:456');
+    assert.equal(fact('data/sub/x')?.owner, '0:0');
+    assert.equal(fact('data/fifo')?.type, 'fifo');
+    assert.ok(rootless[3]!.some((f) => f.path === 'etc/.wh.motd'), 'the deletion is a whiteout');
+    assert.equal(rootless[4]!.find((f) => f.path === 'home/mine')?.owner, '1234:1234');
+    assert.deepEqual(rootless, root);
+  });
+
+  it('run, start, diff, commit and rm as the user: the container\'s files are the user\'s subordinate ids outside, the image\'s owners inside', async () => {
+    const script = 'echo hi > /hi && chown 42:43 /hi && mkdir /d && chmod 700 /d && id -u';
+    assert.equal(await ok(asUser(mapped, ['run', '--name', 'c1', 'base:1', 'sh', '-c', script]), 'rootless run'), '0\n');
+    const [id] = await readdir(join(mapped.store, 'stevedore', 'containers'));
+    const outside = await lstat(join(mapped.store, 'stevedore', 'containers', id!, 'rootfs', 'hi'));
+    assert.deepEqual([outside.uid, outside.gid], [SUBORDINATE.start + 41, SUBORDINATE.start + 42], 'inside 42:43 is subordinate id 42:43 outside');
+    assert.equal((await lstat(join(mapped.store, 'index.json'))).uid, mapped.uid, "the store's own files are the user's");
+    assert.equal(await ok(asUser(mapped, ['diff', 'c1']), 'diff'), 'A /d\nA /hi\n');
+    await ok(asUser(mapped, ['commit', '-m', 'hi file', 'c1', 'ran:1']), 'rootless commit');
+    // start runs the command again in the same root filesystem: /d is there now, so it fails.
+    const again = await asUser(mapped, ['start', '-a', 'c1']);
+    assert.equal(again.code, 1, again.stdout + again.stderr);
+    assert.match(again.stderr, /mkdir: can't create directory '\/d': File exists/);
+    await ok(asUser(mapped, ['rm', 'c1']), 'rm');
+    assert.deepEqual(await readdir(join(mapped.store, 'stevedore', 'containers')), []);
+    assert.match(await ok(asUser(mapped, ['system', 'check']), 'system check'), /No problems found/);
+
+    await ok(runCli(rootStore, ['run', '--name', 'c1', 'base:1', 'sh', '-c', script]), 'root run');
+    await ok(runCli(rootStore, ['commit', '-m', 'hi file', 'c1', 'ran:1']), 'root commit');
+    await ok(runCli(rootStore, ['rm', 'c1']), 'root rm');
+    const rootless = await layersOf((a) => asUser(mapped, ['save', '-o', a, 'ran:1']), mapped.dir, 'rootless-commit');
+    const root = await layersOf((a) => runCli(rootStore, ['save', '-o', a, 'ran:1']), dir.path, 'root-commit');
+    assert.equal(rootless.at(-1)!.find((f) => f.path === 'hi')?.owner, '42:43');
+    assert.deepEqual(rootless.at(-1), root.at(-1));
+  });
+
+  it('a user without subordinate ranges is told what to add, and run and build leave the store as it was', async () => {
+    const before = await storeSnapshot(unmapped.store);
+    const ran = await asUser(unmapped, ['run', 'base:1', 'true']);
+    assert.equal(ran.code, 125, ran.stdout + ran.stderr);
+    for (const file of ['subuid', 'subgid']) {
+      assert.match(ran.stderr, new RegExp(`subordinate (user|group) ids for ${unmapped.name} in /etc/${file}: add a line such as "${unmapped.name}:100000:65536"`));
+    }
+    assert.doesNotMatch(ran.stderr, /uidmap/, 'newuidmap is there: only what is missing is named');
+    assert.deepEqual(await storeSnapshot(unmapped.store), before);
+    const built = await asUser(unmapped, ['build', '-t', 'never:1', context]);
+    assert.equal(built.code, 1, built.stdout + built.stderr);
+    assert.match(built.stderr, /Running a container needs root, or a user namespace with subordinate ids/);
+    assert.deepEqual(await storeSnapshot(unmapped.store), before);
+  });
+});
