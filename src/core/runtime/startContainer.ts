@@ -4,7 +4,7 @@
 // the foreground. The record says "running" with this process as owner until the runtime returns.
 
 import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { CancelledError, StevedoreError } from '../errors';
+import { CancelledError } from '../errors';
 import type { ImageStore } from '../store/imageStore';
 import { containerPaths, containerCommand, readContainer, runtimeStateDir, writeContainer, type ContainerRecord } from './containerRecord';
 import { resolveExecUser } from './containerUser';
