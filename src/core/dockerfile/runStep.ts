@@ -13,6 +13,7 @@ import { MediaType } from '../image/mediaTypes';
 import type { LoadedImage } from '../image/summary';
 import type { ContainerConfig, Descriptor, ImageConfig } from '../image/types';
 import type { ImageStore } from '../store/imageStore';
+import { storeImage } from '../store/storeImage';
 import type { Lease } from '../store/leases';
 import { changeTar } from '../runtime/changeTar';
 import { containerChanges } from '../runtime/containerChanges';
@@ -55,7 +56,7 @@ export async function runStep(store: ImageStore, lease: Lease, request: RunStepR
     config: { ...request.base, config: { ...request.config, Entrypoint: null, Cmd: request.argv }, rootfs: { type: 'layers', diff_ids: [...request.diffIds] } },
   };
   const container = await createContainer(store, {
-    image: { loaded, id: '' },
+    image: { loaded: storeImage(store.blobs, loaded), id: '' },
     imageName: '(build step)',
     autoRemove: true,
     ...(request.runtime ? { runtime: request.runtime } : {}),

@@ -6,6 +6,7 @@ import { MediaType } from '../image/mediaTypes';
 import type { LoadedImage } from '../image/summary';
 import type { Descriptor, ImageConfig } from '../image/types';
 import type { ImageStore } from '../store/imageStore';
+import { storeImage } from '../store/storeImage';
 import { containerPaths, removeContainerFiles } from '../runtime/containerRecord';
 import { withRootfs } from '../runtime/containerRootfs';
 import { createContainer } from '../runtime/createContainer';
@@ -25,7 +26,7 @@ export async function withStageRoot<T>(store: ImageStore, source: StageFiles, op
     config: { ...source.image, config: { ...source.image.config, Entrypoint: null, Cmd: ['true'] } },
   };
   const container = await createContainer(store, {
-    image: { loaded, id: '' },
+    image: { loaded: storeImage(store.blobs, loaded), id: '' },
     imageName: '(COPY --from)',
     autoRemove: true,
     ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}),

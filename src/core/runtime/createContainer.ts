@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { StevedoreError, errorMessage } from '../errors';
-import type { LoadedImage } from '../image/summary';
+import type { Image } from '../image/image';
 import type { ContainerConfig } from '../image/types';
 import { shortId } from '../shortId';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -19,8 +19,11 @@ import { requireContainerPrivileges } from './userNamespace';
 import { prepareVfsRootfs } from './vfsRootfs';
 
 export interface CreateRequest {
-  /** An image in the store, or (for a build step) layers and config the caller holds leased. */
-  image: ImageRecord | { loaded: LoadedImage; id: string };
+  /**
+   * An image in the store, or any Image (a build step's layers and config, which the caller holds
+   * leased): the root filesystem is unpacked from its layers' readers, whatever their source.
+   */
+  image: ImageRecord | { loaded: Image; id: string };
   /** What the user called the image ("busybox"). */
   imageName: string;
   name?: string;
@@ -99,8 +102,8 @@ export async function createContainer(store: ImageStore, request: CreateRequest)
   }, request.signal ? { signal: request.signal } : {});
   try {
     const progress = { ...(request.signal ? { signal: request.signal } : {}), ...(request.onLayer ? { onLayer: request.onLayer } : {}) };
-    if (driver === 'overlay') await prepareOverlayRootfs(store.blobs, store.layout, image, paths, progress);
-    else await prepareVfsRootfs(store.blobs, image, paths.rootfs, paths.baseTree, progress);
+    if (driver === 'overlay') await prepareOverlayRootfs(store.layout, image, paths, progress);
+    else await prepareVfsRootfs(image, paths.rootfs, paths.baseTree, progress);
     const created: ContainerRecord = { ...record, State: { Status: 'created', ExitCode: 0 } };
     await writeContainer(store.layout, created);
     return created;

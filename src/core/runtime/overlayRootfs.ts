@@ -5,8 +5,7 @@
 
 import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import { throwIfAborted } from '../errors';
-import type { LoadedImage } from '../image/summary';
-import type { BlobStore } from '../store/blobStore';
+import type { Image } from '../image/image';
 import type { StoreLayout } from '../store/layout';
 import type { ContainerPaths } from './containerRecord';
 import { isMounted, mountOverlay, unmount } from './overlayMount';
@@ -30,13 +29,12 @@ export async function makeMountPoints(rootfs: string): Promise<void> {
 }
 
 export async function prepareOverlayRootfs(
-  blobs: BlobStore,
   layout: StoreLayout,
-  image: LoadedImage,
+  image: Image,
   paths: ContainerPaths,
   options: { signal?: AbortSignal; onLayer?: (index: number, count: number) => void } = {},
 ): Promise<string[]> {
-  const lowers = await prepareSnapshots(blobs, layout, image, options);
+  const lowers = await prepareSnapshots(layout, image, options);
   await mkdir(paths.upper, { mode: 0o755 });
   await mkdir(paths.work, { mode: 0o700 });
   await mkdir(paths.rootfs, { mode: 0o755 });

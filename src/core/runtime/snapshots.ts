@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../errors';
+import type { Image } from '../image/image';
 import type { LoadedImage } from '../image/summary';
-import type { BlobStore } from '../store/blobStore';
 import type { StoreLayout } from '../store/layout';
 import { fitsOverlay, mountOverlay, unmount } from './overlayMount';
-import { unpackLayerBlob } from './unpackLayer';
+import { unpackImageLayer } from './unpackLayer';
 
 export const SNAPSHOT_TEMP_PREFIX = 'tmp-';
 
@@ -44,11 +44,11 @@ export interface SnapshotOptions {
 }
 
 /** Makes the snapshots an image needs that are not there yet; returns lowerDirs(image). */
-export async function prepareSnapshots(blobs: BlobStore, layout: StoreLayout, image: LoadedImage, options: SnapshotOptions = {}): Promise<string[]> {
+export async function prepareSnapshots(layout: StoreLayout, image: Image, options: SnapshotOptions = {}): Promise<string[]> {
   const dir = snapshotsDir(layout);
   await mkdir(dir, { recursive: true });
   const chain = chainIds(image.config.rootfs.diff_ids);
-  const layers = image.manifest.layers;
+  const layers = image.layers;
   for (const [index, layer] of layers.entries()) {
     throwIfAborted(options.signal);
     const final = join(dir, chain[index]!);
@@ -57,9 +57,9 @@ export async function prepareSnapshots(blobs: BlobStore, layout: StoreLayout, im
     const temp = await mkdtemp(join(dir, `${SNAPSHOT_TEMP_PREFIX}${process.pid}-`));
     try {
       await mkdir(join(temp, 'fs'), { mode: 0o755 });
-      const what = { what: `Layer ${index} (${layer.digest})`, ...(options.signal ? { signal: options.signal } : {}) };
+      const what = { what: `Layer ${index} (${layer.descriptor.digest})`, ...(options.signal ? { signal: options.signal } : {}) };
       if (index === 0) {
-        await unpackLayerBlob(blobs.path(layer.digest), join(temp, 'fs'), what);
+        await unpackImageLayer(layer, join(temp, 'fs'), what);
       } else {
         const name = temp.slice(dir.length + 1);
         await mkdir(join(temp, 'work'));
@@ -67,7 +67,7 @@ export async function prepareSnapshots(blobs: BlobStore, layout: StoreLayout, im
         const spec = { lowers: chain.slice(0, index).map((id) => `${id}/fs`).reverse(), upper: `${name}/fs`, work: `${name}/work`, target: join(temp, 'merged'), cwd: dir };
         await mountOverlay(spec);
         try {
-          await unpackLayerBlob(blobs.path(layer.digest), join(temp, 'merged'), what);
+          await unpackImageLayer(layer, join(temp, 'merged'), what);
         } finally {
           await unmount(join(temp, 'merged'));
         }

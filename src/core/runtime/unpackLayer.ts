@@ -8,13 +8,16 @@
 // clears security.capability).
 
 import { execFile } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { decompressed } from '../archive/decompress';
+import { DigestCounter, tryParseDigest } from '../digest';
+import type { Layer } from '../image/image';
+import type { Descriptor } from '../image/types';
 import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { PaxXattrTap, type Xattrs } from '../archive/paxXattrs';
@@ -30,10 +33,27 @@ export interface UnpackOptions {
   signal?: AbortSignal;
 }
 
-/** Unpacks the stored (possibly compressed) layer blob at `blobPath` into `root`. */
-export async function unpackLayerBlob(blobPath: string, root: string, options: UnpackOptions): Promise<void> {
-  const bytes = decompressed(createReadStream(blobPath, { highWaterMark: 1024 * 1024 }), options.what);
-  await unpackLayer(bytes, root, options);
+/**
+ * Unpacks an image's layer into `root`, from whatever source the image comes from: its stored
+ * bytes are checked against the manifest's digest and size as they stream, so a layer that is not
+ * what the image names fails the unpack (and the container is not made).
+ */
+export async function unpackImageLayer(layer: Layer, root: string, options: UnpackOptions): Promise<void> {
+  const verified = verifiedBytes(layer.compressed(options.signal ? { signal: options.signal } : {}), layer.descriptor, options.what);
+  await unpackLayer(decompressed(verified, options.what, { chunkSize: 1024 * 1024 }), root, options);
+}
+
+async function* verifiedBytes(source: AsyncIterable<Uint8Array>, descriptor: Descriptor, what: string): AsyncGenerator<Uint8Array> {
+  const parsed = tryParseDigest(descriptor.digest);
+  const counter = new DigestCounter(parsed?.algorithm === 'sha512' ? 'sha512' : 'sha256');
+  for await (const chunk of source) {
+    counter.update(chunk);
+    if (counter.bytes > descriptor.size) throw new StevedoreError('SIZE_MISMATCH', `${what} is larger than the ${descriptor.size} bytes its manifest gives. Pull or load the image again.`);
+    yield chunk;
+  }
+  if (counter.bytes !== descriptor.size) throw new StevedoreError('SIZE_MISMATCH', `${what} has ${counter.bytes} bytes where its manifest gives ${descriptor.size}. Pull or load the image again.`);
+  const actual = counter.digest();
+  if (actual !== descriptor.digest) throw new StevedoreError('DIGEST_MISMATCH', `${what} has the digest ${actual}, not the ${descriptor.digest} its manifest gives. Pull or load the image again ("stevedore system check" finds damaged blobs).`);
 }
 
 export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<void> {

@@ -4,12 +4,11 @@
 // it then is gets recorded, so that the container's changes are later found by comparing with it.
 
 import { mkdir } from 'node:fs/promises';
-import type { LoadedImage } from '../image/summary';
+import type { Image } from '../image/image';
 import { throwIfAborted } from '../errors';
-import type { BlobStore } from '../store/blobStore';
 import { makeMountPoints } from './overlayRootfs';
 import { readTree, saveTree } from './treeState';
-import { unpackLayerBlob } from './unpackLayer';
+import { unpackImageLayer } from './unpackLayer';
 
 export interface PrepareOptions {
   signal?: AbortSignal;
@@ -17,13 +16,13 @@ export interface PrepareOptions {
   onLayer?: (index: number, count: number) => void;
 }
 
-export async function prepareVfsRootfs(blobs: BlobStore, image: LoadedImage, rootfs: string, baseTreeFile: string, options: PrepareOptions = {}): Promise<void> {
+export async function prepareVfsRootfs(image: Image, rootfs: string, baseTreeFile: string, options: PrepareOptions = {}): Promise<void> {
   await mkdir(rootfs, { mode: 0o755 });
-  const layers = image.manifest.layers;
-  for (const [index, layer] of layers.entries()) {
+  const layers = image.layers;
+  for (const layer of layers) {
     throwIfAborted(options.signal);
-    options.onLayer?.(index, layers.length);
-    await unpackLayerBlob(blobs.path(layer.digest), rootfs, { what: `Layer ${index} (${layer.digest})`, ...(options.signal ? { signal: options.signal } : {}) });
+    options.onLayer?.(layer.index, layers.length);
+    await unpackImageLayer(layer, rootfs, { what: `Layer ${layer.index} (${layer.descriptor.digest})`, ...(options.signal ? { signal: options.signal } : {}) });
   }
   await makeMountPoints(rootfs);
   throwIfAborted(options.signal);
