@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { CancelledError, StevedoreError } from '../errors';
 import { codeOf, TLS_TRUST_CODES } from '../registry/networkErrors';
 import type { EngineEndpoint } from './engineEndpoint';
+import { streamedGet } from './streamedGet';
 
 /** Docker 20.10's API; newer engines answer older versions, and Podman 4 speaks 1.41. */
 const CLIENT_API_VERSION = '1.41';
@@ -81,6 +82,27 @@ export class EngineClient {
       return JSON.parse(text) as T;
     } catch {
       throw new StevedoreError('ENGINE_ERROR', `${this.describe()} sent an answer to ${req.path} that is not JSON.`, { detail: { body: text.slice(0, 200) } });
+    }
+  }
+
+  /**
+   * A GET whose large body is read on a connection of its own into big pieces (streamedGet.ts):
+   * undefined when the engine is reached over TLS or answers other than 200, and the caller then
+   * asks through `request`, which reads the engine's error.
+   */
+  async streamedGet(req: { path: string; query?: Record<string, string[]>; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array> | undefined> {
+    if (this.endpoint.tls) return undefined;
+    const { apiVersion } = await this.info(req.signal);
+    const query = new URLSearchParams();
+    for (const [key, values] of Object.entries(req.query ?? {})) for (const v of values) query.append(key, v);
+    const path = `/v${apiVersion}${req.path}${query.size > 0 ? `?${query.toString()}` : ''}`;
+    const url = this.endpoint.url ? new URL(this.endpoint.url) : undefined;
+    const where = this.endpoint.socketPath !== undefined ? { socketPath: this.endpoint.socketPath } : { host: url!.hostname, port: Number(url!.port) || 2375 };
+    try {
+      const body = await streamedGet({ ...where, path, ...(req.signal ? { signal: req.signal } : {}) });
+      return body && guarded(body, (err) => this.connectionError(err, req.signal));
+    } catch (err) {
+      throw this.connectionError(err, req.signal);
     }
   }
 

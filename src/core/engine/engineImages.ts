@@ -3,6 +3,7 @@
 
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { EngineClient } from './engineClient';
+import { readAhead } from './readAhead';
 
 /** /images/json, as Docker 20.10 and Podman 4 answer it. */
 export interface EngineImageSummary {
@@ -95,8 +96,13 @@ export function pruneEngineImages(client: EngineClient, filters: ReadonlyMap<str
 
 /** /images/get: a `docker save` archive of the named images, as a stream of bytes. */
 export async function* exportEngineImages(client: EngineClient, names: readonly string[], signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const streamed = await client.streamedGet({ path: '/images/get', query: { names: [...names] }, ...(signal ? { signal } : {}) });
+  if (streamed) {
+    yield* streamed;
+    return;
+  }
   const response = await client.request({ path: '/images/get', query: { names: [...names] }, signal });
-  yield* response.body;
+  yield* readAhead(response.body);
 }
 
 export interface EngineLoadResult {

@@ -1,0 +1,154 @@
+// streamedGet, the GET that an engine's image export is read through, against a loopback server on
+// a unix socket that answers with exactly the bytes each case needs (framing is what is tested
+// here; the export itself is tested against a real dockerd and podman in engineCopy.test.ts):
+// chunked bodies whose chunk lines fall across reads and across the pieces the body is read
+// into, with a consumer slow enough that reading pauses; Content-Length and close-delimited
+// bodies; an answer other than 200 left unread; a connection that breaks, a malformed chunk line,
+// and a consumer that stops early.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { StevedoreError } from '../../src/core/errors';
+import { streamedGet } from '../../src/core/engine/streamedGet';
+import { tempDir } from '../helpers/fixtures';
+
+/** Bytes that differ everywhere, without randomness: a counter run through sha256. */
+function patterned(size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0, block = 0; i < size; i += 32, block++) createHash('sha256').update(String(block)).digest().copy(out, i);
+  return out;
+}
+
+/** A chunked encoding of `body` with chunks of the given sizes in turn, and an extension on some. */
+function chunked(body: Buffer, sizes: readonly number[]): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0, i = 0; at < body.length; i++) {
+    const n = Math.min(sizes[i % sizes.length]!, body.length - at);
+    parts.push(Buffer.from(`${n.toString(16)}${i % 5 === 3 ? ';name=value' : ''}\r\n`), body.subarray(at, at + n), Buffer.from('\r\n'));
+    at += n;
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+interface Answer {
+  head: string;
+  body: Buffer;
+  /** Close the connection after this many body bytes instead of sending them all. */
+  cutAfter?: number;
+}
+
+describe('streamedGet', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let server: Server;
+  let socketPath: string;
+  let answer: Answer;
+  let requests: string[] = [];
+  let closedEarly = 0;
+
+  before(async () => {
+    dir = await tempDir('streamed-get-');
+    socketPath = join(dir.path, 'engine.sock');
+    server = createServer((socket: Socket) => {
+      let request = '';
+      socket.on('data', (data) => {
+        request += data.toString('latin1');
+        if (!request.includes('\r\n\r\n')) return;
+        requests.push(request);
+        void send(socket, answer);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  });
+
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await dir.cleanup();
+  });
+
+  /** Writes the answer in slices of awkward sizes, a tick apart, so that reads end anywhere. */
+  async function send(socket: Socket, { head, body, cutAfter }: Answer): Promise<void> {
+    const bytes = Buffer.concat([Buffer.from(head), cutAfter === undefined ? body : body.subarray(0, cutAfter)]);
+    const slices = [1, 3, 17, 4093, 65_537, 200_000];
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const n = slices[i % slices.length]!;
+      const ok = socket.write(bytes.subarray(at, at + n));
+      at += n;
+      if (socket.destroyed) {
+        closedEarly++;
+        return;
+      }
+      if (!ok) await new Promise<void>((resolve) => socket.once('drain', resolve).once('close', resolve));
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (cutAfter !== undefined || !/content-length|transfer-encoding/i.test(head)) socket.end();
+  }
+
+  async function collect(body: AsyncIterable<Uint8Array>, slow = false): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const piece of body) {
+      parts.push(Buffer.from(piece));
+      if (slow) await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    }
+    return Buffer.concat(parts);
+  }
+
+  const small = { pieceSize: 128 * 1024, minPiece: 1, limit: 256 * 1024 };
+
+  it('reads a chunked body whose chunk lines fall across reads and pieces, pausing for a slow consumer', async () => {
+    const body = patterned(3 * 1024 * 1024 + 5);
+    answer = { head: 'HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n', body: chunked(body, [1, 7, 70_000, 130_000, 300_000, 2]) };
+    requests = [];
+    const stream = await streamedGet({ socketPath, path: '/v1.41/images/get?names=a%3Ab', ...small });
+    assert.ok(stream);
+    const received = await collect(stream, true);
+    assert.equal(received.length, body.length);
+    assert.ok(received.equals(body), 'the decoded body equals what was sent');
+    assert.match(requests[0]!, /^GET \/v1\.41\/images\/get\?names=a%3Ab HTTP\/1\.1\r\n/);
+    assert.match(requests[0]!, /\r\nConnection: close\r\n/);
+  });
+
+  it('reads a Content-Length body and a body that ends when the connection closes', async () => {
+    const body = patterned(1024 * 1024 + 77);
+    answer = { head: `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body };
+    const framed = await streamedGet({ socketPath, path: '/x', ...small });
+    assert.ok((await collect(framed!)).equals(body));
+    answer = { head: 'HTTP/1.0 200 OK\r\n\r\n', body };
+    const closed = await streamedGet({ socketPath, path: '/x', ...small });
+    assert.ok((await collect(closed!)).equals(body));
+  });
+
+  it('leaves an answer other than 200 unread, for the engine client to ask again', async () => {
+    answer = { head: 'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 38\r\n\r\n', body: Buffer.from('{"message":"reference does not exist"}') };
+    assert.equal(await streamedGet({ socketPath, path: '/x' }), undefined);
+  });
+
+  it('fails the iteration when the connection breaks mid-body or a chunk line is malformed', async () => {
+    const body = patterned(600_000);
+    answer = { head: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body: chunked(body, [50_000]), cutAfter: 300_000 };
+    const broken = await streamedGet({ socketPath, path: '/x', ...small });
+    await assert.rejects(collect(broken!), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' && /before the end of the export/.test(err.message));
+
+    answer = { head: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body: Buffer.from('10\r\n0123456789abcdef\r\nzz\r\n') };
+    const malformed = await streamedGet({ socketPath, path: '/x', ...small });
+    await assert.rejects(collect(malformed!), (err: unknown) => err instanceof StevedoreError && err.code === 'ENGINE_ERROR' && /chunk size is not a number/.test(err.message));
+  });
+
+  it('drops the connection when the consumer stops early', async () => {
+    const body = patterned(8 * 1024 * 1024);
+    answer = { head: `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body };
+    closedEarly = 0;
+    const stream = await streamedGet({ socketPath, path: '/x', ...small });
+    for await (const piece of stream!) {
+      assert.ok(piece.length > 0);
+      break;
+    }
+    // The server notices once its writes fail; it writes until then.
+    while (closedEarly === 0) await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    assert.equal(closedEarly, 1);
+  });
+});
