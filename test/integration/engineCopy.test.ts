@@ -8,7 +8,7 @@ import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ArchiveLayerProgress } from '../../src/core/archive/archiveLayerProgress';
+import type { TransferEvent } from '../../src/core/transfer/transferEvent';
 import { copyImage } from '../../src/core/copy/copyImage';
 import { EngineClient } from '../../src/core/engine/engineClient';
 import { endpointFromHost } from '../../src/core/engine/engineEndpoint';
@@ -145,12 +145,12 @@ describe('copy between the store, Docker and Podman', () => {
   it('a copy out of Docker reports each layer of its export as it streams, each ending at its size', async () => {
     const client = new EngineClient(endpointFromHost('docker', docker.host));
     const target = await FileImageStore.open(join(dir.path, 'store-layers'));
-    const events: ArchiveLayerProgress[] = [];
+    const events: Extract<TransferEvent, { kind: 'layer' }>[] = [];
     try {
       await copyImage({ kind: 'engine', engine: 'docker', name: 'stevedore-test/copy:in-docker' }, { kind: 'store', name: 'stevedore-test/copy:layers' }, {
         openStore: async () => target,
         engine: async () => client,
-        onLayer: (p) => events.push(p),
+        onEvent: (e) => e.kind === 'layer' && events.push(e),
       });
     } finally {
       await client.close();
@@ -160,7 +160,7 @@ describe('copy between the store, Docker and Podman', () => {
     assert.equal(ids.length, inspected[0]!.RootFS.Layers.length);
     for (const id of ids) {
       const last = events.filter((e) => e.id === id).at(-1)!;
-      assert.ok(last.done && last.total > 0 && last.current === last.total, `layer ${id} ended at ${last.current}/${last.total}`);
+      assert.ok(last.state === 'done' && last.total > 0 && last.current === last.total, `layer ${id} ended at ${last.current}/${last.total}`);
     }
   });
 

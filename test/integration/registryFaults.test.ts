@@ -75,7 +75,7 @@ describe('registry faults injected by a proxy', () => {
     const image = await freshImage();
     proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${image.layer}$`), fault: { kind: 'truncate', afterBytes: Math.floor(image.size / 2) } });
     const events: string[] = [];
-    const result = await pullImage(target, clients, { reference: image.ref, onProgress: (e) => e.kind === 'layer' && events.push(e.status) });
+    const result = await pullImage(target, clients, { reference: image.ref, onEvent: (e) => e.kind === 'layer' && events.push(e.state) });
     assert.equal(result.record.refs[0], image.ref);
     const gets = proxy.requests.filter((r) => r.path.endsWith(`/blobs/${image.layer}`));
     assert.equal(gets.length, 2);

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { watchArchiveLayers, type ArchiveLayerProgress } from '../../src/core/archive/archiveLayerProgress';
+import { watchArchiveLayers } from '../../src/core/archive/archiveLayerProgress';
+import { layerShortId } from '../../src/core/transfer/layerShortId';
+import type { TransferEvent } from '../../src/core/transfer/transferEvent';
+
+/** The old progress shape, read from the layer events: Docker's short ID and done. */
+interface ArchiveLayerProgress {
+  id: string;
+  current: number;
+  total: number;
+  done: boolean;
+}
 import { makeTar } from '../helpers/fixtures';
 
 async function* chunked(data: Buffer, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
@@ -21,7 +31,10 @@ async function* chunked(data: Buffer, sizes: readonly number[]): AsyncGenerator<
 async function passThrough(data: Buffer, sizes: readonly number[]): Promise<{ out: Buffer; events: ArchiveLayerProgress[] }> {
   const events: ArchiveLayerProgress[] = [];
   const parts: Buffer[] = [];
-  for await (const c of watchArchiveLayers(chunked(data, sizes), (p) => events.push(p))) parts.push(Buffer.from(c));
+  const onEvent = (e: TransferEvent): void => {
+    if (e.kind === 'layer') events.push({ id: layerShortId(e.id), current: e.current, total: e.total, done: e.state === 'done' });
+  };
+  for await (const c of watchArchiveLayers(chunked(data, sizes), onEvent)) parts.push(Buffer.from(c));
   return { out: Buffer.concat(parts), events };
 }
 

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tar from 'tar-stream';
-import { loadArchive, type LoadProgress, type LoadResult } from '../../src/core/archive/loadArchive';
+import { loadArchive, type LoadResult } from '../../src/core/archive/loadArchive';
+import { layerShortId } from '../../src/core/transfer/layerShortId';
+import type { TransferListener } from '../../src/core/transfer/transferEvent';
 import { discardArchive, findFile, readArchive } from '../../src/core/archive/readArchive';
 import { CancelledError, type StevedoreError } from '../../src/core/errors';
 import { checkStore } from '../../src/core/store/checkStore';
@@ -28,7 +30,7 @@ import {
 import { chunksOf, gzip, importBuffer, openTempStore, randomRootfs, type TarFile } from '../helpers/fixtures';
 import { storeSnapshot } from '../helpers/storeSnapshot';
 
-async function load(store: ImageStore, archive: Buffer, extra: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void; chunk?: number } = {}): Promise<LoadResult> {
+async function load(store: ImageStore, archive: Buffer, extra: { signal?: AbortSignal; onEvent?: TransferListener; chunk?: number } = {}): Promise<LoadResult> {
   return loadArchive(store, { source: chunksOf(archive, extra.chunk ?? 64 * 1024), sourceName: 'test.tar', ...extra });
 }
 
@@ -136,8 +138,8 @@ describe('load: archive layouts of every tool', () => {
   }));
 
   it('reports progress per layer, with sizes, as data', async () => withStore(async (store) => {
-    const events: LoadProgress[] = [];
-    await load(store, await tarOf(docker25Entries([a])), { onProgress: (p) => events.push(p) });
+    const events: { id: string; current: number; total: number; done: boolean }[] = [];
+    await load(store, await tarOf(docker25Entries([a])), { onEvent: (e) => e.kind === 'layer' && events.push({ id: layerShortId(e.id), current: e.current, total: e.total, done: e.state === 'done' }) });
     const done = events.filter((e) => e.done);
     assert.deepEqual(done.map((e) => [e.id, e.current, e.total]), a.layers.map((l) => [hexOf(l.diffId).slice(0, 12), l.plain.length, l.plain.length]));
     assert.ok(events.every((e) => e.current <= e.total));
@@ -256,7 +258,7 @@ describe('load: bad archives fail clearly and change nothing', () => {
       load(store, archive, {
         signal: controller.signal,
         chunk: 4096,
-        onProgress: () => controller.abort(),
+        onEvent: (e) => e.kind === 'layer' && controller.abort(),
       }),
       CancelledError,
     );

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TransferProgress } from '../../src/extension/transferProgress';
-import { archiveBytesUpdate, loadLayerUpdate, pullLayerUpdate, pushLayerUpdate } from '../../src/extension/transfers/layerUpdates';
+import { layerShortId } from '../../src/core/transfer/layerShortId';
+import type { LayerState, TransferEvent, TransferOperation } from '../../src/core/transfer/transferEvent';
+import { layerUpdate, TransferUpdates } from '../../src/extension/transfers/layerUpdates';
 import { TransferList } from '../../src/extension/transfers/transferList';
 
 const A = `sha256:${'a'.repeat(64)}`;
@@ -13,16 +15,76 @@ const C = `sha256:${'c'.repeat(64)}`;
 
 describe('layer updates from the core events', () => {
   it('maps every pull, push and load state to a phase and words', () => {
-    assert.deepEqual(pullLayerUpdate({ kind: 'layer', digest: A, status: 'queued', current: 0, total: 10 }), { key: A, phase: 'waiting', status: 'Waiting', current: 0, total: 10 });
-    assert.equal(pullLayerUpdate({ kind: 'layer', digest: A, status: 'exists', current: 0, total: 10 })?.phase, 'skipped');
-    assert.equal(pullLayerUpdate({ kind: 'layer', digest: A, status: 'exists', current: 0, total: 10 })?.status, 'Already exists');
-    assert.equal(pullLayerUpdate({ kind: 'layer', digest: A, status: 'verifying', current: 10, total: 10 })?.phase, 'verifying');
-    assert.equal(pullLayerUpdate({ kind: 'pulling', repository: 'r', target: 't', reference: 'x' }), undefined);
-    assert.deepEqual(pushLayerUpdate({ kind: 'layer', digest: B, status: 'mounted', current: 0, total: 5, from: 'team/base' }), { key: B, phase: 'skipped', status: 'Mounted from team/base', current: 0, total: 5 });
-    assert.equal(pushLayerUpdate({ kind: 'layer', digest: B, status: 'pushing', current: 1, total: 5 })?.phase, 'transferring');
-    assert.deepEqual(loadLayerUpdate({ id: 'abc', path: 'blobs/sha256/abc', current: 3, total: 9, done: false }), { key: 'abc', phase: 'transferring', status: 'Loading', current: 3, total: 9 });
-    assert.equal(loadLayerUpdate({ id: 'abc', path: 'p', current: 9, total: 9, done: true }).phase, 'done');
-    assert.equal(archiveBytesUpdate('app.tar', 'Writing', 0, 100, false).phase, 'waiting');
+    assert.deepEqual(layerUpdate('pull', { kind: 'layer', id: A, state: 'queued', current: 0, total: 10 }), { key: A, phase: 'waiting', status: 'Waiting', current: 0, total: 10 });
+    assert.equal(layerUpdate('pull', { kind: 'layer', id: A, state: 'exists', current: 0, total: 10 })?.phase, 'skipped');
+    assert.equal(layerUpdate('pull', { kind: 'layer', id: A, state: 'exists', current: 0, total: 10 })?.status, 'Already exists');
+    assert.equal(layerUpdate('pull', { kind: 'layer', id: A, state: 'verifying', current: 10, total: 10 })?.phase, 'verifying');
+    assert.equal(layerUpdate('pull', { kind: 'start', operation: 'pull', reference: 'x', repository: 'r', tag: 't' }), undefined);
+    assert.deepEqual(layerUpdate('push', { kind: 'layer', id: B, state: 'mounted', current: 0, total: 5, from: 'team/base' }), { key: B, phase: 'skipped', status: 'Mounted from team/base', current: 0, total: 5 });
+    assert.equal(layerUpdate('push', { kind: 'layer', id: B, state: 'transferring', current: 1, total: 5 })?.phase, 'transferring');
+    assert.deepEqual(layerUpdate('load', { kind: 'layer', id: `blobs/sha256/${'abc'.repeat(21)}a`, state: 'transferring', current: 3, total: 9 }), { key: 'abcabcabcabc', phase: 'transferring', status: 'Loading', current: 3, total: 9 });
+    assert.equal(layerUpdate('load', { kind: 'layer', id: 'p', state: 'done', current: 9, total: 9 })?.phase, 'done');
+    assert.equal(layerUpdate('save', { kind: 'bytes', current: 0, total: 100 }, 'app.tar')?.phase, 'waiting');
+  });
+
+  it('says each state in the words of its operation, for every operation', () => {
+    const status = (operation: TransferOperation, state: LayerState): string | undefined => layerUpdate(operation, { kind: 'layer', id: A, state, current: 1, total: 2 })?.status;
+    assert.deepEqual(
+      (['pull', 'push', 'load', 'copy', 'verify', 'build'] as const).map((op) => [op, status(op, 'queued'), status(op, 'transferring'), status(op, 'done'), status(op, 'exists')]),
+      [
+        ['pull', 'Waiting', 'Downloading', 'Pull complete', 'Already exists'],
+        ['push', 'Preparing', 'Pushing', 'Pushed', 'Already there'],
+        ['load', 'Waiting', 'Loading', 'Loaded', 'Already exists'],
+        ['copy', 'Waiting', 'Copying', 'Copied', 'Already exists'],
+        ['verify', 'Waiting', 'Reading', 'Verified', 'Already exists'],
+        ['build', 'Waiting', 'Writing', 'Written', 'Cached'],
+      ],
+    );
+    // A layer a build is writing has no digest yet: its row is named by its step.
+    assert.equal(layerUpdate('build', { kind: 'layer', id: 'step 3', state: 'transferring', current: 1, total: 0 })?.key, 'step 3');
+  });
+
+  it("words a build's base pull as a pull, and its own layers as the build's", () => {
+    const updates = new TransferUpdates('build');
+    const seen = ([
+      { kind: 'start', operation: 'build', reference: 'app:1' },
+      { kind: 'start', operation: 'pull', reference: 'base:1' },
+      { kind: 'layer', id: A, state: 'transferring', current: 1, total: 2 },
+      { kind: 'layer', id: A, state: 'done', current: 2, total: 2 },
+      { kind: 'end', operation: 'pull', reference: 'docker.io/library/base:1', digest: B },
+      { kind: 'layer', id: 'step 2', state: 'transferring', current: 5, total: 0 },
+      { kind: 'layer', id: 'step 2', state: 'done', current: 7, total: 7 },
+      { kind: 'end', operation: 'build', reference: 'app:1', id: C },
+    ] satisfies TransferEvent[]).map((e) => updates.update(e));
+    assert.deepEqual(
+      seen.map((u) => u && [u.key, u.phase, u.status]),
+      [undefined, undefined, [A, 'transferring', 'Downloading'], [A, 'done', 'Pull complete'], undefined, ['step 2', 'transferring', 'Writing'], ['step 2', 'done', 'Written'], undefined],
+    );
+  });
+
+  it("finishes a save's or copy's one row at the bytes that went through, also when none had to", () => {
+    const save = new TransferUpdates('save', 'app.tar');
+    assert.equal(save.update({ kind: 'start', operation: 'save', reference: '/tmp/app.tar' }), undefined);
+    assert.deepEqual(save.update({ kind: 'bytes', current: 40, total: 100 }), { key: 'app.tar', phase: 'transferring', status: 'Writing', current: 40, total: 100 });
+    save.update({ kind: 'bytes', current: 120, total: 100 });
+    assert.deepEqual(save.update({ kind: 'end', operation: 'save', reference: '/tmp/app.tar' }), { key: 'app.tar', phase: 'done', status: 'Done', current: 120, total: 120 });
+    const copy = new TransferUpdates('copy', 'app:1');
+    copy.update({ kind: 'start', operation: 'copy', reference: 'docker-daemon:app:1' });
+    assert.deepEqual(copy.update({ kind: 'end', operation: 'copy', reference: 'docker-daemon:app:1', upToDate: true }), { key: 'app:1', phase: 'done', status: 'Done', current: 0, total: 0 });
+    // A pull has no bytes row: its end adds none.
+    const pull = new TransferUpdates('pull');
+    pull.update({ kind: 'start', operation: 'pull', reference: 'a:1' });
+    assert.equal(pull.update({ kind: 'end', operation: 'pull', reference: 'a:1', upToDate: true }), undefined);
+  });
+});
+
+describe('layerShortId', () => {
+  it("gives a layer Docker's 12-character name from a digest, an archive path or a step", () => {
+    assert.equal(layerShortId(A), 'aaaaaaaaaaaa');
+    assert.equal(layerShortId(`blobs/sha256/${'0123456789ab'.repeat(5)}0123`), '0123456789ab');
+    assert.equal(layerShortId(`${'f'.repeat(64)}/layer.tar`), 'ffffffffffff');
+    assert.equal(layerShortId('layers/base-layer.tar.gz'), 'base-layer');
+    assert.equal(layerShortId('step 3'), 'step 3');
   });
 });
 
@@ -55,7 +117,7 @@ describe('TransferList', () => {
     list.onDidChange(() => changes++);
     const first = list.begin('Pulling a:1', 0);
     const second = list.begin('Pushing b:1', 10);
-    first.update(pullLayerUpdate({ kind: 'layer', digest: A, status: 'downloading', current: 5, total: 10 }), 20);
+    first.update(layerUpdate('pull', { kind: 'layer', id: A, state: 'transferring', current: 5, total: 10 }), 20);
     assert.deepEqual(
       list.view(30).map((t) => [t.title, t.state, t.percent, t.layers.length]),
       [
@@ -68,7 +130,7 @@ describe('TransferList', () => {
     assert.equal(second.signal.aborted, false);
     first.end('cancelled', 'Pull of a:1 cancelled; nothing was changed.', 40);
     // After it ended, late events change nothing.
-    first.update(pullLayerUpdate({ kind: 'layer', digest: A, status: 'done', current: 10, total: 10 }), 50);
+    first.update(layerUpdate('pull', { kind: 'layer', id: A, state: 'done', current: 10, total: 10 }), 50);
     const ended = list.view(60).find((t) => t.id === first.id)?.layers[0];
     assert.equal(ended?.phase, 'transferring');
     // The layer it was downloading says the transfer stopped there.

@@ -4,9 +4,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { loadArchive, type LoadProgress } from '../../core/archive/loadArchive';
+import { loadArchive } from '../../core/archive/loadArchive';
 import { StevedoreError } from '../../core/errors';
 import { familiarString, parseReference } from '../../core/reference/reference';
+import { layerShortId } from '../../core/transfer/layerShortId';
+import type { TransferListener } from '../../core/transfer/transferEvent';
 import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 import { ProgressLines } from '../progressLines';
@@ -33,7 +35,7 @@ export const loadCommand: Command = {
       source,
       sourceName: input ?? '-',
       signal: ctx.signal,
-      ...(quiet ? {} : { onProgress: layerProgress(ctx) }),
+      ...(quiet ? {} : { onEvent: layerProgress(ctx) }),
     });
     for (const { ref, previousId } of result.moved) {
       writeLine(ctx.stdout, `The image ${familiarString(parseReference(ref))} already exists, renaming the old one with ID ${previousId} to empty string`);
@@ -59,7 +61,9 @@ async function openArchive(ctx: CliContext, input: string | undefined): Promise<
 }
 
 /** Docker's "Loading layer" bars, one per layer, redrawn in place on the terminal. */
-function layerProgress(ctx: CliContext): (progress: LoadProgress) => void {
+function layerProgress(ctx: CliContext): TransferListener {
   const lines = new ProgressLines(ctx.stdout);
-  return (p) => lines.update(p.id, 'Loading layer', { current: p.current, total: p.total });
+  return (e) => {
+    if (e.kind === 'layer') lines.update(layerShortId(e.id), 'Loading layer', { current: e.current, total: e.total });
+  };
 }

@@ -6,7 +6,7 @@ import { shortId } from '../../core/shortId';
 import { parsePlatform } from '../../core/image/platform';
 import { pullAllTags } from '../../core/registry/pullAllTags';
 import { pullImage, type PullResult } from '../../core/registry/pullImage';
-import type { PullEvent } from '../../core/registry/transferEvents';
+import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
 import { familiarName, familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
@@ -15,10 +15,12 @@ import { concurrencySetting, INSECURE_REGISTRY_FLAG, STALL_TIMEOUT_FLAG, withReg
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
 
-const PULL_STATUS: Record<Extract<PullEvent, { kind: 'layer' }>['status'], string> = {
+const PULL_STATUS: Record<LayerState, string> = {
   queued: 'Pulling fs layer',
+  waiting: 'Waiting',
   exists: 'Already exists',
-  downloading: 'Downloading',
+  mounted: 'Already exists',
+  transferring: 'Downloading',
   resuming: 'Resuming download',
   verifying: 'Verifying Checksum',
   done: 'Pull complete',
@@ -48,24 +50,25 @@ export const pullCommand: Command = {
     const store = await ctx.openStore();
     const display = new ProgressLines(ctx.stdout);
     if (!quiet && !allTags && !typed.tag && !typed.digest) display.message('Using default tag: latest');
-    const onProgress = quiet ? undefined : (event: PullEvent): void => {
-      if (event.kind === 'pulling') {
+    const onEvent = quiet ? undefined : (event: TransferEvent): void => {
+      if (event.kind === 'start') {
         // Docker names a digest pull by its whole reference ("host/app@sha256:…: Pulling from app").
-        const target = event.target.includes(':') ? familiarString(parseReference(event.reference)) : event.target;
-        display.message(`${target}: Pulling from ${event.repository}`);
+        const target = event.tag ?? familiarString(parseReference(event.reference));
+        display.message(`${target}: Pulling from ${event.repository ?? ''}`);
         return;
       }
-      if (event.kind === 'pulled') {
-        display.message(`Digest: ${event.digest}`);
+      if (event.kind === 'end') {
+        display.message(`Digest: ${event.digest ?? ''}`);
         return;
       }
-      const id = shortId(event.digest);
-      if (event.status === 'done' && !ctx.stdout.isTTY) display.update(id, 'Download complete');
-      display.update(id, PULL_STATUS[event.status], event.status === 'downloading' ? { current: event.current, total: event.total } : undefined);
+      if (event.kind !== 'layer') return;
+      const id = shortId(event.id);
+      if (event.state === 'done' && !ctx.stdout.isTTY) display.update(id, 'Download complete');
+      display.update(id, PULL_STATUS[event.state], event.state === 'transferring' ? { current: event.current, total: event.total } : undefined);
     };
     const keeper = new SignatureKeeper();
     const verify = pullVerifier(ctx, flags, keeper);
-    const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onProgress ? { onProgress } : {}) };
+    const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onEvent ? { onEvent } : {}) };
     const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => (allTags ? pullAllTags(store, clients, options) : [await pullImage(store, clients, options)]));
     await keeper.keep(store.layout, results);
     if (quiet) {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { pushImage, type PushResult } from '../../core/registry/pushImage';
-import type { PushEvent } from '../../core/registry/transferEvents';
+import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
 import { formatReference, parseReference, repositoryName } from '../../core/reference/reference';
 import { readCosignPrivateKey } from '../../core/trust/cosignPrivateKey';
 import { checkCanSign, signPushedImage, type PushSigner, type SignOnPushOptions } from '../../core/trust/signOnPush';
@@ -18,11 +18,13 @@ import { ProgressLines } from '../progressLines';
 import { ask } from '../prompt';
 import { concurrencySetting, INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 
-const PUSH_STATUS: Record<Extract<PushEvent, { kind: 'layer' }>['status'], string> = {
-  preparing: 'Preparing',
+const PUSH_STATUS: Record<LayerState, string> = {
+  queued: 'Preparing',
   waiting: 'Waiting',
-  pushing: 'Pushing',
-  pushed: 'Pushed',
+  transferring: 'Pushing',
+  resuming: 'Pushing',
+  verifying: 'Pushing',
+  done: 'Pushed',
   exists: 'Layer already exists',
   mounted: 'Mounted from',
 };
@@ -67,10 +69,10 @@ export const pushCommand: Command = {
       writeLine(ctx.stdout, 'Using default tag: latest');
     }
     const display = new ProgressLines(ctx.stdout);
-    const onProgress = quiet ? undefined : (event: PushEvent): void => {
-      if (event.kind === 'pushing') return;
-      const status = event.status === 'mounted' ? `Mounted from ${event.from ?? ''}` : PUSH_STATUS[event.status];
-      display.update(shortId(event.digest), status, event.status === 'pushing' ? { current: event.current, total: event.total } : undefined);
+    const onEvent = quiet ? undefined : (event: TransferEvent): void => {
+      if (event.kind !== 'layer') return;
+      const status = event.state === 'mounted' ? `Mounted from ${event.from ?? ''}` : PUSH_STATUS[event.state];
+      display.update(shortId(event.id), status, event.state === 'transferring' ? { current: event.current, total: event.total } : undefined);
     };
     const signing = (signer: PushSigner): SignOnPushOptions => ({ env: ctx.env, signer, signal: ctx.signal, ...(registriesDir ? { registriesDir } : {}), ...(identity ? { identity } : {}) });
     for (const signer of signers) for (const reference of references) await checkCanSign(parseReference(reference), signing(signer));
@@ -78,7 +80,7 @@ export const pushCommand: Command = {
     const results: PushResult[] = [];
     await withRegistries(ctx, flags, async (clients) => {
       for (const reference of references) {
-        const result = await pushImage(store, clients, { reference, concurrency, signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
+        const result = await pushImage(store, clients, { reference, concurrency, signal: ctx.signal, ...(onEvent ? { onEvent } : {}) });
         results.push(result);
         if (!quiet) display.message(`${result.tag}: digest: ${result.digest} size: ${result.size}`);
         const pushed = parseReference(result.reference);

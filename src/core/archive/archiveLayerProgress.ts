@@ -3,21 +3,18 @@
 // by (nothing is held back but the 512-byte header and the first block of each entry, which tells
 // a layer from a config or a manifest as the loader does), so a copy can show each layer moving.
 
+import type { TransferListener } from '../transfer/transferEvent';
 import { looksLikeLayer } from './stagedFile';
-
-export interface ArchiveLayerProgress {
-  /** 12 hex digits from the entry's name (blobs/sha256/<hex>, <hex>/layer.tar), else its name. */
-  id: string;
-  current: number;
-  total: number;
-  done: boolean;
-}
 
 const BLOCK = 512;
 
-/** Passes `stream` through unchanged, calling `onLayer` as each layer entry moves. */
-export async function* watchArchiveLayers(stream: AsyncIterable<Uint8Array>, onLayer: (progress: ArchiveLayerProgress) => void): AsyncGenerator<Uint8Array> {
-  const watcher = new TarWatcher(onLayer);
+/**
+ * Passes `stream` through unchanged, telling `onEvent` as each layer entry moves: TransferEvent
+ * layer events named by the entry's path (blobs/sha256/<hex>, <hex>/layer.tar), `transferring`
+ * until its last byte has passed, then `done`.
+ */
+export async function* watchArchiveLayers(stream: AsyncIterable<Uint8Array>, onEvent: TransferListener): AsyncGenerator<Uint8Array> {
+  const watcher = new TarWatcher(onEvent);
   for await (const chunk of stream) {
     watcher.push(chunk);
     yield chunk;
@@ -42,7 +39,7 @@ class TarWatcher {
   private padding = 0;
   private ended = false;
 
-  constructor(private readonly onLayer: (progress: ArchiveLayerProgress) => void) {}
+  constructor(private readonly onEvent: TransferListener) {}
 
   push(chunk: Uint8Array): void {
     let off = 0;
@@ -82,9 +79,8 @@ class TarWatcher {
     const type = h[156];
     if (size === 0) return;
     const path = prefix ? `${prefix}/${name}` : name;
-    const hex = /[a-f0-9]{64}/.exec(path)?.[0];
     this.entry = {
-      id: hex ? hex.slice(0, 12) : path,
+      id: path,
       size,
       remaining: size,
       // '0' and NUL are regular files; PAX and GNU long-name records (x, g, L) and the rest are not layers.
@@ -104,7 +100,7 @@ class TarWatcher {
       if (e.headFill === e.head.length) e.layer = e.regular && looksLikeLayer(e.head);
     }
     e.remaining -= take;
-    if (e.layer) this.onLayer({ id: e.id, current: e.size - e.remaining, total: e.size, done: e.remaining === 0 });
+    if (e.layer) this.onEvent({ kind: 'layer', id: e.id, state: e.remaining === 0 ? 'done' : 'transferring', current: e.size - e.remaining, total: e.size });
     if (e.remaining === 0) {
       this.entry = undefined;
       this.padding = (BLOCK - (e.size % BLOCK)) % BLOCK;

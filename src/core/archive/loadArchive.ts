@@ -5,7 +5,6 @@
 // exactly as it was.
 
 import { throwIfAborted, StevedoreError } from '../errors';
-import { shortId } from '../shortId';
 import type { Descriptor } from '../image/types';
 import type { ImageStore } from '../store/imageStore';
 import type { Lease } from '../store/leases';
@@ -15,12 +14,8 @@ import { decompressed } from './decompress';
 import { planDockerArchive } from './planDockerArchive';
 import { planOciArchive } from './planOciArchive';
 import { discardArchive, readArchive, type ArchiveContents } from './readArchive';
-import type { StagedFile, StageProgress } from './stagedFile';
-
-export interface LoadProgress extends StageProgress {
-  /** A short ID for the layer, as Docker shows one: 12 hex digits from its name when it has them. */
-  id: string;
-}
+import type { StagedFile } from './stagedFile';
+import type { TransferListener } from '../transfer/transferEvent';
 
 export interface LoadOptions {
   /** The archive's bytes, plain or gzip-compressed. */
@@ -28,7 +23,11 @@ export interface LoadOptions {
   /** What the source was called: a path, or "-" for standard input. */
   sourceName: string;
   signal?: AbortSignal;
-  onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Progress as TransferEvents: start, each layer as it is read (named by its path in the archive;
+   * transfer/layerShortId.ts gives Docker's short name), end.
+   */
+  onEvent?: TransferListener;
   /** Full references the loaded image gets instead of the archive's own names (archives of one image only). */
   names?: readonly string[];
 }
@@ -49,11 +48,13 @@ export interface LoadResult {
 
 export async function loadArchive(store: ImageStore, options: LoadOptions): Promise<LoadResult> {
   const what = options.sourceName === '-' ? 'standard input' : options.sourceName;
-  return store.leases.with(async (lease) => {
+  const emit = options.onEvent;
+  emit?.({ kind: 'start', operation: 'load', reference: what });
+  const result = await store.leases.with(async (lease) => {
     const contents = await readArchive(store.blobs, lease, decompressed(options.source, what, { chunkSize: 256 * 1024 }), {
       what,
       signal: options.signal,
-      onProgress: options.onProgress && ((p) => options.onProgress!({ ...p, id: progressId(p.path) })),
+      ...(emit ? { onEvent: emit } : {}),
     });
     try {
       const planned = await plan(store, contents);
@@ -100,6 +101,8 @@ export async function loadArchive(store: ImageStore, options: LoadOptions): Prom
       await discardArchive(contents);
     }
   });
+  emit?.({ kind: 'end', operation: 'load', reference: what, ...(result.images.length === 1 ? { id: result.images[0]!.id } : {}) });
+  return result;
 }
 
 /**
@@ -139,12 +142,4 @@ function renameSingleImage(planned: PlannedImage[], names: readonly string[], wh
     throw new StevedoreError('INVALID_ARGUMENT', `${what} holds ${planned.length} images; a destination name can be given only for one image.`);
   }
   planned[0]!.refs = [...names];
-}
-
-/** Docker shows a layer by a 12-hex ID; the archive path usually carries one (blobs/sha256/<hex>, <id>/layer.tar). */
-function progressId(path: string): string {
-  const hex = /[a-f0-9]{64}/.exec(path);
-  if (hex) return shortId(hex[0]);
-  const base = path.split('/').pop() ?? path;
-  return base.replace(/\.tar(\.gz)?$/, '').slice(0, 12);
 }

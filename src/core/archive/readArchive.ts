@@ -12,7 +12,8 @@ import type { BlobStore } from '../store/blobStore';
 import type { Lease } from '../store/leases';
 import { ArchiveLinks, normaliseArchivePath } from './archivePaths';
 import { MAX_SPILLED_ENTRY, SpillFile } from './spillFile';
-import { looksLikeLayer, readSmallEntry, readStagedSmall, stageFile, type StagedFile, type StageProgress } from './stagedFile';
+import type { TransferListener } from '../transfer/transferEvent';
+import { looksLikeLayer, readSmallEntry, readStagedSmall, stageFile, type StagedFile } from './stagedFile';
 import { skipEntry, tarEntries } from './tarEntries';
 
 /** Largest manifest.json, index.json, manifest or config accepted (the store reads no larger JSON). */
@@ -38,7 +39,8 @@ export interface ArchiveContents {
 export interface ReadArchiveOptions {
   what: string;
   signal?: AbortSignal;
-  onProgress?: (progress: StageProgress) => void;
+  /** Each layer's progress as it is staged (TransferEvent layer events, named by path). */
+  onEvent?: TransferListener;
 }
 
 export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncIterable<Uint8Array>, options: ReadArchiveOptions): Promise<ArchiveContents> {
@@ -114,7 +116,7 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
         ...(kind.claimedDigest ? { claimedDigest: kind.claimedDigest } : {}),
         what,
         signal: options.signal,
-        onProgress: options.onProgress,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
       contents.files.set(path, staged);
     }

@@ -3,19 +3,17 @@
 import { writeOutputFile } from './outputFile';
 import { saveArchive } from './saveArchive';
 import type { SaveTarget } from './saveSelection';
-
-export interface SaveFileProgress {
-  /** Archive bytes written so far. */
-  written: number;
-  /** About how many bytes the archive will have (blobs as stored, before tar headers). */
-  estimatedTotal: number;
-}
+import type { TransferListener } from '../transfer/transferEvent';
 
 export interface SaveFileOptions {
   /** Write gzip layers as plain tars (see saveArchive). */
   uncompressed?: boolean;
   signal?: AbortSignal;
-  onProgress?: (progress: SaveFileProgress) => void;
+  /**
+   * Progress as TransferEvents: start, the archive's `bytes` as written (its total an estimate:
+   * blobs as stored, before tar headers), end once the file is complete.
+   */
+  onEvent?: TransferListener;
 }
 
 export interface SaveFileResult {
@@ -25,15 +23,18 @@ export interface SaveFileResult {
 
 export async function saveArchiveToFile(store: Parameters<typeof saveArchive>[0], targets: readonly SaveTarget[], path: string, options: SaveFileOptions = {}): Promise<SaveFileResult> {
   const estimatedTotal = estimateArchiveBytes(targets);
+  const emit = options.onEvent;
+  emit?.({ kind: 'start', operation: 'save', reference: path });
   let written = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of saveArchive(store, targets, { uncompressed: options.uncompressed ?? false, ...(options.signal ? { signal: options.signal } : {}) })) {
       written += chunk.length;
-      options.onProgress?.({ written, estimatedTotal });
+      emit?.({ kind: 'bytes', current: written, total: estimatedTotal });
       yield chunk;
     }
   }
   await writeOutputFile(counted(), path, store.root, options.signal);
+  emit?.({ kind: 'end', operation: 'save', reference: path });
   return { path, bytes: written };
 }
 

@@ -10,6 +10,7 @@ import { DigestCounter } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { BlobStore, Ingest } from '../store/blobStore';
 import type { Lease } from '../store/leases';
+import type { TransferListener } from '../transfer/transferEvent';
 import { createInflater, detectCompression, type Compression } from './decompress';
 
 export interface StagedFile {
@@ -29,13 +30,6 @@ export interface StagedFile {
   ingest?: Ingest;
 }
 
-export interface StageProgress {
-  path: string;
-  current: number;
-  total: number;
-  done: boolean;
-}
-
 export interface StageOptions {
   path: string;
   size: number;
@@ -44,7 +38,8 @@ export interface StageOptions {
   /** Names the archive in messages. */
   what: string;
   signal?: AbortSignal;
-  onProgress?: (progress: StageProgress) => void;
+  /** A layer's progress, named by its path: `transferring` as bytes come, `done` once checked. */
+  onEvent?: TransferListener;
 }
 
 /** How many leading bytes decide compression and tar magic: one tar header. */
@@ -92,7 +87,7 @@ export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncItera
       } else if (inflater) {
         await inflater.write(chunk);
       }
-      if (sniffed?.looksLikeLayer) options.onProgress?.({ path: options.path, current: received, total: options.size, done: false });
+      if (sniffed?.looksLikeLayer) options.onEvent?.({ kind: 'layer', id: options.path, state: 'transferring', current: received, total: options.size });
     }
     throwIfAborted(options.signal);
     if (!sniffed) await decide();
@@ -108,7 +103,7 @@ export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncItera
       );
     }
     const compression = sniffed!.compression;
-    if (sniffed!.looksLikeLayer) options.onProgress?.({ path: options.path, current: received, total: options.size, done: true });
+    if (sniffed!.looksLikeLayer) options.onEvent?.({ kind: 'layer', id: options.path, state: 'done', current: received, total: options.size });
     const staged: StagedFile = {
       path: options.path,
       size: info.size,

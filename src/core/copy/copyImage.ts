@@ -4,7 +4,7 @@
 // destination already has (same image ID) is not transferred again, only named.
 
 import { createReadStream } from 'node:fs';
-import { watchArchiveLayers, type ArchiveLayerProgress } from '../archive/archiveLayerProgress';
+import { watchArchiveLayers } from '../archive/archiveLayerProgress';
 import { loadArchive } from '../archive/loadArchive';
 import { writeOutputFile } from '../archive/outputFile';
 import { saveArchive } from '../archive/saveArchive';
@@ -15,21 +15,20 @@ import { tagImage } from '../store/tagImage';
 import type { EngineClient } from '../engine/engineClient';
 import type { EngineKind } from '../engine/engineEndpoint';
 import { exportEngineImages, inspectEngineImage, loadEngineImages, tagEngineImage } from '../engine/engineImages';
+import type { TransferListener } from '../transfer/transferEvent';
 import { describeLocation, fullReference, type ImageLocation } from './imageLocation';
-
-export interface CopyProgress {
-  /** Archive bytes that have gone from the source to the destination so far. */
-  bytes: number;
-}
 
 export interface CopyOptions {
   openStore: () => Promise<ImageStore>;
   /** The client of an engine; `endpoint` is the location's, when it names one. */
   engine: (kind: EngineKind, endpoint?: string) => Promise<EngineClient>;
   signal?: AbortSignal;
-  onProgress?: (progress: CopyProgress) => void;
-  /** Each layer of the archive as it streams from the source to the destination. */
-  onLayer?: (progress: ArchiveLayerProgress) => void;
+  /**
+   * Progress as TransferEvents: start; the archive's `bytes` as they go from the source to the
+   * destination (total 0: not known ahead) and each layer entry of it as it streams (named by its
+   * path in the archive); end.
+   */
+  onEvent?: TransferListener;
 }
 
 export interface CopyResult {
@@ -45,12 +44,16 @@ export interface CopyResult {
 
 export async function copyImage(source: ImageLocation, destination: ImageLocation, options: CopyOptions): Promise<CopyResult> {
   const counter = { bytes: 0 };
+  const emit = options.onEvent;
   const counted = (stream: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> => {
-    const bytes = countBytes(stream, counter, options.onProgress);
-    return options.onLayer ? watchArchiveLayers(bytes, options.onLayer) : bytes;
+    const bytes = countBytes(stream, counter, emit);
+    return emit ? watchArchiveLayers(bytes, emit) : bytes;
   };
+  const reference = describeLocation(source);
+  emit?.({ kind: 'start', operation: 'copy', reference });
   const image = await openSource(source, options);
   const result = await writeDestination(destination, image, counted, options);
+  emit?.({ kind: 'end', operation: 'copy', reference, ...(result.id ? { id: result.id } : {}), upToDate: result.alreadyPresent });
   return { ...result, bytes: result.alreadyPresent ? 0 : counter.bytes };
 }
 
@@ -187,10 +190,10 @@ async function* readFileStream(path: string, signal?: AbortSignal): AsyncGenerat
   }
 }
 
-async function* countBytes(stream: AsyncIterable<Uint8Array>, counter: { bytes: number }, onProgress?: (p: CopyProgress) => void): AsyncGenerator<Uint8Array> {
+async function* countBytes(stream: AsyncIterable<Uint8Array>, counter: { bytes: number }, emit?: TransferListener): AsyncGenerator<Uint8Array> {
   for await (const chunk of stream) {
     counter.bytes += chunk.length;
-    onProgress?.({ bytes: counter.bytes });
+    emit?.({ kind: 'bytes', current: counter.bytes, total: 0 });
     yield chunk;
   }
 }

@@ -9,7 +9,7 @@ import type { ImageRecord, ImageStore } from '../store/imageStore';
 import { refName } from '../store/indexFile';
 import type { Lease } from '../store/leases';
 import type { FetchedImage } from './pullFetch';
-import type { PullEvent } from './transferEvents';
+import type { TransferListener } from '../transfer/transferEvent';
 
 export interface PullResult {
   /** The full reference recorded: "docker.io/library/redis:latest" or "…/redis@sha256:…". */
@@ -28,7 +28,7 @@ export interface PullResult {
 
 export interface CommitOptions {
   signal?: AbortSignal;
-  emit: (event: PullEvent) => void;
+  emit: TransferListener;
   lease: Lease;
   /** Digests of the blobs this pull wrote (the fetch stage's), appended to here. */
   written: string[];
@@ -51,7 +51,7 @@ export async function commitPull(store: ImageStore, fetched: FetchedImage, optio
   // image wherever it is stored, so any image with this manifest counts.
   const named = previous === manifest.digest || (image.reference.digest !== undefined && alreadyStored);
   const upToDate = named && written.length === 0;
-  options.emit({ kind: 'pulled', reference: image.fullRef, digest: image.manifestDigest, upToDate });
+  options.emit({ kind: 'end', operation: 'pull', reference: image.fullRef, digest: image.manifestDigest, id: record.id, upToDate });
   return {
     reference: image.fullRef,
     digest: image.manifestDigest,

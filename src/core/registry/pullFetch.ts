@@ -18,14 +18,14 @@ import { selectPlatform } from './platformSelect';
 import type { VerifiedImage } from './pullVerify';
 import { DEFAULT_CONCURRENCY } from './registryOptions';
 import { runLimited } from './runLimited';
-import type { PullEvent } from './transferEvents';
+import type { LayerState, TransferListener } from '../transfer/transferEvent';
 
 export interface FetchOptions {
   /** The platform to pick from an index, or to insist on for a single-platform image. */
   platform?: Platform;
   concurrency?: number;
   signal?: AbortSignal;
-  emit: (event: PullEvent) => void;
+  emit: TransferListener;
   lease: Lease;
   /** Digests of the blobs this pull wrote, appended to as they are written. */
   written: string[];
@@ -68,18 +68,18 @@ export async function fetchPull(store: ImageStore, image: VerifiedImage, options
   // Shared by the parallel downloads, so a finished layer's buffers serve the next one.
   const buffers = new BufferPool();
   const fetchBlob = async (blob: Descriptor, blobSignal: AbortSignal | undefined, report: boolean, received?: () => void): Promise<void> => {
-    const layerEvent = (status: Extract<PullEvent, { kind: 'layer' }>['status'], current: number): void => {
-      if (report) emit({ kind: 'layer', digest: blob.digest, status, current, total: blob.size });
+    const layerEvent = (state: LayerState, current: number): void => {
+      if (report) emit({ kind: 'layer', id: blob.digest, state, current, total: blob.size });
     };
     // Another pull may have stored it meanwhile; it is leased, so it cannot vanish after this check.
     if (await store.blobs.has(blob.digest)) return;
-    layerEvent('downloading', 0);
+    layerEvent('transferring', 0);
     const result = await downloadBlob(client, repository, blob, store.blobs, lease, {
       ...(blobSignal ? { signal: blobSignal } : {}),
       display,
       kind: report ? 'layer' : 'config',
       buffers,
-      onProgress: (bytes) => layerEvent(bytes === blob.size ? 'verifying' : 'downloading', bytes),
+      onProgress: (bytes) => layerEvent(bytes === blob.size ? 'verifying' : 'transferring', bytes),
       onResume: (from) => layerEvent('resuming', from),
       // Flushing a received layer to disk need not hold up the next download.
       ...(received ? { onReceived: received } : {}),
@@ -103,7 +103,7 @@ export async function fetchPull(store: ImageStore, image: VerifiedImage, options
   if (!whole) {
     for (const layer of layers) {
       const has = present.has(layer.digest);
-      emit({ kind: 'layer', digest: layer.digest, status: has ? 'exists' : 'queued', current: has ? layer.size : 0, total: layer.size });
+      emit({ kind: 'layer', id: layer.digest, state: has ? 'exists' : 'queued', current: has ? layer.size : 0, total: layer.size });
     }
   }
   const fetchConfig = async (configSignal: AbortSignal | undefined): Promise<void> => {

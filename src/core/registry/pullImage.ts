@@ -18,7 +18,7 @@ import { resolvePull } from './pullResolve';
 import { verifyPull, type PullVerifyStage, type VerifiedImage } from './pullVerify';
 import type { RegistryClient } from './registryClient';
 import type { RegistryClients } from './registryClients';
-import type { PullEvent } from './transferEvents';
+import type { TransferListener } from '../transfer/transferEvent';
 
 export type { PullResult } from './pullCommit';
 export type { ResolvedImage } from './pullResolve';
@@ -31,7 +31,8 @@ export interface PullOptions {
   /** Layers downloaded at once (default 4). */
   concurrency?: number;
   signal?: AbortSignal;
-  onProgress?: (event: PullEvent) => void;
+  /** Progress as TransferEvents: start, each layer, end. */
+  onEvent?: TransferListener;
   /**
    * The verify stage: called with the resolved manifest digest before any blob is fetched or
    * stored; throwing refuses the image and leaves the store untouched (see trust/contentTrust.ts).
@@ -75,10 +76,12 @@ export async function pullReference(store: ImageStore, client: RegistryClient, r
 
 /** The fetch and commit stages of an image the verify stage accepted, under one lease. */
 export async function pullVerified(store: ImageStore, image: VerifiedImage, options: StageOptions): Promise<PullResult> {
-  const emit = options.onProgress ?? (() => undefined);
+  const emit = options.onEvent ?? (() => undefined);
   // Only once the registry has the image and the policy accepts it, as Docker's daemon reports:
   // a pull that fails there has printed nothing.
-  emit({ kind: 'pulling', repository: image.reference.path, target: image.reference.digest ?? image.reference.tag!, reference: image.fullRef });
+  // `tag` only for a pull by tag: Docker names a pull by digest by its whole reference.
+  const tag = image.reference.digest ? {} : { tag: image.reference.tag! };
+  emit({ kind: 'start', operation: 'pull', reference: image.fullRef, repository: image.reference.path, ...tag });
   const written: string[] = [];
   const common = { emit, written, ...(options.signal ? { signal: options.signal } : {}) };
   try {

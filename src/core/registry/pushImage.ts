@@ -21,7 +21,7 @@ import type { RegistryClient } from './registryClient';
 import type { RegistryClients } from './registryClients';
 import { DEFAULT_CONCURRENCY } from './registryOptions';
 import { runLimited } from './runLimited';
-import type { PushEvent, PushLayerStatus } from './transferEvents';
+import type { LayerState, TransferListener } from '../transfer/transferEvent';
 
 export interface PushOptions {
   /** "localhost:5000/app:1.0"; the tag defaults to latest. */
@@ -29,7 +29,8 @@ export interface PushOptions {
   /** Blobs uploaded at once (default 4). */
   concurrency?: number;
   signal?: AbortSignal;
-  onProgress?: (event: PushEvent) => void;
+  /** Progress as TransferEvents: start, each layer, end. */
+  onEvent?: TransferListener;
 }
 
 export interface PushResult {
@@ -52,7 +53,7 @@ interface PushContext {
   repository: string;
   meta: StoreMetadata;
   options: PushOptions;
-  emit: (event: PushEvent) => void;
+  emit: TransferListener;
   /** Sources learnt during this push, merged into the store at the end. */
   sources: Record<string, DistributionSource[]>;
   counts: { uploaded: number; skipped: number; mounted: number };
@@ -67,8 +68,8 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
   const record = (await store.list()).find((r) => r.refs.includes(fullRef));
   if (!record) throw new StevedoreError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarString(ref)}`);
   const client = clients.for(ref.domain);
-  const emit = options.onProgress ?? (() => undefined);
-  emit({ kind: 'pushing', repository: repositoryName(ref), reference: fullRef });
+  const emit = options.onEvent ?? (() => undefined);
+  emit({ kind: 'start', operation: 'push', reference: fullRef, repository: repositoryName(ref), tag: ref.tag ?? 'latest' });
   const ctx: PushContext = {
     store,
     client,
@@ -96,6 +97,7 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
     const slot = tx.meta.images[record.manifestDigest];
     if (slot) slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), repoDigest])].sort();
   });
+  emit({ kind: 'end', operation: 'push', reference: fullRef, digest: pushed.digest });
   return { reference: fullRef, tag, digest: pushed.digest, size: pushed.size, ...ctx.counts };
 }
 
@@ -124,7 +126,7 @@ async function pushIndex(ctx: PushContext, bytes: Buffer, mediaType: string, tag
 /** One image manifest: its blobs, then the manifest itself under `tag`, or by its digest when no tag is given. */
 async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, tag: string | undefined): Promise<{ digest: string; size: number }> {
   const manifest = decodeManifest(bytes, storedDocument('Manifest', sha256Digest(bytes)), mediaType);
-  for (const layer of manifest.layers) ctx.emit({ kind: 'layer', digest: layer.digest, status: 'preparing', current: 0, total: layer.size });
+  for (const layer of manifest.layers) ctx.emit({ kind: 'layer', id: layer.digest, state: 'queued', current: 0, total: layer.size });
   const unique = [manifest.config, ...manifest.layers].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
   const concurrency = ctx.options.concurrency ?? DEFAULT_CONCURRENCY;
   const pushedBlobs = await runLimited(unique, concurrency, ctx.options.signal, (blob, i, signal) => pushBlob(ctx, blob, i > 0, signal));
@@ -140,8 +142,8 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
 /** Pushes one blob unless the registry has it or can mount it; returns its descriptor as pushed. */
 async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, signal: AbortSignal): Promise<Descriptor> {
   const { client, repository } = ctx;
-  const report = (status: PushLayerStatus, current: number, total: number, from?: string): void => {
-    if (isLayer) ctx.emit({ kind: 'layer', digest: blob.digest, status, current, total, ...(from ? { from } : {}) });
+  const report = (state: LayerState, current: number, total: number, from?: string): void => {
+    if (isLayer) ctx.emit({ kind: 'layer', id: blob.digest, state, current, total, ...(from ? { from } : {}) });
   };
   const remember = (pushed: Descriptor, repo: string): Descriptor => {
     (ctx.sources[blob.digest] ??= []).push({ registry: client.domain, repository: repo, digest: pushed.digest, size: pushed.size, mediaType: pushed.mediaType });
@@ -172,17 +174,17 @@ async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, si
     location = mount.location;
     break;
   }
-  report('pushing', 0, compress ? 0 : blob.size);
+  report('transferring', 0, compress ? 0 : blob.size);
   const upload: UploadSource = compress
     ? { open: () => ctx.store.blobs.reader(blob.digest).pipe(createGzip()) }
     : { open: () => ctx.store.blobs.reader(blob.digest), digest: blob.digest, size: blob.size };
   const sent = await uploadBlob(client, repository, upload, {
     signal,
     ...(location ? { location } : {}),
-    onProgress: (bytes) => report('pushing', bytes, compress ? 0 : blob.size),
+    onProgress: (bytes) => report('transferring', bytes, compress ? 0 : blob.size),
   });
   ctx.counts.uploaded++;
-  report('pushed', sent.size, sent.size);
+  report('done', sent.size, sent.size);
   const pushed: Descriptor = compress ? { mediaType: compressedMediaType(blob.mediaType)!, digest: sent.digest, size: sent.size } : blob;
   return remember(pushed, repository);
 }

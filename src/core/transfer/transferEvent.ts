@@ -1,10 +1,14 @@
 // The one shape in which every operation that moves image content reports its progress: pull,
 // push, save, load, copy between sources, verify and the layers a build writes. Plain data: the CLI
 // draws Docker's per-layer lines from it, the extension its Transfers view and notification. Each
-// layer is named by `id` (a digest when known, else the archive entry's name) and moves through
+// layer is named by `id`: its digest when known before it moves, else the archive entry's name (an
+// archive read as a stream names its layers by path: "blobs/sha256/<hex>", "<id>/layer.tar"), or
+// for a layer a build writes, its step ("step 3"), since its digest exists only once written. It moves through
 // `queued → [waiting] → transferring ⇄ resuming → verifying → done`, or ends at once as `exists` or
 // `mounted` when the target already has it. `current`/`total` are bytes of that layer as it moves
 // (compressed or not, as the operation transfers it); `total` is 0 when not known yet.
+// Operations nest: a build's base image is pulled inside it, so a `start` of 'pull' and its `end`
+// bracket that pull's own layer events within the build's, and a consumer words them as a pull.
 
 export type TransferOperation = 'pull' | 'push' | 'save' | 'load' | 'copy' | 'verify' | 'build';
 

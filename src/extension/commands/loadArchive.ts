@@ -13,7 +13,7 @@ import { attachActions } from '../errorActions';
 import { diskPath, openFileSource } from '../fileSources';
 import { revealImage } from '../revealImage';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
-import { loadLayerUpdate } from '../transfers/layerUpdates';
+import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import type { ExtensionCommand } from './command';
 import { shortId } from '../../core/shortId';
@@ -48,6 +48,7 @@ export const loadArchiveCommand: ExtensionCommand = {
         for (const [i, path] of paths.entries()) {
           current = path;
           const layers = new TransferProgress();
+          const updates = new TransferUpdates('load');
           const prefix = paths.length > 1 ? `${i + 1}/${paths.length} ${basename(path)}: ` : '';
           let size = 0;
           let read = 0;
@@ -59,8 +60,9 @@ export const loadArchiveCommand: ExtensionCommand = {
             source: source.stream,
             sourceName: path,
             signal: progress.signal,
-            onProgress: (p) => {
-              const update = loadLayerUpdate(p);
+            onEvent: (event) => {
+              const update = updates.update(event);
+              if (!update) return;
               layers.apply(update);
               transfer.update(update);
               // The archive is read once, front to back: the share of it read is the honest percentage.

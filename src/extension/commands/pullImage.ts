@@ -17,7 +17,7 @@ import { attachActions } from '../errorActions';
 import { attachRegistry } from '../errorReporting';
 import type { Services } from '../services';
 import { elapsedText, plural } from '../transferProgress';
-import { pullLayerUpdate } from '../transfers/layerUpdates';
+import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../views/registryNodes';
 import type { ImageNode } from '../views/imageTreeModel';
@@ -72,6 +72,7 @@ export const pullImageCommand: ExtensionCommand = {
       const keeper = new SignatureKeeper();
       const title = `Pulling ${display}${platform ? ` (${formatPlatform(platform)})` : ''}`;
       services.log.info(`${title}`);
+      const updates = new TransferUpdates('pull');
       const result = await withTransfer(services.transfers, title, (progress, transfer) =>
         pullImage(store, clients, {
           reference: reference!.trim(),
@@ -80,8 +81,8 @@ export const pullImageCommand: ExtensionCommand = {
           signal: progress.signal,
           // The same policy.json and registries.d as the CLI, podman and skopeo.
           verify: pullVerifier(services, { disable: disableContentTrust, keeper }),
-          onProgress: (event) => {
-            const update = pullLayerUpdate(event);
+          onEvent: (event) => {
+            const update = updates.update(event);
             if (!update) return;
             if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
             transfer.update(update);

@@ -12,7 +12,7 @@ import { familiarString, formatReference, parseReference } from '../../core/refe
 import { checkCanSign, signPushedImage, type SignOnPushOptions } from '../../core/trust/signOnPush';
 import { attachRegistry } from '../errorReporting';
 import { elapsedText, plural, TransferProgress } from '../transferProgress';
-import { pushLayerUpdate } from '../transfers/layerUpdates';
+import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import { imageContextValue } from '../views/imagesTreeProvider';
 import { engineImageForPush } from '../engines/engineImagePush';
@@ -75,6 +75,7 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
     for (const [i, reference] of references.entries()) {
       // The notification counts this image's layers; the Transfers view lists every image's.
       const layers = new TransferProgress();
+      const updates = new TransferUpdates('push');
       const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
       const engineNode = fromEngine.get(reference);
       let store: ImageStore = mainStore;
@@ -88,8 +89,8 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
             reference,
             concurrency: services.settings().maxConcurrentUploads,
             signal: progress.signal,
-            onProgress: (event) => {
-              const update = pushLayerUpdate(event);
+            onEvent: (event) => {
+              const update = updates.update(event);
               if (!update) return;
               if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
               layers.apply(update);

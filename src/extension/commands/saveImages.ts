@@ -12,7 +12,7 @@ import { humanSize } from '../../core/format/humanSize';
 import { signaturesNotArchived, signedImageNames } from '../../core/trust/archiveSignatures';
 import { defaultArchiveName } from '../archiveFiles';
 import { diskPath } from '../fileSources';
-import { archiveBytesUpdate } from '../transfers/layerUpdates';
+import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import { elapsedText } from '../transferProgress';
 import { engineImageName, saveEngineImages } from '../engines/engineImageActions';
@@ -40,16 +40,15 @@ export const saveImagesCommand: ExtensionCommand = {
     const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
     const started = Date.now();
     services.log.info(`saving ${names.join(', ')} to ${path}`);
+    // One row: the archive's bytes (the end marks it done at the size written).
+    const updates = new TransferUpdates('save', basename(path));
     const result = await withTransfer(services.transfers, `Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress, transfer) =>
       saveArchiveToFile(store, targets, path, {
         signal: progress.signal,
-        onProgress: (p) => {
-          transfer.update(archiveBytesUpdate(basename(path), 'Writing', p.written, p.estimatedTotal, false));
-          progress.report(`${humanSize(p.written)}/${humanSize(p.estimatedTotal)} written`, p.estimatedTotal ? (p.written / p.estimatedTotal) * 100 : undefined);
+        onEvent: (event) => {
+          transfer.update(updates.update(event));
+          if (event.kind === 'bytes') progress.report(`${humanSize(event.current)}/${humanSize(event.total)} written`, event.total ? (event.current / event.total) * 100 : undefined);
         },
-      }).then((r) => {
-        transfer.update(archiveBytesUpdate(basename(path), 'Writing', r.bytes, r.bytes, true));
-        return r;
       }),
     );
     const text = `Saved ${names.length === 1 ? names[0] : `${names.length} images`} to ${path} — ${humanSize(result.bytes)}, ${elapsedText(Date.now() - started)}`;

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { copyImage, type CopyResult } from '../../core/copy/copyImage';
 import { describeLocation, type ImageLocation } from '../../core/copy/imageLocation';
 import { humanSize } from '../../core/format/humanSize';
-import { archiveBytesUpdate, copyLayerUpdate } from '../transfers/layerUpdates';
+import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import type { Services } from '../services';
 import { elapsedText, TransferProgress } from '../transferProgress';
@@ -30,26 +30,28 @@ export async function runCopies(services: Services, requests: readonly CopyReque
         progress.report(`${prefix}starting…`, (i / requests.length) * 100);
         // Each layer as it passes, read from the archive stream itself (whichever side wrote it).
         const layers = new TransferProgress();
-        let bytesRow = false;
+        const updates = new TransferUpdates('copy', request.label);
         const result = await copyImage(request.source, request.destination, {
           openStore: () => services.store.open(),
           engine: (kind, endpoint) => services.engines.client(endpoint ?? kind),
           signal: progress.signal,
-          onProgress: (p) => {
-            // Until the stream shows a layer (an archive that is not a tar shows none): its bytes as one row.
-            if (layers.layerCount > 0) return;
-            bytesRow = true;
-            transfer.update(archiveBytesUpdate(request.label, 'Copying', p.bytes, 0, false));
-            progress.report(`${prefix}${humanSize(p.bytes)} copied`);
-          },
-          onLayer: (l) => {
-            const update = copyLayerUpdate(l);
-            layers.apply(update);
-            transfer.update(update);
-            progress.report(`${prefix}${layers.snapshot().message}`);
+          onEvent: (event) => {
+            const update = updates.update(event);
+            if (!update) return;
+            if (event.kind === 'layer') {
+              layers.apply(update);
+              transfer.update(update);
+              progress.report(`${prefix}${layers.snapshot().message}`);
+            } else if (event.kind === 'end') {
+              // The archive's row is finished at the bytes that went through (none when the target had the image).
+              transfer.update(update);
+            } else if (layers.layerCount === 0) {
+              // Until the stream shows a layer (an archive that is not a tar shows none): its bytes as one row.
+              transfer.update(update);
+              progress.report(`${prefix}${humanSize(update.current)} copied`);
+            }
           },
         });
-        if (bytesRow || layers.layerCount === 0) transfer.update(archiveBytesUpdate(request.label, 'Copying', result.bytes, result.bytes, true));
         services.log.info(result.alreadyPresent ? `${describeLocation(request.destination)} already had ${request.label}; named it` : `copied ${request.label}: ${humanSize(result.bytes)}`);
         results.push(result);
       }

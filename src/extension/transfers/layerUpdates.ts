@@ -1,54 +1,100 @@
-// The one place where the core's progress events, which differ per operation (PullEvent, PushEvent,
-// LoadProgress, bytes written by save and copy), become the LayerUpdate the Transfers view and the
-// notification draw. When the core's events are unified, only this file changes.
+// The one place where the core's TransferEvents become the LayerUpdate rows the Transfers view and
+// the notification draw. The event says where a layer is (its LayerState); the operation gives the
+// words ("Downloading" in a pull, "Pushing" in a push), and operations nest: a build's base image is
+// pulled inside the build, and its layers read as a pull's.
 
-import type { ArchiveLayerProgress } from '../../core/archive/archiveLayerProgress';
-import type { LoadProgress } from '../../core/archive/loadArchive';
-import type { PullEvent, PullLayerStatus, PushEvent, PushLayerStatus } from '../../core/registry/transferEvents';
+import { layerShortId } from '../../core/transfer/layerShortId';
+import type { LayerState, TransferEvent, TransferOperation } from '../../core/transfer/transferEvent';
 import type { LayerPhase, LayerUpdate } from '../transferProgress';
 
-const PULL: Readonly<Record<PullLayerStatus, { phase: LayerPhase; status: string }>> = {
-  queued: { phase: 'waiting', status: 'Waiting' },
-  exists: { phase: 'skipped', status: 'Already exists' },
-  downloading: { phase: 'transferring', status: 'Downloading' },
-  resuming: { phase: 'transferring', status: 'Resuming' },
-  verifying: { phase: 'verifying', status: 'Verifying' },
-  done: { phase: 'done', status: 'Pull complete' },
+const PHASE: Readonly<Record<LayerState, LayerPhase>> = {
+  queued: 'waiting',
+  waiting: 'waiting',
+  exists: 'skipped',
+  mounted: 'skipped',
+  transferring: 'transferring',
+  resuming: 'transferring',
+  verifying: 'verifying',
+  done: 'done',
 };
 
-const PUSH: Readonly<Record<PushLayerStatus, { phase: LayerPhase; status: string }>> = {
-  preparing: { phase: 'waiting', status: 'Preparing' },
-  waiting: { phase: 'waiting', status: 'Waiting' },
-  pushing: { phase: 'transferring', status: 'Pushing' },
-  pushed: { phase: 'done', status: 'Pushed' },
-  exists: { phase: 'skipped', status: 'Already there' },
-  mounted: { phase: 'skipped', status: 'Mounted' },
+/** What each operation calls a layer's bytes moving, and a layer that has arrived. */
+const WORDS: Readonly<Record<TransferOperation, { moving: string; done: string }>> = {
+  pull: { moving: 'Downloading', done: 'Pull complete' },
+  push: { moving: 'Pushing', done: 'Pushed' },
+  load: { moving: 'Loading', done: 'Loaded' },
+  copy: { moving: 'Copying', done: 'Copied' },
+  save: { moving: 'Writing', done: 'Done' },
+  verify: { moving: 'Reading', done: 'Verified' },
+  build: { moving: 'Writing', done: 'Written' },
 };
 
-export function pullLayerUpdate(event: PullEvent): LayerUpdate | undefined {
-  if (event.kind !== 'layer') return undefined;
-  return { key: event.digest, ...PULL[event.status], current: event.current, total: event.total };
-}
-
-export function pushLayerUpdate(event: PushEvent): LayerUpdate | undefined {
-  if (event.kind !== 'layer') return undefined;
-  const { phase, status } = PUSH[event.status];
-  return { key: event.digest, phase, status: event.status === 'mounted' && event.from ? `${status} from ${event.from}` : status, current: event.current, total: event.total };
-}
-
-export function loadLayerUpdate(progress: LoadProgress): LayerUpdate {
-  return { key: progress.id, phase: progress.done ? 'done' : progress.current > 0 ? 'transferring' : 'waiting', status: progress.done ? 'Loaded' : 'Loading', current: progress.current, total: progress.total };
-}
-
-/** A layer of a copy's archive stream (core/archive/archiveLayerProgress.ts). */
-export function copyLayerUpdate(progress: ArchiveLayerProgress): LayerUpdate {
-  return { key: progress.id, phase: progress.done ? 'done' : progress.current > 0 ? 'transferring' : 'waiting', status: progress.done ? 'Copied' : 'Copying', current: progress.current, total: progress.total };
+function statusOf(operation: TransferOperation, state: LayerState, from: string | undefined): string {
+  switch (state) {
+    case 'queued':
+      return operation === 'push' ? 'Preparing' : 'Waiting';
+    case 'waiting':
+      return 'Waiting';
+    case 'exists':
+      return operation === 'push' ? 'Already there' : operation === 'build' ? 'Cached' : 'Already exists';
+    case 'mounted':
+      return from ? `Mounted from ${from}` : 'Mounted';
+    case 'transferring':
+      return WORDS[operation].moving;
+    case 'resuming':
+      return 'Resuming';
+    case 'verifying':
+      return 'Verifying';
+    case 'done':
+      return WORDS[operation].done;
+  }
 }
 
 /**
- * Save and copy report only the archive's bytes as a whole: one row, named by what it is
- * ("archive"). `total` 0 when unknown (a copy from an engine does not say its size).
+ * A layer event as a row keyed by the layer (a digest stays whole and is shortened for display; a
+ * path or step name becomes its short name), or the operation's `bytes` as one row under
+ * `bytesKey` (an archive's name). Start and end carry no row.
  */
-export function archiveBytesUpdate(key: string, status: string, current: number, total: number, done: boolean): LayerUpdate {
-  return { key, phase: done ? 'done' : current > 0 ? 'transferring' : 'waiting', status: done ? 'Done' : status, current, total };
+export function layerUpdate(operation: TransferOperation, event: TransferEvent, bytesKey = 'archive'): LayerUpdate | undefined {
+  if (event.kind === 'layer') {
+    const key = /^[a-z0-9]+:[a-f0-9]+$/.test(event.id) ? event.id : layerShortId(event.id);
+    return { key, phase: PHASE[event.state], status: statusOf(operation, event.state, event.from), current: event.current, total: event.total };
+  }
+  if (event.kind === 'bytes') {
+    return { key: bytesKey, phase: event.current > 0 ? 'transferring' : 'waiting', status: WORDS[operation].moving, current: event.current, total: event.total };
+  }
+  return undefined;
+}
+
+/**
+ * One transfer's events in order: follows the operations they nest (start … end) for the words,
+ * and when the outermost one ends, finishes the `bytes` row at the bytes it reached. With a
+ * `bytesKey` the transfer is shown as that row (save, copy), finished also when nothing moved.
+ */
+export class TransferUpdates {
+  private readonly open: TransferOperation[] = [];
+  private bytes: number | undefined;
+  private readonly bytesKey: string;
+
+  constructor(
+    private readonly operation: TransferOperation,
+    bytesKey?: string,
+  ) {
+    this.bytesKey = bytesKey ?? 'archive';
+    if (bytesKey !== undefined) this.bytes = 0;
+  }
+
+  update(event: TransferEvent): LayerUpdate | undefined {
+    if (event.kind === 'start') {
+      this.open.push(event.operation);
+      return undefined;
+    }
+    if (event.kind === 'end') {
+      this.open.pop();
+      if (this.open.length > 0 || this.bytes === undefined) return undefined;
+      return { key: this.bytesKey, phase: 'done', status: 'Done', current: this.bytes, total: this.bytes };
+    }
+    if (event.kind === 'bytes') this.bytes = event.current;
+    return layerUpdate(this.open.at(-1) ?? this.operation, event, this.bytesKey);
+  }
 }
