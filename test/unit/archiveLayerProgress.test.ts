@@ -11,7 +11,7 @@ import { layerShortId } from '../../src/core/transfer/layerShortId';
 import type { TransferEvent } from '../../src/core/transfer/transferEvent';
 
 /** The old progress shape, read from the layer events: Docker's short ID and done. */
-interface ArchiveLayerProgress {
+interface SeenLayer {
   id: string;
   current: number;
   total: number;
@@ -28,8 +28,8 @@ async function* chunked(data: Buffer, sizes: readonly number[]): AsyncGenerator<
   }
 }
 
-async function passThrough(data: Buffer, sizes: readonly number[]): Promise<{ out: Buffer; events: ArchiveLayerProgress[] }> {
-  const events: ArchiveLayerProgress[] = [];
+async function passThrough(data: Buffer, sizes: readonly number[]): Promise<{ out: Buffer; events: SeenLayer[] }> {
+  const events: SeenLayer[] = [];
   const parts: Buffer[] = [];
   const onEvent = (e: TransferEvent): void => {
     if (e.kind === 'layer') events.push({ id: layerShortId(e.id), current: e.current, total: e.total, done: e.state === 'done' });

@@ -36,7 +36,7 @@ describe('buildImage and the store', () => {
     const before = await storeSnapshot(store.root);
     const controller = new AbortController();
     await assert.rejects(
-      buildImage(store, { context, tags: ['cancelled:1'], signal: controller.signal, onEvent: (e) => e.kind === 'layer' && e.index === 3 && e.bytes > 4 * 1024 * 1024 && controller.abort() }),
+      buildImage(store, { context, tags: ['cancelled:1'], signal: controller.signal, onEvent: (e) => e.kind === 'layer' && e.id === 'step 3' && e.current > 4 * 1024 * 1024 && controller.abort() }),
       (err: unknown) => err instanceof CancelledError,
     );
     assert.deepEqual(await storeSnapshot(store.root), before);

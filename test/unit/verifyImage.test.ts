@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { chmod, open } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { CancelledError } from '../../src/core/errors';
-import { verifyImage, type VerifyProgress } from '../../src/core/layers/verifyImage';
+import { verifyImage } from '../../src/core/layers/verifyImage';
+import type { TransferBytesEvent, TransferEvent } from '../../src/core/transfer/transferEvent';
 import type { ImageStore } from '../../src/core/store/imageStore';
 import { openTempStore } from '../helpers/fixtures';
 import { exampleLayers, layerTar, sha256, storeLayeredImage } from '../helpers/layeredImages';
@@ -33,8 +34,8 @@ describe('verify: digests recomputed from the store', () => {
   it('an intact image: manifest, config, every layer digest and diffID match', async () => {
     const record = await storeLayeredImage(store, await exampleLayers(), 'verify/good:1');
     const image = await store.load(record);
-    const events: VerifyProgress[] = [];
-    const result = await verifyImage(image, { onProgress: (p) => events.push(p) });
+    const events: TransferBytesEvent[] = [];
+    const result = await verifyImage(image, { onEvent: (e) => e.kind === 'bytes' && events.push(e) });
     assert.equal(result.ok, true);
     assert.deepEqual(
       result.checks.map((c) => [c.subject, c.layer ?? null, c.status]),
@@ -50,8 +51,24 @@ describe('verify: digests recomputed from the store', () => {
     assert.equal(result.checks[1]!.actual, record.id);
     const total = image.manifestDescriptor.size + image.manifest.config.size + image.manifest.layers.reduce((s, l) => s + l.size, 0);
     assert.equal(result.bytesRead, total);
-    assert.equal(events.at(-1)!.doneBytes, total);
-    assert.ok(events.every((e) => e.allBytes === total));
+    assert.equal(events.at(-1)!.current, total);
+    assert.ok(events.every((e) => e.total === total));
+  });
+
+  it('reports each blob it reads by digest, in order, each ending done, between a start and an end', async () => {
+    const record = await storeLayeredImage(store, await exampleLayers(), 'verify/events:1');
+    const image = await store.load(record);
+    const events: TransferEvent[] = [];
+    await verifyImage(image, { onEvent: (e) => events.push(e) });
+    assert.deepEqual(events[0], { kind: 'start', operation: 'verify', reference: record.manifestDigest });
+    assert.deepEqual(events.at(-1), { kind: 'end', operation: 'verify', reference: record.manifestDigest });
+    const blobs = [image.manifestDescriptor, image.manifest.config, ...image.manifest.layers];
+    const done = events.filter((e) => e.kind === 'layer' && e.state === 'done');
+    assert.deepEqual(done, blobs.map((b) => ({ kind: 'layer', id: b.digest, state: 'done', current: b.size, total: b.size })));
+    // Every blob is read before it is done, and the bytes of all blobs only grow.
+    for (const b of blobs) assert.ok(events.some((e) => e.kind === 'layer' && e.id === b.digest && e.state === 'transferring'));
+    const bytes = events.filter((e) => e.kind === 'bytes').map((e) => e.current);
+    assert.ok(bytes.every((n, i) => i === 0 || n >= bytes[i - 1]!));
   });
 
   it('a corrupted layer blob: its digest mismatches, and the message says what to do', async () => {
@@ -123,11 +140,12 @@ describe('verify: digests recomputed from the store', () => {
   it('stops with CancelledError when the signal fires', async () => {
     const record = await storeLayeredImage(store, [{ tar: await layerTar([{ name: 'big', content: Buffer.alloc(3_000_000, 1) }]), compression: 'none' }], 'verify/cancel:1');
     const controller = new AbortController();
+    const image = await store.load(record);
     await assert.rejects(
-      verifyImage(await store.load(record), {
+      verifyImage(image, {
         signal: controller.signal,
-        onProgress: (p) => {
-          if (p.subject === 'layer' && p.bytes > 0) controller.abort();
+        onEvent: (e) => {
+          if (e.kind === 'layer' && e.id === image.manifest.layers[0]!.digest && e.current > 0) controller.abort();
         },
       }),
       (err: unknown) => err instanceof CancelledError,

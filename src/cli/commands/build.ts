@@ -49,7 +49,7 @@ export const buildCommand: Command = {
     const store = await ctx.openStore();
     const onEvent = quiet ? undefined : (event: BuildEvent): void => {
       if (event.kind === 'step') writeLine(ctx.stdout, `Step ${event.index}/${event.total} : ${event.instruction}`);
-      else if (event.kind === 'pulling') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
+      else if (event.kind === 'start' && event.operation === 'pull') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
       else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${shortId(event.container)}`);
       else if (event.kind === 'removed') writeLine(ctx.stdout, `Removing intermediate container ${shortId(event.container)}`);
       else if (event.kind === 'cached') writeLine(ctx.stdout, ' ---> Using cache');

@@ -7,6 +7,8 @@
 import { humanSize } from '../../core/format/humanSize';
 import { tabwrite } from '../format/tabwriter';
 import { verifyImage, type DigestCheck } from '../../core/layers/verifyImage';
+import type { Image } from '../../core/image/image';
+import type { TransferListener } from '../../core/transfer/transferEvent';
 import { StevedoreError } from '../../core/errors';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
 import { rejectionError } from '../../core/trust/evaluatePolicy';
@@ -39,13 +41,7 @@ export const verifyCommand: Command = {
     const progress = progressLine(ctx);
     let result;
     try {
-      result = await verifyImage(image, {
-        signal: ctx.signal,
-        onProgress: (p) => {
-          const what = p.subject === 'layer' ? `layer ${p.layer! + 1}/${p.layers}` : p.subject;
-          progress.show(`Verifying ${what} ${bytesOf(p.doneBytes, p.allBytes)}`);
-        },
-      });
+      result = await verifyImage(image, { signal: ctx.signal, onEvent: verifyProgress(image, (text) => progress.show(text)) });
     } finally {
       progress.clear();
     }
@@ -66,6 +62,24 @@ export const verifyCommand: Command = {
     return bad.length === 0 && (signatures?.ok ?? true) ? 0 : 1;
   },
 };
+
+/**
+ * "Verifying layer 2/3 1.2MB/4.5MB": the blob being read, named from the image (verify reads the
+ * manifest, the config, then each layer in order), and the bytes of all blobs read so far.
+ */
+function verifyProgress(image: Image, show: (text: string) => void): TransferListener {
+  let layersDone = 0;
+  let what = '';
+  return (event) => {
+    if (event.kind === 'layer') {
+      const blob = event.id === image.manifestDescriptor.digest ? 'manifest' : event.id === image.manifest.config.digest ? 'config' : undefined;
+      what = blob ?? `layer ${layersDone + 1}/${image.manifest.layers.length}`;
+      if (!blob && event.state === 'done') layersDone++;
+    } else if (event.kind === 'bytes') {
+      show(`Verifying ${what} ${bytesOf(event.current, event.total)}`);
+    }
+  };
+}
 
 function label(check: DigestCheck): string {
   switch (check.subject) {

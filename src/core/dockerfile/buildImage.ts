@@ -100,6 +100,8 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
   const created = createdAt.toISOString().replace(/\.000Z$/, 'Z');
   const ignore = await readDockerignore(options.context);
   const emit = options.onEvent ?? (() => undefined);
+  const reference = tags[0] ?? options.context;
+  emit({ kind: 'start', operation: 'build', reference });
   // Docker counts every instruction of the stages it builds, FROMs and the ARGs before them included.
   const total = metaArgs.length + stages.reduce((sum, stage) => sum + 1 + stage.instructions.length, 0);
   let stepIndex = 0;
@@ -165,6 +167,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         onWritten: (digest) => written.push(digest),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+      emit({ kind: 'end', operation: 'build', reference, id: record.id });
       return { record, id: record.id, tags };
     });
   } catch (err) {

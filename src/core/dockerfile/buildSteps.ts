@@ -30,6 +30,7 @@ import { DEFAULT_PATH } from '../runtime/runtimeSpec';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { Lease } from '../store/leases';
 import type { SignatureKeeper } from '../trust/signatureRecord';
+import type { TransferEvent } from '../transfer/transferEvent';
 import { cacheKey, contentHasher, lookUp, remember, stateId, type DirectoryDelta, type StageState } from './buildCache';
 import { type IgnoreMatcher } from './contextFiles';
 import { copyTar, planCopy, type CopyRequest, type PlannedEntry } from './copyLayer';
@@ -42,16 +43,24 @@ import { withStageRoot } from './stageRoot';
 
 export const METADATA = new Set(['ENV', 'LABEL', 'CMD', 'ENTRYPOINT', 'WORKDIR', 'USER', 'EXPOSE', 'VOLUME', 'STOPSIGNAL', 'ONBUILD']);
 
-export type BuildEvent =
+/** What the classic builder prints about its steps. */
+export type BuildStepEvent =
   | { kind: 'step'; index: number; total: number; instruction: string }
-  | { kind: 'pulling'; reference: string }
-  | { kind: 'layer'; index: number; bytes: number }
   | { kind: 'running'; container: string }
   | { kind: 'removed'; container: string }
   /** The step reused an earlier build's result. */
   | { kind: 'cached' }
   /** The state after FROM or a step (Docker prints its short ID after each step). */
   | { kind: 'stepDone'; id: string };
+
+/**
+ * A build's events: its steps, and as TransferEvents the build itself (start … end), the pull of a
+ * base image it lacks (a `start` of 'pull' naming the image as the Dockerfile does, then the pull's
+ * own layer events and end), and each layer a step writes, named by its step ("step 3") since its
+ * digest is known only once written: `transferring` with the bytes written so far, then `done`;
+ * `exists` for a step the build cache had.
+ */
+export type BuildEvent = BuildStepEvent | TransferEvent;
 
 /** What every step of one build shares. */
 export interface BuildRun {
@@ -133,8 +142,15 @@ export async function imageState(run: BuildRun, name: string, platform: Platform
     record = await run.store.find(name);
   } catch (err) {
     if (!(err instanceof StevedoreError) || err.code !== 'IMAGE_NOT_FOUND' || !run.clients) throw err;
-    run.emit({ kind: 'pulling', reference: name });
-    const pulled = await pullImage(run.store, run.clients, { reference: name, ...(platform ? { platform } : {}), ...(run.signal ? { signal: run.signal } : {}), ...(run.verifyPull ? { verify: run.verifyPull } : {}) });
+    // Said before the pull resolves anything, as Docker's builder does; the pull's own start would say it again.
+    run.emit({ kind: 'start', operation: 'pull', reference: name });
+    const pulled = await pullImage(run.store, run.clients, {
+      reference: name,
+      ...(platform ? { platform } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.verifyPull ? { verify: run.verifyPull } : {}),
+      onEvent: (event) => event.kind !== 'start' && run.emit(event),
+    });
     await run.signatures?.keep(run.store.layout, [pulled]);
     record = await run.store.find(name);
   }
@@ -202,6 +218,9 @@ export async function runInstruction(run: BuildRun, scope: StageScope, state: St
     const hit = run.noCache ? undefined : await lookUp(run.store.layout, run.store.blobs, run.lease, key);
     if (hit) {
       run.emit({ kind: 'cached' });
+      // The layer the step wrote in an earlier build is there already.
+      const reused = hit.state.layers.length > state.layers.length ? hit.state.layers.at(-1) : undefined;
+      if (reused) run.emit({ kind: 'layer', id: stepLayerId(stepIndex), state: 'exists', current: reused.size, total: reused.size });
       outcome = hit;
       scope.dirs.apply(hit.dirs);
     } else {
@@ -216,8 +235,25 @@ export async function runInstruction(run: BuildRun, scope: StageScope, state: St
   return outcome.state;
 }
 
+/** A layer a step writes is named by its step: its digest exists only once it is written. */
+function stepLayerId(stepIndex: number): string {
+  return `step ${stepIndex}`;
+}
+
+/** The layer events of step `stepIndex`: the bytes written so far, and the layer once stored. */
+function layerEvents(run: BuildRun, stepIndex: number): { writing: (bytes: number) => void; written: (layer: StoredStep | undefined) => void } {
+  const id = stepLayerId(stepIndex);
+  return {
+    writing: (bytes) => run.emit({ kind: 'layer', id, state: 'transferring', current: bytes, total: 0 }),
+    written: (layer) => {
+      if (layer) run.emit({ kind: 'layer', id, state: 'done', current: layer.descriptor.size, total: layer.descriptor.size });
+    },
+  };
+}
+
 async function execute(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, change: ConfigChange | undefined, copySource: CopySource | undefined, stepIndex: number): Promise<Outcome> {
   const { created } = run;
+  const events = layerEvents(run, stepIndex);
   const keyword = instruction.keyword;
   const image = structuredClone(state.image);
   const config = image.config ?? {};
@@ -243,7 +279,8 @@ async function execute(run: BuildRun, scope: StageScope, state: StageState, inst
   if (change) {
     const updated = applyWithArgs(config, change, scope.args, scope.lastCmd);
     // A WORKDIR the image lacks is created, as Docker's builder does, in a layer of its own.
-    const made = change.instruction === 'WORKDIR' ? await workdirLayer(run, updated.WorkingDir ?? '/', await scope.dirs.get()) : undefined;
+    const made = change.instruction === 'WORKDIR' ? await workdirLayer(run, updated.WorkingDir ?? '/', await scope.dirs.get(), events.writing) : undefined;
+    events.written(made?.layer);
     history.push({ created, created_by: instruction.original, ...(made ? {} : { empty_layer: true }) });
     return { state: next(updated, made?.layer), dirs: made?.dirs ?? NO_DIRS };
   }
@@ -272,7 +309,9 @@ async function execute(run: BuildRun, scope: StageScope, state: StageState, inst
         container = id;
         run.emit({ kind: 'running', container: id });
       },
+      onLayerBytes: events.writing,
     });
+    events.written(step.layer);
     run.emit({ kind: 'removed', container });
     const delta = { added: step.dirs, deleted: step.deleted };
     scope.dirs.apply(delta);
@@ -283,7 +322,8 @@ async function execute(run: BuildRun, scope: StageScope, state: StageState, inst
   // COPY or ADD (checkSupported let nothing else through).
   const dirs = await scope.dirs.get();
   const before = new Set(dirs);
-  const layer = await copyLayer(run, scope, state, instruction, copySource!, dirs, (bytes) => run.emit({ kind: 'layer', index: stepIndex, bytes }));
+  const layer = await copyLayer(run, scope, state, instruction, copySource!, dirs, events.writing);
+  events.written(layer);
   history.push({ created, created_by: `${instruction.original} # buildkit` });
   return { state: next(config, layer), dirs: { added: [...dirs].filter((d) => !before.has(d)), deleted: [] } };
 }
@@ -335,7 +375,7 @@ function applyWithArgs(config: ContainerConfig, change: ConfigChange, args: Read
 }
 
 /** The folders of a WORKDIR path the image lacks, as a layer (root, 0755); undefined when it has them all. */
-async function workdirLayer(run: BuildRun, workdir: string, existingDirs: Set<string>): Promise<{ layer: StoredStep; dirs: DirectoryDelta } | undefined> {
+async function workdirLayer(run: BuildRun, workdir: string, existingDirs: Set<string>, onProgress: (bytes: number) => void): Promise<{ layer: StoredStep; dirs: DirectoryDelta } | undefined> {
   const missing: string[] = [];
   for (let dir = posix.normalize(workdir).replace(/^\/+|\/+$/g, ''); dir && dir !== '.'; dir = posix.dirname(dir)) {
     if (!existingDirs.has(dir)) missing.unshift(dir);
@@ -345,7 +385,7 @@ async function workdirLayer(run: BuildRun, workdir: string, existingDirs: Set<st
   const tar = tarStream(async (writer) => {
     for (const dir of missing) await writer.add({ name: `${dir}/`, type: 'directory', mode: 0o755, mtime: run.createdAt });
   });
-  const layer = await storeTarAsLayer(run.store.blobs, run.lease, tar, { what: `WORKDIR ${workdir}`, compress: false, ...(run.signal ? { signal: run.signal } : {}) });
+  const layer = await storeTarAsLayer(run.store.blobs, run.lease, tar, { what: `WORKDIR ${workdir}`, compress: false, ...(run.signal ? { signal: run.signal } : {}), onProgress });
   return { layer: { descriptor: layer.descriptor, diffId: layer.diffId, contentSize: layer.contentSize }, dirs: { added: missing, deleted: [] } };
 }
 

@@ -39,6 +39,8 @@ export interface RunStepRequest {
   hostEnv?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onContainer?: (id: string) => void;
+  /** Bytes of the step's layer written so far, as its changes are stored. */
+  onLayerBytes?: (bytes: number) => void;
 }
 
 export interface StepResult {
@@ -83,6 +85,7 @@ export async function runStep(store: ImageStore, lease: Lease, request: RunStepR
         what: `Dockerfile line ${request.line}`,
         compress: false,
         ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.onLayerBytes ? { onProgress: request.onLayerBytes } : {}),
       });
       return { layer: { descriptor: layer.descriptor, diffId: layer.diffId }, dirs, deleted: changes.filter((c) => c.kind === 'D').map((c) => c.path) };
     });

@@ -9,6 +9,7 @@ import { DigestCounter, tryParseDigest } from '../digest';
 import { isCancelled, StevedoreError, throwIfAborted } from '../errors';
 import type { Image, Layer } from '../image/image';
 import type { Descriptor } from '../image/types';
+import type { TransferListener } from '../transfer/transferEvent';
 
 export type CheckSubject = 'manifest' | 'config' | 'layer' | 'diffId';
 
@@ -43,21 +44,14 @@ export interface VerifyResult {
   bytesRead: number;
 }
 
-export interface VerifyProgress {
-  subject: CheckSubject;
-  layer?: number;
-  layers: number;
-  /** Bytes of the current blob read so far, and its size. */
-  bytes: number;
-  totalBytes: number;
-  /** Bytes of all blobs read so far, and their total. */
-  doneBytes: number;
-  allBytes: number;
-}
-
 export interface VerifyOptions {
   signal?: AbortSignal;
-  onProgress?: (progress: VerifyProgress) => void;
+  /**
+   * Progress as TransferEvents: start; each blob read in turn, the manifest, the config, then the
+   * layers, named by its digest (`transferring` as it is read, `done` once hashed), each step
+   * followed by the `bytes` of all blobs read so far; end.
+   */
+  onEvent?: TransferListener;
 }
 
 const READ_PIECE = 1024 * 1024;
@@ -69,25 +63,33 @@ export async function verifyImage(image: Image, options: VerifyOptions = {}): Pr
   const allBytes = manifestDescriptor.size + manifest.config.size + layers.reduce((sum, l) => sum + l.size, 0);
   let doneBytes = 0;
   const checks: DigestCheck[] = [];
-  const progress = (subject: CheckSubject, layer: number | undefined, bytes: number, totalBytes: number): void => {
-    options.onProgress?.({ subject, ...(layer === undefined ? {} : { layer }), layers: layers.length, bytes, totalBytes, doneBytes: doneBytes + bytes, allBytes });
+  const emit = options.onEvent;
+  const reference = manifestDescriptor.digest;
+  const progress = (descriptor: Descriptor, bytes: number): void => {
+    if (!emit) return;
+    emit({ kind: 'layer', id: descriptor.digest, state: 'transferring', current: bytes, total: descriptor.size });
+    emit({ kind: 'bytes', current: doneBytes + bytes, total: allBytes });
   };
+  const finished = (descriptor: Descriptor, bytes: number): void => emit?.({ kind: 'layer', id: descriptor.digest, state: 'done', current: bytes, total: descriptor.size });
+  emit?.({ kind: 'start', operation: 'verify', reference });
 
   for (const [subject, descriptor, read] of [
     ['manifest', manifestDescriptor, () => image.rawManifest()],
     ['config', manifest.config, () => image.rawConfig()],
   ] as const) {
     throwIfAborted(options.signal);
-    const result = await hashDocument(descriptor, read, (bytes) => progress(subject, undefined, bytes, descriptor.size));
+    const result = await hashDocument(descriptor, read, (bytes) => progress(descriptor, bytes));
     doneBytes += result.bytes;
+    finished(descriptor, result.bytes);
     checks.push(blobCheck(subject, undefined, descriptor, result));
   }
 
   for (const layer of image.layers) {
     const { index, descriptor } = layer;
     throwIfAborted(options.signal);
-    const result = await hashLayer(layer, options.signal, (bytes) => progress('layer', index, bytes, descriptor.size));
+    const result = await hashLayer(layer, options.signal, (bytes) => progress(descriptor, bytes));
     doneBytes += result.bytes;
+    finished(descriptor, result.bytes);
     checks.push(blobCheck('layer', index, descriptor, result));
     checks.push(diffIdCheck(index, diffIds[index] ?? null, result));
   }
@@ -102,6 +104,7 @@ export async function verifyImage(image: Image, options: VerifyOptions = {}): Pr
       message: `The config lists diffID ${diffIds[index]} for a layer ${index} that the manifest does not have: the manifest and config do not belong together.`,
     });
   }
+  emit?.({ kind: 'end', operation: 'verify', reference });
   return { ok: checks.every((c) => c.status === 'match'), checks, bytesRead: doneBytes };
 }
 

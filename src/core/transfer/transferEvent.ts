@@ -39,3 +39,6 @@ export type TransferEvent =
   | { kind: 'end'; operation: TransferOperation; reference: string; digest?: string; id?: string; upToDate?: boolean };
 
 export type TransferListener = (event: TransferEvent) => void;
+
+export type TransferLayerEvent = Extract<TransferEvent, { kind: 'layer' }>;
+export type TransferBytesEvent = Extract<TransferEvent, { kind: 'bytes' }>;

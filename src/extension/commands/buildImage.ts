@@ -1,7 +1,9 @@
 // Build Image…: a Dockerfile becomes an image in the store, its folder as the build context (see
 // core/dockerfile/buildImage.ts for what is supported; RUN steps run through runc, their output is not
 // shown here yet; multi-stage builds are refused with what would be needed). From a Dockerfile in the Explorer,
-// or from the palette with an open dialog; the name is asked for, the steps shown as progress.
+// or from the palette with an open dialog; the name is asked for, the steps shown as progress, and
+// the build is a transfer in the Transfers view: a row per layer, the base image's pulled layers and
+// each step's layer as it is written.
 
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
@@ -11,8 +13,9 @@ import { parsePlatform } from '../../core/image/platform';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { diskPath } from '../fileSources';
 import { revealImage } from '../revealImage';
-import { withCancellableProgress } from '../progressNotification';
 import { elapsedText, plural } from '../transferProgress';
+import { TransferUpdates } from '../transfers/layerUpdates';
+import { withTransfer } from '../transfers/withTransfer';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 import { requireTrustedWorkspace } from '../workspaceTrust';
@@ -45,7 +48,8 @@ export const buildImageCommand: ExtensionCommand = {
     const platform = services.settings().defaultPlatform;
     services.log.info(`building ${dockerfile} (context ${context})${name ? ` as ${name}` : ''}`);
     const signatures = new SignatureKeeper();
-    const result = await withCancellableProgress(`Building ${name ? familiarString(parseReference(name)) : basename(context)}`, (progress) =>
+    const updates = new TransferUpdates('build');
+    const result = await withTransfer(services.transfers, `Building ${name ? familiarString(parseReference(name)) : basename(context)}`, (progress, transfer) =>
       buildImage(store, {
         context,
         dockerfile,
@@ -60,15 +64,17 @@ export const buildImageCommand: ExtensionCommand = {
           if (event.kind === 'step') {
             services.log.info(`Step ${event.index}/${event.total} : ${event.instruction}`);
             progress.report(`Step ${event.index}/${event.total}: ${event.instruction}`, ((event.index - 1) / event.total) * 100);
-          } else if (event.kind === 'pulling') {
+          } else if (event.kind === 'start' && event.operation === 'pull') {
             progress.report(`Pulling ${event.reference}…`);
           } else if (event.kind === 'cached') {
             services.log.info(' ---> Using cache');
           } else if (event.kind === 'stepDone' && event.id) {
             services.log.info(` ---> ${shortId(event.id)}`);
           }
+          if (event.kind === 'start' || event.kind === 'end' || event.kind === 'layer' || event.kind === 'bytes') transfer.update(updates.update(event));
         },
       }),
+      (r) => `${plural(r.record.summary.layerCount, 'layer')}, ${humanSize(r.record.summary.size)}`,
     );
     const revealed = await revealImage(services, result.id, !name);
     const shown = name ? familiarString(parseReference(name)) : shortId(result.id);

@@ -10,6 +10,7 @@ import { isCancelled } from '../../core/errors';
 import type { CompactTree } from '../../core/layers/compactTree';
 import { analyseImageLayers, type ImageLayers } from '../../core/layers/imageLayers';
 import { verifyImage } from '../../core/layers/verifyImage';
+import type { TransferLayerEvent } from '../../core/transfer/transferEvent';
 import type { Image } from '../../core/image/image';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
 import type { TrustPolicy } from '../../core/trust/policyTypes';
@@ -296,10 +297,12 @@ export class InspectorPanel implements vscode.Disposable {
     this.setVerify({ state: 'running' });
     // Verify checks the signatures again too: a key may have been revoked or the policy changed.
     void this.checkSignatures();
+    let blob: TransferLayerEvent | undefined;
     verifyImage(loaded.image, {
       signal,
-      onProgress: (progress) => {
-        if (gate.pass(`${progress.subject}:${progress.layer ?? ''}`, progress.bytes, progress.totalBytes)) this.setVerify({ state: 'running', progress });
+      onEvent: (event) => {
+        if (event.kind === 'layer') blob = event;
+        else if (event.kind === 'bytes' && blob && gate.pass(blob.id, blob.current, blob.total)) this.setVerify({ state: 'running', progress: { blob, all: event } });
       },
     }).then(
       (result) => {

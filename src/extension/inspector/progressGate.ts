@@ -12,7 +12,8 @@ export class ProgressGate {
 
   /** Whether an event for `step` at `bytes` of `totalBytes` is worth sending. */
   pass(step: string, bytes: number, totalBytes: number): boolean {
-    if (step !== this.step) {
+    // Bytes going back mean the step began again (the same layer twice in an image, read again).
+    if (step !== this.step || bytes < this.lastBytes) {
       this.step = step;
       this.lastBytes = bytes;
       return true;

@@ -4,11 +4,11 @@
 
 import { humanSize } from '../../core/format/humanSize';
 import type { LayerAnalysisProgress } from '../../core/layers/imageLayers';
-import type { DigestCheck, VerifyProgress } from '../../core/layers/verifyImage';
+import type { DigestCheck } from '../../core/layers/verifyImage';
 import { DIGEST_HELP, type DigestKind } from './digestHelp';
 import { h, icon, replaceChildren } from './dom';
 import { count, createdText, efficiencyGrade, percent, plural, progressText } from './formatting';
-import type { AnalysisState, ImageOverview, VerifyState } from './protocol';
+import type { AnalysisState, ImageOverview, VerifyPosition, VerifyState } from './protocol';
 import { checkLabel, checkTitle, findCheck, verifySummary } from './verifyChecks';
 
 export interface HeaderActions {
@@ -59,7 +59,7 @@ export class HeaderView {
     // Rebuilding drops the focus; a keyboard user who pressed Verify lands on Cancel, and back.
     const active = document.activeElement;
     const focused = active instanceof HTMLElement && this.element.contains(active) ? active.id : '';
-    replaceChildren(this.element, top, this.verifyStatus(verify));
+    replaceChildren(this.element, top, this.verifyStatus(image, verify));
     if (focused) (document.getElementById(focused) ?? document.getElementById(FOCUS_FOLLOWS[focused] ?? ''))?.focus();
   }
 
@@ -78,12 +78,12 @@ export class HeaderView {
   }
 
   /** The same for the verification's progress. */
-  showVerifyProgress(progress: VerifyProgress | undefined): boolean {
+  showVerifying(image: ImageOverview, progress: VerifyPosition | undefined): boolean {
     const bar = this.element.querySelector<HTMLElement>('.verify-status .progress');
     const text = this.element.querySelector<HTMLElement>('.verify-status .verify-text');
     if (!bar || !text) return false;
     setProgress(bar, verifyFraction(progress));
-    text.textContent = verifyProgressText(progress);
+    text.textContent = verifyProgressText(image, progress);
     return true;
   }
 
@@ -109,14 +109,14 @@ export class HeaderView {
     return button;
   }
 
-  private verifyStatus(verify: VerifyState): HTMLElement {
+  private verifyStatus(image: ImageOverview, verify: VerifyState): HTMLElement {
     const box = h('div', { class: 'verify-status', role: 'status', 'aria-live': 'polite' });
     switch (verify.state) {
       case 'idle':
         box.hidden = true;
         break;
       case 'running':
-        replaceChildren(box, progressBar(verifyFraction(verify.progress)), h('span', { class: 'verify-text' }, verifyProgressText(verify.progress)));
+        replaceChildren(box, progressBar(verifyFraction(verify.progress)), h('span', { class: 'verify-text' }, verifyProgressText(image, verify.progress)));
         break;
       case 'done': {
         const summary = verifySummary(verify.result);
@@ -270,14 +270,18 @@ function analysisProgressText(p: LayerAnalysisProgress | undefined): string {
   return `Reading layer ${p.layer + 1} of ${p.layers} · ${progressText(p.bytes, p.totalBytes)}`;
 }
 
-function verifyFraction(p: VerifyProgress | undefined): number {
-  return p && p.allBytes > 0 ? p.doneBytes / p.allBytes : 0;
+function verifyFraction(p: VerifyPosition | undefined): number {
+  return p && p.all.total > 0 ? p.all.current / p.all.total : 0;
 }
 
-function verifyProgressText(p: VerifyProgress | undefined): string {
+/** The blob is named by its digest; the image says which one it is (verify reads them in the manifest's order). */
+function verifyProgressText(image: ImageOverview, p: VerifyPosition | undefined): string {
   if (!p) return 'Starting…';
-  const what = p.subject === 'layer' ? `Verifying layer ${(p.layer ?? 0) + 1} of ${p.layers}` : `Verifying the ${p.subject}`;
-  return `${what} · ${progressText(p.doneBytes, p.allBytes)}`;
+  const id = p.blob.id;
+  const layer = image.layers.findIndex((l) => l.digest === id);
+  const what =
+    id === image.manifestDigest ? 'Verifying the manifest' : id === image.imageId ? 'Verifying the config' : `Verifying layer ${(layer < 0 ? 0 : layer) + 1} of ${image.layers.length}`;
+  return `${what} · ${progressText(p.all.current, p.all.total)}`;
 }
 
 export function helpIcon(text: string): HTMLElement {

@@ -138,7 +138,7 @@ export class InspectorApp {
         if (!this.header.showAnalysisProgress(this.analysis.progress)) this.renderAll();
         this.layers.showAnalysisProgress(this.analysis.progress);
       }
-      if (this.verify.state === 'running' && !this.header.showVerifyProgress(this.verify.progress)) this.header.update(image, this.analysis, this.verify, new Date());
+      if (this.verify.state === 'running' && !this.header.showVerifying(image, this.verify.progress)) this.header.update(image, this.analysis, this.verify, new Date());
     });
   }
 

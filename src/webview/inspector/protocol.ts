@@ -10,7 +10,8 @@
 
 import type { CompactTree } from '../../core/layers/compactTree';
 import type { HistoryStep, LayerAnalysis, LayerAnalysisProgress } from '../../core/layers/imageLayers';
-import type { VerifyProgress, VerifyResult } from '../../core/layers/verifyImage';
+import type { VerifyResult } from '../../core/layers/verifyImage';
+import type { TransferBytesEvent, TransferLayerEvent } from '../../core/transfer/transferEvent';
 import type { SignatureSummary } from '../../core/trust/signatureSummaryTypes';
 
 /** The webview panel type, also what `onWebviewPanel:` activation and the serializer key on. */
@@ -123,9 +124,15 @@ export type AnalysisState =
   | { state: 'ready'; analysis: LayerAnalysis }
   | { state: 'error'; error: ErrorInfo };
 
+export interface VerifyPosition {
+  blob: TransferLayerEvent;
+  all: TransferBytesEvent;
+}
+
 export type VerifyState =
   | { state: 'idle' }
-  | { state: 'running'; progress?: VerifyProgress }
+  /** `progress`: the blob being read (by digest: the manifest, the config or a layer) and the bytes of all read so far, as the core reported them. */
+  | { state: 'running'; progress?: VerifyPosition }
   | { state: 'done'; result: VerifyResult }
   | { state: 'cancelled' }
   | { state: 'error'; error: ErrorInfo };
