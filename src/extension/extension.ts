@@ -53,6 +53,8 @@ export interface StevedoreApi {
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
   readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline' | 'signatures'>;
+  /** What the Transfers view draws: each transfer with a row per layer. */
+  readonly transfers: Pick<TransferList, 'view'>;
 }
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {
@@ -128,6 +130,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
     containersTree,
     openStore: () => store.open(),
     inspector,
+    transfers,
   };
 }
 

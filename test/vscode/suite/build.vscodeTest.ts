@@ -5,8 +5,14 @@ import * as assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { appendLayer } from '../../../src/core/archive/appendLayer';
+import { pushImage } from '../../../src/core/registry/pushImage';
+import { RegistryClients } from '../../../src/core/registry/registryClients';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { removeImages } from '../../../src/core/store/removeImages';
 import type { StevedoreApi } from '../../../src/extension/extension';
+import { importBuffer, randomRootfs } from '../../helpers/fixtures';
+import { startRegistry } from '../../helpers/registry';
 import { storeSnapshot } from '../../helpers/storeSnapshot';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { imageNamed, run, runFailing, stevedoreApi } from './stevedore';
@@ -21,7 +27,9 @@ suite('build an image from a Dockerfile', () => {
   });
   suiteTeardown(async () => {
     // The suites share one store: leave it as this one found it.
-    await removeImages(await api.openStore(), ['site:dev'], { force: true }).catch(() => undefined);
+    const store = await api.openStore();
+    const pulledBases = (await store.list()).flatMap((r) => r.refs).filter((r) => r.endsWith('/build/base:1'));
+    await removeImages(store, ['site:dev', 'layered:dev', ...pulledBases], { force: true }).catch(() => undefined);
     api.imagesTree.refresh();
     await rm(dir, { recursive: true, force: true });
   });
@@ -43,6 +51,53 @@ suite('build an image from a Dockerfile', () => {
     assert.deepEqual(image.config.config?.Cmd, ['/serve']);
     assert.ok(await imageNamed(api, 'site:dev'));
   });
+
+  test("Build Image… is a transfer in the Transfers view: a row per layer, the base image's pulled layers and each step's written one, all done", async () => {
+    const registry = await startRegistry({});
+    try {
+      // A two-layer base the extension's store does not have, so the build pulls it.
+      const source = await FileImageStore.open(join(dir, 'base-source'));
+      const base = `${registry.host}/build/base:1`;
+      await importBuffer(source, await randomRootfs(2, 30_000), 'base-source:1');
+      await mkdir(join(dir, 'extra', 'etc'), { recursive: true });
+      await writeFile(join(dir, 'extra', 'etc', 'extra.conf'), 'extra\n');
+      await appendLayer(source, { base: 'base-source:1', source: { kind: 'folder', path: join(dir, 'extra') }, reference: base });
+      const clients = new RegistryClients({});
+      try {
+        await pushImage(source, clients, { reference: base });
+      } finally {
+        await clients.close();
+      }
+
+      const context = join(dir, 'layered');
+      await mkdir(context);
+      await writeFile(join(context, 'a.txt'), 'a'.repeat(20_000));
+      await writeFile(join(context, 'b.txt'), 'b'.repeat(30_000));
+      // Steps 2 and 4 write layers; the ENV between them writes none.
+      await writeFile(join(context, 'Dockerfile'), `FROM ${base}\nCOPY a.txt /a.txt\nENV X=1\nCOPY b.txt /b.txt\n`);
+      const value = await run<{ id: string }>('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile'), reference: 'layered:dev' });
+      // The base's layers as the pull stored them (the push compressed them on the way), then the build's own.
+      const store = await api.openStore();
+      const baseLayers = (await store.load(await store.find(base))).manifest.layers.map((l) => l.digest);
+      assert.equal(baseLayers.length, 2);
+      const stepLayers = (await store.load(await store.find(value.id))).manifest.layers.slice(2);
+
+      const shown = api.transfers.view().find((t) => t.title === 'Building layered:dev');
+      assert.ok(shown, `no build in the Transfers view; it lists ${api.transfers.view().map((t) => t.title).join(', ')}`);
+      assert.equal(shown.state, 'done');
+      assert.deepEqual(
+        shown.layers.map((l) => [l.key, l.phase, l.status]),
+        [...baseLayers.map((d) => [d, 'done', 'Pull complete']), ['step 2', 'done', 'Written'], ['step 4', 'done', 'Written']],
+      );
+      // Each step's row ends at the size of the layer it wrote.
+      assert.deepEqual(
+        shown.layers.slice(2).map((l) => [l.current, l.total]),
+        stepLayers.map((l) => [l.size, l.size]),
+      );
+    } finally {
+      await registry.stop();
+    }
+  }, { timeoutMs: 600_000 });
 
   test('a RUN that fails stops the build with the command and its status, and the store is unchanged', async () => {
     const context = join(dir, 'needs-run');
