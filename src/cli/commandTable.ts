@@ -29,6 +29,7 @@ export interface CommandGroup {
 }
 
 export const commandGroups: readonly CommandGroup[] = [
+  { name: 'builder', summary: 'Manage builds' },
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage the image store' },
@@ -142,6 +143,11 @@ export const commandTable: readonly CommandEntry[] = [
     completes: 'files',
     userNamespace: true,
     load: async () => (await import('./commands/build')).buildCommand,
+  },
+  {
+    names: [['builder', 'prune']],
+    summary: 'Remove build cache',
+    load: async () => (await import('./commands/builderPrune')).builderPruneCommand,
   },
   {
     names: [['pull'], ['image', 'pull']],

@@ -1,6 +1,7 @@
 // Interactive questions on a terminal, for `login` without --password-stdin. A secret is read with
 // echo off (raw mode), so it never appears on the screen or in a terminal recording.
 
+import { createInterface } from 'node:readline/promises';
 import { CancelledError } from '../core/errors';
 import type { CliContext } from './context';
 
@@ -49,4 +50,16 @@ export async function readAllStdin(ctx: CliContext): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of ctx.stdin) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** A prune's question: true only for an answer of y or yes (Docker's [y/N]). */
+export async function confirm(ctx: CliContext, question: string): Promise<boolean> {
+  ctx.stdout.write(question);
+  const rl = createInterface({ input: ctx.stdin, terminal: false });
+  try {
+    for await (const line of rl) return /^y(es)?$/i.test(line.trim());
+    return false;
+  } finally {
+    rl.close();
+  }
 }

@@ -49,7 +49,7 @@ describe('stevedore CLI: help for command groups', () => {
   it('the main help lists the groups as Management Commands and every command runs its own --help', async () => {
     const out = await runCli(dir.path, ['--help']);
     assert.equal(out.code, 0);
-    assert.match(out.stdout, /\nManagement Commands:\n {2}container {3}Manage containers\n {2}image {7}Manage images\n/);
+    assert.match(out.stdout, /\nManagement Commands:\n {2}builder {5}Manage builds\n {2}container {3}Manage containers\n {2}image {7}Manage images\n/);
     const help = await runCli(dir.path, ['image', 'ls', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: {2}stevedore images \[OPTIONS\]/);

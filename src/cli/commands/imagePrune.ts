@@ -1,6 +1,5 @@
 // `stevedore image prune [-a] [-f]` — remove dangling (or all) images and report the space reclaimed.
 
-import { createInterface } from 'node:readline/promises';
 import { humanSize } from '../../core/format/humanSize';
 import { pruneFilter } from '../../core/image/pruneFilter';
 import { familiarString, parseReference } from '../../core/reference/reference';
@@ -8,7 +7,8 @@ import { pruneImages } from '../../core/store/pruneImages';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { enginePrune } from '../engineImageCommands';
 import { ENGINE_FLAG, ENGINE_HOST_FLAGS } from '../engineSettings';
-import { writeLine, type CliContext } from '../context';
+import { writeLine } from '../context';
+import { confirm } from '../prompt';
 
 export const imagePruneCommand: Command = {
   usage: 'stevedore image prune [OPTIONS]',
@@ -42,14 +42,3 @@ export const imagePruneCommand: Command = {
     return 0;
   },
 };
-
-async function confirm(ctx: CliContext, question: string): Promise<boolean> {
-  ctx.stdout.write(question);
-  const rl = createInterface({ input: ctx.stdin, terminal: false });
-  try {
-    for await (const line of rl) return /^y(es)?$/i.test(line.trim());
-    return false;
-  } finally {
-    rl.close();
-  }
-}

@@ -7,8 +7,8 @@
 // atomically: two builds at once at worst write the same key twice, and a reader sees one whole
 // entry or none. An entry names layer blobs but does not keep them: garbage collection (rmi,
 // image prune) removes a blob only the cache names, as it does any unreferenced blob, and a lookup
-// whose layers are gone is a miss. Entries are small; `builder prune` is not there yet, so they
-// are kept until the store is removed.
+// whose layers are gone is a miss. Entries are small; `builder prune` (pruneBuildCache.ts) removes
+// them, and the blobs only they name.
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -51,8 +51,13 @@ export function cacheKey(parent: StageState, instruction: string, args: Readonly
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Where the entries are: `builder prune` removes them. */
+export function buildCacheDir(layout: StoreLayout): string {
+  return join(layout.cacheDir, 'build');
+}
+
 function entryPath(layout: StoreLayout, key: string): string {
-  return join(layout.cacheDir, 'build', `${key}.json`);
+  return join(buildCacheDir(layout), `${key}.json`);
 }
 
 /**
@@ -75,7 +80,7 @@ export async function lookUp(layout: StoreLayout, blobs: BlobStore, lease: Lease
 }
 
 export async function remember(layout: StoreLayout, key: string, entry: CacheEntry): Promise<void> {
-  await mkdir(join(layout.cacheDir, 'build'), { recursive: true });
+  await mkdir(buildCacheDir(layout), { recursive: true });
   await writeFileAtomic(entryPath(layout, key), JSON.stringify({ format: FORMAT, ...entry }));
 }
 
