@@ -26,8 +26,13 @@ describe('system check and the store lock', () => {
       });
       await held;
       const seen: number[] = [];
+      let total = 0;
       const result = await checkStore(store, {
-        onProgress: (done, total) => {
+        onEvent: (e) => {
+          if (e.kind !== 'layer') return;
+          if (e.state === 'queued') total++;
+          if (e.state !== 'transferring') return;
+          const done = seen.length;
           seen.push(done);
           if (done === total - 1) release();
         },

@@ -18,6 +18,7 @@ import type { Descriptor, ImageIndex } from '../image/types';
 import { findContainerLeftovers } from '../runtime/containerLeftovers';
 import { collectSnapshots, unusedSnapshots } from '../runtime/snapshotGc';
 import { snapshotsDir } from '../runtime/snapshots';
+import type { TransferListener } from '../transfer/transferEvent';
 import { TEMP_MARKER } from './atomicFile';
 import type { BlobStore } from './blobStore';
 import { listBlobDigests, markReachable } from './garbageCollect';
@@ -46,7 +47,11 @@ export interface CheckResult {
 export interface CheckOptions {
   repair?: boolean;
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * The rehashing as TransferEvents of a 'verify': start, every blob `queued` (named by digest),
+   * each `transferring` as it is read and `done` once hashed, end.
+   */
+  onEvent?: TransferListener;
 }
 
 type Hashed = Map<string, { digest: string; bytes: number }>;
@@ -54,16 +59,22 @@ type Hashed = Map<string, { digest: string; bytes: number }>;
 export async function checkStore(store: ImageStore, options: CheckOptions = {}): Promise<CheckResult> {
   const before = await listBlobDigests(store.blobs);
   const hashed: Hashed = new Map();
-  for (const [i, digest] of before.entries()) {
+  const emit = options.onEvent;
+  emit?.({ kind: 'start', operation: 'verify', reference: store.root });
+  for (const digest of before) emit?.({ kind: 'layer', id: digest, state: 'queued', current: 0, total: 0 });
+  for (const digest of before) {
     throwIfAborted(options.signal);
-    options.onProgress?.(i, before.length);
+    emit?.({ kind: 'layer', id: digest, state: 'transferring', current: 0, total: 0 });
     const parsed = tryParseDigest(digest);
     if (!parsed) continue;
     // Removed meanwhile (an rmi elsewhere): nothing to check.
     const actual = await hashFile(store.blobs.path(digest), parsed.algorithm).catch(ifGone);
     if (actual) hashed.set(digest, actual);
+    emit?.({ kind: 'layer', id: digest, state: 'done', current: actual?.bytes ?? 0, total: actual?.bytes ?? 0 });
   }
-  return store.update((tx) => runCheck(store, tx, options, hashed), { signal: options.signal });
+  const result = await store.update((tx) => runCheck(store, tx, options, hashed), { signal: options.signal });
+  emit?.({ kind: 'end', operation: 'verify', reference: store.root });
+  return result;
 }
 
 async function runCheck(store: ImageStore, tx: StoreTransaction, options: CheckOptions, hashed: Hashed): Promise<CheckResult> {

@@ -17,11 +17,18 @@ export const checkStoreCommand: ExtensionCommand = {
     const { services } = ctx;
     const repair = boolArg(ctx, 'repair') ?? false;
     const store = await services.store.open();
+    // Every blob is listed (queued) before the first is read; the count read so far is what the notification says.
+    let total = 0;
+    let started = 0;
     const result: CheckResult = await withCancellableProgress(repair ? 'Repairing the image store' : 'Checking the image store', (progress) =>
       checkStore(store, {
         repair,
         signal: progress.signal,
-        onProgress: (done, total) => progress.report(`${done}/${total} blobs rehashed`, total ? (done / total) * 100 : undefined),
+        onEvent: (event) => {
+          if (event.kind !== 'layer') return;
+          if (event.state === 'queued') total++;
+          else if (event.state === 'transferring') progress.report(`${started++}/${total} blobs rehashed`, total ? ((started - 1) / total) * 100 : undefined);
+        },
       }),
     );
     for (const p of result.problems) services.log.warn(`store check: ${p.kind} ${p.subject}: ${p.message}`);
