@@ -11,6 +11,7 @@ import { buildImage } from '../../src/core/dockerfile/buildImage';
 import { readImageFile } from '../../src/core/dockerfile/imageUsers';
 import { CancelledError, type StevedoreError } from '../../src/core/errors';
 import type { ImageStore } from '../../src/core/store/imageStore';
+import type { TransferEvent } from '../../src/core/transfer/transferEvent';
 import { makeTar, openTempStore } from '../helpers/fixtures';
 import { storeLayeredImage } from '../helpers/layeredImages';
 import { storeSnapshot } from '../helpers/storeSnapshot';
@@ -48,6 +49,38 @@ describe('buildImage and the store', () => {
     const before = await storeSnapshot(store.root);
     await assert.rejects(buildImage(store, { context, tags: ['failed:1'] }), (err: StevedoreError) => err.code === 'INVALID_ARGUMENT' && /missing\.txt/.test(err.message));
     assert.deepEqual(await storeSnapshot(store.root), before);
+  });
+
+  it("reports each step's layer as a transfer named by its step: bytes as written, done at the layer's size, and 'exists' from the cache", async () => {
+    await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY small.txt /\nENV A=1\nCOPY data/ /data/\n');
+    const built = async (): Promise<{ events: TransferEvent[]; layers: { size: number }[]; id: string }> => {
+      const events: TransferEvent[] = [];
+      const result = await buildImage(store, { context, tags: ['events:1'], created: new Date('2024-01-01T00:00:00Z'), onEvent: (e) => e.kind !== 'step' && e.kind !== 'stepDone' && e.kind !== 'cached' && events.push(e as TransferEvent) });
+      return { events, layers: (await store.load(result.record)).manifest.layers, id: result.id };
+    };
+    const first = await built();
+    assert.deepEqual(first.events[0], { kind: 'start', operation: 'build', reference: 'docker.io/library/events:1' });
+    assert.deepEqual(first.events.at(-1), { kind: 'end', operation: 'build', reference: 'docker.io/library/events:1', id: first.id });
+    const layerEvents = first.events.filter((e) => e.kind === 'layer');
+    assert.deepEqual([...new Set(layerEvents.map((e) => e.id))], ['step 2', 'step 4']);
+    assert.deepEqual(
+      layerEvents.filter((e) => e.state === 'done'),
+      [
+        { kind: 'layer', id: 'step 2', state: 'done', current: first.layers[0]!.size, total: first.layers[0]!.size },
+        { kind: 'layer', id: 'step 4', state: 'done', current: first.layers[1]!.size, total: first.layers[1]!.size },
+      ],
+    );
+    // The 16 MiB step is seen moving before it is done, its bytes only growing.
+    const writing = layerEvents.filter((e) => e.id === 'step 4' && e.state === 'transferring').map((e) => e.current);
+    assert.ok(writing.length > 1 && writing.every((n, i) => i === 0 || n >= writing[i - 1]!), `step 4 wrote ${writing.join(',')}`);
+    const again = await built();
+    assert.deepEqual(
+      again.events.filter((e) => e.kind === 'layer'),
+      [
+        { kind: 'layer', id: 'step 2', state: 'exists', current: first.layers[0]!.size, total: first.layers[0]!.size },
+        { kind: 'layer', id: 'step 4', state: 'exists', current: first.layers[1]!.size, total: first.layers[1]!.size },
+      ],
+    );
   });
 
   it('the same context, Dockerfile and created time give the same image ID', async () => {

@@ -49,6 +49,8 @@ export const buildImageCommand: ExtensionCommand = {
     services.log.info(`building ${dockerfile} (context ${context})${name ? ` as ${name}` : ''}`);
     const signatures = new SignatureKeeper();
     const updates = new TransferUpdates('build');
+    // The step in words, followed by the layers' summary while a layer moves (the base's pull, a step's layer).
+    let stepText = '';
     const result = await withTransfer(services.transfers, `Building ${name ? familiarString(parseReference(name)) : basename(context)}`, (progress, transfer) =>
       buildImage(store, {
         context,
@@ -63,7 +65,8 @@ export const buildImageCommand: ExtensionCommand = {
         onEvent: (event) => {
           if (event.kind === 'step') {
             services.log.info(`Step ${event.index}/${event.total} : ${event.instruction}`);
-            progress.report(`Step ${event.index}/${event.total}: ${event.instruction}`, ((event.index - 1) / event.total) * 100);
+            stepText = `Step ${event.index}/${event.total}: ${event.instruction}`;
+            progress.report(stepText, ((event.index - 1) / event.total) * 100);
           } else if (event.kind === 'start' && event.operation === 'pull') {
             progress.report(`Pulling ${event.reference}…`);
           } else if (event.kind === 'cached') {
@@ -71,7 +74,11 @@ export const buildImageCommand: ExtensionCommand = {
           } else if (event.kind === 'stepDone' && event.id) {
             services.log.info(` ---> ${shortId(event.id)}`);
           }
-          if (event.kind === 'start' || event.kind === 'end' || event.kind === 'layer' || event.kind === 'bytes') transfer.update(updates.update(event));
+          if (event.kind === 'start' || event.kind === 'end' || event.kind === 'layer' || event.kind === 'bytes') {
+            const update = updates.update(event);
+            transfer.update(update);
+            if (update && event.kind === 'layer') progress.report(`${stepText ? `${stepText} · ` : ''}${transfer.progress.snapshot().message}`);
+          }
         },
       }),
       (r) => `${plural(r.record.summary.layerCount, 'layer')}, ${humanSize(r.record.summary.size)}`,
