@@ -27,6 +27,7 @@ import { loadArchiveCommand } from './commands/loadArchive';
 import { loadMoreRepositoriesCommand } from './commands/loadMoreRepositories';
 import { logInCommand } from './commands/logIn';
 import { logOutCommand } from './commands/logOut';
+import { pruneBuildCacheCommand } from './commands/pruneBuildCache';
 import { pruneImagesCommand } from './commands/pruneImages';
 import { pullImageCommand } from './commands/pullImage';
 import { pushAndSignCommand } from './commands/pushAndSign';
@@ -58,6 +59,7 @@ export const commandTable: readonly ExtensionCommand[] = [
   tagImageCommand,
   removeImageCommand,
   pruneImagesCommand,
+  pruneBuildCacheCommand,
   checkStoreCommand,
   inspectImageCommand,
   inspectImageJsonCommand,

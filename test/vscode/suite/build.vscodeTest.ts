@@ -2,7 +2,7 @@
 // and config the Dockerfile asks for; a RUN that fails stops the build and changes nothing.
 
 import * as assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appendLayer } from '../../../src/core/archive/appendLayer';
@@ -29,7 +29,7 @@ suite('build an image from a Dockerfile', () => {
     // The suites share one store: leave it as this one found it.
     const store = await api.openStore();
     const pulledBases = (await store.list()).flatMap((r) => r.refs).filter((r) => r.endsWith('/build/base:1'));
-    await removeImages(store, ['site:dev', 'layered:dev', ...pulledBases], { force: true }).catch(() => undefined);
+    await removeImages(store, ['site:dev', 'layered:dev', 'cached:dev', ...pulledBases], { force: true }).catch(() => undefined);
     api.imagesTree.refresh();
     await rm(dir, { recursive: true, force: true });
   });
@@ -109,5 +109,23 @@ suite('build an image from a Dockerfile', () => {
     assert.equal(failure.code, 'BUILD_STEP_FAILED');
     assert.match(failure.message, /The command '\/bin\/sh -c make' returned a non-zero code: 1 \(Dockerfile line 2\)/);
     assert.deepEqual(await storeSnapshot(api.storePath), before);
+  });
+
+  test('Prune Build Cache removes the entries builds remembered; the next build runs its steps again', async () => {
+    const context = join(dir, 'cached');
+    await mkdir(context);
+    await writeFile(join(context, 'note.txt'), 'cached\n');
+    await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY note.txt /\n');
+    await run('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile'), reference: 'cached:dev' });
+    const cache = join(api.storePath, 'stevedore', 'cache', 'build');
+    const entries = await readdir(cache);
+    assert.ok(entries.length > 0, 'the build remembered its step');
+    const pruned = await run<{ deleted: number }>('stevedore.pruneBuildCache', { skipConfirmation: true, all: true });
+    assert.equal(pruned.deleted, entries.length);
+    assert.deepEqual(await readdir(cache), []);
+    // The image keeps its layer; building again remembers the step anew.
+    await run('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile'), reference: 'cached:dev' });
+    assert.deepEqual((await readdir(cache)).sort(), [...entries].sort());
+    assert.ok(await imageNamed(api, 'cached:dev'));
   });
 });
