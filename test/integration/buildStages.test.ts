@@ -288,7 +288,7 @@ CMD ["busybox", "cat", "/both"]
     assert.deepEqual(cachedSteps(stages), [4, 5, 6]);
   });
 
-  it('ADD of a URL goes through HTTP_PROXY; the file is 0600 with the Last-Modified time, as docker build makes it; cached while the download is the same', async () => {
+  it('ADD of a URL goes through HTTP_PROXY; the file is 0600 with the Last-Modified time, as docker build and buildah bud make it; cached while the download is the same', async () => {
     const context = join(dir.path, 'add-url');
     await mkdir(context);
     served.set('/files/tool.sh', '#!/bin/sh\necho tool\n');
@@ -301,6 +301,8 @@ CMD ["busybox", "cat", "/both"]
     const docker = await dockerLayers(context, 'added:docker');
     const layers = await ourLayers('added:1');
     assert.deepEqual(await mergedFacts(layers), await mergedFacts(docker.layers));
+    const buildah = await buildahLayers(context, 'added:buildah');
+    assert.deepEqual(await mergedFacts(layers), await mergedFacts(buildah), 'the files buildah bud gives');
     const added = (await tarFiles(layers[1]!)).find((f) => f.header.name === 'opt/tool.sh');
     assert.equal(added?.header.mode, 0o600);
     assert.equal(added?.header.mtime?.toISOString(), new Date(LAST_MODIFIED).toISOString());
