@@ -1,32 +1,50 @@
-// `stevedore copy SOURCE DESTINATION` — moves an image between the store, Docker, Podman and archive
-// files, in skopeo's transport syntax (see core/copy/imageLocation.ts).
+// `stevedore copy SOURCE DESTINATION` — moves an image between the store, Docker, Podman, archive
+// files, OCI layout folders and registries, in skopeo's transport syntax (see
+// core/copy/imageLocation.ts). An image read from a registry is checked under the trust policy
+// first, as pull checks it; TLS, credentials and insecure registries are pull's and push's.
 
 import { copyImage } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
+import { parsePlatform } from '../../core/image/platform';
 import { shortId } from '../../core/shortId';
 import { humanSize } from '../../core/format/humanSize';
-import { type Command } from '../command';
+import { stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { ENGINE_HOST_FLAGS, withEngines } from '../engineSettings';
+import { INSECURE_REGISTRY_FLAG, STALL_TIMEOUT_FLAG, withRegistries } from '../registrySettings';
+import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 
 export const copyCommand: Command = {
   usage: 'stevedore copy [OPTIONS] SOURCE DESTINATION',
   minArgs: 2,
   maxArgs: 2,
-  flags: [...ENGINE_HOST_FLAGS],
+  flags: [
+    ...ENGINE_HOST_FLAGS,
+    { name: 'platform', kind: 'string', valueName: 'string', description: 'Platform to copy from a multi-platform image (default: this machine\'s)' },
+    ...TRUST_FLAGS,
+    STALL_TIMEOUT_FLAG,
+    INSECURE_REGISTRY_FLAG,
+  ],
   async run(ctx, args, flags) {
     const source = parseImageLocation(args[0]!);
     const destination = parseImageLocation(args[1]!);
+    const platformText = stringFlag(flags, 'platform');
+    const platform = platformText ? parsePlatform(platformText) : undefined;
     const result = await withEngines(ctx, flags, (engines) =>
-      copyImage(source, destination, {
-        openStore: () => ctx.openStore(),
-        engine: (kind) => engines.get(kind),
-        signal: ctx.signal,
-      }),
+      withRegistries(ctx, flags, (registries) =>
+        copyImage(source, destination, {
+          openStore: () => ctx.openStore(),
+          engine: (kind) => engines.get(kind),
+          registries: () => registries,
+          ...(source.kind === 'registry' ? { verify: pullVerifier(ctx, flags) } : {}),
+          ...(platform ? { platform } : {}),
+          signal: ctx.signal,
+        }),
+      ),
     );
     const id = result.id ? ` (${shortId(result.id)})` : '';
     if (result.alreadyPresent) {
-      writeLine(ctx.stdout, `${describeLocation(destination)} already has the image${id}; named it ${result.names.join(', ')}, nothing copied.`);
+      writeLine(ctx.stdout, `${describeLocation(destination)} already has the image${id}; named it ${result.names.join(', ') || 'nothing new'}, nothing copied.`);
     } else {
       writeLine(ctx.stdout, `Copied ${args[0]} to ${args[1]}${id}, ${humanSize(result.bytes)}.`);
     }

@@ -9,8 +9,7 @@
 
 import type { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
-import type { BlobStore } from '../store/blobStore';
-import type { CommitResult } from '../store/contentStore';
+import type { CommitResult, ContentStore } from '../store/contentStore';
 import type { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { repositoryScope } from './bearerTokens';
@@ -49,7 +48,15 @@ export interface BlobDownloadOptions {
 /** Blobs smaller than this go through undici's pooled connections: a connection of their own costs more than it saves. */
 const SOCKET_READ_MIN_BYTES = 1024 * 1024;
 
-export async function downloadBlob(client: RegistryClient, repository: string, blob: BlobToFetch, blobs: BlobStore, lease: Lease, options: BlobDownloadOptions = {}): Promise<CommitResult> {
+/** `blobs` is where the blob goes: the store's content store, or a StreamIngest's reader (streamIngest.ts). */
+export async function downloadBlob(
+  client: RegistryClient,
+  repository: string,
+  blob: BlobToFetch,
+  blobs: Pick<ContentStore, 'ingest'>,
+  lease: Lease | undefined,
+  options: BlobDownloadOptions = {},
+): Promise<CommitResult> {
   if (!Number.isSafeInteger(blob.size) || blob.size < 0) {
     throw new StevedoreError('REGISTRY_ERROR', `The manifest gives blob ${blob.digest} an invalid size (${String(blob.size)}).`);
   }

@@ -3,7 +3,7 @@
 // resumes from exactly the ingest's size) and the socket is held back when the disk lags.
 
 import { Writable } from 'node:stream';
-import type { Ingest } from '../store/blobStore';
+import type { ContentIngest } from '../store/contentStore';
 import type { StallWatchdog } from './stallWatchdog';
 
 /** Bytes received but not yet written before the socket is asked to wait. */
@@ -30,7 +30,7 @@ export class IngestSink {
   private skipping = 0;
 
   constructor(
-    private readonly ingest: Ingest,
+    private readonly ingest: ContentIngest,
     private readonly onProgress: ((bytes: number) => void) | undefined,
     private readonly watchdog: StallWatchdog,
   ) {

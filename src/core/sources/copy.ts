@@ -1,0 +1,118 @@
+// The one copy: any image source to any image target (imageSource.ts), with progress as
+// TransferEvents, verification while streaming, cancellation through the signal, and nothing moved
+// that the target already has. How the bytes go depends on the pair:
+//   - both sides speak archives (the store's save or load, an engine's export or load, a whole
+//     archive file): one archive stream from one to the other, as `docker save | docker load`
+//     would, which is the fast path between the store and the engines;
+//   - otherwise image by image: the source hands out an `Image` and the target writes it layer by
+//     layer (a registry pushes, the store ingests, an engine loads a stream written from it).
+// What the target has is asked first (same image ID, or for a registry the same image under the
+// name); it is then only named, and no layer moves.
+
+import { watchArchiveLayers } from '../archive/archiveLayerProgress';
+import type { Image, Layer } from '../image/image';
+import type { Platform } from '../image/types';
+import type { TransferListener, TransferOperation } from '../transfer/transferEvent';
+import type { ArchiveExport, ImageSource, ImageTarget, PutResult } from './imageSource';
+
+export interface CopyOptions {
+  signal?: AbortSignal;
+  /** The platform to take from a multi-platform source. */
+  platform?: Platform;
+  onEvent?: TransferListener;
+  /** What the start and end events call the transfer (default "copy"). */
+  operation?: TransferOperation;
+  /** How start and end events name the image (default: the source's reference). */
+  reference?: string;
+}
+
+export interface CopyResult {
+  /** The image ID (config digest). */
+  id: string;
+  /** The target had the image already; at most a name was added. */
+  alreadyPresent: boolean;
+  /** Bytes that went from the source to the target (0 when nothing had to move). */
+  bytes: number;
+  /** The names the image has at the target, as that side shows them. */
+  names: string[];
+  /** The manifest digest at the target, when it has one (a registry). */
+  digest?: string;
+}
+
+export async function copy(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, targetRefs: readonly string[], options: CopyOptions = {}): Promise<CopyResult> {
+  const emit = options.onEvent;
+  const operation = options.operation ?? 'copy';
+  const reference = options.reference ?? sourceRef ?? source.describe();
+  emit?.({ kind: 'start', operation, reference });
+  const counter = { bytes: 0 };
+  const result = (await viaArchive(source, sourceRef, target, targetRefs, counter, options)) ?? (await viaImage(source, sourceRef, target, targetRefs, counter, options));
+  emit?.({ kind: 'end', operation, reference, ...(result.id ? { id: result.id } : {}), ...(result.digest ? { digest: result.digest } : {}), upToDate: result.alreadyPresent });
+  return result;
+}
+
+/** The archive stream from one side to the other, when both speak it; undefined otherwise. */
+async function viaArchive(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, refs: readonly string[], counter: { bytes: number }, options: CopyOptions): Promise<CopyResult | undefined> {
+  if (!source.exportArchive || !target.importArchive) return undefined;
+  const { signal } = options;
+  const exported = await source.exportArchive(sourceRef, signal);
+  if (!exported) return undefined;
+  if (exported.id && target.hasId && (await target.hasId(exported.id, signal))) {
+    const names = refs.length ? await target.tag(exported.id, refs, signal) : [];
+    return { id: exported.id, alreadyPresent: true, bytes: 0, names };
+  }
+  const watched: ArchiveExport = { ...exported, stream: (names) => watchedArchive(exported.stream(names), counter, options.onEvent) };
+  const put = await target.importArchive(watched, refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  return put ? done(put, counter) : undefined;
+}
+
+async function viaImage(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, targetRefs: readonly string[], counter: { bytes: number }, options: CopyOptions): Promise<CopyResult> {
+  const { signal } = options;
+  const opened = await source.get(sourceRef, { ...(signal ? { signal } : {}), ...(options.platform ? { platform: options.platform } : {}) });
+  try {
+    const refs = targetRefs.length ? targetRefs : opened.names;
+    const id = opened.image.manifest.config.digest;
+    if (await target.has(opened.image, refs, signal)) {
+      return { id, alreadyPresent: true, bytes: 0, names: refs.length ? await target.tag(id, refs, signal) : [] };
+    }
+    const put = await target.put(reporting(opened.image, counter, options.onEvent), refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    return done(put, counter);
+  } finally {
+    await opened.close();
+  }
+}
+
+function done(put: PutResult, counter: { bytes: number }): CopyResult {
+  return { id: put.id, alreadyPresent: false, bytes: counter.bytes, names: put.names, ...(put.digest ? { digest: put.digest } : {}) };
+}
+
+/** The image with each layer read reporting its bytes (`transferring`, then `done`) and counting them. */
+function reporting(image: Image, counter: { bytes: number }, emit: TransferListener | undefined): Image {
+  const layers = image.layers.map((layer): Layer => ({
+    ...layer,
+    compressed: (options = {}) => counted(layer.compressed(options), layer, counter, emit),
+  }));
+  return { ...image, layers };
+}
+
+async function* counted(source: AsyncIterable<Uint8Array>, layer: Layer, counter: { bytes: number }, emit: TransferListener | undefined): AsyncGenerator<Uint8Array> {
+  const { digest, size } = layer.descriptor;
+  let current = 0;
+  emit?.({ kind: 'layer', id: digest, state: 'transferring', current, total: size });
+  for await (const chunk of source) {
+    current += chunk.length;
+    counter.bytes += chunk.length;
+    emit?.({ kind: 'layer', id: digest, state: 'transferring', current, total: size });
+    emit?.({ kind: 'bytes', current: counter.bytes, total: 0 });
+    yield chunk;
+  }
+  emit?.({ kind: 'layer', id: digest, state: 'done', current, total: size });
+}
+
+async function* watchedArchive(stream: AsyncIterable<Uint8Array>, counter: { bytes: number }, emit: TransferListener | undefined): AsyncGenerator<Uint8Array> {
+  const layers = emit ? watchArchiveLayers(stream, emit) : stream;
+  for await (const chunk of layers) {
+    counter.bytes += chunk.length;
+    emit?.({ kind: 'bytes', current: counter.bytes, total: 0 });
+    yield chunk;
+  }
+}

@@ -1,0 +1,87 @@
+// Where images come from and go to, after go-containerregistry's layout/remote/tarball/daemon
+// packages: every place an image can be (the store, a registry, an archive file or OCI layout
+// folder, a container engine) is an `ImageSource` that hands out `Image`s and an `ImageTarget`
+// that takes them, so one `copy` (copy.ts) moves an image between any two. A source or target may
+// also offer an archive stream (an engine's export, an archive file, the store's save), which copy
+// uses as the fast path when both sides speak it.
+
+import type { Image } from '../image/image';
+import type { Platform } from '../image/types';
+import type { TransferListener } from '../transfer/transferEvent';
+
+export type SourceKind = 'store' | 'registry' | 'archive' | 'engine';
+
+export interface GetOptions {
+  signal?: AbortSignal;
+  /** The platform to pick from a multi-platform image; the host's when not given. */
+  platform?: Platform;
+}
+
+/** An image handed out by a source, held open (a lease, a spilled export) until `close`. */
+export interface OpenedImage {
+  image: Image;
+  /** Full references the source knows the image by: what a target given no name calls it. */
+  names: readonly string[];
+  close(): Promise<void>;
+}
+
+/** One image a source lists: its ID when known, and its names. */
+export interface ListedImage {
+  id?: string;
+  names: string[];
+}
+
+/** An image as an archive stream (docker save format), with what is known of it before reading. */
+export interface ArchiveExport {
+  /** The image ID, when the source can say without reading the stream. */
+  id?: string;
+  names: readonly string[];
+  /** Whether `stream(names)` writes those names into the archive (the store's save can; an export or file cannot). */
+  namesItsArchive: boolean;
+  /** Where it comes from, for messages. */
+  label: string;
+  stream(names?: readonly string[]): AsyncIterable<Uint8Array>;
+}
+
+export interface ImageSource {
+  readonly kind: SourceKind;
+  /** For messages: "the Stevedore store", "Docker at unix:///…", "/tmp/app.tar", "localhost:5000". */
+  describe(): string;
+  /** What the source holds (a registry: the tags of `scope`, a repository). */
+  list(options?: { scope?: string; signal?: AbortSignal }): Promise<ListedImage[]>;
+  /** The image `ref` names (for an archive of one image, none needed). */
+  get(ref: string | undefined, options?: GetOptions): Promise<OpenedImage>;
+  /** The image as an archive stream, where the source has one cheaper than reading layer by layer (undefined: not for this one). */
+  exportArchive?(ref: string | undefined, signal?: AbortSignal): Promise<ArchiveExport | undefined>;
+}
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  /** Progress as TransferEvents: the target reports layers it skips (`exists`, `mounted`); copy reports the rest. */
+  onEvent?: TransferListener;
+}
+
+export interface PutResult {
+  /** The image ID (config digest). */
+  id: string;
+  /** The names the image has at the target, as that side shows them. */
+  names: string[];
+  /** The manifest digest the target holds the image under, when it has one (a registry). */
+  digest?: string;
+}
+
+export interface ImageTarget {
+  readonly kind: SourceKind;
+  describe(): string;
+  /** Whether the target holds this image already (same image ID; a registry: under each of `refs`), so nothing needs to move. */
+  has(image: Pick<Image, 'manifest' | 'manifestDescriptor'>, refs: readonly string[], signal?: AbortSignal): Promise<boolean>;
+  /** Whether the target holds an image of this ID: the skip test when only an ID is known (an archive stream's). */
+  hasId?(id: string, signal?: AbortSignal): Promise<boolean>;
+  /** Writes the image under `refs` (full references); a failed or cancelled put leaves the target as it was. */
+  put(image: Image, refs: readonly string[], options?: PutOptions): Promise<PutResult>;
+  /** Gives an image the target holds (by ID) more names. */
+  tag(id: string, refs: readonly string[], signal?: AbortSignal): Promise<string[]>;
+  remove(ref: string, signal?: AbortSignal): Promise<void>;
+  /** Takes an archive stream as it is (the store's load, an engine's load, a file); undefined when it cannot take this one so. */
+  importArchive?(archive: ArchiveExport, refs: readonly string[], options?: PutOptions): Promise<PutResult | undefined>;
+}
