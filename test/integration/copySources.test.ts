@@ -90,8 +90,9 @@ describe('copy between the store, registries, Docker, OCI layouts and archives',
     ok(await docker.docker(['build', '-q', '-t', 'copy/built:dev', context]), 'docker build');
     const built = await inspectDocker('copy/built:dev');
 
-    ok(await cli(['copy', 'docker-daemon:copy/built:dev', `docker://${proxy.host}/copy/built:dev`]), 'copy docker → registry');
-    const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/copy/built:dev`]), 'skopeo inspect')) as { config: { digest: string }; layers: { mediaType: string }[] };
+    const copied = ok(await cli(['copy', 'docker-daemon:copy/built:dev', `docker://${proxy.host}/copy/built:dev`]), 'copy docker → registry');
+    const log = proxy.requests.map((r) => `${r.method} ${r.path}`).join('\n');
+    const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/copy/built:dev`]), `skopeo inspect after ${copied}\n${log}`)) as { config: { digest: string }; layers: { mediaType: string }[] };
     assert.equal(raw.config.digest, built.Id);
     assert.ok(raw.layers.every((l) => /gzip/.test(l.mediaType)), 'layers compressed on the way, as docker push does');
 
