@@ -33,7 +33,10 @@ export type TransferEvent =
   /** What starts moving: `reference` is the full reference (or what the user named), `tag` Docker's "latest: Pulling from …". */
   | { kind: 'start'; operation: TransferOperation; reference: string; repository?: string; tag?: string }
   | { kind: 'layer'; id: string; state: LayerState; current: number; total: number; from?: string }
-  /** The operation as a whole, for transfers that only know their total bytes (an engine's export, an archive file). */
+  /**
+   * The operation as a whole: the bytes of a transfer that knows no layers (an archive written or
+   * streamed; `total` 0 when not known), or of all a verify has read so far beside its blob's layer event.
+   */
   | { kind: 'bytes'; current: number; total: number }
   /** Finished: `digest` the manifest digest, `id` the image ID, `upToDate` when nothing had to move. */
   | { kind: 'end'; operation: TransferOperation; reference: string; digest?: string; id?: string; upToDate?: boolean };
