@@ -1,6 +1,8 @@
 // Goal (issue 6): the layer inspector's time to first paint for the ~200 MB Debian image, measured
 // in a real VS Code (code-server, driven by Playwright) from the moment the image is picked in the
-// "Open Layer Inspector" quick pick to the first layer row drawn in the webview. The layers table
+// "Open Layer Inspector" quick pick to the page's first paint with the layers table (its own Paint
+// Timing; see firstPaintAt in inspectorDriver.mjs), and, as before, to the first layer row found by
+// a Playwright locator (which polls, so that figure is rounded up to its next poll). The layers table
 // needs only the manifest and config, so it should paint well within a second, whatever the image
 // size; the file tree follows when the layers are analysed. Shown for both: cold (no listing
 // cache: every layer is gunzipped and read) and warm (the second look, from the cache), next to
@@ -23,6 +25,8 @@ import { bigImageStore } from './archiveBench';
 import { timeCommand } from './timing';
 
 const RUNS = 3;
+/** Warm opens are quick and the figure that varies most on a shared machine: more of them. */
+const WARM_RUNS = 7;
 const IMAGE = 'bench/debian:minbase';
 const WAIT = { timeout: 120_000 };
 
@@ -51,6 +55,7 @@ interface UiHarness {
 interface InspectorDriver {
   openInspector(page: Page, image: string): Promise<number>;
   inspectorFrame(page: Page): FrameLocator;
+  firstPaintAt(page: Page): Promise<number>;
   runFromPalette(page: Page, title: string): Promise<void>;
 }
 
@@ -81,11 +86,13 @@ export async function inspectorBench(): Promise<void> {
     vscode = await harness.startVscode({ env: { STEVEDORE_STORE: storePath }, viewport: { width: 1440, height: 900 } });
     const { page } = vscode;
 
-    const measure = async (): Promise<{ paint: number; files: number; complete: number }> => {
+    type Measured = { paint: number; polled: number; files: number; complete: number };
+    const measure = async (): Promise<Measured> => {
       const picked = await driver.openInspector(page, IMAGE);
       const frame = driver.inspectorFrame(page);
       await frame.locator('tr.layer').first().waitFor(WAIT);
-      const paint = Date.now() - picked;
+      const polled = Date.now() - picked;
+      const paint = (await driver.firstPaintAt(page)) - picked;
       await frame.locator('.tree-row').first().waitFor(WAIT);
       const files = Date.now() - picked;
       // Complete: the analysis is in (the efficiency card and the wasted files list filled in).
@@ -93,21 +100,22 @@ export async function inspectorBench(): Promise<void> {
       const complete = Date.now() - picked;
       await driver.runFromPalette(page, 'View: Close Editor');
       await page.locator('iframe.webview').first().waitFor({ state: 'detached', ...WAIT });
-      return { paint, files, complete };
+      return { paint, polled, files, complete };
     };
 
     // One untimed open first: the first webview of a window loads VS Code's webview host code.
     await measure();
-    const cold: { paint: number; files: number; complete: number }[] = [];
+    const cold: Measured[] = [];
     for (let run = 0; run < RUNS; run++) {
       await rm(layerCacheDir(store.layout), { recursive: true, force: true });
       cold.push(await measure());
     }
-    const warm: { paint: number; files: number; complete: number }[] = [];
-    for (let run = 0; run < RUNS; run++) warm.push(await measure());
+    const warm: Measured[] = [];
+    for (let run = 0; run < WARM_RUNS; run++) warm.push(await measure());
 
     console.log(`image: ${record.summary.layerCount} layer(s), ${(compressed / 1e6).toFixed(1)} MB in the store`);
-    console.log(`inspector first paint (pick → first layer row): cold ${ms(cold.map((c) => c.paint))}, warm ${ms(warm.map((w) => w.paint))} (medians of ${RUNS})`);
+    console.log(`inspector first paint (pick → the page's first paint, header and layers table): cold ${ms(cold.map((c) => c.paint))}, warm ${ms(warm.map((w) => w.paint))} (medians of ${RUNS} cold and ${WARM_RUNS} warm runs: ${warm.map((w) => w.paint.toFixed(0)).join(', ')} ms)`);
+    console.log(`  the same seen by a polling locator (pick → first layer row found): cold ${ms(cold.map((c) => c.polled))}, warm ${ms(warm.map((w) => w.polled))}`);
     console.log(`inspector file tree (pick → first file row): cold ${ms(cold.map((c) => c.files))}, warm ${ms(warm.map((w) => w.files))}`);
     console.log(`inspector complete (pick → efficiency and wasted files shown): cold ${ms(cold.map((c) => c.complete))}, warm ${ms(warm.map((w) => w.complete))}`);
     const cliCold = median(cli);
@@ -132,7 +140,7 @@ export async function inspectorBench(): Promise<void> {
     const paintOnly = async (): Promise<number> => {
       const picked = await driver.openInspector(vscode!.page, big.ref);
       await driver.inspectorFrame(vscode!.page).locator('tr.layer').first().waitFor(WAIT);
-      const paint = Date.now() - picked;
+      const paint = (await driver.firstPaintAt(vscode!.page)) - picked;
       await driver.runFromPalette(vscode!.page, 'View: Close Editor');
       await vscode!.page.locator('iframe.webview').first().waitFor({ state: 'detached', ...WAIT });
       return paint;
@@ -140,7 +148,7 @@ export async function inspectorBench(): Promise<void> {
     await paintOnly();
     const bigPaints: number[] = [];
     for (let run = 0; run < RUNS; run++) bigPaints.push(await paintOnly());
-    console.log(`inspector first paint of the 1 GB image ${big.ref} (pick → first layer row): ${ms(bigPaints)} (median of ${RUNS})`);
+    console.log(`inspector first paint of the 1 GB image ${big.ref} (pick → the page's first paint): ${ms(bigPaints)} (median of ${RUNS})`);
     console.log('  goal: first paint under 300 ms warm and 1 s cold; a 1 GB image\'s header under 1 s. The file tree is shown for reference: cold, it is the CLI analysis plus the webview, sharing the CPU with the browser and VS Code');
   } finally {
     await vscode?.close();

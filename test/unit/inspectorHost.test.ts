@@ -19,33 +19,40 @@ const DIGEST = `sha256:${'ab'.repeat(32)}`;
 describe('inspector page', () => {
   const page = {
     cspSource: 'https://file+.vscode-resource.vscode-cdn.net',
-    scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/inspector.js',
-    styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/inspector.css',
+    script: 'document.body.dataset.ran = "1";',
+    style: 'body { color: red }',
     nonce: 'bm9uY2Ugbm9uY2Ugbm9uY2U=',
     title: 'Inspect <evil>"name"',
     target: { manifestDigest: DIGEST, reference: 'a"b</div><script>alert(1)</script>' },
   };
 
-  it("allows nothing by default, scripts only with the page's nonce, styles only from the extension", () => {
+  it("allows nothing by default, scripts only with the page's nonce, styles with it or from the extension", () => {
     const csp = contentSecurityPolicy(page.cspSource, page.nonce);
     const directives = new Map(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
     assert.deepEqual(directives.get('default-src'), ["'none'"]);
     assert.deepEqual(directives.get('script-src'), [`'nonce-${page.nonce}'`]);
-    assert.deepEqual(directives.get('style-src'), [page.cspSource]);
+    assert.deepEqual(directives.get('style-src'), [page.cspSource, `'nonce-${page.nonce}'`]);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
   });
 
-  it('carries the policy, one nonced script from the bundle, the stylesheet, and escaped text', () => {
+  it('carries the policy, the bundle and the stylesheet written in with the nonce (nothing to fetch), and escaped text', () => {
     const html = inspectorHtml(page);
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; /);
-    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-    assert.deepEqual(scripts, [`<script nonce="${page.nonce}" src="${page.scriptUri}">`]);
-    assert.match(html, new RegExp(`<link rel="stylesheet" href="${page.styleUri.replace(/[.+]/g, '\\$&')}">`));
-    assert.doesNotMatch(html, /<style|\sstyle="|\son\w+="/, 'no inline styles or event handlers');
+    const scripts = [...html.matchAll(/<script\b[^>]*>([^<]*)<\/script>/g)].map((m) => [m[0].slice(0, m[0].indexOf('>') + 1), m[1]]);
+    assert.deepEqual(scripts, [[`<script nonce="${page.nonce}">`, page.script]]);
+    const styles = [...html.matchAll(/<style\b[^>]*>([^<]*)<\/style>/g)].map((m) => [m[0].slice(0, m[0].indexOf('>') + 1), m[1]]);
+    assert.deepEqual(styles, [[`<style nonce="${page.nonce}">`, page.style]]);
+    assert.doesNotMatch(html, /<link|\ssrc=|\shref=/, 'nothing fetched');
+    assert.doesNotMatch(html, /\sstyle="|\son\w+="/, 'no style attributes or event handlers');
     assert.match(html, /<title>Inspect &lt;evil&gt;&quot;name&quot;<\/title>/);
     assert.doesNotMatch(html, /<script>alert/);
     const target = /data-target="([^"]*)"/.exec(html)?.[1] ?? '';
     assert.deepEqual(JSON.parse(target.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&')), page.target);
+  });
+
+  it('refuses a bundle that would end its element early, rather than run the rest as markup', () => {
+    assert.throws(() => inspectorHtml({ ...page, script: 'const s = "</SCRIPT><img src=x>";' }), /contains "<\/script"/);
+    assert.throws(() => inspectorHtml({ ...page, style: 'a::after { content: "</style>" }' }), /contains "<\/style"/);
   });
 
   it('makes a new 128-bit nonce for every page', () => {

@@ -1,8 +1,12 @@
 // The one place that builds the inspector's HTML. Its Content Security Policy allows nothing by
-// default; the bundled script runs only because it carries this page's nonce (fresh random bytes
-// for every page), styles and images come only from the extension's webview folder, and there is
-// no inline script or `unsafe-inline` anywhere. Everything interpolated is escaped. No vscode
-// import: the caller passes the webview's URIs and CSP source as strings.
+// default; the bundled script and stylesheet are written into the page and run or apply only
+// because they carry this page's nonce (fresh random bytes for every page); images and fonts come
+// only from the extension's webview folder; there is no `unsafe-inline`, no event handler
+// attribute and no style attribute. Inline rather than fetched: a webview fetches each file
+// through VS Code's service worker and the window (a round trip to the server in code-server),
+// and the hidden page is shown only once its files are in, so two fetches were most of the
+// page's own share of the first paint. Everything interpolated is escaped. No vscode import: the
+// caller passes the CSP source and the files' text as strings.
 
 import { randomBytes } from 'node:crypto';
 import type { ImageOverview, InspectorTarget } from '../../webview/inspector/protocol';
@@ -10,9 +14,9 @@ import type { ImageOverview, InspectorTarget } from '../../webview/inspector/pro
 export interface InspectorPage {
   /** `webview.cspSource`: the origin the webview loads local resources from. */
   cspSource: string;
-  /** `webview.asWebviewUri(...)` of dist/webview/inspector.js and inspector.css. */
-  scriptUri: string;
-  styleUri: string;
+  /** The text of dist/webview/inspector.js and inspector.css (see InspectorAssets). */
+  script: string;
+  style: string;
   nonce: string;
   title: string;
   target: InspectorTarget;
@@ -29,7 +33,7 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   return [
     "default-src 'none'",
     `img-src ${cspSource} data:`,
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
     `font-src ${cspSource}`,
     `script-src 'nonce-${nonce}'`,
     "base-uri 'none'",
@@ -45,15 +49,25 @@ export function inspectorHtml(page: InspectorPage): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(page.styleUri)}">
+<style nonce="${escapeHtml(page.nonce)}">${rawText(page.style, 'style')}</style>
 <title>${escapeHtml(page.title)}</title>
 </head>
 <body>
 <div id="app" data-target="${escapeHtml(JSON.stringify(page.target))}"${page.image ? ` data-image="${escapeHtml(JSON.stringify(page.image))}"` : ''}>Loading…</div>
-<script nonce="${escapeHtml(page.nonce)}" src="${escapeHtml(page.scriptUri)}"></script>
+<script nonce="${escapeHtml(page.nonce)}">${rawText(page.script, 'script')}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * A script's or stylesheet's text as the body of its element, which ends at the first `</script`
+ * or `</style` (any case) whatever surrounds it. The bundles are ours and have none; one that
+ * did would end the element early and run the rest as page markup, so it is refused instead.
+ */
+function rawText(text: string, element: 'script' | 'style'): string {
+  if (new RegExp(`</${element}|<!--`, 'i').test(text)) throw new Error(`The inspector's ${element} contains "</${element}" or "<!--" and cannot be written into its page; rebuild the webview bundle.`);
+  return text;
 }
 
 export function escapeHtml(text: string): string {

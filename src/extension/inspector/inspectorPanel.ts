@@ -27,8 +27,10 @@ import {
   type TreeParams,
   type VerifyState,
 } from '../../webview/inspector/protocol';
-import { findByManifest } from './inspectorArgument';
-import { inspectorHtml, newNonce } from './inspectorHtml';
+import { findByManifest, type ResolvedImage } from './inspectorArgument';
+import type { InspectorAssets } from './inspectorAssets';
+import { escapeHtml, inspectorHtml, newNonce } from './inspectorHtml';
+import type { InspectorImages } from './inspectorImages';
 import { imageOverview } from './imageOverview';
 import { ProgressGate } from './progressGate';
 import { shortId } from '../../core/shortId';
@@ -41,6 +43,10 @@ export interface InspectorPanelDeps {
   extensionUri: vscode.Uri;
   /** The trust policies signatures are checked under (the extension's own and the machine's). */
   trustPolicies(): Promise<TrustPolicy[]>;
+  /** The page's script and stylesheet, read once. */
+  assets: InspectorAssets;
+  /** Images opened lately, loaded once. */
+  images: InspectorImages;
 }
 
 const MAX_COPY = 4096;
@@ -69,10 +75,10 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly made = performance.now();
   private readonly marks: Record<string, number> = {};
 
-  /** A new panel beside the active editor. */
-  static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string): InspectorPanel {
+  /** A new panel beside the active editor, on an image the caller found in the store just now. */
+  static create(deps: InspectorPanelDeps, target: InspectorTarget, title: string, found: ResolvedImage): InspectorPanel {
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, panelTitle(title), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, panelOptions(deps.extensionUri));
-    return new InspectorPanel(deps, panel, target, title);
+    return new InspectorPanel(deps, panel, target, title, found);
   }
 
   /** A panel VS Code restored after a reload, from the state its webview saved. */
@@ -86,6 +92,7 @@ export class InspectorPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel,
     readonly target: InspectorTarget,
     title: string,
+    found?: ResolvedImage,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'stevedore.svg');
     this.endpoint = new IpcEndpoint(
@@ -114,19 +121,26 @@ export class InspectorPanel implements vscode.Disposable {
     // The page is written once the manifest and config are read (a few milliseconds), with the
     // header and layers in it: the page draws them as soon as its script runs, instead of saying
     // "ready" and waiting for them to come back (a round trip through VS Code's renderer).
-    this.loading = this.load();
-    void this.loading.then(() => {
-      if (this.disposed) return;
-      const webviewRoot = webviewFolder(deps.extensionUri);
-      panel.webview.html = inspectorHtml({
-        cspSource: panel.webview.cspSource,
-        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.js')).toString(),
-        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot, 'inspector.css')).toString(),
-        nonce: newNonce(),
-        title: panelTitle(this.imageState.state === 'ready' ? this.imageState.image.title : title),
-        target,
-        ...(this.imageState.state === 'ready' ? { image: this.imageState.image } : {}),
-      });
+    this.loading = this.load(found);
+    void this.writePage(title);
+  }
+
+  /** Writes the page once the image is read (or could not be) and the page's files are in. */
+  private async writePage(title: string): Promise<void> {
+    const [assets] = await Promise.all([this.deps.assets.read().catch((err: unknown) => err as Error), this.loading]);
+    if (this.disposed) return;
+    if (assets instanceof Error) {
+      this.deps.log.error(`inspector: cannot read the page's files: ${assets.message}`);
+      this.panel.webview.html = `<!DOCTYPE html><html lang="en"><body><p>The inspector's page could not be read (${escapeHtml(assets.message)}). Reinstall the extension or run \`npm run build\` again.</p></body></html>`;
+      return;
+    }
+    this.panel.webview.html = inspectorHtml({
+      cspSource: this.panel.webview.cspSource,
+      ...assets,
+      nonce: newNonce(),
+      title: panelTitle(this.imageState.state === 'ready' ? this.imageState.image.title : title),
+      target: this.target,
+      ...(this.imageState.state === 'ready' ? { image: this.imageState.image } : {}),
     });
   }
 
@@ -220,12 +234,13 @@ export class InspectorPanel implements vscode.Disposable {
     this.endpoint.notify(ToWebview.verify, state);
   }
 
-  private async load(): Promise<void> {
+  /** `found`: the image as the opener found it in the store just now, so it is not looked up again. */
+  private async load(found?: ResolvedImage): Promise<void> {
     this.setImage({ state: 'loading' });
     try {
       const store = this.target.source === 'engine-cache' ? await this.deps.getEngineCache() : await this.deps.getStore();
-      const { record, reference } = await findByManifest(store, this.target.manifestDigest, this.target.reference);
-      const image = await store.load(record);
+      const { record, reference } = found ?? (await findByManifest(store, this.target.manifestDigest, this.target.reference));
+      const image = await this.deps.images.load(store, record);
       if (this.disposed) return;
       const overview = imageOverview(record, image, reference);
       this.loaded = { image, store, record };

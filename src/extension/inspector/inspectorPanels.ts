@@ -56,7 +56,7 @@ export class InspectorPanels implements vscode.Disposable {
     // since that round trip to the window would hold up the panel (first paint).
     const remembered = this.remember(panelTitle(title), target).catch((err: unknown) => this.deps.log.warn(`inspector: could not remember the panel of ${title}: ${String(err)}`));
     const chosen = performance.now();
-    this.track(InspectorPanel.create(this.deps, target, title));
+    this.track(InspectorPanel.create(this.deps, target, title, resolved));
     this.deps.log.info(`inspector: opened ${title} (${record.manifestDigest}); panel made ${(performance.now() - chosen).toFixed(0)} ms after the image was known`);
     await remembered;
     return { ...opened, reused: false };

@@ -14,6 +14,9 @@ import type { TrustPolicy } from '../../core/trust/policyTypes';
 import { INSPECTOR_VIEW_TYPE, OPEN_INSPECTOR_COMMAND, type SignaturesState } from '../../webview/inspector/protocol';
 import { reportError } from '../errorReporting';
 import { inspectorRequest } from './inspectorArgument';
+import { InspectorAssets } from './inspectorAssets';
+import { InspectorImages } from './inspectorImages';
+import { webviewFolder } from './inspectorPanel';
 import { InspectorPanels, type OpenedInspector } from './inspectorPanels';
 
 export interface InspectorDeps {
@@ -42,7 +45,8 @@ export interface Inspector {
 }
 
 export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
-  const panels = new InspectorPanels({ ...deps, extensionUri: context.extensionUri }, context.workspaceState);
+  const assets = new InspectorAssets(webviewFolder(context.extensionUri).fsPath);
+  const panels = new InspectorPanels({ ...deps, extensionUri: context.extensionUri, assets, images: new InspectorImages() }, context.workspaceState);
   context.subscriptions.push(
     panels,
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
