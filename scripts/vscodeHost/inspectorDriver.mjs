@@ -64,24 +64,25 @@ export function inspectorFrame(page) {
 }
 
 /**
- * When the inspector page of the visible webview was first painted (a Date.now() time), from the
- * page's own Paint Timing: its first contentful paint, which has the header and layers table in it
- * (VS Code shows a webview's page only once it has loaded, and the page draws them before that).
- * Exact, where waiting for a row with a locator sees it only at Playwright's next poll (its back-off
- * polls 0, 20, 70, 170, 270, 770… ms after the wait starts). Call it once a layer row is there.
+ * When the inspector page of the visible webview was first painted, and when VS Code began making
+ * the frame it was written into (Date.now() times), from the page's own Paint Timing: its first
+ * contentful paint, which has the header and layers table in it (VS Code shows a webview's page only
+ * once it has loaded, and the page draws them before that). Exact, where waiting for a row with a
+ * locator sees it only at Playwright's next poll (its back-off polls 0, 20, 70, 170, 270, 770… ms
+ * after the wait starts). Call it once a layer row is there.
  */
 export async function firstPaintAt(page) {
   for (const frame of page.frames()) {
-    const painted = await frame
+    const times = await frame
       .evaluate(() => {
         // Runs in the page (globalThis is its window).
         const { document, performance } = globalThis;
         if (!document.querySelector('tr.layer')) return undefined;
         const fcp = performance.getEntriesByType('paint').find((p) => p.name === 'first-contentful-paint');
-        return fcp ? performance.timeOrigin + fcp.startTime : undefined;
+        return fcp ? { paintedAt: performance.timeOrigin + fcp.startTime, frameStartedAt: performance.timeOrigin } : undefined;
       })
       .catch(() => undefined);
-    if (painted !== undefined) return painted;
+    if (times !== undefined) return times;
   }
   throw new Error('no inspector page with a layer row has a first contentful paint');
 }
