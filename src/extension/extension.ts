@@ -85,7 +85,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   const transfersView = new TransfersView(transfers, context.extensionUri);
   context.subscriptions.push(transfersView, vscode.window.registerWebviewViewProvider(TRANSFERS_VIEW, transfersView));
   const viewsRegisteredMs = performance.now() - started;
-  const inspectDocuments = new InspectDocuments(store);
+  const inspectDocuments = new InspectDocuments(store, engines);
   context.subscriptions.push(store, registries, images, imagesView, registriesTree, registriesView, engines, containersTree, containersView, inspectDocuments);
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, inspectDocuments));
 

@@ -2,9 +2,8 @@
 // "insecure" for one served over plain HTTP or with a self-signed certificate.
 
 import * as vscode from 'vscode';
-import { isLoopbackHost, registryHost } from '../../core/registry/registryHost';
 import { StevedoreError } from '../../core/errors';
-import { readSettings, updateSetting } from '../settings';
+import { addRegistry } from '../registries/addRegistry';
 import { boolArg, stringArg, type ExtensionCommand } from './command';
 import { validateRegistry } from './registryPick';
 
@@ -16,25 +15,6 @@ export const addRegistryCommand: ExtensionCommand = {
     if (url === undefined) return undefined;
     const problem = validateRegistry(url);
     if (problem) throw new StevedoreError('INVALID_ARGUMENT', problem);
-    let insecure = boolArg(ctx, 'insecure');
-    // Loopback may use plain HTTP anyway (as in Docker and the CLI): nothing to ask.
-    if (insecure === undefined && isLoopbackHost(registryHost(url).domain)) insecure = false;
-    if (insecure === undefined) {
-      const picked = await vscode.window.showQuickPick(
-        [
-          { label: 'Secure', description: 'HTTPS with a verified certificate', insecure: false },
-          { label: 'Insecure', description: 'plain HTTP or a self-signed certificate', insecure: true },
-        ],
-        { placeHolder: `How is ${url.trim()} served?` },
-      );
-      if (!picked) return undefined;
-      insecure = picked.insecure;
-    }
-    const domain = registryHost(url).domain;
-    const current = readSettings().registries.filter((r) => registryHost(r.url).domain !== domain);
-    await updateSetting('registries', [...current, { url: domain, ...(insecure ? { insecure: true } : {}) }]);
-    ctx.services.registries.reset();
-    ctx.services.registriesTree.refresh();
-    return domain;
+    return addRegistry(ctx.services, url, boolArg(ctx, 'insecure'));
   },
 };

@@ -1,13 +1,16 @@
 // Browse Tags…: opens a repository in the Registries view — revealed, selected and expanded to its
 // tags (highest version first), where each tag can be pulled, inspected or hovered for details.
 // What a "manifest not found" error offers instead of telling the user to run `stevedore tags`. A
-// repository of a registry the view does not list falls back to a quick pick of its tags.
+// registry the view does not list is added to it first, as Add Registry… adds one (a loopback
+// registry without asking Secure or Insecure), so the repository has somewhere to be shown.
+// A quick pick of the tags is left for when the view cannot reveal the repository.
 
 import * as vscode from 'vscode';
 import { listTags } from '../../core/registry/pagedLists';
 import { parseReference } from '../../core/reference/reference';
 import { StevedoreError } from '../../core/errors';
 import { attachRegistry } from '../errorReporting';
+import { addRegistry } from '../registries/addRegistry';
 import { sortTags } from '../views/tagOrder';
 import { stringArg, type ExtensionCommand } from './command';
 
@@ -22,6 +25,9 @@ export const browseTagsCommand: ExtensionCommand = {
     const name = `${ref.domain}/${ref.path}`;
     // A program (or a test) that only wants the list says { pick: false }.
     if (ctx.args.pick !== false) {
+      if (!services.registriesTree.registryNodes().some((n) => n.domain === ref.domain)) {
+        if (!(await addRegistry(services, ref.domain))) return undefined;
+      }
       const node = await services.registriesTree.repositoryNode(ref.domain, ref.path);
       if (node) {
         try {

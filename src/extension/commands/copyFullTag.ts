@@ -1,9 +1,10 @@
-// Copy Full Tag: "redis:latest", "localhost:5000/team/app:1.0" (one per line for several items).
+// Copy Full Tag: "redis:latest", "localhost:5000/team/app:1.0" (one per line for several items),
+// from the store's rows, an engine's rows and the Registries view's tags.
 
 import * as vscode from 'vscode';
 import { StevedoreError } from '../../core/errors';
 import { remoteTagName, type RemotePlatformNode, type RemoteTagNode } from '../views/registryNodes';
-import { isNode, selectedImageNodes, type ExtensionCommand } from './command';
+import { isNode, selectedEngineImages, selectedImageNodes, type ExtensionCommand } from './command';
 import { imageName, pickImages } from './prompts';
 
 export const copyFullTagCommand: ExtensionCommand = {
@@ -12,6 +13,8 @@ export const copyFullTagCommand: ExtensionCommand = {
   async run(ctx) {
     const remote = ctx.selected.filter((n): n is RemoteTagNode | RemotePlatformNode => isNode(n) && (n.kind === 'remoteTag' || n.kind === 'remotePlatform'));
     let names = remote.map(remoteTagName);
+    // An engine's row: the name the engine lists it by ("myapp:dev", as `docker images` shows it).
+    if (names.length === 0) names = selectedEngineImages(ctx).flatMap((n) => (n.tag ? [n.tag] : []));
     if (names.length === 0) {
       let nodes = selectedImageNodes(ctx).filter((n) => n.reference);
       if (nodes.length === 0 && ctx.selected.length === 0) nodes = await pickImages(ctx.services, { placeHolder: 'Image whose tag to copy', canPickMany: false, filter: (n) => !n.dangling });

@@ -87,7 +87,9 @@ export function engineChildItem(node: EngineChildNode, sourceLabel: string, now:
 }
 
 /** Words the menus' `when` clauses match: which engine it is in, and whether it has a tag (to push). */
-export function engineImageContextValue(node: { engine: string; tag?: string }): string {
-  // Words of their own: the store's "tagged"/"pushable" menus (Pull, Copy Full Tag) would not fit.
-  return ['engineImage', `engineImage-${node.engine}`, node.tag ? 'engineTagged' : 'engineUntagged'].join(' ');
+export function engineImageContextValue(node: { engine: string; tag?: string; image?: { RepoDigests?: string[] | null } }): string {
+  // Words of their own: the store's "tagged"/"pushable" menus (Pull, Push to its registry) would
+  // not fit. "engineDigest": the engine knows a registry digest for it (pulled or pushed), which
+  // is what Copy Digest copies; an image built or loaded there has none.
+  return ['engineImage', `engineImage-${node.engine}`, node.tag ? 'engineTagged' : 'engineUntagged', ...(node.image?.RepoDigests?.length ? ['engineDigest'] : [])].join(' ');
 }

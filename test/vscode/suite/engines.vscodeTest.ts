@@ -23,10 +23,23 @@ import { startDockerd, type Dockerd } from '../../helpers/dockerd';
 import { podmanServiceDir, startPodmanService, type PodmanService } from '../../helpers/podmanService';
 import { startRegistry, type RunningRegistry } from '../../helpers/registry';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
-import { imageNamed, run, setSetting, stevedoreApi, untilImagesView } from './stevedore';
+import { EXTENSION_ID, imageNamed, run, setSetting, stevedoreApi, untilImagesView } from './stevedore';
 
 const LONG = { timeoutMs: 600_000 };
 const token = (): vscode.CancellationToken => new vscode.CancellationTokenSource().token;
+
+/**
+ * The commands the Images view's context menu offers on an item with this contextValue, from the
+ * extension's package.json: each `viewItem =~ /…/` of an entry's `when` must match (the view's other
+ * clauses, such as `view == stevedore.images`, are VS Code's to check and hold for this view).
+ */
+function itemMenu(contextValue: string): string[] {
+  const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+  return manifest.contributes.menus['view/item/context']!
+    .filter((entry) => entry.when?.includes('view == stevedore.images'))
+    .filter((entry) => [...(entry.when ?? '').matchAll(/viewItem =~ \/((?:[^/\\]|\\.)+)\//g)].every((m) => new RegExp(m[1]!).test(contextValue)))
+    .map((entry) => entry.command);
+}
 
 suite('engines in the Images view: Docker and Podman beside the store', () => {
   let api: StevedoreApi;
@@ -192,6 +205,44 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     const lines = await dockerImagesLines();
     assert.ok(!lines.some((l) => l.startsWith('enginetest/tagged:2 ')), 'the tag is still there');
     assert.ok(lines.includes(`enginetest/from-docker:1 ${dockerImageId}`), 'the image went with the tag');
+  }, LONG);
+
+  test('Inspect as JSON, Copy Full Tag and Copy Digest are offered on Docker\'s rows as on the store\'s, and answer from Docker', async () => {
+    const node = await dockerImage('enginetest/from-docker:1');
+    const storeNode = await imageNamed(api, 'enginetest/from-docker:1');
+    const offered = async (n: ImagesViewNode): Promise<string[]> => itemMenu((await api.imagesTree.getTreeItem(n)).contextValue ?? '');
+    for (const command of ['stevedore.inspectImageJson', 'stevedore.copyFullTag', 'stevedore.copyImageId']) {
+      assert.ok((await offered(storeNode)).includes(command), `${command} is not on the store's row`);
+      assert.ok((await offered(node)).includes(command), `${command} is not on Docker's row`);
+    }
+    // Docker keeps a registry digest only for an image it pulled or pushed: no Copy Digest before.
+    assert.ok(!(await offered(node)).includes('stevedore.copyDigest'), 'Copy Digest is offered on an image Docker has no digest for');
+
+    const json = await run<string>('stevedore.inspectImageJson', node, [node]);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === json);
+    assert.ok(doc, `no document ${json} is open`);
+    assert.equal(doc.languageId, 'json');
+    const inspected = await docker.docker(['image', 'inspect', dockerImageId]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.deepEqual(JSON.parse(doc.getText()), JSON.parse(inspected.stdout));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    assert.equal(await run<string>('stevedore.copyFullTag', node, [node]), 'enginetest/from-docker:1');
+    assert.equal(await vscode.env.clipboard.readText(), 'enginetest/from-docker:1');
+
+    const pushed = `${registry.host}/enginetest/digested:1`;
+    assert.equal((await docker.docker(['tag', 'enginetest/from-docker:1', pushed])).code, 0);
+    const push = await docker.docker(['push', pushed]);
+    assert.equal(push.code, 0, push.stderr);
+    const head = await fetch(`${registry.url}/v2/enginetest/digested/manifests/1`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    const digest = head.headers.get('docker-content-digest');
+    assert.ok(digest, 'the registry named no digest');
+    api.imagesTree.refreshEngine();
+    const digested = await dockerImage(pushed);
+    assert.ok((await offered(digested)).includes('stevedore.copyDigest'), 'Copy Digest is not offered on a pushed image');
+    assert.equal(await run<string>('stevedore.copyDigest', digested, [digested]), `${registry.host}/enginetest/digested@${digest}`);
+    assert.equal(await vscode.env.clipboard.readText(), `${registry.host}/enginetest/digested@${digest}`);
+    assert.equal((await docker.docker(['rmi', pushed])).code, 0);
   }, LONG);
 
   test('Inspect on a Docker image opens the inspector on its export, read once into the engine-image cache', async () => {

@@ -311,6 +311,31 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     assert.ok(top.some((n) => n.id === `repo/${host}/page/r3`), `page/r3 is not among ${top.map((n) => n.id).join(', ')}`);
   });
 
+  test('Browse Tags on a loopback registry the view does not list adds it (no Secure/Insecure question) and reveals the repository there', async () => {
+    const extra = await startRegistry({});
+    const clients = new RegistryClients({});
+    try {
+      const source = await FileImageStore.open(join(dir, 'extra-source'));
+      await importBuffer(source, await randomRootfs(1, 100), `${extra.host}/elsewhere/app:2.0`);
+      await pushImage(source, clients, { reference: `${extra.host}/elsewhere/app:2.0` });
+      assert.ok(!api.registriesTree.registryNodes().some((n) => n.domain === extra.host));
+      // Before this change it showed a quick pick of the tags, which nothing here answers: the test timed out.
+      const revealed = await run<{ revealed: string }>('stevedore.browseTags', { repository: `${extra.host}/elsewhere/app` });
+      assert.deepEqual(revealed, { revealed: `${extra.host}/elsewhere/app` });
+      const configured = vscode.workspace.getConfiguration('stevedore').get<{ url: string; insecure?: boolean }[]>('registries') ?? [];
+      assert.deepEqual(configured.find((r) => r.url === extra.host), { url: extra.host }, 'added as Add Registry adds a loopback registry: not marked insecure');
+      assert.ok(api.registriesTree.registryNodes().some((n) => n.domain === extra.host), 'the registry is not in the view');
+      // The selection reaches the extension host a moment after reveal resolves; the harness's timeout bounds the wait.
+      while (api.registriesView.selection[0]?.id !== `repo/${extra.host}/elsewhere/app`) await new Promise((r) => setTimeout(r, 20));
+      const tags = (await api.registriesTree.getChildren(api.registriesView.selection[0]!)) ?? [];
+      assert.deepEqual(tags.map((t) => (t.kind === 'remoteTag' ? (t as RemoteTagNode).tag : t.kind)), ['2.0']);
+    } finally {
+      await setSetting('registries', [{ url: host }, { url: guarded.host }]);
+      await clients.close();
+      await extra.stop();
+    }
+  }, LONG);
+
   test('Docker Hub search follows its setting, and its network error names that setting with an Open Setting button', async () => {
     delete process.env.STEVEDORE_SEARCH_ENDPOINT;
     // A loopback port nobody listens on: bound, then closed.
