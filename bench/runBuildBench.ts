@@ -1,7 +1,8 @@
 // Issue 12's build goal: a Dockerfile of 5 RUN and 2 COPY steps on the debootstrap Debian base,
 // built fresh (the base already in each tool's store, nothing else) by `stevedore build`, by
-// `docker build` (classic builder, a private dockerd on vfs, --no-cache) and by `buildah bud`
-// (vfs, chroot isolation). Goal: ≤ 0.5× docker build and ≤ 1.0× buildah. The tools take turns run
+// `docker build` (classic builder, a private dockerd on vfs, --no-cache), by `buildah bud` (vfs,
+// chroot isolation) and by `podman build` (vfs, chroot isolation: podman's own runtime, crun,
+// cannot set its rlimits here). Goal: ≤ 0.5× docker build and ≤ 1.0× buildah. The tools take turns run
 // by run; the built image is removed between runs (the base stays, as each tool keeps it), and
 // every fresh run is --no-cache. Then the fully cached run: after one build that fills each tool's
 // cache (buildah with --layers, its cache), the same build again, every step taken from the cache.
@@ -50,6 +51,9 @@ export async function runBuildBench(): Promise<void> {
   const pulled = spawnSync('buildah', [...buildah, 'pull', '-q', `docker-archive:${archive}`], { encoding: 'utf8' });
   must(pulled, 'buildah pull');
   const buildahBase = pulled.stdout.trim();
+  const podman = ['--root', join(CACHE, 'podman-root'), '--runroot', join(CACHE, 'podman-run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file'];
+  const podmanLoaded = spawnSync('podman', [...podman, 'load', '-q', '-i', archive], { encoding: 'utf8' });
+  must(podmanLoaded, 'podman load');
   const engine = await startDockerd();
   try {
     const loaded = await engine.docker(['load', '-i', archive]);
@@ -57,6 +61,7 @@ export async function runBuildBench(): Promise<void> {
     const ours: number[] = [];
     const docker: number[] = [];
     const buildahs: number[] = [];
+    const podmans: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       ours.push(once(process.execPath, [CLI, '--store', store, 'build', '-q', '--no-cache', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/run:1', context]));
       must(spawnSync(process.execPath, [CLI, '--store', store, 'rmi', 'bench/run:1']), 'stevedore rmi');
@@ -67,17 +72,20 @@ export async function runBuildBench(): Promise<void> {
       await engine.docker(['rmi', 'bench/run:1']);
       buildahs.push(once('buildah', [...buildah, 'bud', '-q', '--isolation', 'chroot', '--build-arg', `BASE=${buildahBase}`, '-t', 'bench/run:1', context]));
       spawnSync('buildah', [...buildah, 'rmi', 'bench/run:1'], { stdio: 'ignore' });
+      podmans.push(once('podman', [...podman, 'build', '-q', '--no-cache', '--isolation', 'chroot', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/run:1', context]));
+      spawnSync('podman', [...podman, 'rmi', 'bench/run:1'], { stdio: 'ignore' });
     }
     const m = median(ours);
     console.log(`build, 5 RUN + 2 COPY on Debian bookworm minbase: stevedore ${(m / 1000).toFixed(2)} s (median of ${RUNS}: ${ours.map((t) => (t / 1000).toFixed(2)).join(' ')})`);
-    for (const [name, runs, goal] of [['docker build (classic, vfs)', docker, 0.5], ['buildah bud (vfs, chroot)', buildahs, 1.0]] as const) {
+    for (const [name, runs, goal] of [['docker build (classic, vfs)', docker, 0.5], ['buildah bud (vfs, chroot)', buildahs, 1.0], ['podman build (vfs, chroot)', podmans, undefined]] as const) {
       const t = median(runs);
-      console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${RUNS}: ${runs.map((r) => (r / 1000).toFixed(2)).join(' ')}) — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)} (goal ≤ ${goal})`);
+      console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${RUNS}: ${runs.map((r) => (r / 1000).toFixed(2)).join(' ')}) — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}${goal ? ` (goal ≤ ${goal})` : ''}`);
     }
-    await cachedRuns(store, context, engine, buildah, buildahBase, must);
+    await cachedRuns(store, context, engine, buildah, buildahBase, podman, must);
   } finally {
     await engine.stop();
     spawnSync('buildah', [...buildah, 'rm', '--all'], { stdio: 'ignore' });
+    spawnSync('podman', [...podman, 'system', 'reset', '-f'], { stdio: 'ignore' });
     await rm(CACHE, { recursive: true, force: true });
   }
 }
@@ -89,6 +97,7 @@ async function cachedRuns(
   engine: Awaited<ReturnType<typeof startDockerd>>,
   buildah: string[],
   buildahBase: string,
+  podman: string[],
   must: (result: ReturnType<typeof spawnSync>, what: string) => void,
 ): Promise<void> {
   const oursArgs = [CLI, '--store', store, 'build', '-q', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/cached:1', context];
@@ -97,19 +106,23 @@ async function cachedRuns(
   must(spawnSync(process.execPath, oursArgs), 'stevedore build (filling the cache)');
   if ((await engine.docker(dockerArgs)).code !== 0) throw new Error('docker build (filling the cache) failed');
   must(spawnSync('buildah', buildahArgs), 'buildah bud (filling the cache)');
+  const podmanArgs = [...podman, 'build', '-q', '--layers', '--isolation', 'chroot', '--build-arg', 'BASE=bench/debian:base', '-t', 'bench/cached:1', context];
+  must(spawnSync('podman', podmanArgs), 'podman build (filling the cache)');
   const ours: number[] = [];
   const docker: number[] = [];
   const buildahs: number[] = [];
+  const podmans: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     ours.push(once(process.execPath, oursArgs));
     const start = process.hrtime.bigint();
     if ((await engine.docker(dockerArgs)).code !== 0) throw new Error('docker build (cached) failed');
     docker.push(Number(process.hrtime.bigint() - start) / 1e6);
     buildahs.push(once('buildah', buildahArgs));
+    podmans.push(once('podman', podmanArgs));
   }
   const m = median(ours);
   console.log(`build again, every step cached: stevedore ${(m / 1000).toFixed(2)} s (median of ${RUNS}: ${ours.map((t) => (t / 1000).toFixed(2)).join(' ')})`);
-  for (const [name, runs, goal] of [['docker build (classic, vfs, cached)', docker, 0.3], ['buildah bud (vfs, chroot, --layers, cached)', buildahs, undefined]] as const) {
+  for (const [name, runs, goal] of [['docker build (classic, vfs, cached)', docker, 0.3], ['buildah bud (vfs, chroot, --layers, cached)', buildahs, undefined], ['podman build (vfs, chroot, cached)', podmans, undefined]] as const) {
     const t = median(runs);
     console.log(`  ${name}: ${(t / 1000).toFixed(2)} s (median of ${RUNS}: ${runs.map((r) => (r / 1000).toFixed(2)).join(' ')}) — ratio stevedore/${name.split(' ')[0]} = ${(m / t).toFixed(2)}${goal ? ` (goal ≤ ${goal})` : ''}`);
   }

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ImageStore } from '../core/store/imageStore';
 import { FileImageStore } from '../core/store/fileImageStore';
 import { defaultStorePath } from '../core/store/layout';
-import { engineCachePath } from '../core/engine/engineImageCache';
+import { engineCachePath } from '../core/engine/engineCachePath';
 
 export interface CliContext {
   stdout: Writable & { isTTY?: boolean; columns?: number };

@@ -3,7 +3,6 @@
 // for that one and exits with its status. Without what a namespace needs it runs here, and the
 // core says what is missing when (and only if) the command needs a container.
 
-import { spawn } from 'node:child_process';
 import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../core/runtime/userNamespace';
 
 /** The exit status of the command run again in a user namespace, or undefined when it should run here. */
@@ -13,7 +12,8 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   if (!launcher) return undefined;
   const command = userNamespaceCommand(await rootlessSetup(env), [process.execPath, ...process.execArgv, launcher, ...argv]);
   if (!command) return undefined;
-  const child = spawn(command.command, command.args, { stdio: 'inherit', env });
+  // node:child_process is loaded here, not with the CLI: most commands never start a process.
+  const child = process.getBuiltinModule('node:child_process').spawn(command.command, command.args, { stdio: 'inherit', env });
   // A terminal's Ctrl-C reaches both processes (one process group); anything else is passed on.
   const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', ...(process.stdin.isTTY ? [] : (['SIGINT'] as NodeJS.Signals[]))];
   const forward = (signal: NodeJS.Signals): void => {

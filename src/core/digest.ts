@@ -1,8 +1,13 @@
 // Digests as the OCI spec defines them: `algorithm:encoded`. Only sha256 is produced; sha512 is
 // accepted where the spec allows it. A digest is validated before it is ever used as a path.
 
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { StevedoreError } from './errors';
+
+/** node:crypto, loaded when a digest is first computed: commands that only read the store never do. */
+function createHash(algorithm: string): Hash {
+  return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
 
 const ENCODED_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 

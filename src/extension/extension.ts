@@ -7,7 +7,7 @@
 import { bundleEvaluationStarted } from './loadTimer';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { engineCachePath } from '../core/engine/engineImageCache';
+import { engineCachePath } from '../core/engine/engineCachePath';
 import type { ImageStore } from '../core/store/imageStore';
 import { FileImageStore } from '../core/store/fileImageStore';
 import { EngineAccess } from './engines/engineAccess';

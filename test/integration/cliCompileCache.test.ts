@@ -70,6 +70,18 @@ describe('stevedore CLI: compile cache', () => {
     assert.equal(first, -1, `dist/cliMain.js has a non-ASCII byte at ${first}: ${bundle.subarray(Math.max(0, first - 60), first + 20).toString('utf8')}`);
   });
 
+  it('images loads none of the Node modules only writers, engines and processes need (crypto, child_process, zlib)', async () => {
+    // Each costs milliseconds of every start-up; a command that only reads the store's index needs none.
+    const preload = join(dir.path, 'modules.cjs');
+    const list = join(dir.path, 'modules.txt');
+    await writeFile(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+    const out = await runCli(store, ['images'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    assert.equal(out.code, 0, out.stderr);
+    const loaded = new Set((await readFile(list, 'utf8')).split('\n'));
+    assert.ok(loaded.has('NativeModule fs/promises'), 'the list is of the modules the run loaded');
+    for (const name of ['crypto', 'child_process', 'zlib']) assert.equal(loaded.has(`NativeModule ${name}`), false, `images loaded node:${name}`);
+  });
+
   it('STEVEDORE_NO_COMPILE_CACHE=1 writes nothing', async () => {
     const xdg = join(dir.path, 'xdg-off');
     const out = await runCli(store, ['images', '-q'], { env: { XDG_CACHE_HOME: xdg, STEVEDORE_NO_COMPILE_CACHE: '1' } });

@@ -9,9 +9,9 @@
 // Podman (its Docker-compatible service): CONTAINER_HOST, else the rootless socket under
 // $XDG_RUNTIME_DIR/podman/, else the rootful /run/podman/podman.sock.
 
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256Digest } from '../digest';
 import { StevedoreError } from '../errors';
 import { dockerConfigPath, homeOf } from '../registry/dockerConfig';
 
@@ -141,7 +141,7 @@ interface ContextMeta {
 }
 
 async function contextEndpoint(name: string, configDir: string): Promise<EngineEndpoint> {
-  const id = createHash('sha256').update(name).digest('hex');
+  const id = sha256Digest(name).slice('sha256:'.length);
   const metaPath = join(configDir, 'contexts', 'meta', id, 'meta.json');
   let meta: ContextMeta;
   try {

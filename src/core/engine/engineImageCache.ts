@@ -3,11 +3,9 @@
 // found there again by image ID, so a second look costs nothing but the engine's inspect, and the
 // layer listings cached by digest serve it too. The newest few images stay; older ones are removed.
 
-import { join } from 'node:path';
 import { loadArchive } from '../archive/loadArchive';
 import { StevedoreError } from '../errors';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
-import { userCacheDir } from '../userCacheDir';
 import { removeImages } from '../store/removeImages';
 import type { EngineClient } from './engineClient';
 import { exportEngineImages, inspectEngineImage } from './engineImages';
@@ -16,9 +14,7 @@ import { exportEngineImages, inspectEngineImage } from './engineImages';
 const KEEP = 3;
 const CACHE_REPOSITORY = 'localhost/stevedore-engine-cache';
 
-export function engineCachePath(env: NodeJS.ProcessEnv): string {
-  return join(userCacheDir(env), 'stevedore', 'engine-images');
-}
+export { engineCachePath } from './engineCachePath';
 
 export async function cachedEngineImage(client: EngineClient, name: string, cache: ImageStore, signal?: AbortSignal): Promise<ImageRecord> {
   const inspected = await inspectEngineImage(client, name, signal);

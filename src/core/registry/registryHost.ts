@@ -3,7 +3,10 @@
 // "docker.io" in references, answers the API at registry-1.docker.io and keeps its credentials
 // under "https://index.docker.io/v1/"; loopback registries are insecure-allowed.
 
-import { isIP } from 'node:net';
+/** node:net's isIP, loaded when first asked: the engine settings reach this module in every command. */
+function isIP(name: string): number {
+  return process.getBuiltinModule('node:net').isIP(name);
+}
 
 export const DOCKER_HUB_DOMAIN = 'docker.io';
 export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';

@@ -2,7 +2,7 @@
 // at any point leaves one of the two: write a temporary sibling, fsync it, rename it over the target,
 // fsync the directory so that the rename itself survives a power cut.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../randomHex';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 export const TEMP_MARKER = '.tmp-';
 
 export function tempSiblingName(target: string): string {
-  return join(dirname(target), `${basename(target)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`);
+  return join(dirname(target), `${basename(target)}${TEMP_MARKER}${process.pid}-${randomHex(6)}`);
 }
 
 export async function fsyncDirectory(dir: string): Promise<void> {

@@ -3,7 +3,7 @@
 // and only a verified blob is renamed to its digest. A blob is therefore never half-written under
 // its name, and a blob that is already present is not written again.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../randomHex';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,7 +72,7 @@ export class BlobStore implements ContentStore {
   async ingest(expected: ExpectedBlob = {}, lease?: Lease): Promise<Ingest> {
     if (expected.digest !== undefined) parseDigest(expected.digest);
     await mkdir(this.ingestDir, { recursive: true });
-    const path = join(this.ingestDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const path = join(this.ingestDir, `${process.pid}-${randomHex(8)}`);
     const handle = await open(path, 'wx', 0o644);
     return new Ingest(this, path, handle, expected, lease);
   }

@@ -3,7 +3,7 @@
 // under the store lock after the transaction's index is committed (tx.afterCommit), so no other
 // writer can add a reference while it decides, and a crash part-way leaves only unused blobs.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../randomHex';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIndexMediaType } from '../image/mediaTypes';
@@ -93,7 +93,7 @@ export async function collectGarbage(blobs: BlobStore, leases: Leases, tx: Store
     // so after the leases above were read would keep a blob deleted here. So the blob is moved
     // out of sight first and the leases are read again: a writer that found it present had leased
     // it before the move and gets it back; one that looks after the move writes it anew.
-    const aside = join(layout.ingestDir, `${process.pid}-gc-${digest.replace(':', '-')}-${randomBytes(4).toString('hex')}`);
+    const aside = join(layout.ingestDir, `${process.pid}-gc-${digest.replace(':', '-')}-${randomHex(4)}`);
     try {
       await rename(path, aside);
     } catch {

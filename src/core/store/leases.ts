@@ -4,7 +4,7 @@
 // treats every blob named by the lease of a live process as in use. Without this, an `rmi` in one
 // process could delete a shared layer that an import in another process had just found present.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../randomHex';
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessAlive, ownerPid } from './processes';
@@ -31,7 +31,7 @@ export class Leases {
 
   async create(): Promise<Lease> {
     await mkdir(this.dir, { recursive: true });
-    const path = join(this.dir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const path = join(this.dir, `${process.pid}-${randomHex(6)}`);
     await writeFile(path, '', { flag: 'wx' });
     return new Lease(path);
   }

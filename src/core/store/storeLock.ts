@@ -7,7 +7,7 @@
 // name derived from their owner's nonce, so that two processes breaking the same dead lock at
 // once cannot also break the live lock that one of them took in the meantime.
 
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../randomHex';
 import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { ensureDirectory } from './ensureDirectory';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ export class StoreLock {
   /** Waits for the lock and returns the function that releases it. */
   async acquire(options: LockOptions = {}): Promise<() => Promise<void>> {
     const { signal, timeoutMs = 120_000 } = options;
-    const nonce = randomBytes(8).toString('hex');
+    const nonce = randomHex(8);
     const owner: LockOwner = { pid: process.pid, host: HOST, nonce, since: new Date().toISOString() };
     const pending = join(this.parentDir, `lock.pending-${process.pid}-${nonce}`);
     await ensureDirectory(pending);
