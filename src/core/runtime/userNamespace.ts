@@ -8,11 +8,15 @@
 // This file says whether this process may run containers (root, or root in such a namespace),
 // what is missing when it may not, and the command that starts a process inside one.
 
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { access, constants, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { StevedoreError } from '../errors';
+
+const exec = promisify(execFile);
 
 export type ContainerPrivileges = 'root' | 'user-namespace' | 'none';
 
@@ -72,7 +76,8 @@ export async function rootlessSetup(env: NodeJS.ProcessEnv = process.env): Promi
   const newgidmap = await onPath('newgidmap', env);
   if (!newuidmap || !newgidmap) missing.push('newuidmap and newgidmap: install them (Debian/Ubuntu: apt-get install uidmap; Fedora: dnf install shadow-utils)');
   const unshare = await onPath('unshare', env);
-  if (!unshare) missing.push("unshare (util-linux 2.38 or later): install it (Debian: apt-get install util-linux)");
+  if (!unshare) missing.push('unshare (util-linux 2.38 or later): install it (Debian: apt-get install util-linux)');
+  else if (!(await mapsRanges(unshare))) missing.push(`an unshare that maps id ranges (--map-users, util-linux 2.38 or later); ${unshare} is older: upgrade util-linux`);
   const uids = await subordinateRange('/etc/subuid', user, uid);
   const gids = await subordinateRange('/etc/subgid', user, uid);
   const example = `${user}:100000:65536`;
@@ -123,6 +128,11 @@ export async function requireContainerPrivileges(env: NodeJS.ProcessEnv = proces
     'ROOTLESS_UNAVAILABLE',
     `Running a container without root needs a user namespace, which the stevedore CLI enters by itself (run, start, commit, diff, rm, build); this process is not in one. Use the CLI, or run as root. Nothing was changed.`,
   );
+}
+
+async function mapsRanges(unshare: string): Promise<boolean> {
+  const { stdout } = await exec(unshare, ['--help']).catch(() => ({ stdout: '' }));
+  return stdout.includes('--map-users');
 }
 
 async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
