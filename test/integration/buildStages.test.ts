@@ -6,7 +6,8 @@
 // lacks it; `--target` stops at a stage. A second build reuses every step as docker's does (the
 // same steps print " ---> Using cache"), gives the same image ID, writes no blob and leaves no
 // dangling image; a changed COPY source rebuilds from that step on, as docker does. Two builds
-// at once on one store corrupt nothing.
+// at once on one store corrupt nothing. A build reports the base image's pull and each step's
+// layer (RUN and COPY) as TransferEvents, in order.
 
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -21,7 +22,10 @@ import { nonLoopbackAddress, startRegistry, type RunningRegistry } from '../help
 import { startTinyproxy, type RunningProxy } from '../helpers/tinyproxy';
 import { tarFiles } from '../helpers/layerEntries';
 import { createServer, type Server } from 'node:http';
+import { buildImage } from '../../src/core/dockerfile/buildImage';
+import { RegistryClients } from '../../src/core/registry/registryClients';
 import { FileImageStore } from '../../src/core/store/fileImageStore';
+import type { TransferEvent } from '../../src/core/transfer/transferEvent';
 
 function ok(result: CliResult, what: string): string {
   assert.equal(result.code, 0, `${what}: ${result.stderr}${result.stdout}`);
@@ -320,5 +324,38 @@ CMD ["busybox", "cat", "/both"]
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Could not download http:\/\/\S+\/files\/tool\.sh: the server answered 404/);
     assert.equal(ok(await runCli(store, ['images', '-a', '-q', '--no-trunc']), 'images'), images, 'nothing stored');
+  });
+  it("reports the base image's pull and each step's layer, a RUN's too, as transfer events in the order they happen", async () => {
+    const context = join(dir.path, 'events-context');
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, 'f.txt'), 'file\n');
+    await writeFile(join(context, 'Dockerfile'), `FROM ${other}\nRUN echo ran > /ran\nCOPY f.txt /f.txt\n`);
+    // A store of its own, which lacks the base: the build pulls it.
+    const own = await FileImageStore.open(join(dir.path, 'events-store'));
+    const clients = new RegistryClients({});
+    const events: TransferEvent[] = [];
+    try {
+      await buildImage(own, { context, tags: ['events:1'], clients, onEvent: (e) => (e.kind === 'start' || e.kind === 'end' || e.kind === 'layer') && events.push(e) });
+    } finally {
+      await clients.close();
+    }
+    const built = await own.load(await own.find('events:1'));
+    const [pulled, ran, copied] = [built.manifest.layers.slice(0, 1), built.manifest.layers[1]!, built.manifest.layers[2]!];
+    // Each layer's last word, in order, with the operations around them (bytes in between left out).
+    const outline = events
+      .filter((e, i) => e.kind !== 'layer' || events.slice(i + 1).every((later) => later.kind !== 'layer' || later.id !== e.id))
+      .map((e) => (e.kind === 'layer' ? `${e.id} ${e.state} ${e.current}/${e.total}` : e.kind === 'bytes' ? 'bytes' : `${e.kind} ${e.operation}`));
+    assert.deepEqual(outline, [
+      'start build',
+      'start pull',
+      ...pulled.map((l) => `${l.digest} done ${l.size}/${l.size}`),
+      'end pull',
+      `step 2 done ${ran.size}/${ran.size}`,
+      `step 3 done ${copied.size}/${copied.size}`,
+      'end build',
+    ]);
+    assert.deepEqual(events[1], { kind: 'start', operation: 'pull', reference: other });
+    // The RUN's layer was seen moving before it was done.
+    assert.ok(events.some((e) => e.kind === 'layer' && e.id === 'step 2' && e.state === 'transferring' && e.current > 0));
   });
 });
