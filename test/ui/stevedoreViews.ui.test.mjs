@@ -142,9 +142,15 @@ function row(pane, labelStart) {
 }
 
 async function expand(rowLocator) {
-  await rowLocator.waitFor(WAIT);
-  if ((await rowLocator.getAttribute('aria-expanded')) !== 'true') await rowLocator.click();
-  await rowLocator.and(rowLocator.page().locator('[aria-expanded="true"]')).waitFor(WAIT);
+  const expanded = rowLocator.and(rowLocator.page().locator('[aria-expanded="true"]'));
+  // A refresh of the tree (after a copy, say) can render the row anew between the click and its
+  // effect, and the click is lost (seen in CI at load 20): click again while it shows collapsed.
+  // Only the test's own timeout bounds this; the row's state alone decides.
+  for (;;) {
+    await rowLocator.waitFor(WAIT);
+    if ((await rowLocator.getAttribute('aria-expanded')) !== 'true') await rowLocator.click();
+    if (await expanded.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+  }
 }
 
 async function contextMenu(page, target, item) {
