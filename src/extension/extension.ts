@@ -53,8 +53,8 @@ export interface StevedoreApi {
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
   readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline' | 'signatures'>;
-  /** What the Transfers view draws: each transfer with a row per layer. */
-  readonly transfers: Pick<TransferList, 'view'>;
+  /** What the Transfers view draws: each transfer with a row per layer; `cancel` is its Cancel button. */
+  readonly transfers: Pick<TransferList, 'view' | 'cancel' | 'onDidChange'>;
 }
 
 export function activate(context: vscode.ExtensionContext): StevedoreApi {

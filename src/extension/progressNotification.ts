@@ -71,7 +71,7 @@ export async function withCancellableProgress<T>(title: string, work: (progress:
   });
 }
 
-const GERUNDS: Readonly<Record<string, string>> = { Pulling: 'Pull', Pushing: 'Push', Loading: 'Load', Saving: 'Save', Importing: 'Import', Building: 'Build', Searching: 'Search' };
+const GERUNDS: Readonly<Record<string, string>> = { Pulling: 'Pull', Pushing: 'Push', Loading: 'Load', Saving: 'Save', Importing: 'Import', Building: 'Build', Searching: 'Search', Copying: 'Copy' };
 
 /** "Pulling redis:7" → "Pull of redis:7"; a title of another shape is kept as it is. */
 export function cancelledWhat(title: string): string {

@@ -13,12 +13,15 @@ import { createReadStream } from 'node:fs';
 import { loadArchive } from '../../../src/core/archive/loadArchive';
 import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
+import type { CommandOutcome } from '../../../src/extension/registerCommands';
 import type { EngineSource } from '../../../src/extension/engines/imageSources';
 import type { EngineChildNode, EngineImageNode } from '../../../src/extension/views/engineNodes';
 import { IMAGES_TREE_MIME } from '../../../src/extension/views/imagesDragAndDrop';
 import type { ImagesViewNode } from '../../../src/extension/views/imagesTreeProvider';
 import type { SourceNode } from '../../../src/extension/views/sourceNodes';
 import { busyboxRootfs } from '../../helpers/busybox';
+import { importBuffer, randomRootfs } from '../../helpers/fixtures';
+import { storeSnapshot } from '../../helpers/storeSnapshot';
 import { startDockerd, type Dockerd } from '../../helpers/dockerd';
 import { podmanServiceDir, startPodmanService, type PodmanService } from '../../helpers/podmanService';
 import { startRegistry, type RunningRegistry } from '../../helpers/registry';
@@ -82,6 +85,13 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     return listed.stdout.split('\n').filter(Boolean).sort();
   }
 
+  /** Every image Docker has, untagged ones and intermediate layers too: "REPOSITORY:TAG ID" lines, sorted. */
+  async function dockerImagesAll(): Promise<string[]> {
+    const listed = await docker.docker(['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']);
+    assert.equal(listed.code, 0, listed.stderr);
+    return listed.stdout.split('\n').filter(Boolean).sort();
+  }
+
   suiteSetup(async () => {
     api = await stevedoreApi();
     dir = await mkdtemp(join(tmpdir(), 'stevedore-engines-'));
@@ -109,7 +119,7 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     await setSetting('engines.dockerHost', undefined);
     await setSetting('engines.podmanHost', undefined);
     // The suites share one store: leave it as it was found.
-    for (const name of ['enginetest/from-docker:1', 'enginetest/from-store:1', 'enginetest/via-second:1']) {
+    for (const name of ['enginetest/from-docker:1', 'enginetest/from-store:1', 'enginetest/via-second:1', 'enginetest/big:1']) {
       const node = await imageNamed(api, name).catch(() => undefined);
       if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true });
     }
@@ -254,6 +264,63 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     const again = await run<{ ok: boolean; value?: { reused: boolean } }>('stevedore.inspectEngineImage', node, [node]);
     assert.equal(again.value?.reused, true);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  }, LONG);
+
+  /**
+   * Runs a copy command and presses the Transfers view's Cancel (what its button calls) as soon as
+   * one of its layers is seen part way through, from the progress event itself: no timing.
+   */
+  async function copyCancelledMidLayer(command: string, node: ImagesViewNode, title: string): Promise<{ outcome: CommandOutcome; seen: string }> {
+    let seen = '';
+    const sub = api.transfers.onDidChange(() => {
+      if (seen) return;
+      const transfer = api.transfers.view().find((t) => t.state === 'running' && t.title === title);
+      const moving = transfer?.layers.find((l) => l.phase === 'transferring' && l.current > 0 && l.current < l.total);
+      if (!transfer || !moving) return;
+      seen = `${moving.id} at ${moving.current} of ${moving.total} bytes`;
+      api.transfers.cancel(transfer.id);
+    });
+    try {
+      const outcome = await vscode.commands.executeCommand<CommandOutcome>(command, node, [node]);
+      assert.ok(outcome, `${command} returned nothing`);
+      return { outcome, seen };
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  test('Copy to Docker cancelled while a layer streams: Docker has no new image (none dangling either), and a message that stays says nothing was changed', async () => {
+    // 48 MB of random bytes in one layer: many progress events before the end.
+    await importBuffer(await api.openStore(), await randomRootfs(1, 48 * 1024 * 1024), 'enginetest/big:1');
+    api.imagesTree.refresh();
+    await untilImagesView(api, (tags) => tags.includes('enginetest/big:1'));
+    const node = await imageNamed(api, 'enginetest/big:1');
+    const before = await dockerImagesAll();
+    const { outcome, seen } = await copyCancelledMidLayer('stevedore.copyToDocker', node, 'Copying enginetest/big:1 to Docker');
+    assert.ok(seen, 'no layer was seen part way');
+    assert.ok(!outcome.ok, `the copy finished although Cancel was pressed with ${seen}`);
+    assert.equal(outcome.cancelled, true, outcome.message);
+    assert.equal(outcome.message, 'Copy of enginetest/big:1 to Docker cancelled; nothing was changed.');
+    const ended = api.transfers.view().find((t) => t.title === 'Copying enginetest/big:1 to Docker');
+    assert.equal(ended?.state, 'cancelled');
+    assert.deepEqual(await dockerImagesAll(), before, 'Docker\'s images changed although the copy was cancelled');
+  }, LONG);
+
+  test('Copy to Stevedore cancelled while a layer streams leaves the store exactly as it was', async () => {
+    const bigFile = join(dir, 'big.tar');
+    await writeFile(bigFile, await randomRootfs(1, 48 * 1024 * 1024));
+    const imported = await docker.docker(['import', bigFile, 'enginetest/big-docker:1']);
+    assert.equal(imported.code, 0, imported.stderr);
+    api.imagesTree.refreshEngine('docker');
+    const node = await dockerImage('enginetest/big-docker:1');
+    const store = await api.openStore();
+    const before = await storeSnapshot(store.root);
+    const { outcome, seen } = await copyCancelledMidLayer('stevedore.copyToStevedore', node, 'Copying enginetest/big-docker:1 to the Stevedore store');
+    assert.ok(seen, 'no layer was seen part way');
+    assert.ok(!outcome.ok && outcome.cancelled, `not cancelled: ${outcome.ok ? 'it finished' : outcome.message}`);
+    assert.equal(outcome.message, 'Copy of enginetest/big-docker:1 to the Stevedore store cancelled; nothing was changed.');
+    assert.deepEqual(await storeSnapshot(store.root), before, 'the store changed although the copy was cancelled');
+    assert.equal((await docker.docker(['rmi', 'enginetest/big-docker:1'])).code, 0);
   }, LONG);
 
   test('an added endpoint is a row of its own; hidden sources are not shown; with both engines hidden the store\'s tree is the view', async () => {
