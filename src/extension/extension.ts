@@ -52,7 +52,7 @@ export interface StevedoreApi {
   readonly containersTree: vscode.TreeDataProvider<ContainersTreeNode> & Pick<ContainersTreeProvider, 'containerNodes' | 'refresh'>;
   openStore(): Promise<ImageStore>;
   /** The inspector panels: `restore` is what VS Code's webview serializer calls after a reload. */
-  readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline' | 'signatures'>;
+  readonly inspector: Pick<Inspector, 'restore' | 'isOpen' | 'timeline' | 'signatures' | 'tree'>;
   /** What the Transfers view draws: each transfer with a row per layer; `cancel` is its Cancel button. */
   readonly transfers: Pick<TransferList, 'view' | 'cancel' | 'onDidChange'>;
 }

@@ -291,6 +291,11 @@ export class InspectorPanel implements vscode.Disposable {
     );
   }
 
+  /** A layer's file tree as the page gets it when it asks (ToHost.getTree), for the extension's API. */
+  fileTree(layer: number, view: 'layer' | 'merged'): Promise<CompactTree> {
+    return this.tree({ layer, view });
+  }
+
   private async tree(params: TreeParams): Promise<CompactTree> {
     if (typeof params !== 'object' || params === null || !Number.isInteger(params.layer) || (params.view !== 'layer' && params.view !== 'merged')) {
       throw new Error('The inspector asked for a file tree without a valid layer and view.');

@@ -9,6 +9,8 @@
 // { ok: false, cancelled, code, message } after the failure was shown and logged.
 
 import * as vscode from 'vscode';
+import { StevedoreError } from '../../core/errors';
+import type { CompactTree } from '../../core/layers/compactTree';
 import type { ImageRecord, ImageStore } from '../../core/store/imageStore';
 import type { TrustPolicy } from '../../core/trust/policyTypes';
 import { INSPECTOR_VIEW_TYPE, OPEN_INSPECTOR_COMMAND, type SignaturesState } from '../../webview/inspector/protocol';
@@ -42,6 +44,8 @@ export interface Inspector {
   timeline(manifestDigest: string): readonly string[];
   /** What the Signatures section of the image's panel shows; undefined when no panel shows it. */
   signatures(manifestDigest: string): SignaturesState | undefined;
+  /** The file tree the open panel of the image serves its page for a layer ('layer': its own changes; 'merged': the filesystem up to it). */
+  tree(manifestDigest: string, layer: number, view: 'layer' | 'merged'): Promise<CompactTree>;
 }
 
 export function registerInspector(context: vscode.ExtensionContext, deps: InspectorDeps): Inspector {
@@ -60,5 +64,16 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
       }
     }),
   );
-  return { open: (image) => panels.open(inspectorRequest(image)), restore: (panel, state) => panels.restore(panel, state), isOpen: (digest) => panels.panelFor(digest) !== undefined, timeline: (digest) => panels.panelFor(digest)?.timeline ?? [], signatures: (digest) => panels.panelFor(digest)?.signatures };
+  return {
+    open: (image) => panels.open(inspectorRequest(image)),
+    restore: (panel, state) => panels.restore(panel, state),
+    isOpen: (digest) => panels.panelFor(digest) !== undefined,
+    timeline: (digest) => panels.panelFor(digest)?.timeline ?? [],
+    signatures: (digest) => panels.panelFor(digest)?.signatures,
+    tree: async (digest, layer, view) => {
+      const panel = panels.panelFor(digest);
+      if (!panel) throw new StevedoreError('INVALID_ARGUMENT', `No inspector panel shows ${digest}: open it first.`);
+      return panel.fileTree(layer, view);
+    },
+  };
 }

@@ -8,12 +8,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { NodeFlag, treePath } from '../../../src/core/layers/compactTree';
 import { containerPaths, listContainers } from '../../../src/core/runtime/containerRecord';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { ContainerChangeNode, ContainerNode, ContainersTreeNode } from '../../../src/extension/views/containerNodes';
 import { busyboxRootfs } from '../../helpers/busybox';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
-import { imageNamed, run, stevedoreApi } from './stevedore';
+import { imageNamed, run, stevedoreApi, untilImagesView } from './stevedore';
 
 const SLOW = { timeoutMs: 600_000 };
 
@@ -57,7 +58,7 @@ suite('containers: run, commit, changes, start, remove', () => {
     for (const c of await listContainers(store.layout)) {
       if (c.Name.startsWith('ctrtest-')) await run('stevedore.removeContainer', { container: c.Id, force: true, skipConfirmation: true }).catch(() => undefined);
     }
-    for (const name of ['ctrtest/busybox:1', 'ctrtest/changed:1']) {
+    for (const name of ['ctrtest/busybox:1', 'ctrtest/changed:1', 'ctrtest/vim:1']) {
       const node = await imageNamed(api, name).catch(() => undefined);
       if (node) await run('stevedore.removeImage', node, [node], { force: true, skipConfirmation: true }).catch(() => undefined);
     }
@@ -121,6 +122,49 @@ suite('containers: run, commit, changes, start, remove', () => {
     const size = await readFile(join(row.record.Driver === 'overlay' ? paths.upper : paths.rootfs, 'typed'), 'utf8');
     assert.match(size, /^[1-9]\d* [1-9]\d*\n$/);
     terminal.dispose();
+  }, SLOW);
+
+  test('seed 004 as a user does it: Run Interactive, change files at the prompt, exit, Commit…; the image is in the Images view and its new layer, in the inspector, holds the change', async () => {
+    const opened = new Promise<vscode.Terminal>((resolve) => {
+      const sub = vscode.window.onDidOpenTerminal((t) => {
+        if (t.name === 'Run Interactive: ctrtest/busybox:1') {
+          sub.dispose();
+          resolve(t);
+        }
+      });
+    });
+    const finished = run<{ exitCode: number }>('stevedore.runImageInteractive', { reference: 'ctrtest/busybox:1', name: 'ctrtest-vim', command: ['/bin/sh'], wait: true });
+    const terminal = await opened;
+    // What the seed types ("apt-get install vim"), in busybox's words: a file installed, one removed.
+    terminal.sendText('mkdir -p /usr/share/vim && echo "vim 9.0" > /usr/share/vim/installed && rm /bin/true; exit', true);
+    assert.equal((await finished).exitCode, 0);
+    terminal.dispose();
+
+    await run('stevedore.commitContainer', { container: 'ctrtest-vim', reference: 'ctrtest/vim:1', message: 'Installed vim', author: 'Sally <sally@example.com>' });
+    await untilImagesView(api, (tags) => tags.includes('ctrtest/vim:1'));
+    const node = await imageNamed(api, 'ctrtest/vim:1');
+    assert.equal(node.record.summary.layerCount, 2);
+    // Inspect, as the Images view's context menu runs it on the row.
+    const inspected = await run<{ manifestDigest: string; title: string }>('stevedore.inspectImage', node, [node]);
+    assert.equal(inspected.title, 'ctrtest/vim:1');
+    try {
+      // The committed layer as the inspector's file tree serves it to its page: the change, marked.
+      const layer = await api.inspector.tree(inspected.manifestDigest, 1, 'layer');
+      const marks = ['', 'A', 'M', 'D'];
+      const changed = new Map<string, { mark: string; size: number }>();
+      for (let i = 1; i < layer.count; i++) {
+        const status = (layer.flags[i]! & NodeFlag.statusMask) >> NodeFlag.statusShift;
+        if (status !== 0) changed.set(treePath(layer, i), { mark: marks[status]!, size: layer.size[i]! });
+      }
+      assert.deepEqual(changed.get('/usr/share/vim/installed'), { mark: 'A', size: 'vim 9.0\n'.length }, `the layer's changes: ${[...changed].map(([p, c]) => `${c.mark} ${p}`).join(', ')}`);
+      assert.equal(changed.get('/bin/true')?.mark, 'D');
+      // Merged up to that layer: the file is there and the removed one is not.
+      const merged = await api.inspector.tree(inspected.manifestDigest, 1, 'merged');
+      const paths = new Set(Array.from({ length: merged.count }, (_, i) => treePath(merged, i)));
+      assert.ok(paths.has('/usr/share/vim/installed') && paths.has('/bin/sh'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
   }, SLOW);
 
   test('Start runs a stopped container again on its files; Remove deletes it and its row', async () => {
