@@ -39,6 +39,8 @@ interface Answer {
   body: Buffer;
   /** Close the connection after this many body bytes instead of sending them all. */
   cutAfter?: number;
+  /** Send the last `bytes` of the answer only once this resolves, and keep the connection open after. */
+  holdEnd?: { bytes: number; until: Promise<void> };
 }
 
 describe('streamedGet', () => {
@@ -71,8 +73,9 @@ describe('streamedGet', () => {
   });
 
   /** Writes the answer in slices of awkward sizes, a tick apart, so that reads end anywhere. */
-  async function send(socket: Socket, { head, body, cutAfter }: Answer): Promise<void> {
-    const bytes = Buffer.concat([Buffer.from(head), cutAfter === undefined ? body : body.subarray(0, cutAfter)]);
+  async function send(socket: Socket, { head, body, cutAfter, holdEnd }: Answer): Promise<void> {
+    const whole = Buffer.concat([Buffer.from(head), cutAfter === undefined ? body : body.subarray(0, cutAfter)]);
+    const bytes = holdEnd ? whole.subarray(0, whole.length - holdEnd.bytes) : whole;
     const slices = [1, 3, 17, 4093, 65_537, 200_000];
     for (let at = 0, i = 0; at < bytes.length; i++) {
       const n = slices[i % slices.length]!;
@@ -84,6 +87,11 @@ describe('streamedGet', () => {
       }
       if (!ok) await new Promise<void>((resolve) => socket.once('drain', resolve).once('close', resolve));
       else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (holdEnd) {
+      await holdEnd.until;
+      socket.write(whole.subarray(whole.length - holdEnd.bytes));
+      return;
     }
     if (cutAfter !== undefined || !/content-length|transfer-encoding/i.test(head)) socket.end();
   }
@@ -110,6 +118,22 @@ describe('streamedGet', () => {
     assert.ok(received.equals(body), 'the decoded body equals what was sent');
     assert.match(requests[0]!, /^GET \/v1\.41\/images\/get\?names=a%3Ab HTTP\/1\.1\r\n/);
     assert.match(requests[0]!, /\r\nConnection: close\r\n/);
+  });
+
+  it('ends the iteration when the last chunk comes while the consumer waits, the connection still open', { timeout: 120_000 }, async () => {
+    // Docker's export ends so: all data, then "0\r\n\r\n" in a read of its own; the consumer,
+    // waiting for more, must be told the body is complete (it was left waiting: a silent exit 0).
+    const body = patterned(300_000);
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    answer = { head: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body: chunked(body, [100_000]), holdEnd: { bytes: 5, until } };
+    const stream = await streamedGet({ socketPath, path: '/x', ...small });
+    let received = 0;
+    for await (const piece of stream!) {
+      received += piece.length;
+      if (received === body.length) release();
+    }
+    assert.equal(received, body.length);
   });
 
   it('reads a Content-Length body and a body that ends when the connection closes', async () => {

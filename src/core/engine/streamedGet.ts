@@ -197,6 +197,8 @@ class Exchange {
     else if (this.consumerWaiting && this.dataEnd - this.start >= this.minPiece) this.handOn(false);
     if (this.ended) {
       this.cleanUp();
+      // The end may come in a read with no data of its own ("0\r\n\r\n"): a consumer waiting for more must hear of it.
+      this.wakeConsumer();
       return false;
     }
     if (this.held >= this.limit) {
