@@ -5,7 +5,10 @@
 import { shortId } from '../../core/shortId';
 import { parsePlatform } from '../../core/image/platform';
 import { pullAllTags } from '../../core/registry/pullAllTags';
-import { pullImage, type PullResult } from '../../core/registry/pullImage';
+import type { PullResult } from '../../core/registry/pullImage';
+import { copy } from '../../core/sources/copy';
+import { RegistrySource } from '../../core/sources/registrySource';
+import { StoreSource } from '../../core/sources/storeSource';
 import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
 import { familiarName, familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, stringFlag, type Command } from '../command';
@@ -69,7 +72,16 @@ export const pullCommand: Command = {
     const keeper = new SignatureKeeper();
     const verify = pullVerifier(ctx, flags, keeper);
     const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onEvent ? { onEvent } : {}) };
-    const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => (allTags ? pullAllTags(store, clients, options) : [await pullImage(store, clients, options)]));
+    const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => {
+      if (allTags) return pullAllTags(store, clients, options);
+      // One image is a copy from the registry to the store, which is the pull's own stages.
+      const copied = await copy(new RegistrySource(clients, { verify, concurrency }), input, new StoreSource(store), [], {
+        signal: ctx.signal,
+        ...(platform ? { platform } : {}),
+        ...(onEvent ? { onEvent } : {}),
+      });
+      return [copied.pulled!];
+    });
     await keeper.keep(store.layout, results);
     if (quiet) {
       writeLine(ctx.stdout, allTags ? repositoryOf(results[0]!) : results[0]!.reference);

@@ -6,7 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
-import { pushImage, type PushResult } from '../../core/registry/pushImage';
+import type { PushResult } from '../../core/registry/pushImage';
+import { copy } from '../../core/sources/copy';
+import { RegistrySource } from '../../core/sources/registrySource';
+import { StoreSource } from '../../core/sources/storeSource';
 import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
 import { formatReference, parseReference, repositoryName } from '../../core/reference/reference';
 import { readCosignPrivateKey } from '../../core/trust/cosignPrivateKey';
@@ -80,7 +83,13 @@ export const pushCommand: Command = {
     const results: PushResult[] = [];
     await withRegistries(ctx, flags, async (clients) => {
       for (const reference of references) {
-        const result = await pushImage(store, clients, { reference, concurrency, signal: ctx.signal, ...(onEvent ? { onEvent } : {}) });
+        // A copy from the store to the registry, which is the push's own way, asking about every layer as docker push does.
+        const copied = await copy(new StoreSource(store), reference, new RegistrySource(clients, { concurrency }), [reference], {
+          askEachLayer: true,
+          signal: ctx.signal,
+          ...(onEvent ? { onEvent } : {}),
+        });
+        const result = copied.pushed!;
         results.push(result);
         if (!quiet) display.message(`${result.tag}: digest: ${result.digest} size: ${result.size}`);
         const pushed = parseReference(result.reference);

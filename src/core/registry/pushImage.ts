@@ -13,7 +13,7 @@ import { storedDocument } from '../image/summary';
 import type { Descriptor } from '../image/types';
 import { familiarString, formatReference, parseReference, repositoryName } from '../reference/reference';
 import { mergeSources, sourcesOn } from '../store/distributionSources';
-import type { ImageStore } from '../store/imageStore';
+import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { DistributionSource, StoreMetadata } from '../store/metadata';
 import { blobExists, mountBlob, uploadBlob, type UploadSource } from './blobUpload';
 import { putManifest } from './manifests';
@@ -31,6 +31,8 @@ export interface PushOptions {
   signal?: AbortSignal;
   /** Progress as TransferEvents: start, each layer, end. */
   onEvent?: TransferListener;
+  /** The store's image to push under `reference`, when it is not already tagged so (copy from one name to another). */
+  record?: ImageRecord;
 }
 
 export interface PushResult {
@@ -65,7 +67,7 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
     throw new StevedoreError('INVALID_REFERENCE', `cannot push a digest reference ("${options.reference}"); push a tag, e.g. "${repositoryName(ref)}:latest".`);
   }
   const fullRef = formatReference(ref);
-  const record = (await store.list()).find((r) => r.refs.includes(fullRef));
+  const record = options.record ?? (await store.list()).find((r) => r.refs.includes(fullRef));
   if (!record) throw new StevedoreError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarString(ref)}`);
   const client = clients.for(ref.domain);
   const emit = options.onEvent ?? (() => undefined);

@@ -6,6 +6,7 @@
 //     would, which is the fast path between the store and the engines;
 //   - otherwise image by image: the source hands out an `Image` and the target writes it layer by
 //     layer (a registry pushes, the store ingests, an engine loads a stream written from it).
+// Registry → store and store → registry are the pull and the push (copyStrategies.ts).
 // What the target has is asked first (same image ID, or for a registry the same image under the
 // name); it is then only named, and no layer moves.
 
@@ -13,6 +14,9 @@ import { watchArchiveLayers } from '../archive/archiveLayerProgress';
 import type { Image, Layer } from '../image/image';
 import type { Platform } from '../image/types';
 import type { TransferListener, TransferOperation } from '../transfer/transferEvent';
+import type { PullResult } from '../registry/pullImage';
+import type { PushResult } from '../registry/pushImage';
+import { pairStrategy } from './copyStrategies';
 import type { ArchiveExport, ImageSource, ImageTarget, PutResult } from './imageSource';
 
 export interface CopyOptions {
@@ -24,6 +28,8 @@ export interface CopyOptions {
   operation?: TransferOperation;
   /** How start and end events name the image (default: the source's reference). */
   reference?: string;
+  /** Store → registry: ask about every blob even when the registry has the image (docker push's way and lines). */
+  askEachLayer?: boolean;
 }
 
 export interface CopyResult {
@@ -37,9 +43,16 @@ export interface CopyResult {
   names: string[];
   /** The manifest digest at the target, when it has one (a registry). */
   digest?: string;
+  /** The pull's own result, when the copy was one (registry → store). */
+  pulled?: PullResult;
+  /** The push's own result, when the copy was one (store → registry). */
+  pushed?: PushResult;
 }
 
 export async function copy(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, targetRefs: readonly string[], options: CopyOptions = {}): Promise<CopyResult> {
+  // A pair with a way of its own (a pull, a push) reports its own start and end.
+  const paired = await pairStrategy(source, sourceRef, target, targetRefs, options);
+  if (paired) return paired;
   const emit = options.onEvent;
   const operation = options.operation ?? 'copy';
   const reference = options.reference ?? sourceRef ?? source.describe();

@@ -1,0 +1,84 @@
+// The pairs whose copy has a way of its own, faster or richer than reading an `Image` and writing
+// it: registry → store is the pull (resolve → verify → fetch → commit: layers read off the socket
+// into the store's ingest, Docker Hub's mirrors, the repo digest and "Image is up to date"), and
+// store → registry is the push (cross-repository mounts, the compressed digests remembered for
+// layers kept uncompressed). Each reports its own TransferEvents, start and end included, and
+// keeps its own result beside copy's, for commands that print Docker's lines from it.
+
+import { parseReference, formatReference } from '../reference/reference';
+import { pullImage, type PullResult } from '../registry/pullImage';
+import { pushImage, type PushResult } from '../registry/pushImage';
+import { findImage } from '../store/imageStore';
+import type { Platform } from '../image/types';
+import type { TransferListener } from '../transfer/transferEvent';
+import type { ImageSource, ImageTarget } from './imageSource';
+import { RegistrySource } from './registrySource';
+import { familiar } from './sourceNames';
+import { StoreSource } from './storeSource';
+
+export interface StrategyOptions {
+  signal?: AbortSignal;
+  platform?: Platform;
+  onEvent?: TransferListener;
+  /** Ask the registry about every blob even when it has the image under the name (docker push's way, with its lines). */
+  askEachLayer?: boolean;
+}
+
+export interface StrategyResult {
+  id: string;
+  alreadyPresent: boolean;
+  bytes: number;
+  names: string[];
+  digest?: string;
+  pulled?: PullResult;
+  pushed?: PushResult;
+}
+
+export async function pairStrategy(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, refs: readonly string[], options: StrategyOptions): Promise<StrategyResult | undefined> {
+  if (source instanceof RegistrySource && target instanceof StoreSource && sourceRef !== undefined) {
+    // A pull records the image under the name it was pulled by; another name is a plain copy.
+    const full = formatReference(parseReference(sourceRef));
+    if (refs.some((r) => r !== full)) return undefined;
+    const pulled = await pullImage(target.store, source.clients, {
+      reference: sourceRef,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.platform ? { platform: options.platform } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(source.options.verify ? { verify: source.options.verify } : {}),
+      ...(source.options.concurrency !== undefined ? { concurrency: source.options.concurrency } : {}),
+    });
+    return { id: pulled.record.id, alreadyPresent: pulled.upToDate, bytes: pulled.downloadedBytes, names: [familiar(pulled.reference)], digest: pulled.digest, pulled };
+  }
+  if (source instanceof StoreSource && target instanceof RegistrySource && sourceRef !== undefined && refs.length === 1) {
+    const full = formatReference(parseReference(refs[0]!));
+    const records = await source.store.list();
+    // Pushing a name as itself keeps push's own lookup, and Docker's message for a missing tag.
+    const record = records.find((r) => r.refs.includes(full) && sameName(sourceRef, full)) ?? (sameName(sourceRef, full) ? undefined : findImage(records, sourceRef));
+    if (record && !options.askEachLayer) {
+      const image = await source.store.load(record);
+      if (await target.has(image, [full], options.signal)) return { id: record.id, alreadyPresent: true, bytes: 0, names: [familiar(full)] };
+    }
+    let bytes = 0;
+    const pushed = await pushImage(source.store, target.clients, {
+      reference: full,
+      ...(record ? { record } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: (event) => {
+        if (event.kind === 'layer' && event.state === 'done') bytes += event.current;
+        options.onEvent?.(event);
+      },
+      ...(target.options.concurrency !== undefined ? { concurrency: target.options.concurrency } : {}),
+    });
+    const id = record?.id ?? (await source.store.find(full)).id;
+    return { id, alreadyPresent: false, bytes, names: [familiar(pushed.reference)], digest: pushed.digest, pushed };
+  }
+  return undefined;
+}
+
+function sameName(a: string, full: string): boolean {
+  try {
+    return formatReference(parseReference(a)) === full;
+  } catch {
+    return false; // an image ID
+  }
+}
