@@ -2,6 +2,7 @@
 // dist/cliMain.js and run by the launcher (launcher.ts, dist/cli.js), which sets V8's flags first.
 
 import { runCli } from './runCli';
+import { PARENT_PIPE_ENV, watchParentPipe } from './userNamespaceExec';
 
 const controller = new AbortController();
 let interrupted = 0;
@@ -13,6 +14,8 @@ const onSignal = (): void => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// Run again in a user namespace (userNamespaceExec.ts): the waiting process ending is a cancel too.
+if (process.env[PARENT_PIPE_ENV]) watchParentPipe(process.env, onSignal);
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
 });

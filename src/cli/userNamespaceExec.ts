@@ -5,6 +5,9 @@
 
 import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../core/runtime/userNamespace';
 
+/** Names the descriptor of the pipe from the waiting process, in the environment of the command run inside. */
+export const PARENT_PIPE_ENV = 'STEVEDORE_PARENT_PIPE';
+
 /** The exit status of the command run again in a user namespace, or undefined when it should run here. */
 export async function runInUserNamespace(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
   if (containerPrivileges() !== 'none') return undefined;
@@ -13,7 +16,12 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   const command = userNamespaceCommand(await rootlessSetup(env), [process.execPath, ...process.execArgv, launcher, ...argv]);
   if (!command) return undefined;
   // node:child_process is loaded here, not with the CLI: most commands never start a process.
-  const child = process.getBuiltinModule('node:child_process').spawn(command.command, command.args, { stdio: 'inherit', env });
+  // Descriptor 3 is a pipe whose far end closes when this process goes, kill -9 included: the
+  // command inside then cancels as for SIGTERM (main.ts), so the container does not outlive it.
+  const child = process.getBuiltinModule('node:child_process').spawn(command.command, command.args, {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...env, [PARENT_PIPE_ENV]: '3' },
+  });
   // A terminal's Ctrl-C reaches both processes (one process group); anything else is passed on.
   const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', ...(process.stdin.isTTY ? [] : (['SIGINT'] as NodeJS.Signals[]))];
   const forward = (signal: NodeJS.Signals): void => {
@@ -23,9 +31,30 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
-      child.once('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 130)));
+      // 'exit', not 'close': the runtime the command started may hold the pipe a moment longer.
+      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 130)));
     });
   } finally {
+    child.stdio[3]?.destroy();
     for (const signal of forwarded) process.off(signal, forward);
   }
+}
+
+/** Inside: calls `gone` once the process that started this one has ended (its end of the pipe closed). */
+export function watchParentPipe(env: NodeJS.ProcessEnv, gone: () => void): void {
+  const fd = Number(env[PARENT_PIPE_ENV]);
+  delete env[PARENT_PIPE_ENV];
+  if (!Number.isInteger(fd) || fd < 3) return;
+  const socket = new (process.getBuiltinModule('node:net').Socket)({ fd, readable: true, writable: false });
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    gone();
+  };
+  socket.on('end', once);
+  socket.on('error', once);
+  socket.resume();
+  // Watching must not keep this process alive once its command is done.
+  socket.unref();
 }

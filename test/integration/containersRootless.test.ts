@@ -9,6 +9,7 @@
 // in its own temporary folder, and both go at the end.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -161,6 +162,29 @@ describe('containers without root (a user namespace with the user\'s subordinate
     const root = await layersOf((a) => runCli(rootStore, ['save', '-o', a, 'ran:1']), dir.path, 'root-commit');
     assert.equal(rootless.at(-1)!.find((f) => f.path === 'hi')?.owner, '42:43');
     assert.deepEqual(rootless.at(-1), root.at(-1));
+  });
+
+  it('kill -9 of the command the user started ends the run inside the namespace too: the container goes, nothing keeps running', async () => {
+    const started = spawn('runuser', ['-u', mapped.name, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${mapped.dir}`, process.execPath, CLI, '--store', mapped.store, 'run', '--name', 'k1', 'base:1', 'sh', '-c', 'echo started; sleep 1000'], { cwd: mapped.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      started.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('started')) resolve();
+      });
+      started.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      started.once('exit', () => reject(new Error(`run ended before its container started: ${out}`)));
+    });
+    // The CLI process runuser started (the one the user sees), not the one inside the namespace.
+    const outer = (await sh('pgrep', ['-P', String(started.pid), '-f', CLI])).stdout.trim().split('\n');
+    assert.equal(outer.length, 1, outer.join(' '));
+    process.kill(Number(outer[0]), 'SIGKILL');
+    await exited;
+    // The command inside sees the pipe from the killed process close and cancels the run.
+    while ((await run('pgrep', ['-u', mapped.name])).code === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(await readdir(join(mapped.store, 'stevedore', 'containers')), []);
+    assert.match(await ok(asUser(mapped, ['system', 'check']), 'system check'), /No problems found/);
   });
 
   it('a user without subordinate ranges is told what to add, and run and build leave the store as it was', async () => {

@@ -8,15 +8,11 @@
 // This file says whether this process may run containers (root, or root in such a namespace),
 // what is missing when it may not, and the command that starts a process inside one.
 
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { access, constants, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { StevedoreError } from '../errors';
-
-const exec = promisify(execFile);
 
 export type ContainerPrivileges = 'root' | 'user-namespace' | 'none';
 
@@ -131,8 +127,10 @@ export async function requireContainerPrivileges(env: NodeJS.ProcessEnv = proces
 }
 
 async function mapsRanges(unshare: string): Promise<boolean> {
-  const { stdout } = await exec(unshare, ['--help']).catch(() => ({ stdout: '' }));
-  return stdout.includes('--map-users');
+  // node:child_process is loaded only here: the CLI imports this file for every command.
+  const { execFile } = process.getBuiltinModule('node:child_process');
+  const help = await new Promise<string>((resolve) => execFile(unshare, ['--help'], (_err, stdout) => resolve(String(stdout ?? ''))));
+  return help.includes('--map-users');
 }
 
 async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
