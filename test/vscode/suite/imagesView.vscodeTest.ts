@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { ImageGroupNode } from '../../../src/extension/views/imageTreeModel';
-import { randomRootfs } from '../../helpers/fixtures';
+import { saveArchiveToFile } from '../../../src/core/archive/saveArchiveFile';
+import { selectImagesToSave } from '../../../src/core/archive/saveSelection';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
+import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { familiarTags, imageNamed, imagesViewNodes, run, runCli, runFailing, setSetting, stevedoreApi, untilImagesView } from './stevedore';
 
@@ -219,6 +222,22 @@ suite('images view and local commands', () => {
     assert.equal(vscode.workspace.getConfiguration('stevedore').get('images.showDangling'), true);
     const { images } = await imagesViewNodes(api);
     assert.ok(images.some((n) => n.dangling && n.record.id === value.id), 'the untagged image is not in the view');
+    await run('stevedore.pruneImages', { skipConfirmation: true });
+    await run('stevedore.images.hideDangling');
+  });
+
+  test('an untagged image loaded from an archive is revealed too: dangling images are shown and it is in the view', async () => {
+    await setSetting('images.showDangling', undefined);
+    // An archive of an image without a name, saved by ID from another store.
+    const other = await FileImageStore.open(join(dir, 'untagged-source'));
+    const made = await importBuffer(other, await randomRootfs(2, 777));
+    const file = join(dir, 'untagged.tar');
+    await saveArchiveToFile(other, selectImagesToSave(await other.list(), [made.id]), file);
+    const value = await run<{ revealed: boolean }>('stevedore.loadArchive', { files: [file] });
+    assert.equal(value.revealed, true);
+    assert.equal(vscode.workspace.getConfiguration('stevedore').get('images.showDangling'), true);
+    const { images } = await imagesViewNodes(api);
+    assert.ok(images.some((n) => n.dangling && n.record.id === made.id), 'the loaded untagged image is not in the view');
     await run('stevedore.pruneImages', { skipConfirmation: true });
     await run('stevedore.images.hideDangling');
   });
