@@ -7,7 +7,7 @@
 // " ---> Using cache" when the step's parent, instruction and sources are unchanged.
 
 import { createReadStream } from 'node:fs';
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
 import { asOciLayer } from '../archive/appendLayer';
@@ -424,15 +424,38 @@ async function copySourceOf(run: BuildRun, scope: StageScope, state: StageState,
  * What, besides parent and instruction, decides a COPY's layer: the stage or image it reads, or a
  * hash of the files it takes (for downloads their times too, which come from the server).
  */
+/** COPY sources up to this size are read whole for the cache key; larger ones are streamed. */
+const SMALL_FILE = 256 * 1024;
+/** How many small sources are read ahead of the hash. */
+const READ_AHEAD = 16;
+
 async function copyCacheInput(run: BuildRun, scope: StageScope, state: StageState, instruction: Instruction, source: CopySource): Promise<string> {
   if (source.kind === 'stage') return `from ${stateId(source.state)} ${source.state.layers.map((l) => l.digest).join(',')}`;
   const request = await copyRequest(run, scope, state, instruction, new Set(), source);
   const [root, ignore] = source.kind === 'download' ? [source.downloads.dir, NO_IGNORE] : [run.context, run.ignore];
   const entries = await planCopy(root, request, ignore, run.signal);
   const hash = contentHasher();
-  for (const entry of entries) {
+  // Small files are read whole, several at once, a few ahead of the hash (which takes them in
+  // order): a cached COPY of a few hundred files was a stream per file, one after another.
+  const small = (entry: PlannedEntry): boolean => Boolean(entry.abs && (entry.kind === 'file' || entry.kind === 'archive') && entry.info && entry.info.size <= SMALL_FILE);
+  const ahead = new Map<number, Promise<Buffer>>();
+  const readAhead = (from: number): void => {
+    for (let i = from; i < entries.length && i < from + READ_AHEAD; i++) {
+      if (!ahead.has(i) && small(entries[i]!)) {
+        const reading = readFile(entries[i]!.abs!);
+        reading.catch(() => undefined);
+        ahead.set(i, reading);
+      }
+    }
+  };
+  for (const [index, entry] of entries.entries()) {
+    readAhead(index);
     hash.add([entry.target, entry.kind, entry.info ? entry.info.mode : -1, entry.info ? entry.info.size : -1, source.kind === 'download' && entry.info ? entry.info.mtimeMs : 0]);
-    if (entry.abs && (entry.kind === 'file' || entry.kind === 'archive')) {
+    const whole = ahead.get(index);
+    if (whole) {
+      ahead.delete(index);
+      hash.addBytes(await whole);
+    } else if (entry.abs && (entry.kind === 'file' || entry.kind === 'archive')) {
       for await (const chunk of createReadStream(entry.abs, { highWaterMark: 1024 * 1024 })) hash.addBytes(chunk as Buffer);
     } else if (entry.abs && entry.kind === 'symlink') {
       hash.add(['link', await readlink(entry.abs)]);
