@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import { formatPlatform, hostPlatform, parsePlatform, platformMatches } from '../../core/image/platform';
 import type { Platform } from '../../core/image/types';
 import { humanSize } from '../../core/format/humanSize';
-import { pullImage } from '../../core/registry/pullImage';
+import { copy } from '../../core/sources/copy';
+import { RegistrySource } from '../../core/sources/registrySource';
+import { StoreSource } from '../../core/sources/storeSource';
 import { remotePlatforms } from '../../core/registry/remoteTag';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
@@ -74,22 +76,29 @@ export const pullImageCommand: ExtensionCommand = {
       services.log.info(`${title}`);
       const updates = new TransferUpdates('pull');
       const result = await withTransfer(services.transfers, title, (progress, transfer) =>
-        pullImage(store, clients, {
-          reference: reference!.trim(),
-          ...(platform ? { platform } : {}),
-          concurrency: services.settings().maxConcurrentDownloads,
-          signal: progress.signal,
-          // The same policy.json and registries.d as the CLI, podman and skopeo.
-          verify: pullVerifier(services, { disable: disableContentTrust, keeper }),
-          onEvent: (event) => {
-            const update = updates.update(event);
-            if (!update) return;
-            if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
-            transfer.update(update);
-            const snap = transfer.progress.snapshot();
-            progress.report(snap.message, snap.percent);
+        // A copy from the registry to the store, which is the pull's own stages (core/sources/copyStrategies.ts).
+        copy(
+          new RegistrySource(clients, {
+            concurrency: services.settings().maxConcurrentDownloads,
+            // The same policy.json and registries.d as the CLI, podman and skopeo.
+            verify: pullVerifier(services, { disable: disableContentTrust, keeper }),
+          }),
+          reference!.trim(),
+          new StoreSource(store),
+          [],
+          {
+            ...(platform ? { platform } : {}),
+            signal: progress.signal,
+            onEvent: (event) => {
+              const update = updates.update(event);
+              if (!update) return;
+              if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
+              transfer.update(update);
+              const snap = transfer.progress.snapshot();
+              progress.report(snap.message, snap.percent);
+            },
           },
-        }),
+        ).then((copied) => copied.pulled!),
         (r) => (r.upToDate ? 'up to date' : `${plural(r.record.summary.layerCount, 'layer')}, ${humanSize(r.record.summary.size)}`),
       );
       await keeper.keep(store.layout, [result]);

@@ -7,7 +7,10 @@
 // is signed once it is pushed.
 
 import * as vscode from 'vscode';
-import { pushImage, type PushResult } from '../../core/registry/pushImage';
+import type { PushResult } from '../../core/registry/pushImage';
+import { copy } from '../../core/sources/copy';
+import { RegistrySource } from '../../core/sources/registrySource';
+import { StoreSource } from '../../core/sources/storeSource';
 import { familiarString, formatReference, parseReference } from '../../core/reference/reference';
 import { checkCanSign, signPushedImage, type SignOnPushOptions } from '../../core/trust/signOnPush';
 import { attachRegistry } from '../errorReporting';
@@ -85,9 +88,9 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
       }
       try {
         results.push(
-          await pushImage(store, clients, {
-            reference,
-            concurrency: services.settings().maxConcurrentUploads,
+          // A copy from the store to the registry, which is the push's own way, every layer asked about as docker push does.
+          await copy(new StoreSource(store), reference, new RegistrySource(clients, { concurrency: services.settings().maxConcurrentUploads }), [reference], {
+            askEachLayer: true,
             signal: progress.signal,
             onEvent: (event) => {
               const update = updates.update(event);
@@ -98,7 +101,7 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
               const snap = layers.snapshot();
               progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
             },
-          }),
+          }).then((copied) => copied.pushed!),
         );
       } catch (err) {
         throw attachRegistry(err, parseReference(reference).domain);
