@@ -87,7 +87,7 @@ async function readHeaders(file: FileHandle, what: string, signal?: AbortSignal)
     const size = pax.size !== undefined ? Number(pax.size) : numberField(block, 124, 12, what);
     const body = position + BLOCK;
     const next = body + Math.ceil(size / BLOCK) * BLOCK;
-    if (!Number.isSafeInteger(size) || size < 0 || body + size > fileSize) throw truncated(what, entries);
+    if (!Number.isSafeInteger(size) || size < 0 || body + size > fileSize) throw truncated(what, entries - 1);
     if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
       if (size > MAX_EXTENDED_HEADER) throw new StevedoreError('INVALID_ARCHIVE', `${what} has an extended tar header larger than 4 MiB after entry ${entries}. Refusing it: no image archive needs one.`);
       const text = Buffer.alloc(size);
