@@ -139,7 +139,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     names: [['build'], ['image', 'build']],
-    summary: 'Build an image from a Dockerfile (steps that need no container runtime)',
+    summary: 'Build an image from a Dockerfile',
     completes: 'files',
     userNamespace: true,
     load: async () => (await import('./commands/build')).buildCommand,

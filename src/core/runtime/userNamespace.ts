@@ -63,10 +63,16 @@ export interface RootlessSetup {
 
 /** What entering a user namespace needs here, and what of it is missing. */
 export async function rootlessSetup(env: NodeJS.ProcessEnv = process.env): Promise<RootlessSetup> {
-  const info = userInfo();
-  const uid = process.getuid?.() ?? info.uid;
-  const gid = process.getgid?.() ?? info.gid;
-  const user = info.username;
+  const uid = process.getuid?.() ?? -1;
+  const gid = process.getgid?.() ?? -1;
+  // A uid without a passwd entry (an arbitrary uid in a container) has no name: its number stands in.
+  const user = ((): string => {
+    try {
+      return userInfo().username;
+    } catch {
+      return String(uid);
+    }
+  })();
   const missing: string[] = [];
   const newuidmap = await onPath('newuidmap', env);
   const newgidmap = await onPath('newgidmap', env);
