@@ -225,7 +225,9 @@ test('dragging Docker\'s image with the mouse onto the store\'s row copies it in
   const { page } = vscode;
   const pane = imagesPane(page);
   const dockerImage = row(pane, 'myapp:dev in Docker,');
-  await dockerImage.dragTo(row(pane, 'Stevedore store,'));
+  // dragTo's own wait is Playwright's 30 s default, which a loaded machine has run out (seen once).
+  await dockerImage.waitFor(WAIT);
+  await dockerImage.dragTo(row(pane, 'Stevedore store,'), WAIT);
   await notification(page, 'Copied myapp:dev to the Stevedore store');
   await closeNotifications(page);
   await expand(row(pane, 'myapp,'));
