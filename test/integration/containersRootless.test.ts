@@ -152,6 +152,11 @@ describe('containers without root (a user namespace with the user\'s subordinate
     assert.equal(again.code, 1, again.stdout + again.stderr);
     assert.match(again.stderr, /mkdir: can't create directory '\/d': File exists/);
     await ok(asUser(mapped, ['rm', 'c1']), 'rm');
+    // --network none: a network namespace of its own, so a sysfs of its own (loopback only).
+    assert.equal(await ok(asUser(mapped, ['run', '--rm', '--network', 'none', 'base:1', 'ls', '/sys/class/net']), 'run --network none'), 'lo\n');
+    // The host's network: the host's /sys, bound read-only.
+    const hostNet = await ok(asUser(mapped, ['run', '--rm', 'base:1', 'ls', '/sys/class/net']), 'run, host network');
+    assert.deepEqual(hostNet.trim().split(/\s+/).sort(), (await readdir('/sys/class/net')).sort());
     assert.deepEqual(await readdir(join(mapped.store, 'stevedore', 'containers')), []);
     assert.match(await ok(asUser(mapped, ['system', 'check']), 'system check'), /No problems found/);
 
