@@ -4,7 +4,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { loadArchive } from '../../core/archive/loadArchive';
+import { ArchiveStream } from '../../core/sources/archiveSource';
+import { copy } from '../../core/sources/copy';
+import { StoreSource } from '../../core/sources/storeSource';
 import { StevedoreError } from '../../core/errors';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { layerShortId } from '../../core/transfer/layerShortId';
@@ -31,12 +33,12 @@ export const loadCommand: Command = {
     // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
     ctx.signal.addEventListener('abort', () => source.destroy(), { once: true });
     const store = await ctx.openStore();
-    const result = await loadArchive(store, {
-      source,
-      sourceName: input ?? '-',
+    // A copy of the archive stream into the store, which is the store's load (one pass, every image it holds).
+    const copied = await copy(new ArchiveStream(source, input ?? '-'), undefined, new StoreSource(store), [], {
       signal: ctx.signal,
       ...(quiet ? {} : { onEvent: layerProgress(ctx) }),
     });
+    const result = copied.loaded!;
     for (const { ref, previousId } of result.moved) {
       writeLine(ctx.stdout, `The image ${familiarString(parseReference(ref))} already exists, renaming the old one with ID ${previousId} to empty string`);
     }

@@ -147,3 +147,34 @@ export async function* readFileStream(path: string, signal?: AbortSignal): Async
     throw err;
   }
 }
+
+/** An archive that is only a stream (standard input, a file being read): it goes whole into a target that loads archives. */
+export class ArchiveStream implements ImageSource {
+  readonly kind = 'archive';
+
+  constructor(
+    private readonly bytes: AsyncIterable<Uint8Array>,
+    /** A path, or "-" for standard input. */
+    private readonly label: string,
+  ) {}
+
+  describe(): string {
+    return this.label === '-' ? 'standard input' : this.label;
+  }
+
+  async list(): Promise<ListedImage[]> {
+    throw this.whole();
+  }
+
+  async get(): Promise<OpenedImage> {
+    throw this.whole();
+  }
+
+  async exportArchive(): Promise<ArchiveExport> {
+    return { names: [], namesItsArchive: false, label: this.label, stream: () => this.bytes };
+  }
+
+  private whole(): StevedoreError {
+    return new StevedoreError('UNSUPPORTED', `${this.describe()} is read as a stream: it can be loaded whole into the store or an engine; write it to a file to read one image of it.`);
+  }
+}

@@ -14,6 +14,7 @@ import { watchArchiveLayers } from '../archive/archiveLayerProgress';
 import type { Image, Layer } from '../image/image';
 import type { Platform } from '../image/types';
 import type { TransferListener, TransferOperation } from '../transfer/transferEvent';
+import type { LoadResult } from '../archive/loadArchive';
 import type { PullResult } from '../registry/pullImage';
 import type { PushResult } from '../registry/pushImage';
 import { pairStrategy } from './copyStrategies';
@@ -47,19 +48,26 @@ export interface CopyResult {
   pulled?: PullResult;
   /** The push's own result, when the copy was one (store → registry). */
   pushed?: PushResult;
+  /** The store's load of an archive stream (every image it held), when the copy was one. */
+  loaded?: LoadResult;
 }
 
 export async function copy(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, targetRefs: readonly string[], options: CopyOptions = {}): Promise<CopyResult> {
   // A pair with a way of its own (a pull, a push) reports its own start and end.
   const paired = await pairStrategy(source, sourceRef, target, targetRefs, options);
   if (paired) return paired;
-  const emit = options.onEvent;
+  // A target that reports an archive stream's progress itself (the store's load) reports its start and end too.
+  const reports = target.reportsArchiveProgress === true && source.exportArchive !== undefined && target.importArchive !== undefined;
+  const emit = reports ? undefined : options.onEvent;
   const operation = options.operation ?? 'copy';
   const reference = options.reference ?? sourceRef ?? source.describe();
   emit?.({ kind: 'start', operation, reference });
   const counter = { bytes: 0 };
-  const result = (await viaArchive(source, sourceRef, target, targetRefs, counter, options)) ?? (await viaImage(source, sourceRef, target, targetRefs, counter, options));
-  emit?.({ kind: 'end', operation, reference, ...(result.id ? { id: result.id } : {}), ...(result.digest ? { digest: result.digest } : {}), upToDate: result.alreadyPresent });
+  const archived = await viaArchive(source, sourceRef, target, targetRefs, counter, options);
+  if (archived && reports) return archived;
+  if (!archived && reports) options.onEvent?.({ kind: 'start', operation, reference });
+  const result = archived ?? (await viaImage(source, sourceRef, target, targetRefs, counter, options));
+  options.onEvent?.({ kind: 'end', operation, reference, ...(result.id ? { id: result.id } : {}), ...(result.digest ? { digest: result.digest } : {}), upToDate: result.alreadyPresent });
   return result;
 }
 
@@ -73,7 +81,9 @@ async function viaArchive(source: ImageSource, sourceRef: string | undefined, ta
     const names = refs.length ? await target.tag(exported.id, refs, signal) : [];
     return { id: exported.id, alreadyPresent: true, bytes: 0, names };
   }
-  const watched: ArchiveExport = { ...exported, stream: (names) => watchedArchive(exported.stream(names), counter, options.onEvent) };
+  // The target that reads each entry itself reports the layers; for the others they are read off the stream as it passes.
+  const layers = target.reportsArchiveProgress ? undefined : options.onEvent;
+  const watched: ArchiveExport = { ...exported, stream: (names) => watchedArchive(exported.stream(names), counter, layers) };
   const put = await target.importArchive(watched, refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
   return put ? done(put, counter) : undefined;
 }
@@ -95,7 +105,7 @@ async function viaImage(source: ImageSource, sourceRef: string | undefined, targ
 }
 
 function done(put: PutResult, counter: { bytes: number }): CopyResult {
-  return { id: put.id, alreadyPresent: false, bytes: counter.bytes, names: put.names, ...(put.digest ? { digest: put.digest } : {}) };
+  return { id: put.id, alreadyPresent: false, bytes: counter.bytes, names: put.names, ...(put.digest ? { digest: put.digest } : {}), ...(put.loaded ? { loaded: put.loaded } : {}) };
 }
 
 /** The image with each layer read reporting its bytes (`transferring`, then `done`) and counting them. */

@@ -5,6 +5,7 @@
 // also offer an archive stream (an engine's export, an archive file, the store's save), which copy
 // uses as the fast path when both sides speak it.
 
+import type { LoadResult } from '../archive/loadArchive';
 import type { Image } from '../image/image';
 import type { Platform } from '../image/types';
 import type { TransferListener } from '../transfer/transferEvent';
@@ -68,10 +69,14 @@ export interface PutResult {
   names: string[];
   /** The manifest digest the target holds the image under, when it has one (a registry). */
   digest?: string;
+  /** The store's load of an archive stream: every image it held and the names that moved. */
+  loaded?: LoadResult;
 }
 
 export interface ImageTarget {
   readonly kind: SourceKind;
+  /** Reports an archive stream's progress itself, start to end (the store's load reads each entry anyway). */
+  readonly reportsArchiveProgress?: boolean;
   describe(): string;
   /** Whether the target holds this image already (same image ID; a registry: under each of `refs`), so nothing needs to move. */
   has(image: Pick<Image, 'manifest' | 'manifestDescriptor'>, refs: readonly string[], signal?: AbortSignal): Promise<boolean>;

@@ -23,6 +23,7 @@ const PUT_CONCURRENCY = 3;
 
 export class StoreSource implements ImageSource, ImageTarget {
   readonly kind = 'store';
+  readonly reportsArchiveProgress = true;
 
   constructor(readonly store: ImageStore) {}
 
@@ -124,10 +125,16 @@ export class StoreSource implements ImageSource, ImageTarget {
 
   async importArchive(archive: ArchiveExport, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
     const { signal } = options;
-    const loaded = await loadArchive(this.store, { source: archive.stream(), sourceName: archive.label, ...(signal ? { signal } : {}), ...(refs.length ? { names: refs } : {}) });
+    const loaded = await loadArchive(this.store, {
+      source: archive.stream(),
+      sourceName: archive.label,
+      ...(signal ? { signal } : {}),
+      ...(refs.length ? { names: refs } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
     const id = loaded.images[0]?.id;
     if (!id) throw new StevedoreError('INVALID_ARCHIVE', 'The archive held no image.');
-    return { id, names: refs.length ? refs.map(familiar) : loaded.images.flatMap((i) => i.refs.map(familiar)) };
+    return { id, names: refs.length ? refs.map(familiar) : loaded.images.flatMap((i) => i.refs.map(familiar)), loaded };
   }
 }
 

@@ -5,7 +5,9 @@
 
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { loadArchive } from '../../core/archive/loadArchive';
+import { ArchiveStream } from '../../core/sources/archiveSource';
+import { copy } from '../../core/sources/copy';
+import { StoreSource } from '../../core/sources/storeSource';
 import { humanSize } from '../../core/format/humanSize';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { StevedoreError } from '../../core/errors';
@@ -56,9 +58,8 @@ export const loadArchiveCommand: ExtensionCommand = {
             read = n;
           });
           size = source.size;
-          const result = await loadArchive(store, {
-            source: source.stream,
-            sourceName: path,
+          // A copy of the archive into the store, which is the store's load.
+          const copied = await copy(new ArchiveStream(source.stream, path), undefined, new StoreSource(store), [], {
             signal: progress.signal,
             onEvent: (event) => {
               const update = updates.update(event);
@@ -69,6 +70,7 @@ export const loadArchiveCommand: ExtensionCommand = {
               progress.report(prefix + layers.snapshot().message, ((i + (size ? read / size : 0)) / paths.length) * 100);
             },
           });
+          const result = copied.loaded!;
           bytes += size;
           const records = await store.list();
           for (const image of result.images) layerCount += records.find((r) => r.manifestDigest === image.manifestDigest)?.summary.layerCount ?? 0;
