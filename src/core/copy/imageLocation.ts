@@ -11,6 +11,7 @@
 // reference that happens to start with the same word (write stevedore:podman:4 for the store's image
 // "podman:4").
 
+import { existsSync } from 'node:fs';
 import { StevedoreError } from '../errors';
 import { tryParseReference } from '../reference/reference';
 import type { EngineKind } from '../engine/engineEndpoint';
@@ -40,8 +41,9 @@ export function parseImageLocation(text: string): ImageLocation {
     case 'docker-archive':
     case 'oci-archive':
     case 'oci': {
-      // "oci:latest" is also a reference (the image "oci" of the store): a path has a "/" or ".".
-      if (transport === 'oci' && !/^[./~]|\//.test(rest) && tryParseReference(text)) return { kind: 'store', name: text };
+      // "oci:latest" is also a reference (the image "oci" of the store): it is a folder only when
+      // written as a path ("/", ".") or when such a folder exists; oci:./NAME names a new one.
+      if (transport === 'oci' && !/^[./~]|\//.test(rest) && !existsSync(rest.split(':')[0]!) && tryParseReference(text)) return { kind: 'store', name: text };
       const split = rest.indexOf(':');
       const path = split < 0 ? rest : rest.slice(0, split);
       const name = split < 0 ? undefined : rest.slice(split + 1);
