@@ -134,6 +134,14 @@ describe('copy between the store, registries, Docker, OCI layouts and archives',
     assert.deepEqual(loaded.RootFS.Layers, built.RootFS.Layers);
   });
 
+  it('registry → registry keeps the manifest byte for byte when the layers are compressed already', async () => {
+    ok(await cli(['copy', 'stevedore-test/src:one', `docker://${proxy.host}/copy/app:1`]), 'copy to the registry');
+    ok(await cli(['copy', `docker://${proxy.host}/copy/app:1`, `docker://${proxy.host}/copy/mirror:1`]), 'copy between repositories');
+    const digest = (name: string): Promise<string> =>
+      skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/${name}`]).then((r) => (JSON.parse(ok(r, `skopeo inspect ${name}`)) as { Digest: string }).Digest);
+    assert.equal(await digest('copy/mirror:1'), await digest('copy/app:1'));
+  });
+
   it('a copy the target already has transfers nothing', async () => {
     ok(await cli(['copy', 'stevedore-test/src:one', `docker://${proxy.host}/copy/app:1`]), 'first copy (may be the first test run alone)');
     proxy.requests.length = 0;
