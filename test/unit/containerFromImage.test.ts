@@ -14,6 +14,7 @@ import type { ImageConfig } from '../../src/core/image/types';
 import { containerPaths, containersDir, removeContainerFiles } from '../../src/core/runtime/containerRecord';
 import { withRootfs } from '../../src/core/runtime/containerRootfs';
 import { createContainer } from '../../src/core/runtime/createContainer';
+import { snapshotsDir } from '../../src/core/runtime/snapshots';
 import { gzip, makeTar, openTempStore } from '../helpers/fixtures';
 
 async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
@@ -21,16 +22,16 @@ async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
 }
 
 /** An Image held in memory: nothing of it is in the store. `stored` replaces a layer's bytes (a damaged source). */
-async function memoryImage(tars: Buffer[], stored: (index: number, bytes: Buffer) => Buffer = (_i, b) => b): Promise<Image> {
+async function memoryImage(tars: Buffer[], stored: (index: number, bytes: Buffer) => Buffer = (_i, b) => b, diffIdOf: (tar: Buffer) => string = sha256Digest): Promise<Image> {
   const blobs = tars.map((t) => gzip(t));
   const layers: Layer[] = blobs.map((blob, index) => ({
     index,
     descriptor: { mediaType: MediaType.ociLayerGzip, digest: sha256Digest(blob), size: blob.length },
-    diffId: sha256Digest(tars[index]!),
+    diffId: diffIdOf(tars[index]!),
     compressed: () => once(stored(index, blob)),
     uncompressed: () => once(tars[index]!),
   }));
-  const config: ImageConfig = { architecture: 'amd64', os: 'linux', config: { Cmd: ['true'] }, rootfs: { type: 'layers', diff_ids: tars.map((t) => sha256Digest(t)) } };
+  const config: ImageConfig = { architecture: 'amd64', os: 'linux', config: { Cmd: ['true'] }, rootfs: { type: 'layers', diff_ids: tars.map((t) => diffIdOf(t)) } };
   const configBytes = Buffer.from(JSON.stringify(config));
   const manifest = { schemaVersion: 2 as const, mediaType: MediaType.ociManifest, config: { mediaType: MediaType.ociConfig, digest: sha256Digest(configBytes), size: configBytes.length }, layers: layers.map((l) => l.descriptor) };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
@@ -86,4 +87,25 @@ describe('container root filesystems from any Image', () => {
       await cleanup();
     }
   });
+
+  for (const snapshotter of ['vfs', 'overlay']) {
+    it(`${snapshotter}: refuses a layer whose content is not what its config's diffID names (its compressed digest is right), and keeps no snapshot under that diffID`, async () => {
+      const { store, cleanup } = await openTempStore();
+      try {
+        const claimed = await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', content: 'root:x:0:0::/root:/bin/sh\n' }]);
+        const planted = await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', content: 'root::0:0::/root:/bin/sh\n' }]);
+        // The image says its one layer is `claimed` (as a popular base's layer would be), but carries `planted`.
+        const image = await memoryImage([planted], undefined, () => sha256Digest(claimed));
+        await assert.rejects(createContainer(store, { image: { loaded: image, id: '' }, imageName: 'liar', snapshotter }), (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'DIGEST_MISMATCH', err.message);
+          assert.match(err.message, /not the diffID sha256:[a-f0-9]{64}/);
+          return true;
+        });
+        assert.deepEqual(await readdir(containersDir(store.layout)).catch(() => []), []);
+        assert.deepEqual(await readdir(snapshotsDir(store.layout)).catch(() => []), [], 'a snapshot was kept');
+      } finally {
+        await cleanup();
+      }
+    });
+  }
 });

@@ -40,7 +40,25 @@ export interface UnpackOptions {
  */
 export async function unpackImageLayer(layer: Layer, root: string, options: UnpackOptions): Promise<void> {
   const verified = verifiedBytes(layer.compressed(options.signal ? { signal: options.signal } : {}), layer.descriptor, options.what);
-  await unpackLayer(decompressed(verified, options.what, { chunkSize: 1024 * 1024 }), root, options);
+  // The content must also be what the config's diffID names: snapshots are shared between images
+  // by chain IDs made of diffIDs, so a layer that lied about its diffID would stand in for another
+  // image's layer (containerd refuses it on extraction too).
+  await unpackLayer(matchingDiffId(decompressed(verified, options.what, { chunkSize: 1024 * 1024 }), layer.diffId, options.what), root, options);
+}
+
+async function* matchingDiffId(plain: AsyncIterable<Uint8Array>, diffId: string | null, what: string): AsyncGenerator<Uint8Array> {
+  if (diffId === null) {
+    throw new StevedoreError('INVALID_ARCHIVE', `${what} has no diffID in its image config, so what it unpacks to cannot be checked. The image is corrupt; pull or load it again.`);
+  }
+  const counter = new DigestCounter(tryParseDigest(diffId)?.algorithm === 'sha512' ? 'sha512' : 'sha256');
+  for await (const chunk of plain) {
+    counter.update(chunk);
+    yield chunk;
+  }
+  const actual = counter.digest();
+  if (actual !== diffId) {
+    throw new StevedoreError('DIGEST_MISMATCH', `${what} unpacks to content with the digest ${actual}, not the diffID ${diffId} its image config gives. The image is corrupt or was tampered with; it was not used.`);
+  }
 }
 
 async function* verifiedBytes(source: AsyncIterable<Uint8Array>, descriptor: Descriptor, what: string): AsyncGenerator<Uint8Array> {
