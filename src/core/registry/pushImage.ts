@@ -4,7 +4,6 @@
 // way, and the compressed digest the registry now knows is remembered per registry, so the next
 // push of it is a HEAD. What was pushed where is recorded for later mounts and skips.
 
-import { createGzip } from 'node:zlib';
 import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { isIndexMediaType, layerCompression, MediaType } from '../image/mediaTypes';
@@ -16,6 +15,7 @@ import { mergeSources, sourcesOn } from '../store/distributionSources';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { DistributionSource, StoreMetadata } from '../store/metadata';
 import { blobExists, mountBlob, uploadBlob, type UploadSource } from './blobUpload';
+import { gzipped } from './gzipped';
 import { putManifest } from './manifests';
 import type { RegistryClient } from './registryClient';
 import type { RegistryClients } from './registryClients';
@@ -178,7 +178,7 @@ async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, si
   }
   report('transferring', 0, compress ? 0 : blob.size);
   const upload: UploadSource = compress
-    ? { open: () => ctx.store.blobs.reader(blob.digest).pipe(createGzip()) }
+    ? { open: () => gzipped(ctx.store.blobs.reader(blob.digest)) }
     : { open: () => ctx.store.blobs.reader(blob.digest), digest: blob.digest, size: blob.size };
   const sent = await uploadBlob(client, repository, upload, {
     signal,

@@ -7,7 +7,7 @@
 // cancelled copy never leaves a tag pointing at an incomplete image.
 
 import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { gzipped } from '../registry/gzipped';
 import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { Image, Layer } from '../image/image';
@@ -146,7 +146,7 @@ export class RegistrySource implements ImageSource, ImageTarget {
     }
     const open = (): Readable => {
       const bytes = Readable.from(layer.compressed({ signal }));
-      return compress ? bytes.pipe(createGzip()) : bytes;
+      return compress ? gzipped(bytes) : bytes;
     };
     const upload: UploadSource = compress ? { open } : { open, digest: descriptor.digest, size: descriptor.size };
     const sent = await uploadBlob(client, repository, upload, { signal });

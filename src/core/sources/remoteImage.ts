@@ -3,7 +3,7 @@
 // through blobDownload.ts (resumed, retried and stall-guarded as a pull's are) into a StreamIngest
 // that hands them on, checked against the layer's digest before the last chunk is given out.
 
-import { StevedoreError } from '../errors';
+import { CancelledError, StevedoreError } from '../errors';
 import type { Image } from '../image/image';
 import { decodeConfig } from '../image/imageDocuments';
 import { partsImage } from '../image/partsImage';
@@ -70,6 +70,9 @@ async function* blobBytes(client: RegistryClient, repository: string, blob: Desc
     yield* ingest.chunks();
   } finally {
     stop.abort();
+    // A reader that stopped early leaves the download waiting for room in the ingest's queue, where
+    // the abort does not reach it: failing the ingest frees it (a no-op once it has committed).
+    ingest.fail(new CancelledError());
     await download;
   }
 }
