@@ -6,11 +6,11 @@
 // engine frames the body in chunks (Docker does), moved once within it to close the gaps the chunk
 // lines leave. Reading stays ahead of the consumer by up to `limit` bytes.
 //
-// It speaks only what that needs. An answer other than 200 is not read: the caller is told
+// Connecting and the head are http/socketRequest's; this reads the body. An answer other than 200 is not read: the caller is told
 // (`undefined`) and asks again through the engine client, which reads the engine's error.
 
-import { connect, type Socket } from 'node:net';
 import { CancelledError, StevedoreError } from '../errors';
+import { singleHeader, socketRequest, withCode, type HeadHeaders, type ResponseReader, type SocketRequest } from '../http/socketRequest';
 
 export interface StreamedGetOptions {
   /** A unix socket path, or a TCP host and port (plain, no TLS). */
@@ -28,7 +28,6 @@ export interface StreamedGetOptions {
   limit?: number;
 }
 
-const MAX_HEAD = 64 * 1024;
 /** A read always gets at least this much room; a piece with less left is handed on first. */
 const MIN_ROOM = 64 * 1024;
 
@@ -47,14 +46,12 @@ type Framing =
   /** Chunked: `left` bytes of the current chunk's data are still to come, or a line is expected. */
   | { kind: 'chunked'; left: number; expect: 'size' | 'data' | 'crlf' | 'trailer' };
 
-class Exchange {
-  private socket: Socket | undefined;
+class Exchange implements ResponseReader {
+  private request: SocketRequest | undefined;
   private readonly pieceSize: number;
   private readonly minPiece: number;
   private readonly limit: number;
   private headDone = false;
-  private head = Buffer.allocUnsafe(MAX_HEAD);
-  private headLength = 0;
   private framing: Framing = { kind: 'close' };
   private piece: Buffer;
   /** piece[start, dataEnd) is body not yet handed on; piece[parsed, rawEnd) is read but not yet decoded. */
@@ -68,7 +65,6 @@ class Exchange {
   private failure: unknown;
   private paused = false;
   private consumerWaiting: (() => void) | undefined;
-  private readonly onAbort = (): void => this.fail(new CancelledError());
 
   constructor(
     private readonly options: StreamedGetOptions,
@@ -83,50 +79,30 @@ class Exchange {
   }
 
   begin(): void {
-    const { signal } = this.options;
+    const { socketPath, host, port, path, signal } = this.options;
     if (signal?.aborted) return this.fail(new CancelledError());
-    const onread = { buffer: (): Uint8Array => this.room(), callback: (count: number): boolean => this.read(count) };
-    const socket = this.options.socketPath !== undefined ? connect({ path: this.options.socketPath, onread }) : connect({ host: this.options.host!, port: this.options.port!, onread });
-    this.socket = socket;
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.closed());
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-    const host = this.options.socketPath !== undefined ? 'localhost' : `${this.options.host}:${this.options.port}`;
-    socket.write(`GET ${this.options.path} HTTP/1.1\r\nHost: ${host}\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n`);
+    const hostHeader = socketPath !== undefined ? 'localhost' : `${host}:${port}`;
+    this.request = socketRequest({ socketPath, host, port, path, hostHeader, signal }, this);
   }
 
-  private room(): Uint8Array {
-    if (!this.headDone) return this.head.subarray(this.headLength);
+  room(): Uint8Array {
     return this.piece.subarray(this.rawEnd);
   }
 
-  private read(count: number): boolean {
-    try {
-      if (!this.headDone) return this.readHead(count);
-      this.rawEnd += count;
-      this.decode();
-      return this.afterRead();
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
+  read(count: number): boolean {
+    this.rawEnd += count;
+    this.decode();
+    return this.afterRead();
   }
 
-  private readHead(count: number): boolean {
-    this.headLength += count;
-    const end = this.head.subarray(0, this.headLength).indexOf('\r\n\r\n');
-    if (end < 0) {
-      if (this.headLength === this.head.length) throw badResponse('its head is larger than 64 KiB');
-      return true;
-    }
-    const { status, headers } = parseHead(this.head.subarray(0, end).toString('latin1'));
+  head(status: number, headers: HeadHeaders, rest: Buffer): boolean {
     if (status !== 200) {
       this.settleHead(undefined);
       this.cleanUp();
       return false;
     }
-    const encoding = headers.get('transfer-encoding');
-    const length = headers.get('content-length');
+    const encoding = singleHeader(headers, 'transfer-encoding');
+    const length = singleHeader(headers, 'content-length');
     if (encoding !== undefined) {
       if (encoding.toLowerCase() !== 'chunked') throw badResponse(`it uses a transfer encoding Stevedore does not read (${encoding})`);
       this.framing = { kind: 'chunked', left: 0, expect: 'size' };
@@ -135,10 +111,8 @@ class Exchange {
       this.framing = { kind: 'length', remaining: Number(length) };
     }
     this.headDone = true;
-    const rest = this.head.subarray(end + 4, this.headLength);
     rest.copy(this.piece, 0);
     this.rawEnd = rest.length;
-    this.head = Buffer.alloc(0);
     this.settleHead(this.body());
     this.decode();
     return this.afterRead();
@@ -229,7 +203,7 @@ class Exchange {
     this.ended = true;
   }
 
-  private closed(): void {
+  closed(): void {
     if (this.ended || this.failure !== undefined) return;
     if (!this.headDone) return this.fail(withCode(new Error('the engine closed the connection before answering'), 'ECONNRESET'));
     if (this.framing.kind === 'close') {
@@ -241,9 +215,9 @@ class Exchange {
     this.fail(withCode(new Error('the engine closed the connection before the end of the export'), 'ECONNRESET'));
   }
 
-  private fail(err: unknown): void {
+  fail(err: unknown): void {
     if (this.failure !== undefined || this.ended) return;
-    this.failure = this.options.signal?.aborted ? new CancelledError() : err;
+    this.failure = this.options.signal?.aborted ? new CancelledError() : unreadableHead(err) ?? err;
     this.cleanUp();
     if (this.rejectHead) {
       const reject = this.rejectHead;
@@ -260,8 +234,7 @@ class Exchange {
   }
 
   private cleanUp(): void {
-    this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.socket?.destroy();
+    this.request?.close();
   }
 
   private wakeConsumer(): void {
@@ -278,7 +251,7 @@ class Exchange {
           this.held -= next.length;
           if (this.paused && this.held < this.limit) {
             this.paused = false;
-            this.socket?.resume();
+            this.request?.socket.resume();
           }
           yield next;
           continue;
@@ -297,23 +270,13 @@ class Exchange {
   }
 }
 
-function parseHead(text: string): { status: number; headers: Map<string, string> } {
-  const lines = text.split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
-  if (!match) throw badResponse(`it is not HTTP/1.1 (${JSON.stringify((lines[0] ?? '').slice(0, 40))})`);
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw badResponse('a header line is malformed');
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { status: Number(match[1]), headers };
+/** A head the shared reader could not parse, told as the engine's. */
+function unreadableHead(err: unknown): StevedoreError | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof StevedoreError || (code !== 'ERR_BAD_RESPONSE' && code !== 'ERR_HEAD_TOO_LARGE')) return undefined;
+  return badResponse((err as Error).message);
 }
 
 function badResponse(why: string): StevedoreError {
   return new StevedoreError('ENGINE_ERROR', `The engine's answer to an image export cannot be read: ${why}.`);
-}
-
-function withCode(err: Error, code: string): Error {
-  return Object.assign(err, { code });
 }

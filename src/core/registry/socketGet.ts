@@ -1,16 +1,15 @@
 // One HTTP/1.1 GET on a connection of its own, read with Node's `onread` so that a blob's body goes
 // from the socket straight into a receiver's buffers: no parser copy, no buffer allocated per read,
 // no stream machinery between the kernel and the hash. Layer downloads use it; everything else
-// goes through undici. It speaks only what that needs:
+// goes through undici. Connecting and the head are http/socketRequest's; this reads the body:
 //   - a 2xx body framed by Content-Length goes to the receiver the caller picks for it; a 2xx the
 //     caller does not take, or one framed otherwise, comes back as `undefined` before a byte of it
 //     is read, and the caller asks again through undici;
 //   - any other response (an error, a redirect, a 401) is read whole up to a limit, in any framing.
-// `Connection: close` is sent: one response per connection, so nothing is left to drain.
 
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { CancelledError, StevedoreError } from '../errors';
+import { singleHeader, socketRequest, withCode, type ResponseReader, type SocketRequest } from '../http/socketRequest';
 import type { ResponseHeaders } from './registryRequest';
 
 /** Where a body is read into: see IngestReceiver, which implements it. */
@@ -54,7 +53,8 @@ export class BodyBrokenOff extends Error {
   }
 }
 
-const MAX_HEAD = 64 * 1024;
+/** Room a non-2xx body is read into, a read at a time, before it is copied out. */
+const SMALL_ROOM = 64 * 1024;
 
 export function socketGet(options: SocketGetOptions): Promise<SocketGetResponse | undefined> {
   return new Promise((resolve, reject) => new Exchange(options, resolve, reject).start());
@@ -62,11 +62,10 @@ export function socketGet(options: SocketGetOptions): Promise<SocketGetResponse 
 
 type Phase = 'head' | 'body' | 'small' | 'done';
 
-class Exchange {
-  private socket: Socket | undefined;
+class Exchange implements ResponseReader {
+  private request: SocketRequest | undefined;
   private phase: Phase = 'head';
-  private head = Buffer.allocUnsafe(MAX_HEAD);
-  private headLength = 0;
+  private scratch: Buffer | undefined;
   private status = 0;
   private headers: ResponseHeaders = {};
   private receiver: BodyReceiver | undefined;
@@ -74,7 +73,6 @@ class Exchange {
   private readonly small: Buffer[] = [];
   private smallLength = 0;
   private smallFraming: { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } = { kind: 'close' };
-  private readonly onAbort = (): void => this.fail(new CancelledError());
 
   constructor(
     private readonly options: SocketGetOptions,
@@ -85,73 +83,35 @@ class Exchange {
   start(): void {
     const { url, signal } = this.options;
     if (signal?.aborted) return this.reject(new CancelledError());
-    let request: string;
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     try {
-      request = requestHead(url, this.options.headers);
+      this.request = socketRequest(
+        { host: url.hostname, port, tls: url.protocol === 'https:' ? (this.options.tls ?? {}) : undefined, path: `${url.pathname}${url.search}`, hostHeader: url.host, headers: this.options.headers, signal },
+        this,
+      );
     } catch (err) {
       return this.reject(err);
     }
-    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    const onread = { buffer: (): Uint8Array => this.room(), callback: (count: number): boolean => this.read(count) };
-    const socket =
-      url.protocol === 'https:'
-        ? // Node's TLS sockets take `onread` as net sockets do; its type declarations leave it out.
-          tlsConnect({ ...this.options.tls, host: hostname, port, onread, ...(isIP(hostname) ? {} : { servername: hostname }) } as ConnectionOptions)
-        : netConnect({ host: hostname, port, onread });
-    this.socket = socket;
-    socket.setNoDelay(true);
-    socket.setTimeout(this.options.headersTimeoutMs, () => this.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')));
-    socket.on('error', (err) => this.fail(err));
-    socket.on('close', () => this.closed());
-    signal?.addEventListener('abort', this.onAbort, { once: true });
-    socket.write(request);
+    this.request.socket.setTimeout(this.options.headersTimeoutMs, () => this.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')));
   }
 
-  /** The memory the next read goes into; Node asks right after each read, for the one after. */
-  private room(): Uint8Array {
+  /** The memory the next read of the body goes into; Node asks right after each read, for the one after. */
+  room(): Uint8Array {
     if (this.phase === 'body') return this.receiver!.space();
-    if (this.phase === 'head') return this.head.subarray(this.headLength);
-    return this.head; // small bodies are copied out of it after each read
+    return (this.scratch ??= Buffer.allocUnsafe(SMALL_ROOM)); // small bodies are copied out of it after each read
   }
 
-  private read(count: number): boolean {
-    try {
-      if (this.phase === 'head') return this.readHead(count);
-      if (this.phase === 'body') return this.readBody(count);
-      if (this.phase === 'small') this.readSmall(this.head.subarray(0, count));
-      return true;
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-  }
-
-  private readHead(count: number): boolean {
-    this.headLength += count;
-    for (;;) {
-      const end = this.head.subarray(0, this.headLength).indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (this.headLength === this.head.length) throw withCode(new Error('the response head is larger than 64 KiB'), 'ERR_HEAD_TOO_LARGE');
-        return true;
-      }
-      const parsed = parseHead(this.head.subarray(0, end).toString('latin1'));
-      const rest = Buffer.from(this.head.subarray(end + 4, this.headLength));
-      // 1xx answers (100 Continue) come before the real one: skip them.
-      if (parsed.status >= 100 && parsed.status < 200) {
-        rest.copy(this.head, 0);
-        this.headLength = rest.length;
-        continue;
-      }
-      this.status = parsed.status;
-      this.headers = parsed.headers;
-      return this.begin(rest);
-    }
+  read(count: number): boolean {
+    if (this.phase === 'body') return this.readBody(count);
+    if (this.phase === 'small') this.readSmall(this.scratch!.subarray(0, count));
+    return true;
   }
 
   /** The head is in: decides where the body goes and hands over the bytes that came with the head. */
-  private begin(rest: Buffer): boolean {
-    const length = contentLength(this.headers);
+  head(status: number, headers: ResponseHeaders, rest: Buffer): boolean {
+    this.status = status;
+    this.headers = headers;
+    const length = contentLength(headers);
     const chunked = this.headers['transfer-encoding'] !== undefined;
     if (this.status >= 200 && this.status < 300) {
       const receiver = !chunked && length !== undefined ? this.options.receiverFor(this.status, this.headers, length) : undefined;
@@ -162,7 +122,7 @@ class Exchange {
       this.receiver = receiver;
       this.remaining = length!;
       this.phase = 'body';
-      this.socket!.setTimeout(this.options.bodyTimeoutMs);
+      this.request!.socket.setTimeout(this.options.bodyTimeoutMs);
       let more = true;
       for (let offset = 0; offset < rest.length && this.phase === 'body'; ) {
         const room = receiver.space();
@@ -193,7 +153,7 @@ class Exchange {
     }
     if (more) return true;
     // The receiver's writes are behind: hold reading (and the idle timer) until they catch up.
-    const socket = this.socket!;
+    const socket = this.request!.socket;
     socket.pause();
     socket.setTimeout(0);
     this.receiver!.whenWritable(() => {
@@ -225,7 +185,7 @@ class Exchange {
     this.finish({ status: this.status, headers: this.headers, body, streamed: false });
   }
 
-  private closed(): void {
+  closed(): void {
     if (this.phase === 'done') return;
     if (this.phase === 'small') return this.finishSmall();
     this.fail(withCode(new Error('the connection closed before the response was complete'), 'ECONNRESET'));
@@ -238,7 +198,7 @@ class Exchange {
     this.resolve(response);
   }
 
-  private fail(err: unknown): void {
+  fail(err: unknown): void {
     if (this.phase === 'done') return;
     const engaged = this.phase === 'body';
     this.phase = 'done';
@@ -250,46 +210,15 @@ class Exchange {
   }
 
   private cleanUp(): void {
-    this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.socket?.destroy();
+    this.request?.close();
   }
-}
-
-function requestHead(url: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
-  const names = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid request header ${name}`);
-    names.add(name.toLowerCase());
-    lines.push(`${name}: ${value}`);
-  }
-  if (!names.has('accept-encoding')) lines.push('Accept-Encoding: identity');
-  lines.push('Connection: close', '', '');
-  return lines.join('\r\n');
-}
-
-function parseHead(text: string): { status: number; headers: ResponseHeaders } {
-  const lines = text.split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
-  if (!match) throw withCode(new Error(`not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`), 'ERR_BAD_RESPONSE');
-  const headers: ResponseHeaders = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0 || /^\s/.test(line)) throw withCode(new Error('a malformed header line in the response'), 'ERR_BAD_RESPONSE');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    const before = headers[name];
-    headers[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
-  }
-  return { status: Number(match[1]), headers };
 }
 
 function contentLength(headers: ResponseHeaders): number | undefined {
-  const value = headers['content-length'];
-  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  if (values.length === 0) return undefined;
-  if (values.some((v) => v !== values[0]) || !/^\d{1,15}$/.test(values[0]!)) throw withCode(new Error('an invalid Content-Length in the response'), 'ERR_BAD_RESPONSE');
-  return Number(values[0]);
+  const value = singleHeader(headers, 'content-length');
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw withCode(new Error('an invalid Content-Length in the response'), 'ERR_BAD_RESPONSE');
+  return Number(value);
 }
 
 /** The body of a complete chunked message, or undefined while the last chunk has not arrived. */
@@ -308,8 +237,4 @@ export function decodeChunked(data: Buffer): Buffer | undefined {
     parts.push(data.subarray(start, start + size));
     at = start + size + 2;
   }
-}
-
-function withCode(err: Error, code: string): Error {
-  return Object.assign(err, { code });
 }
