@@ -162,6 +162,23 @@ describe('streamedGet', () => {
     await assert.rejects(collect(malformed!), (err: unknown) => err instanceof StevedoreError && err.code === 'ENGINE_ERROR' && /chunk size is not a number/.test(err.message));
   });
 
+  it('skips a 100 Continue before the 200; a head it cannot read, or two lengths that differ, is the engine\'s error', async () => {
+    // The head is read by http/socketRequest, shared with the registry's blob GET: it skips 1xx
+    // answers (this GET took 100 as "not 200" and left the export to the slower client) and
+    // refuses conflicting Content-Lengths (this GET used the last one it saw).
+    const body = patterned(200_000);
+    answer = { head: `HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body };
+    const continued = await streamedGet({ socketPath, path: '/x', ...small });
+    assert.ok(continued, 'the 200 after the 100 is read');
+    assert.ok((await collect(continued)).equals(body));
+
+    const isEngineError = (pattern: RegExp) => (err: unknown) => err instanceof StevedoreError && err.code === 'ENGINE_ERROR' && pattern.test(err.message);
+    answer = { head: 'SSH-2.0-OpenSSH\r\n\r\n', body: Buffer.alloc(0) };
+    await assert.rejects(streamedGet({ socketPath, path: '/x', ...small }), isEngineError(/cannot be read: not an HTTP\/1\.1 response/));
+    answer = { head: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Length: 5\r\n\r\n', body: Buffer.from('0123456789') };
+    await assert.rejects(streamedGet({ socketPath, path: '/x', ...small }), isEngineError(/conflicting content-length/));
+  });
+
   it('drops the connection when the consumer stops early', async () => {
     const body = patterned(8 * 1024 * 1024);
     answer = { head: `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, body };
