@@ -6,8 +6,9 @@
 // engine frames the body in chunks (Docker does), moved once within it to close the gaps the chunk
 // lines leave. Reading stays ahead of the consumer by up to `limit` bytes.
 //
-// Connecting and the head are http/socketRequest's; this reads the body. An answer other than 200 is not read: the caller is told
-// (`undefined`) and asks again through the engine client, which reads the engine's error.
+// Connecting and the head are http/socketRequest's; this reads the body. An answer other than 200
+// is not read: the caller is told (`undefined`) and asks again through the engine client, which
+// reads the engine's error.
 
 import { CancelledError, StevedoreError } from '../errors';
 import { singleHeader, socketRequest, withCode, type HeadHeaders, type ResponseReader, type SocketRequest } from '../http/socketRequest';
