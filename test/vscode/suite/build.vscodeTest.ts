@@ -15,7 +15,8 @@ import { importBuffer, randomRootfs } from '../../helpers/fixtures';
 import { startRegistry } from '../../helpers/registry';
 import { storeSnapshot } from '../../helpers/storeSnapshot';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
-import { imageNamed, run, runFailing, stevedoreApi } from './stevedore';
+import * as vscode from 'vscode';
+import { imageNamed, imagesViewNodes, run, runFailing, setSetting, stevedoreApi } from './stevedore';
 
 suite('build an image from a Dockerfile', () => {
   let api: StevedoreApi;
@@ -135,5 +136,20 @@ suite('build an image from a Dockerfile', () => {
     await run('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile'), reference: 'cached:dev' });
     assert.deepEqual((await readdir(cache)).sort(), [...mine].sort());
     assert.ok(await imageNamed(api, 'cached:dev'));
+  });
+  test('an untagged build is revealed: dangling images are shown and the new image is in the view', async () => {
+    await setSetting('images.showDangling', undefined);
+    const context = join(dir, 'untagged');
+    await mkdir(context);
+    await writeFile(join(context, 'note.txt'), `untagged ${Date.now()}\n`);
+    await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY note.txt /\n');
+    const value = await run<{ id: string; reference?: string; revealed: boolean }>('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile') });
+    madeIds.push(value.id);
+    assert.equal(value.reference, undefined);
+    assert.equal(value.revealed, true);
+    assert.equal(vscode.workspace.getConfiguration('stevedore').get('images.showDangling'), true);
+    const { images } = await imagesViewNodes(api);
+    assert.ok(images.some((n) => n.dangling && n.record.id === value.id), 'the untagged image is not in the view');
+    await setSetting('images.showDangling', undefined);
   });
 });
