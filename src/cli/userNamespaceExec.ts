@@ -22,8 +22,11 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { ...env, [PARENT_PIPE_ENV]: '3' },
   });
-  // A terminal's Ctrl-C reaches both processes (one process group); anything else is passed on.
-  const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', ...(process.stdin.isTTY ? [] : (['SIGINT'] as NodeJS.Signals[]))];
+  // A terminal's Ctrl-C reaches both processes (one process group) whenever they run in one, even
+  // with standard input redirected: passing it on too would be a second interrupt, which the inner
+  // command takes as "exit at once" and skips its clean cancel. Anything else is passed on.
+  const inTerminal = process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY;
+  const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', ...(inTerminal ? [] : (['SIGINT'] as NodeJS.Signals[]))];
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };
@@ -32,7 +35,8 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       // 'exit', not 'close': the runtime the command started may hold the pipe a moment longer.
-      child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : signal === 'SIGTERM' ? 143 : 130)));
+      // A command ended by a signal exits as a shell reports it: 128 + the signal's number.
+      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (process.getBuiltinModule('node:os').constants.signals[signal] ?? 2) : 2)));
     });
   } finally {
     child.stdio[3]?.destroy();
