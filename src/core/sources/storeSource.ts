@@ -4,15 +4,13 @@
 // and records the image, all under a lease: a failed or cancelled put removes what it wrote, so
 // the store is as it was. An archive stream goes in through `load`.
 
-import { loadArchive } from '../archive/loadArchive';
-import { saveArchive } from '../archive/saveArchive';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { Image, Layer } from '../image/image';
 import { platformOf } from '../image/platform';
 import type { Descriptor } from '../image/types';
 import { runLimited } from '../registry/runLimited';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
-import { findImage, type ImageStore } from '../store/imageStore';
+import { findImage, type ImageRecord, type ImageStore } from '../store/imageStore';
 import { removeImages } from '../store/removeImages';
 import { tagImage } from '../store/tagImage';
 import type { ArchiveExport, ImageSource, ImageTarget, OpenedImage, PutOptions, PutResult } from './imageSource';
@@ -59,7 +57,7 @@ export class StoreSource implements ImageSource, ImageTarget {
       names,
       namesItsArchive: true,
       label: `the Stevedore store (${ref!})`,
-      stream: (refs = names) => saveArchive(this.store, [{ record, refs: [...refs] }], signal ? { signal } : {}),
+      stream: (refs = names) => savedLazily(this.store, record, refs, signal),
     };
   }
 
@@ -125,6 +123,8 @@ export class StoreSource implements ImageSource, ImageTarget {
 
   async importArchive(archive: ArchiveExport, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
     const { signal } = options;
+    // The archive code (tar-stream and the loaders) loads when an archive comes, not for a pull or push.
+    const { loadArchive } = await import('../archive/loadArchive');
     const loaded = await loadArchive(this.store, {
       source: archive.stream(),
       sourceName: archive.label,
@@ -136,6 +136,11 @@ export class StoreSource implements ImageSource, ImageTarget {
     if (!id) throw new StevedoreError('INVALID_ARCHIVE', 'The archive held no image.');
     return { id, names: refs.length ? refs.map(familiar) : loaded.images.flatMap((i) => i.refs.map(familiar)), loaded };
   }
+}
+
+async function* savedLazily(store: ImageStore, record: ImageRecord, refs: readonly string[], signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const { saveArchive } = await import('../archive/saveArchive');
+  yield* saveArchive(store, [{ record, refs: [...refs] }], signal ? { signal } : {});
 }
 
 function requireName(ref: string | undefined): string {
