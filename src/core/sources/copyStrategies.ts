@@ -6,33 +6,18 @@
 // keeps its own result beside copy's, for commands that print Docker's lines from it.
 
 import { parseReference, formatReference } from '../reference/reference';
-import { pullImage, type PullResult } from '../registry/pullImage';
-import { pushImage, type PushResult } from '../registry/pushImage';
+import { pullImage } from '../registry/pullImage';
+import { pushImage } from '../registry/pushImage';
 import { findImage } from '../store/imageStore';
-import type { Platform } from '../image/types';
-import type { TransferListener } from '../transfer/transferEvent';
+import type { CopyOptions, CopyResult } from './copy';
 import type { ImageSource, ImageTarget } from './imageSource';
 import { RegistrySource } from './registrySource';
 import { familiar } from './sourceNames';
 import { StoreSource } from './storeSource';
 
-export interface StrategyOptions {
-  signal?: AbortSignal;
-  platform?: Platform;
-  onEvent?: TransferListener;
-  /** Ask the registry about every blob even when it has the image under the name (docker push's way, with its lines). */
-  askEachLayer?: boolean;
-}
-
-export interface StrategyResult {
-  id: string;
-  alreadyPresent: boolean;
-  bytes: number;
-  names: string[];
-  digest?: string;
-  pulled?: PullResult;
-  pushed?: PushResult;
-}
+/** What a pair's own way needs of the copy's options, and what it returns: the copy's own result. */
+export type StrategyOptions = Pick<CopyOptions, 'signal' | 'platform' | 'onEvent' | 'askEachLayer'>;
+export type StrategyResult = Omit<CopyResult, 'loaded'>;
 
 export async function pairStrategy(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, refs: readonly string[], options: StrategyOptions): Promise<StrategyResult | undefined> {
   if (source instanceof RegistrySource && target instanceof StoreSource && sourceRef !== undefined) {
