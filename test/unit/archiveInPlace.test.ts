@@ -104,4 +104,14 @@ describe('archives read in place', () => {
     const opened = await dockerArchiveImage(await tarFiles(lying, lying), {});
     await assert.rejects(collect(opened.image.layers[0]!.compressed()), (err: unknown) => err instanceof StevedoreError && err.code === 'DIGEST_MISMATCH');
   });
+
+  it('a manifest.json that is not JSON is an INVALID_ARCHIVE error naming the file, not a SyntaxError', async () => {
+    const path = await file(await makeTar([{ name: 'manifest.json', content: '[{"Config": "c.json",' }]));
+    await assert.rejects(dockerArchiveImage(await tarFiles(path, path), {}), (err: unknown) => {
+      assert.ok(err instanceof StevedoreError, String(err));
+      assert.equal(err.code, 'INVALID_ARCHIVE');
+      assert.match(err.message, /"manifest\.json" is not valid JSON .*The archive is corrupt\./);
+      return true;
+    });
+  });
 });

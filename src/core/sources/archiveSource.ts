@@ -15,12 +15,13 @@ import { imagesArchive } from '../archive/saveArchive';
 import { parseDigest } from '../digest';
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
+import { decodeIndex } from '../image/imageDocuments';
 import { REF_NAME_ANNOTATION, type ImageIndex } from '../image/types';
 import { writeFileAtomic } from '../store/atomicFile';
 import { assertOutsideStore } from '../store/outsideStore';
 import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, ListedImage, OpenedImage, PutOptions, PutResult } from './imageSource';
 import { folderFiles, tarFiles, type LayoutFiles } from './layoutFiles';
-import { dockerArchiveImage, ociLayoutImage } from './layoutImage';
+import { archiveDocument, dockerArchiveImage, ociLayoutImage } from './layoutImage';
 import { familiar } from './sourceNames';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive' | 'oci';
@@ -45,7 +46,7 @@ export class ArchiveSource implements ImageSource, ImageTarget {
       const opened = await dockerArchiveImage(files, {});
       return [{ id: opened.image.manifest.config.digest, names: opened.names }];
     }
-    const index = JSON.parse((await files.readSmall(OCI_INDEX_FILE, 8 * 1024 * 1024)).toString('utf8')) as ImageIndex;
+    const index = decodeIndex(await files.readSmall(OCI_INDEX_FILE, 8 * 1024 * 1024), archiveDocument(files.what, OCI_INDEX_FILE));
     return (index.manifests ?? []).map((m) => ({ names: m.annotations?.[REF_NAME_ANNOTATION] ? [m.annotations[REF_NAME_ANNOTATION]] : [] }));
   }
 

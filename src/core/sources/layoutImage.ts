@@ -38,7 +38,7 @@ export interface LayoutImage {
 export async function ociLayoutImage(files: LayoutFiles, selection: LayoutSelection): Promise<LayoutImage> {
   const { what } = files;
   if ((await files.size(OCI_INDEX_FILE)) === undefined) throw new StevedoreError('INVALID_ARCHIVE', `${what} is not an OCI image layout: it has no index.json.`);
-  const index = decodeImageDocument(await files.readSmall(OCI_INDEX_FILE, MAX_DOCUMENT), source(what, OCI_INDEX_FILE));
+  const index = decodeImageDocument(await files.readSmall(OCI_INDEX_FILE, MAX_DOCUMENT), archiveDocument(what, OCI_INDEX_FILE));
   if (index.kind !== 'index') throw new StevedoreError('INVALID_ARCHIVE', `${what}: index.json is not an image index.`);
   const entry = pickEntry(index.index, selection.name, what);
   const names = selection.name && fullName(selection.name) ? [fullName(selection.name)!] : namesOf(entry);
@@ -54,7 +54,7 @@ export async function dockerArchiveImage(files: LayoutFiles, selection: LayoutSe
     if ((await files.size(OCI_INDEX_FILE)) !== undefined) return ociLayoutImage(files, selection);
     throw new StevedoreError('INVALID_ARCHIVE', `${what} has neither manifest.json nor index.json: it is not an image archive.`);
   }
-  const items = parseDockerManifest(JSON.parse((await files.readSmall(DOCKER_MANIFEST_FILE, MAX_DOCUMENT)).toString('utf8')) as unknown, what);
+  const items = parseDockerManifest(parsedJson(await files.readSmall(DOCKER_MANIFEST_FILE, MAX_DOCUMENT), what, DOCKER_MANIFEST_FILE), what);
   const wanted = selection.name ? referenceName(selection.name, what) : undefined;
   const withRefs = items.map((item) => ({ item, refs: refsFromRepoTags(item.RepoTags, what) }));
   const chosen = wanted ? withRefs.filter((i) => i.refs.includes(wanted)) : withRefs;
@@ -68,7 +68,7 @@ export async function dockerArchiveImage(files: LayoutFiles, selection: LayoutSe
   const { item, refs } = chosen[0]!;
   const configBytes = await files.readSmall(item.Config, MAX_DOCUMENT);
   const configDigest = sha256Digest(configBytes);
-  const config = decodeConfig(configBytes, source(what, item.Config));
+  const config = decodeConfig(configBytes, archiveDocument(what, item.Config));
   // Docker 25+ writes an OCI manifest of the same image beside manifest.json: kept, so its digest survives.
   const oci = await ociManifestOf(files, configDigest);
   if (oci) return { image: await imageOf(files, oci.descriptor, oci.bytes, oci.manifest, selection.signal), names: wanted ? [wanted] : refs };
@@ -139,7 +139,7 @@ async function firstBytes(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array
 async function ociManifestOf(files: LayoutFiles, configDigest: string): Promise<{ descriptor: Descriptor; bytes: Buffer; manifest: ImageManifest } | undefined> {
   if ((await files.size(OCI_INDEX_FILE)) === undefined) return undefined;
   try {
-    const index = decodeImageDocument(await files.readSmall(OCI_INDEX_FILE, MAX_DOCUMENT), source(files.what, OCI_INDEX_FILE));
+    const index = decodeImageDocument(await files.readSmall(OCI_INDEX_FILE, MAX_DOCUMENT), archiveDocument(files.what, OCI_INDEX_FILE));
     if (index.kind !== 'index') return undefined;
     for (const entry of index.index.manifests) {
       const resolved = await resolveManifest(files, entry, undefined, 0);
@@ -171,7 +171,7 @@ async function resolveManifest(files: LayoutFiles, entry: Descriptor, platform: 
   const { what } = files;
   if (depth > MAX_INDEX_DEPTH) throw new StevedoreError('INVALID_ARCHIVE', `${what}: image indexes nest more than ${MAX_INDEX_DEPTH} deep.`);
   const bytes = await readBlob(files, entry, 'manifest');
-  const doc = decodeImageDocument(bytes, source(what, blobPath(entry.digest)), entry.mediaType);
+  const doc = decodeImageDocument(bytes, archiveDocument(what, blobPath(entry.digest)), entry.mediaType);
   if (doc.kind === 'index') {
     const wanted = platform ?? hostPlatform();
     const present: Descriptor[] = [];
@@ -187,7 +187,7 @@ async function resolveManifest(files: LayoutFiles, entry: Descriptor, platform: 
 async function imageOf(files: LayoutFiles, descriptor: Descriptor, manifestBytes: Buffer, manifest: ImageManifest, signal?: AbortSignal): Promise<Image> {
   throwIfAborted(signal);
   const configBytes = await readBlob(files, manifest.config, 'config');
-  const config: ImageConfig = decodeConfig(configBytes, source(files.what, blobPath(manifest.config.digest)));
+  const config: ImageConfig = decodeConfig(configBytes, archiveDocument(files.what, blobPath(manifest.config.digest)));
   if (!descriptor.platform) descriptor = { ...descriptor, platform: platformOf(config) };
   for (const layer of manifest.layers) {
     if ((await files.size(blobPath(layer.digest))) === undefined) {
@@ -230,6 +230,16 @@ function fullName(name: string): string | undefined {
   return ref && ref.digest === undefined ? formatReference(ref) : undefined;
 }
 
-function source(what: string, path: string): DocumentSource {
+/** manifest.json is an array, which the document decoder does not take: parsed here, with the archive's error. */
+function parsedJson(bytes: Uint8Array, what: string, path: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new StevedoreError('INVALID_ARCHIVE', `${what}: "${path}" is not valid JSON (${(err as Error).message}). The archive is corrupt.`);
+  }
+}
+
+/** Where a document of the archive came from, for the decoder's messages. */
+export function archiveDocument(what: string, path: string): DocumentSource {
   return { what: `${what}: "${path}"`, code: 'INVALID_ARCHIVE', advice: 'The archive is corrupt.' };
 }
