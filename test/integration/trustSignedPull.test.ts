@@ -162,6 +162,22 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.equal(record.signedDigest, digestOf.signed);
   });
 
+  it('copy docker://… into the store under the same name is a pull: an unsigned image is refused with the store unchanged, the signed one kept with its signature', async () => {
+    const root = join(dir.path, 'store-copy');
+    await importBuffer(await FileImageStore.open(root), await randomRootfs(1, 1000), 'local/keep:1');
+    const before = await storeSnapshot(root);
+    const trust = ['--signature-policy', policy, '--registries.d', registriesD];
+    const copyOf = (name: string) => runCli(root, ['copy', ...trust, `docker://${registry.host}/team/${name}:1.0`, `stevedore:${registry.host}/team/${name}:1.0`], { env });
+    const refusedCopy = await copyOf('unsigned');
+    assert.equal(refusedCopy.code, 1, refusedCopy.stdout);
+    assert.match(refusedCopy.stderr, /team\/unsigned:1\.0 is refused by the signature policy/);
+    assert.deepEqual(await storeSnapshot(root), before, 'a refused copy must leave the store unchanged');
+    const copied = await copyOf('signed');
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    const record = JSON.parse(await readFile(join(root, 'stevedore', 'signatures', `${digestOf.signed!.slice('sha256:'.length)}.json`), 'utf8')) as { signedDigest: string };
+    assert.equal(record.signedDigest, digestOf.signed);
+  });
+
   it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {
     const root = join(dir.path, 'store-show');
     const show = (ref: string, extra: string[] = []) => runCli(root, ['trust', 'show', '--signature-policy', policy, '--registries.d', registriesD, ...extra, ref], { env });

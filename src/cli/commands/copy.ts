@@ -7,6 +7,7 @@ import { copyImage } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
 import { parsePlatform } from '../../core/image/platform';
 import { shortId } from '../../core/shortId';
+import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { humanSize } from '../../core/format/humanSize';
 import { stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
@@ -30,18 +31,21 @@ export const copyCommand: Command = {
     const destination = parseImageLocation(args[1]!);
     const platformText = stringFlag(flags, 'platform');
     const platform = platformText ? parsePlatform(platformText) : undefined;
+    // A copy into the store that is a pull (the same name) keeps the signatures it was accepted with, as pull does.
+    const keeper = new SignatureKeeper();
     const result = await withEngines(ctx, flags, (engines) =>
       withRegistries(ctx, flags, (registries) =>
         copyImage(source, destination, {
           openStore: () => ctx.openStore(),
           engine: (kind) => engines.get(kind),
           registries: () => registries,
-          ...(source.kind === 'registry' ? { verify: pullVerifier(ctx, flags) } : {}),
+          ...(source.kind === 'registry' ? { verify: pullVerifier(ctx, flags, keeper) } : {}),
           ...(platform ? { platform } : {}),
           signal: ctx.signal,
         }),
       ),
     );
+    if (result.pulled) await keeper.keep((await ctx.openStore()).layout, [result.pulled]);
     const id = result.id ? ` (${shortId(result.id)})` : '';
     if (result.alreadyPresent) {
       writeLine(ctx.stdout, `${describeLocation(destination)} already has the image${id}; named it ${result.names.join(', ') || 'nothing new'}, nothing copied.`);
