@@ -1,10 +1,9 @@
 // `stevedore builder prune [-a] [-f] [--filter until=DURATION]` — remove build-cache entries and
 // the blobs only they keep, with Docker's question and report.
 
-import { parseFilterTime } from '../../core/format/filterTime';
+import { untilFilter } from '../../core/format/filterTime';
 import { parseFilters } from '../../core/format/filters';
 import { humanSize } from '../../core/format/humanSize';
-import { StevedoreError } from '../../core/errors';
 import { pruneBuildCache } from '../../core/dockerfile/pruneBuildCache';
 import { boolFlag, listFlag, type Command } from '../command';
 import { writeLine } from '../context';
@@ -21,9 +20,7 @@ export const builderPruneCommand: Command = {
   async run(ctx, _args, flags) {
     // Read before the question: a filter that cannot be read must stop everything.
     const filters = parseFilters(listFlag(flags, 'filter'), ['until']);
-    const untilValues = filters.get('until') ?? [];
-    if (untilValues.length > 1) throw new StevedoreError('INVALID_ARGUMENT', 'more than one until filter specified');
-    const until = untilValues.length ? parseFilterTime(untilValues[0]!, ctx.now()) : undefined;
+    const until = untilFilter(filters.get('until'), ctx.now());
     const all = boolFlag(flags, 'all');
     if (!boolFlag(flags, 'force')) {
       const warning = all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';

@@ -11,6 +11,13 @@ import { goQuote } from './goFmt';
 /** A point in time as milliseconds since the epoch (fractional: nanoseconds survive as far as a double allows). */
 export type FilterTime = number;
 
+/** The one `until=` a prune takes (Docker refuses two), as a time; undefined when none is given. */
+export function untilFilter(values: readonly string[] | undefined, now: Date): FilterTime | undefined {
+  if (!values?.length) return undefined;
+  if (values.length > 1) throw new StevedoreError('INVALID_ARGUMENT', 'more than one until filter specified');
+  return parseFilterTime(values[0]!, now);
+}
+
 /**
  * Parses `value` relative to `now`. Throws StevedoreError('INVALID_ARGUMENT') with Docker's
  * message: `failed to parse value as time or duration: "x"`, or Go's time.Parse error for a value

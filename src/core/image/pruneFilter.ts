@@ -2,8 +2,7 @@
 // (moby's ImagesPrune and matchLabels). A value it cannot read is an error, never a filter dropped:
 // dropping `until=` would prune every image.
 
-import { StevedoreError } from '../errors';
-import { parseFilterTime } from '../format/filterTime';
+import { untilFilter } from '../format/filterTime';
 import { parseBoolFilter, parseFilters } from '../format/filters';
 import type { ImageSummary } from '../store/metadata';
 
@@ -22,9 +21,7 @@ export function pruneFilter(values: readonly string[], all: boolean, now: Date):
   const dangling = filters.get('dangling');
   const danglingOnly = dangling === undefined || parseBoolFilter(dangling, 'dangling');
   const everything = all || !danglingOnly;
-  const untilValues = filters.get('until') ?? [];
-  if (untilValues.length > 1) throw new StevedoreError('INVALID_ARGUMENT', 'more than one until filter specified');
-  const until = untilValues.length ? parseFilterTime(untilValues[0]!, now) : undefined;
+  const until = untilFilter(filters.get('until'), now);
   const labels = filters.get('label') ?? [];
   const notLabels = filters.get('label!') ?? [];
   return {
