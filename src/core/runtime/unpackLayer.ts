@@ -15,9 +15,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { decompressed } from '../archive/decompress';
-import { DigestCounter, tryParseDigest } from '../digest';
+import { verifiedBytes } from '../image/verifiedBytes';
 import type { Layer } from '../image/image';
-import type { Descriptor } from '../image/types';
 import { skipEntry, tarEntries } from '../archive/tarEntries';
 import { StevedoreError, throwIfAborted } from '../errors';
 import { PaxXattrTap, type Xattrs } from '../archive/paxXattrs';
@@ -39,39 +38,31 @@ export interface UnpackOptions {
  * what the image names fails the unpack (and the container is not made).
  */
 export async function unpackImageLayer(layer: Layer, root: string, options: UnpackOptions): Promise<void> {
-  const verified = verifiedBytes(layer.compressed(options.signal ? { signal: options.signal } : {}), layer.descriptor, options.what);
+  const { what, signal } = options;
+  const { descriptor, diffId } = layer;
+  const stored = verifiedBytes(
+    layer.compressed(signal ? { signal } : {}),
+    descriptor,
+    (why, mismatch) =>
+      new StevedoreError(
+        mismatch === 'size' ? 'SIZE_MISMATCH' : 'DIGEST_MISMATCH',
+        `${what} is not the ${descriptor.digest} (${descriptor.size} bytes) its manifest gives: ${why}. Pull or load the image again ("stevedore system check" finds damaged blobs).`,
+      ),
+    signal,
+  );
   // The content must also be what the config's diffID names: snapshots are shared between images
   // by chain IDs made of diffIDs, so a layer that lied about its diffID would stand in for another
   // image's layer (containerd refuses it on extraction too).
-  await unpackLayer(matchingDiffId(decompressed(verified, options.what, { chunkSize: 1024 * 1024 }), layer.diffId, options.what), root, options);
-}
-
-async function* matchingDiffId(plain: AsyncIterable<Uint8Array>, diffId: string | null, what: string): AsyncGenerator<Uint8Array> {
   if (diffId === null) {
     throw new StevedoreError('INVALID_ARCHIVE', `${what} has no diffID in its image config, so what it unpacks to cannot be checked. The image is corrupt; pull or load it again.`);
   }
-  const counter = new DigestCounter(tryParseDigest(diffId)?.algorithm === 'sha512' ? 'sha512' : 'sha256');
-  for await (const chunk of plain) {
-    counter.update(chunk);
-    yield chunk;
-  }
-  const actual = counter.digest();
-  if (actual !== diffId) {
-    throw new StevedoreError('DIGEST_MISMATCH', `${what} unpacks to content with the digest ${actual}, not the diffID ${diffId} its image config gives. The image is corrupt or was tampered with; it was not used.`);
-  }
-}
-
-async function* verifiedBytes(source: AsyncIterable<Uint8Array>, descriptor: Descriptor, what: string): AsyncGenerator<Uint8Array> {
-  const parsed = tryParseDigest(descriptor.digest);
-  const counter = new DigestCounter(parsed?.algorithm === 'sha512' ? 'sha512' : 'sha256');
-  for await (const chunk of source) {
-    counter.update(chunk);
-    if (counter.bytes > descriptor.size) throw new StevedoreError('SIZE_MISMATCH', `${what} is larger than the ${descriptor.size} bytes its manifest gives. Pull or load the image again.`);
-    yield chunk;
-  }
-  if (counter.bytes !== descriptor.size) throw new StevedoreError('SIZE_MISMATCH', `${what} has ${counter.bytes} bytes where its manifest gives ${descriptor.size}. Pull or load the image again.`);
-  const actual = counter.digest();
-  if (actual !== descriptor.digest) throw new StevedoreError('DIGEST_MISMATCH', `${what} has the digest ${actual}, not the ${descriptor.digest} its manifest gives. Pull or load the image again ("stevedore system check" finds damaged blobs).`);
+  const content = verifiedBytes(
+    decompressed(stored, what, { chunkSize: 1024 * 1024 }),
+    { digest: diffId },
+    (why) => new StevedoreError('DIGEST_MISMATCH', `${what} unpacks to content that is not the diffID ${diffId} its image config gives: ${why}. The image is corrupt or was tampered with; it was not used.`),
+    signal,
+  );
+  await unpackLayer(content, root, options);
 }
 
 export async function unpackLayer(plainOrCompressed: AsyncIterable<Uint8Array>, root: string, options: UnpackOptions): Promise<void> {
