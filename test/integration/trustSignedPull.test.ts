@@ -178,6 +178,24 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.equal(record.signedDigest, digestOf.signed);
   });
 
+  it('copy docker://… into the store under a new name keeps the accepted signature with the image, as tag keeps it: verify --signatures passes by the new name', async () => {
+    const root = join(dir.path, 'store-copy-renamed');
+    const trust = ['--signature-policy', policy, '--registries.d', registriesD];
+    const copied = await runCli(root, ['copy', ...trust, `docker://${registry.host}/team/signed:1.0`, 'stevedore:local/renamed:2'], { env });
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    const record = JSON.parse(await readFile(join(root, 'stevedore', 'signatures', `${digestOf.signed!.slice('sha256:'.length)}.json`), 'utf8')) as { reference: string; signedDigest: string };
+    assert.equal(record.signedDigest, digestOf.signed);
+    assert.equal(record.reference, `${registry.host}/team/signed:1.0`);
+    // Offline, by the new name: the record says which reference the signature was accepted for.
+    const asked = lookaside.requests.length;
+    const ok = await runCli(root, ['verify', '--signatures', '--signature-policy', policy, 'local/renamed:2'], { env });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(`simple-signing +${trusted.fingerprint} +${digestOf.signed} +verified`));
+    assert.equal(lookaside.requests.length, asked);
+    const check = await runCli(root, ['system', 'check']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+
   it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {
     const root = join(dir.path, 'store-show');
     const show = (ref: string, extra: string[] = []) => runCli(root, ['trust', 'show', '--signature-policy', policy, '--registries.d', registriesD, ...extra, ref], { env });

@@ -7,6 +7,7 @@ import { copyImage } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
 import { parsePlatform } from '../../core/image/platform';
 import { shortId } from '../../core/shortId';
+import type { ImageStore } from '../../core/store/imageStore';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { humanSize } from '../../core/format/humanSize';
 import { stringFlag, type Command } from '../command';
@@ -46,6 +47,7 @@ export const copyCommand: Command = {
       ),
     );
     if (result.pulled) await keeper.keep((await ctx.openStore()).layout, [result.pulled]);
+    if (result.copied && destination.kind === 'store') await keepUnderNewName(await ctx.openStore(), destination.name, result.copied, keeper);
     const id = result.id ? ` (${shortId(result.id)})` : '';
     if (result.alreadyPresent) {
       writeLine(ctx.stdout, `${describeLocation(destination)} already has the image${id}; named it ${result.names.join(', ') || 'nothing new'}, nothing copied.`);
@@ -55,3 +57,14 @@ export const copyCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * A registry image copied into the store under another name keeps the signatures it was accepted
+ * with, as `tag` keeps them: the record stays with the manifest and names the reference they were
+ * verified for. Only when the new name points at that very manifest (a store that had the image
+ * under another manifest keeps its own, unsigned).
+ */
+async function keepUnderNewName(store: ImageStore, name: string, copied: { resolvedDigest: string; manifestDigest: string }, keeper: SignatureKeeper): Promise<void> {
+  const record = await store.find(name);
+  if (record.manifestDigest === copied.manifestDigest) await keeper.keep(store.layout, [{ digest: copied.resolvedDigest, manifestDigest: copied.manifestDigest }]);
+}

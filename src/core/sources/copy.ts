@@ -44,6 +44,11 @@ export interface CopyResult {
   names: string[];
   /** The manifest digest at the target, when it has one (a registry). */
   digest?: string;
+  /**
+   * Image by image: the digest the source resolved its name to (what signatures cover) and the
+   * manifest that was written, so a caller can keep the signatures accepted for the one with the other.
+   */
+  copied?: { resolvedDigest: string; manifestDigest: string };
   /** The pull's own result, when the copy was one (registry → store). */
   pulled?: PullResult;
   /** The push's own result, when the copy was one (store → registry). */
@@ -94,11 +99,12 @@ async function viaImage(source: ImageSource, sourceRef: string | undefined, targ
   try {
     const refs = targetRefs.length ? targetRefs : opened.names;
     const id = opened.image.manifest.config.digest;
+    const copied = opened.resolvedDigest ? { copied: { resolvedDigest: opened.resolvedDigest, manifestDigest: opened.image.manifestDescriptor.digest } } : {};
     if (await target.has(opened.image, refs, signal)) {
-      return { id, alreadyPresent: true, bytes: 0, names: refs.length ? await target.tag(id, refs, signal) : [] };
+      return { id, alreadyPresent: true, bytes: 0, names: refs.length ? await target.tag(id, refs, signal) : [], ...copied };
     }
     const put = await target.put(reporting(opened.image, counter, options.onEvent), refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-    return done(put, counter);
+    return { ...done(put, counter), ...copied };
   } finally {
     await opened.close();
   }

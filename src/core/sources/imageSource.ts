@@ -23,6 +23,8 @@ export interface OpenedImage {
   image: Image;
   /** Full references the source knows the image by: what a target given no name calls it. */
   names: readonly string[];
+  /** The digest the source resolved the name to, which signatures cover (a registry's: the index's for a multi-platform image). */
+  resolvedDigest?: string;
   close(): Promise<void>;
 }
 

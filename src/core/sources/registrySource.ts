@@ -60,7 +60,7 @@ export class RegistrySource implements ImageSource, ImageTarget {
     const resolved = await resolvePull(this.clients.for(parsed.domain), parsed, options.signal);
     const verified = await verifyPull(resolved, this.options.verify, options.signal);
     const image = await remoteImage(verified, { ...(options.platform ? { platform: options.platform } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-    return { image, names: verified.reference.digest ? [] : [verified.fullRef], close: async () => undefined };
+    return { image, names: verified.reference.digest ? [] : [verified.fullRef], resolvedDigest: verified.manifestDigest, close: async () => undefined };
   }
 
   async has(image: Pick<Image, 'manifest'>, refs: readonly string[], signal?: AbortSignal): Promise<boolean> {
