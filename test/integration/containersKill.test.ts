@@ -13,20 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { busyboxRootfs } from '../helpers/busybox';
 import { CLI, runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
+import { livePids } from '../helpers/processes';
 import { seededRandom } from '../helpers/seed';
 
 /** PIDs of live (not zombie) processes whose command line holds `marker`. */
-async function processesWith(marker: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(marker)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    if (/\) Z /.test(stat)) continue;
-    out.push(Number(name));
-  }
-  return out;
+function processesWith(marker: string): Promise<number[]> {
+  return livePids((cmdline) => cmdline.includes(marker));
 }
 
 /** PIDs of live processes started for a container console of this store (runtimeConsole.ts passes the bundle in their environment). */

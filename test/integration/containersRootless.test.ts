@@ -10,13 +10,15 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, chown, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { busyboxRootfs } from '../helpers/busybox';
 import { CLI, run, runCli, type CliResult } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { layerFacts, layersOfDockerSave, type EntryFacts } from '../helpers/layerEntries';
+import { livePids } from '../helpers/processes';
+import { seededRandom } from '../helpers/seed';
 import { storeSnapshot } from '../helpers/storeSnapshot';
 
 const SUBORDINATE = { start: 300000, count: 65536 };
@@ -190,6 +192,63 @@ describe('containers without root (a user namespace with the user\'s subordinate
     while ((await run('pgrep', ['-u', mapped.name])).code === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(await readdir(join(mapped.store, 'stevedore', 'containers')), []);
     assert.match(await ok(asUser(mapped, ['system', 'check']), 'system check'), /No problems found/);
+  });
+
+  it('kill -9 of the user\'s run or build at random moments, ten times: system check --repair as the user leaves a clean check, no process of the user and no mount', async () => {
+    const random = seededRandom('rootless kill moments');
+    // The ids the user's processes can have outside: its own, and its subordinate range.
+    const usersIds = (uid: number): boolean => uid === mapped.uid || (uid >= SUBORDINATE.start && uid < SUBORDINATE.start + SUBORDINATE.count);
+    for (let round = 0; round < 10; round++) {
+      const marker = `stevedore-rlkill-${random.seed}-${round}`;
+      const script = `echo ${marker} > /m; busybox sleep 600; echo ${marker}`;
+      // Rounds take turns: run, build with RUN steps, run --rm.
+      const kind = round % 3;
+      let args = ['run', ...(kind === 2 ? ['--rm'] : []), 'base:1', 'sh', '-c', script];
+      if (kind === 1) {
+        const context = join(mapped.dir, `kill-context-${round}`);
+        await mkdir(context);
+        await writeFile(join(context, 'Dockerfile'), `FROM base:1\nRUN echo ${marker} > /first\nRUN ${script}\n`);
+        await chown(context, mapped.uid, mapped.gid);
+        args = ['build', '-t', `killed:${round}`, context];
+      }
+      // Started as the user directly (no runuser in between), so the process killed is the CLI the
+      // user started, the one that waits for its copy inside the namespace.
+      const child = spawn(process.execPath, [CLI, '--store', mapped.store, ...args], {
+        uid: mapped.uid,
+        gid: mapped.gid,
+        cwd: mapped.dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: mapped.dir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      const delay = random.below(2500);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await closed;
+      const what = `round ${round} (${args[0]}, kill after ${delay} ms)`;
+      assert.equal(child.signalCode, 'SIGKILL', `${what}: ended before it was killed: ${stderr}`);
+      // The copy inside the namespace sees its parent's pipe close and cancels; it ends by itself.
+      const innerCli = (cmdline: string): boolean => cmdline.includes(CLI) && cmdline.includes(mapped.store);
+      while ((await livePids(innerCli)).length) await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const repair = await asUser(mapped, ['system', 'check', '--repair']);
+      assert.equal(repair.code, 0, `${what}: ${repair.stdout}${repair.stderr}`);
+      const check = await asUser(mapped, ['system', 'check']);
+      assert.match(check.stdout, /No problems found/, `${what}: ${check.stdout}${check.stderr}`);
+      assert.deepEqual(await livePids((_cmdline, uid) => usersIds(uid)), [], `${what}: a process of the user outlived the repair`);
+      assert.deepEqual(await livePids((cmdline) => cmdline.includes(marker)), [], `${what}: the container's process outlived the repair`);
+      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+      assert.ok(!mounts.includes(mapped.store), `${what}: a mount is left below the user's store`);
+      assert.equal((await ok(asUser(mapped, ['images', '-q', `killed:${round}`]), 'images')), '', `${what}: a killed build stored an image`);
+      // Whatever is left is a stopped container that `ps -a` shows and `rm` removes.
+      const ps = await ok(asUser(mapped, ['ps', '-a', '--format', '{{.Names}} {{.Status}}']), 'ps');
+      for (const line of ps.split('\n').filter(Boolean)) {
+        assert.match(line, / (Exited \(\d+\)|Created)/, `${what}: ${ps}`);
+        await ok(asUser(mapped, ['rm', line.split(' ')[0]!]), `rm ${line}`);
+      }
+    }
   });
 
   it('a user without subordinate ranges is told what to add, and run and build leave the store as it was', async () => {
