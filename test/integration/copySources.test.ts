@@ -142,6 +142,26 @@ describe('copy between the store, registries, Docker, OCI layouts and archives',
     assert.equal(await digest('copy/mirror:1'), await digest('copy/app:1'));
   });
 
+  it('registry → another repository of the same registry mounts every blob: no blob bytes are downloaded or uploaded', async () => {
+    ok(await cli(['copy', 'stevedore-test/src:one', `docker://${proxy.host}/copy/mount-from:1`]), 'copy to the registry');
+    const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/copy/mount-from:1`]), 'skopeo inspect')) as { config: { digest: string }; layers: { digest: string }[] };
+    const blobs = [raw.config.digest, ...raw.layers.map((l) => l.digest)];
+    proxy.requests.length = 0;
+    ok(await cli(['copy', `docker://${proxy.host}/copy/mount-from:1`, `docker://${proxy.host}/copy/mount-to:1`]), 'copy between repositories');
+    const log = proxy.requests.map((r) => `${r.method} ${r.path}`);
+    const mounts = proxy.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/v2/copy/mount-to/blobs/uploads/?mount=')).map((r) => decodeURIComponent(new URL(r.path, 'http://x').searchParams.get('mount')!));
+    assert.deepEqual(mounts.sort(), [...blobs].sort(), `every blob mounted:\n${log.join('\n')}`);
+    assert.ok(proxy.requests.filter((r) => r.method === 'POST' && r.path.includes('?mount=')).every((r) => r.path.includes('from=copy%2Fmount-from')), log.join('\n'));
+    assert.deepEqual(log.filter((l) => /^(PATCH|PUT) .*\/blobs\//.test(l)), [], 'no blob bytes uploaded');
+    assert.deepEqual(log.filter((l) => raw.layers.some((layer) => l === `GET /v2/copy/mount-from/blobs/${layer.digest}`)), [], 'no layer downloaded');
+    const digest = (name: string): Promise<string> =>
+      skopeo(['inspect', '--tls-verify=false', `docker://${registry.host}/${name}`]).then((r) => (JSON.parse(ok(r, `skopeo inspect ${name}`)) as { Digest: string }).Digest);
+    assert.equal(await digest('copy/mount-to:1'), await digest('copy/mount-from:1'));
+    const fresh = join(dir.path, 'store-mounted');
+    ok(await cli(['pull', `${proxy.host}/copy/mount-to:1`], fresh), 'pull the mounted copy');
+    assert.deepEqual((await inspectOurs(`${proxy.host}/copy/mount-to:1`, fresh)).RootFS.Layers, layers);
+  });
+
   it('a copy the target already has transfers nothing', async () => {
     ok(await cli(['copy', 'stevedore-test/src:one', `docker://${proxy.host}/copy/app:1`]), 'first copy (may be the first test run alone)');
     proxy.requests.length = 0;

@@ -15,7 +15,7 @@ import { registryErrorFrom } from '../../src/core/registry/registryError';
 import { hostFromServerAddress, isListedInsecure, isLoopbackHost, registryHost } from '../../src/core/registry/registryHost';
 import { parseRetryAfter } from '../../src/core/registry/retryPolicy';
 import { runLimited } from '../../src/core/registry/runLimited';
-import { compressedMediaType } from '../../src/core/registry/pushImage';
+import { compressedMediaType } from '../../src/core/registry/pushBlob';
 import { ellipsis } from '../../src/cli/format/ellipsis';
 import { splitSearchTerm } from '../../src/cli/commands/search';
 import { progressText } from '../../src/cli/progressLines';

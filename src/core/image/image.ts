@@ -5,6 +5,7 @@
 // through a file path, so any source that can produce an `Image` can be inspected.
 
 import type { LayerListing } from '../layers/layerListing';
+import type { DistributionSource } from '../store/metadata';
 import type { LoadedImage } from './summary';
 import type { Descriptor } from './types';
 
@@ -43,4 +44,10 @@ export interface Image extends LoadedImage {
   rawConfig(): Promise<Buffer>;
   /** Where this image's layer listings are cached, when its source keeps them. */
   readonly listingCache?: ListingCache;
+  /**
+   * Registry repositories known to hold a blob of this image, newest first: for a registry's image
+   * its own repository, for the store's where it pulled the blob from or pushed it to. A push to
+   * one of those registries mounts the blob from there instead of sending its bytes.
+   */
+  blobSources?(digest: string): Promise<readonly DistributionSource[]>;
 }

@@ -18,6 +18,8 @@ export interface ImageParts {
   what: string;
   /** The layer's bytes as its source holds them; checked here. */
   layerBytes(descriptor: Descriptor, index: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** Where else the blobs are known to be (Image.blobSources). */
+  blobSources?: Image['blobSources'];
 }
 
 const INFLATE_CHUNK = 256 * 1024;
@@ -42,6 +44,7 @@ export function partsImage(parts: ImageParts): Image {
     layers,
     rawManifest: async () => parts.manifestBytes,
     rawConfig: async () => parts.configBytes,
+    ...(parts.blobSources ? { blobSources: parts.blobSources } : {}),
   };
 }
 

@@ -2,11 +2,12 @@
 // mounted from another repository of the same registry where the store knows it came from; then
 // the manifest. A layer stored uncompressed (an archive loaded that way) is gzip-compressed on the
 // way, and the compressed digest the registry now knows is remembered per registry, so the next
-// push of it is a HEAD. What was pushed where is recorded for later mounts and skips.
+// push of it is a HEAD. What was pushed where is recorded for later mounts and skips. Each blob
+// goes through pushBlob.ts, the path a copy from anywhere else to a registry takes too.
 
 import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
-import { isIndexMediaType, layerCompression, MediaType } from '../image/mediaTypes';
+import { isIndexMediaType } from '../image/mediaTypes';
 import { decodeIndex, decodeManifest } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
 import type { Descriptor } from '../image/types';
@@ -14,9 +15,8 @@ import { familiarString, formatReference, parseReference, repositoryName } from 
 import { mergeSources, sourcesOn } from '../store/distributionSources';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { DistributionSource, StoreMetadata } from '../store/metadata';
-import { blobExists, mountBlob, uploadBlob, type UploadSource } from './blobUpload';
-import { gzipped } from './gzipped';
 import { putManifest } from './manifests';
+import { pushBlob } from './pushBlob';
 import type { RegistryClient } from './registryClient';
 import type { RegistryClients } from './registryClients';
 import { DEFAULT_CONCURRENCY } from './registryOptions';
@@ -131,7 +131,7 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
   for (const layer of manifest.layers) ctx.emit({ kind: 'layer', id: layer.digest, state: 'queued', current: 0, total: layer.size });
   const unique = [manifest.config, ...manifest.layers].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
   const concurrency = ctx.options.concurrency ?? DEFAULT_CONCURRENCY;
-  const pushedBlobs = await runLimited(unique, concurrency, ctx.options.signal, (blob, i, signal) => pushBlob(ctx, blob, i > 0, signal));
+  const pushedBlobs = await runLimited(unique, concurrency, ctx.options.signal, (blob, i, signal) => pushStoredBlob(ctx, blob, i > 0, signal));
   const byDigest = new Map(unique.map((d, i) => [d.digest, pushedBlobs[i]!]));
   const layers = manifest.layers.map((l) => byDigest.get(l.digest)!);
   // Layers compressed on the way change the manifest: the registry gets one naming the compressed blobs.
@@ -141,67 +141,20 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
   return { digest, size: out.length };
 }
 
-/** Pushes one blob unless the registry has it or can mount it; returns its descriptor as pushed. */
-async function pushBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, signal: AbortSignal): Promise<Descriptor> {
+/** Pushes one stored blob unless the registry has it or can mount it (pushBlob.ts); returns its descriptor as pushed. */
+async function pushStoredBlob(ctx: PushContext, blob: Descriptor, isLayer: boolean, signal: AbortSignal): Promise<Descriptor> {
   const { client, repository } = ctx;
-  const report = (state: LayerState, current: number, total: number, from?: string): void => {
-    if (isLayer) ctx.emit({ kind: 'layer', id: blob.digest, state, current, total, ...(from ? { from } : {}) });
-  };
-  const remember = (pushed: Descriptor, repo: string): Descriptor => {
-    (ctx.sources[blob.digest] ??= []).push({ registry: client.domain, repository: repo, digest: pushed.digest, size: pushed.size, mediaType: pushed.mediaType });
-    return pushed;
-  };
-  const compress = isLayer && layerCompression(blob.mediaType) === 'none' && compressedMediaType(blob.mediaType) !== undefined;
-  // Forms the registry may already know this blob by: itself, or (for an uncompressed layer) its compressed form.
-  const known = sourcesOn(ctx.meta, blob.digest, client.domain).filter((s) => (compress ? s.digest !== blob.digest : s.digest === blob.digest));
-  const candidates: Descriptor[] = compress
-    ? [...new Map(known.map((s) => [s.digest, { mediaType: s.mediaType, digest: s.digest, size: s.size }])).values()]
-    : [blob];
-  for (const candidate of candidates) {
-    if (await blobExists(client, repository, candidate.digest, signal)) {
-      ctx.counts.skipped++;
-      report('exists', candidate.size, candidate.size);
-      return remember(candidate, repository);
-    }
-  }
-  let location: string | undefined;
-  for (const source of known) {
-    if (source.repository === repository) continue;
-    const mount = await mountBlob(client, repository, source.digest, source.repository, signal);
-    if (mount.mounted) {
-      ctx.counts.mounted++;
-      report('mounted', source.size, source.size, source.repository);
-      return remember({ mediaType: compress ? source.mediaType : blob.mediaType, digest: source.digest, size: source.size }, repository);
-    }
-    location = mount.location;
-    break;
-  }
-  report('transferring', 0, compress ? 0 : blob.size);
-  const upload: UploadSource = compress
-    ? { open: () => gzipped(ctx.store.blobs.reader(blob.digest)) }
-    : { open: () => ctx.store.blobs.reader(blob.digest), digest: blob.digest, size: blob.size };
-  const sent = await uploadBlob(client, repository, upload, {
-    signal,
-    ...(location ? { location } : {}),
-    onProgress: (bytes) => report('transferring', bytes, compress ? 0 : blob.size),
-  });
-  ctx.counts.uploaded++;
-  report('done', sent.size, sent.size);
-  const pushed: Descriptor = compress ? { mediaType: compressedMediaType(blob.mediaType)!, digest: sent.digest, size: sent.size } : blob;
-  return remember(pushed, repository);
+  const pushed = await pushBlob(
+    client,
+    repository,
+    { descriptor: blob, isLayer, sources: sourcesOn(ctx.meta, blob.digest, client.domain), open: () => ctx.store.blobs.reader(blob.digest) },
+    {
+      signal,
+      ...(isLayer ? { onState: (state: LayerState, current: number, total: number, from?: string) => ctx.emit({ kind: 'layer', id: blob.digest, state, current, total, ...(from ? { from } : {}) }) } : {}),
+    },
+  );
+  ctx.counts[pushed.how === 'exists' ? 'skipped' : pushed.how]++;
+  const { descriptor } = pushed;
+  (ctx.sources[blob.digest] ??= []).push({ registry: client.domain, repository, digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType });
+  return descriptor;
 }
-
-/** The gzip media type for an uncompressed layer type; undefined for anything else. */
-export function compressedMediaType(mediaType: string): string | undefined {
-  switch (mediaType) {
-    case MediaType.ociLayer:
-      return MediaType.ociLayerGzip;
-    case MediaType.dockerLayer:
-      return MediaType.dockerLayerGzip;
-    case 'application/vnd.oci.image.layer.nondistributable.v1.tar':
-      return MediaType.ociLayerNondistributableGzip;
-    default:
-      return undefined;
-  }
-}
-

@@ -1,30 +1,30 @@
 // A registry as an image source and target (skopeo's docker:// transport). As a source, a reference
 // goes through the pull's resolve and verify stages (pullResolve.ts, pullVerify.ts: the trust
 // policy judges the digest before any blob is read) and becomes a remote `Image` (remoteImage.ts).
-// As a target, an image from anywhere is pushed blob by blob: what the repository has (HEAD) is
-// skipped and reported as `exists`, a layer kept uncompressed (an engine's export, a docker-archive)
-// is gzip-compressed on the way as docker push does, and the manifest goes last, so a failed or
-// cancelled copy never leaves a tag pointing at an incomplete image.
+// As a target, an image from anywhere is pushed blob by blob through the push's own blob path
+// (pushBlob.ts): what the repository has (HEAD) is skipped and reported as `exists`, a blob the
+// image knows another repository of the same registry holds (Image.blobSources: the repository a
+// registry's image was read from, the sources the store remembers) is mounted from there, a layer
+// kept uncompressed (an engine's export, a docker-archive) is gzip-compressed on the way as docker
+// push does, and the manifest goes last, so a failed or cancelled copy never leaves a tag pointing
+// at an incomplete image.
 
 import { Readable } from 'node:stream';
-import { gzipped } from '../registry/gzipped';
 import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
-import type { Image, Layer } from '../image/image';
-import { layerCompression } from '../image/mediaTypes';
+import type { Image } from '../image/image';
 import type { Descriptor, ImageManifest } from '../image/types';
 import { formatReference, parseReference, type ImageReference } from '../reference/reference';
 import { repositoryScope } from '../registry/bearerTokens';
-import { blobExists, uploadBlob, type UploadSource } from '../registry/blobUpload';
 import { fetchManifest, putManifest } from '../registry/manifests';
 import { listTags } from '../registry/pagedLists';
+import { pushBlob } from '../registry/pushBlob';
 import { resolvePull } from '../registry/pullResolve';
 import { verifyPull, type PullVerifyStage } from '../registry/pullVerify';
 import type { RegistryClient } from '../registry/registryClient';
 import type { RegistryClients } from '../registry/registryClients';
 import { DEFAULT_CONCURRENCY } from '../registry/registryOptions';
 import { runLimited } from '../registry/runLimited';
-import { compressedMediaType } from '../registry/pushImage';
 import type { GetOptions, ImageSource, ImageTarget, ListedImage, OpenedImage, PutOptions, PutResult } from './imageSource';
 import { familiar } from './sourceNames';
 import { remoteImage } from './remoteImage';
@@ -114,19 +114,28 @@ export class RegistrySource implements ImageSource, ImageTarget {
     const emit = options.onEvent ?? (() => undefined);
     const repository = ref.path;
     const configBytes = await image.rawConfig();
-    const config: Descriptor = image.manifest.config;
     const unique = image.layers.filter((l, i, all) => all.findIndex((x) => x.descriptor.digest === l.descriptor.digest) === i);
     for (const layer of unique) emit({ kind: 'layer', id: layer.descriptor.digest, state: 'queued', current: 0, total: layer.descriptor.size });
+    const blobs: BlobToPushLater[] = [
+      { descriptor: image.manifest.config, isLayer: false, open: () => Readable.from([configBytes]) },
+      ...unique.map((layer) => ({ descriptor: layer.descriptor, isLayer: true, open: (blobSignal: AbortSignal) => Readable.from(layer.compressed({ signal: blobSignal })) })),
+    ];
     const pushed = new Map<string, Descriptor>();
-    const tasks: (Layer | 'config')[] = ['config', ...unique];
-    await runLimited(tasks, this.options.concurrency ?? DEFAULT_CONCURRENCY, signal, async (task, _i, taskSignal) => {
-      if (task === 'config') {
-        if (!(await blobExists(client, repository, config.digest, taskSignal))) {
-          await uploadBlob(client, repository, { open: () => Readable.from([configBytes]), digest: config.digest, size: config.size }, { signal: taskSignal });
-        }
-        return;
-      }
-      pushed.set(task.descriptor.digest, await this.pushLayer(client, repository, task, emit, taskSignal));
+    await runLimited(blobs, this.options.concurrency ?? DEFAULT_CONCURRENCY, signal, async (blob, _i, blobSignal) => {
+      const { digest } = blob.descriptor;
+      const sent = await pushBlob(
+        client,
+        repository,
+        { descriptor: blob.descriptor, isLayer: blob.isLayer, sources: (await image.blobSources?.(digest)) ?? [], open: () => blob.open(blobSignal) },
+        {
+          signal: blobSignal,
+          // The bytes a layer sends are reported by copy as it reads them; only what moves no bytes is reported here.
+          onState: (state, current, total, from) => {
+            if (blob.isLayer && (state === 'exists' || state === 'mounted')) emit({ kind: 'layer', id: digest, state, current, total, ...(from ? { from } : {}) });
+          },
+        },
+      );
+      pushed.set(digest, sent.descriptor);
     });
     throwIfAborted(signal);
     const layers = image.manifest.layers.map((l) => pushed.get(l.digest)!);
@@ -136,22 +145,13 @@ export class RegistrySource implements ImageSource, ImageTarget {
     await putManifest(client, repository, ref.tag ?? 'latest', bytes, mediaType, signal);
     return sha256Digest(bytes);
   }
+}
 
-  private async pushLayer(client: RegistryClient, repository: string, layer: Layer, emit: NonNullable<PutOptions['onEvent']>, signal: AbortSignal): Promise<Descriptor> {
-    const { descriptor } = layer;
-    const compress = layerCompression(descriptor.mediaType) === 'none' && compressedMediaType(descriptor.mediaType) !== undefined;
-    if (!compress && (await blobExists(client, repository, descriptor.digest, signal))) {
-      emit({ kind: 'layer', id: descriptor.digest, state: 'exists', current: descriptor.size, total: descriptor.size });
-      return descriptor;
-    }
-    const open = (): Readable => {
-      const bytes = Readable.from(layer.compressed({ signal }));
-      return compress ? gzipped(bytes) : bytes;
-    };
-    const upload: UploadSource = compress ? { open } : { open, digest: descriptor.digest, size: descriptor.size };
-    const sent = await uploadBlob(client, repository, upload, { signal });
-    return compress ? { mediaType: compressedMediaType(descriptor.mediaType)!, digest: sent.digest, size: sent.size } : descriptor;
-  }
+/** A blob of the image to push, its bytes opened with the signal of the task that sends it. */
+interface BlobToPushLater {
+  descriptor: Descriptor;
+  isLayer: boolean;
+  open(signal: AbortSignal): Readable;
 }
 
 function requireName(ref: string | undefined): string {

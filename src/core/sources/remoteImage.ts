@@ -53,6 +53,11 @@ export async function remoteImage(resolved: ResolvedImage, options: RemoteImageO
     config,
     what: display,
     layerBytes: (descriptor, _index, signal) => blobBytes(client, repository, descriptor, display, 'layer', signal),
+    // Every blob of the image is in its own repository: a copy to another one of this registry mounts it.
+    blobSources: async (digest) => {
+      const blob = [manifest.config, ...manifest.layers].find((d) => d.digest === digest);
+      return blob ? [{ registry: client.domain, repository, digest, size: blob.size, mediaType: blob.mediaType }] : [];
+    },
   });
 }
 

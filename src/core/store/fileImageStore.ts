@@ -150,7 +150,12 @@ export class FileImageStore implements ImageStore {
 
   async load(record: Pick<ImageRecord, 'manifestDigest' | 'manifestMediaType' | 'manifestSize'>): Promise<Image> {
     const loaded = await loadImage(this.blobs, { digest: record.manifestDigest, mediaType: record.manifestMediaType, size: record.manifestSize });
-    return storeImage(this.blobs, loaded, storeListingCache(this.layout));
+    // Read once, when a push first asks where a blob came from.
+    let metadata: Promise<StoreMetadata> | undefined;
+    return {
+      ...storeImage(this.blobs, loaded, storeListingCache(this.layout)),
+      blobSources: async (digest) => [...((await (metadata ??= this.readMetadata())).sources[digest] ?? [])].reverse(),
+    };
   }
 
   /** Finds one image the way Docker does: by reference (default tag latest), digest, or ID prefix. */
