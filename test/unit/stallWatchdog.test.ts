@@ -1,9 +1,10 @@
 // The stall watchdog on a mocked clock: a body dripping a few bytes a second is a stall (an idle
-// timeout never sees one), a slow but steady body is not, and nothing fires before the body starts.
+// timeout never sees one), a slow but steady body is not, nothing fires before the body starts,
+// and time the download waits on its reader (held) is not the server's.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import { STALL_MIN_BYTES, StallWatchdog } from '../../src/core/registry/stallWatchdog';
+import { holdingWhileFull, STALL_MIN_BYTES, StallWatchdog } from '../../src/core/registry/stallWatchdog';
 import { durationText, RetryClock } from '../../src/core/registry/retryPolicy';
 
 describe('StallWatchdog', () => {
@@ -44,6 +45,35 @@ describe('StallWatchdog', () => {
     watchdog.start();
     mock.timers.tick(1000);
     assert.equal(watchdog.stalled, true);
+  });
+
+  it('held while the reader is behind: no stall however long, then a whole stall time afresh', () => {
+    const watchdog = new StallWatchdog(1000);
+    watchdog.start();
+    mock.timers.tick(750);
+    watchdog.hold();
+    mock.timers.tick(60_000);
+    assert.equal(watchdog.stalled, false, 'held');
+    watchdog.release();
+    mock.timers.tick(750);
+    assert.equal(watchdog.stalled, false, 'the server gets a whole stall time after the release');
+    mock.timers.tick(500);
+    assert.equal(watchdog.stalled, true, 'a server that sends nothing once released is stalled');
+  });
+
+  it('holds while a socket receiver has asked the socket to wait, and lets go when it is writable again', () => {
+    const watchdog = new StallWatchdog(1000);
+    watchdog.start();
+    let writable: (() => void) | undefined;
+    const receiver = holdingWhileFull({ space: () => new Uint8Array(1), received: () => false, whenWritable: (resume) => (writable = resume) }, watchdog);
+    let resumed = false;
+    receiver.whenWritable(() => (resumed = true));
+    mock.timers.tick(30_000);
+    assert.equal(watchdog.stalled, false, 'held while the receiver is full');
+    writable!();
+    assert.equal(resumed, true);
+    mock.timers.tick(1250);
+    assert.equal(watchdog.stalled, true, 'counting again once the socket reads');
   });
 
   it("follows the caller's signal", () => {

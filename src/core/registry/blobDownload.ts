@@ -5,7 +5,8 @@
 // way of not finishing is bounded: a length that contradicts the manifest fails at once, an
 // attempt that gets no further than an earlier one counts against the retry attempts, resumes and
 // time have budgets (retryPolicy.ts), and a body that drips fails after the stall timeout
-// (stallWatchdog.ts); each message names the layer.
+// (stallWatchdog.ts; time the download waits on its reader or the disk does not count); each
+// message names the layer.
 
 import type { Writable } from 'node:stream';
 import { CancelledError, StevedoreError } from '../errors';
@@ -17,7 +18,7 @@ import type { RegistryClient } from './registryClient';
 import { TransferInterrupted, type RegistryResponse, type ResponseHeaders } from './registryRequest';
 import { backoffDelay, durationText, RetryClock, sleep } from './retryPolicy';
 import { IngestSink } from './ingestSink';
-import { STALL_MIN_BYTES, StallWatchdog } from './stallWatchdog';
+import { holdingWhileFull, STALL_MIN_BYTES, StallWatchdog } from './stallWatchdog';
 
 export interface BlobToFetch {
   digest: string;
@@ -124,7 +125,7 @@ export async function downloadBlob(
             ? {
                 receiverSink: (status: number, headers: ResponseHeaders, length: number) => {
                   if (!accept(status, headers) || status !== (offset > 0 ? 206 : 200) || length !== blob.size - offset) return undefined;
-                  return receiver;
+                  return holdingWhileFull(receiver, watchdog);
                 },
               }
             : {}),

@@ -49,9 +49,18 @@ export class IngestSink {
         // Small socket reads are gathered into one write: each write has a fixed cost on the main thread.
         if (this.queued >= MIN_WRITE) this.drain();
         if (this.queued < QUEUE_LIMIT) done();
-        else this.blocked = () => done(this.failure);
+        else {
+          // The socket now waits on the ingest (a slow reader or disk), not the other way round.
+          this.watchdog.hold();
+          this.blocked = () => {
+            this.watchdog.release();
+            done(this.failure);
+          };
+        }
       },
       final: (done) => {
+        // Every byte is in: what is left is the ingest's to do, so no more stall time runs.
+        this.watchdog.hold();
         void this.settled().then(() => done(this.failure));
       },
     });
