@@ -11,6 +11,7 @@ import { inspectorBench } from './inspectorBench';
 import { layersBench } from './layersBench';
 import { manyEntriesBench } from './manyEntriesBench';
 import { pullPushBench } from './pullPushBench';
+import { rootlessBuildBench } from './rootlessBuildBench';
 import { runBuildBench } from './runBuildBench';
 import { startupBench } from './startupBench';
 
@@ -30,6 +31,7 @@ const sections: Section[] = [
   { name: 'engines: copy a 1 GB image between the store and Docker', run: engineBench },
   { name: 'build: a Dockerfile of COPY steps, from scratch', run: buildBench },
   { name: 'run-build: 5 RUN and 2 COPY steps on a Debian base', run: runBuildBench },
+  { name: 'rootless: the run-build Dockerfile as a user without root', run: rootlessBuildBench },
   { name: 'extension: activate() in VS Code', run: activationBench },
 ];
 

@@ -19,7 +19,7 @@ const CACHE = resolve('.cache/bench/run-build');
 const CLI = resolve('dist/cli.js');
 const RUNS = 3;
 
-const DOCKERFILE = `ARG BASE
+export const DOCKERFILE = `ARG BASE
 FROM $BASE
 COPY app/ /opt/app/
 RUN mkdir -p /srv/data && cp -a /opt/app /srv/data/ && chmod -R go-w /srv/data
@@ -30,16 +30,21 @@ COPY config.txt /etc/app.conf
 RUN chown -R app:app /srv/data
 `;
 
+/** The build context of this section (and of the rootless one): 200 small files, a config file and the Dockerfile. */
+export async function writeBuildContext(context: string): Promise<void> {
+  await mkdir(join(context, 'app'), { recursive: true });
+  for (let i = 0; i < 200; i++) await writeFile(join(context, 'app', `file-${i}.txt`), `line ${i}\n`.repeat(100));
+  await writeFile(join(context, 'config.txt'), 'key=value\n');
+  await writeFile(join(context, 'Dockerfile'), DOCKERFILE);
+}
+
 const once = (cmd: string, args: string[]): number => timeCommand(cmd, args, 1).medianMs;
 
 export async function runBuildBench(): Promise<void> {
   const tarball = await debianRootfsTarball((line) => console.log(line));
   await rm(CACHE, { recursive: true, force: true });
   const context = join(CACHE, 'context');
-  await mkdir(join(context, 'app'), { recursive: true });
-  for (let i = 0; i < 200; i++) await writeFile(join(context, 'app', `file-${i}.txt`), `line ${i}\n`.repeat(100));
-  await writeFile(join(context, 'config.txt'), 'key=value\n');
-  await writeFile(join(context, 'Dockerfile'), DOCKERFILE);
+  await writeBuildContext(context);
   const store = join(CACHE, 'store');
   const must = (result: ReturnType<typeof spawnSync>, what: string): void => {
     if (result.status !== 0) throw new Error(`${what} failed: ${String(result.stderr)}`);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
+import { PaxXattrTap } from '../../src/core/archive/paxXattrs';
 
 export interface EntryFacts {
   path: string;
@@ -34,6 +35,21 @@ export async function layerFacts(layer: Buffer): Promise<EntryFacts[]> {
     out.push(facts);
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Each entry's extended attributes (PAX SCHILY.xattr.*, read byte for byte), NAME → hex, by path; entries without any are left out. */
+export async function layerXattrs(layer: Buffer): Promise<Map<string, Record<string, string>>> {
+  const plain = layer[0] === 0x1f && layer[1] === 0x8b ? gunzipSync(layer) : layer;
+  const tap = new PaxXattrTap();
+  for await (const _chunk of tap.tap((async function* () {
+    yield plain;
+  })()));
+  const out = new Map<string, Record<string, string>>();
+  (await tarFiles(plain)).forEach(({ header }, index) => {
+    const xattrs = tap.take(index);
+    if (xattrs) out.set(header.name.replace(/^\.?\//, '').replace(/\/$/, ''), Object.fromEntries([...xattrs].map(([name, value]) => [name, value.toString('hex')])));
+  });
+  return out;
 }
 
 export async function tarFiles(data: Buffer): Promise<{ header: tar.Header; body: Buffer }[]> {

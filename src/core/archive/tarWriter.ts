@@ -18,6 +18,8 @@ export interface EntryHeader {
   /** Owner ids; 0 (root) when absent. Names are never written. */
   uid?: number;
   gid?: number;
+  /** Extended attributes, written as PAX `SCHILY.xattr.NAME` records as Docker and GNU tar write them. */
+  xattrs?: ReadonlyMap<string, Uint8Array>;
 }
 
 export class TarWriter {
@@ -25,6 +27,7 @@ export class TarWriter {
 
   /** Adds an entry with no body (directory, link, device) or a small in-memory body. */
   async add(header: EntryHeader, body?: Uint8Array): Promise<void> {
+    this.paxXattrs(header);
     await new Promise<void>((resolve, reject) => {
       const full = { ...normalised(header), size: body?.length ?? 0 };
       const sink = body ? this.pack.entry(full, body, (err) => (err ? reject(err) : resolve())) : this.pack.entry(full, (err) => (err ? reject(err) : resolve()));
@@ -39,6 +42,7 @@ export class TarWriter {
    * entry, which is then left incomplete so that no reader can take it for a whole file.
    */
   async addStream(header: EntryHeader & { size: number }, chunks: AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<void> {
+    this.paxXattrs(header);
     let callbackError: Error | null | undefined;
     let finished!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -71,6 +75,60 @@ export class TarWriter {
   finalize(): void {
     this.pack.finalize();
   }
+
+  /**
+   * The PAX header of an entry with extended attributes, pushed straight into the pack between two
+   * entries (each entry is awaited before the next). tar-stream's own PAX writer cannot be used:
+   * it writes values as UTF-8 text, and a file capability is binary. The header also holds the
+   * entry's path and link target, so the entry's own header can hold a stand-in that fits ustar,
+   * and tar-stream writes no second PAX header (a reader keeps only the last one).
+   */
+  private paxXattrs(header: EntryHeader): void {
+    if (!header.xattrs?.size) return;
+    const records = [paxRecord('path', Buffer.from(header.name))];
+    if (header.linkname) records.push(paxRecord('linkpath', Buffer.from(header.linkname)));
+    for (const [name, value] of header.xattrs) records.push(paxRecord(`SCHILY.xattr.${name}`, value));
+    const body = Buffer.concat(records);
+    this.pack.push(paxHeaderBlock(body.length, header.mtime));
+    this.pack.push(body);
+    const padding = (BLOCK - (body.length % BLOCK)) % BLOCK;
+    if (padding) this.pack.push(Buffer.alloc(padding));
+  }
+}
+
+const BLOCK = 512;
+
+/** "LEN KEY=VALUE\n", LEN counting every byte of the record, its own digits included. */
+function paxRecord(key: string, value: Uint8Array): Buffer {
+  const rest = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let length = rest.length + String(rest.length).length;
+  if (String(length).length > String(rest.length).length) length = rest.length + String(length).length;
+  return Buffer.concat([Buffer.from(String(length)), rest]);
+}
+
+function paxHeaderBlock(size: number, mtime: Date): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  const octal = (value: number, at: number, digits: number): void => void block.write(`${value.toString(8).padStart(digits, '0')}\0`, at, 'ascii');
+  block.write('PaxHeader', 0, 'ascii');
+  octal(0o644, 100, 7);
+  octal(0, 108, 7);
+  octal(0, 116, 7);
+  octal(size, 124, 11);
+  octal(Math.max(0, Math.floor(mtime.getTime() / 1000)), 136, 11);
+  block.write('x', 156, 'ascii');
+  block.write('ustar\x0000', 257, 'latin1');
+  // The checksum is taken with its own field as eight spaces, then written as six digits, NUL, space.
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return block;
+}
+
+/** What an entry's ustar header holds when its PAX header gives the real name: printable ASCII, at most 100 bytes. */
+function ustarStandIn(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_');
+  return ascii.length <= 100 ? ascii : ascii.slice(-100);
 }
 
 /**
@@ -126,13 +184,14 @@ export async function copyToWritable(source: AsyncIterable<Uint8Array>, output: 
 }
 
 function normalised(header: EntryHeader): tar.Header {
+  const standIn = header.xattrs?.size ? ustarStandIn : (name: string): string => name;
   return {
-    name: header.name,
+    name: standIn(header.name),
     type: header.type,
     size: header.size ?? 0,
     mode: header.mode,
     mtime: header.mtime,
-    linkname: header.linkname ?? '',
+    linkname: standIn(header.linkname ?? ''),
     uid: header.uid ?? 0,
     gid: header.gid ?? 0,
     uname: '',

@@ -1,6 +1,7 @@
 // A container's changes as a layer tar, as moby's ExportChanges writes one: added and changed paths
-// with the owner, permission bits, time and link target they have in the root filesystem (a second
-// name of a file in the same layer as a hard link), deleted paths as `.wh.NAME` whiteout entries.
+// with the owner, permission bits, time, link target and kept extended attributes (PAX
+// SCHILY.xattr.*) they have in the root filesystem (a second name of a file in the same layer as a
+// hard link), deleted paths as `.wh.NAME` whiteout entries.
 
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { fileBytes } from '../archive/folderTar';
 import { tarStream, type EntryHeader } from '../archive/tarWriter';
 import { throwIfAborted } from '../errors';
 import type { Change } from './changeSet';
+import { tarXattrs } from './fileXattrs';
 
 export function changeTar(root: string, changes: readonly Change[], options: { whiteoutTime?: Date; signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
   const whiteoutTime = options.whiteoutTime ?? new Date();
@@ -25,7 +27,8 @@ export function changeTar(root: string, changes: readonly Change[], options: { w
       }
       const host = join(root, change.path);
       const info = await lstat(host);
-      const base = { mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid };
+      const xattrs = tarXattrs(change.xattrs);
+      const base = { mode: info.mode & 0o7777, mtime: info.mtime, uid: info.uid, gid: info.gid, ...(xattrs ? { xattrs } : {}) };
       const inode = `${info.dev}:${info.ino}`;
       if (info.isDirectory()) {
         await writer.add({ ...base, name: `${change.path}/`, type: 'directory' });

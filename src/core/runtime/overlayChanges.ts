@@ -3,12 +3,15 @@
 // anything else is looked at as the mounted tree shows it and compared with the starting tree;
 // a folder the container recreated (the kernel marks it opaque) hides everything below it, so the
 // starting tree's children of each upper folder that the mounted tree no longer has are deleted.
-// The result is the tree diffTrees compares, so the A/C/D rules are the vfs ones exactly.
+// The result is the tree diffTrees compares, so the A/C/D rules are the vfs ones exactly. What
+// the upper folder holds has the attributes the container sees (copy-up copies them; overlayfs's
+// own are not kept), so one getfattr over it gives the attributes of everything touched.
 
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../errors';
 import { diffTrees, type Change } from './changeSet';
+import { xattrsBelow } from './fileXattrs';
 import { S_IFDIR, S_IFMT, stateOf, type TreeState } from './treeState';
 
 export async function overlayChanges(upper: string, merged: string, base: TreeState, signal?: AbortSignal): Promise<Change[]> {
@@ -32,6 +35,7 @@ export async function overlayChanges(upper: string, merged: string, base: TreeSt
       if (!(await lstat(join(merged, child)).catch(() => null))) drop(child);
     }
   };
+  const xattrs = await xattrsBelow(upper, signal);
   const walk = async (rel: string): Promise<void> => {
     const names = await readdir(rel ? join(upper, rel) : upper);
     const present = new Set<string>();
@@ -45,6 +49,8 @@ export async function overlayChanges(upper: string, merged: string, base: TreeSt
         continue;
       }
       const state = await stateOf(join(merged, childRel));
+      const values = xattrs.get(childRel);
+      if (values) state.xattrs = values;
       if (!base.has(childRel) || ((base.get(childRel)!.mode & S_IFMT) === S_IFDIR) !== info.isDirectory()) drop(childRel);
       now.set(childRel, state);
       if (info.isDirectory()) await walk(childRel);

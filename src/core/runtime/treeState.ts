@@ -1,12 +1,14 @@
 // What a root filesystem looked like: every path's type, permission bits, owner, size, times, device
-// number and link target, recorded when a container's root filesystem is prepared. Comparing the
-// tree after the container ran with this record gives its changes the way Docker's vfs driver finds
-// them (moby's pkg/archive changes.go): by lstat, not by content.
+// number, link target and the extended attributes a layer keeps (fileXattrs.ts), recorded when a
+// container's root filesystem is prepared. Comparing the tree after the container ran with this
+// record gives its changes the way Docker's vfs driver finds them (moby's pkg/archive changes.go):
+// by lstat and attributes (moby compares file capabilities), not by content.
 
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../errors';
 import { writeFileAtomic } from '../store/atomicFile';
+import { xattrsBelow, type XattrValues } from './fileXattrs';
 
 export interface NodeState {
   /** The file type bits of st_mode with the permission bits: the whole st_mode. */
@@ -19,6 +21,8 @@ export interface NodeState {
   rdev: number;
   /** Symbolic link target. */
   link?: string;
+  /** The kept extended attributes, when there are any. */
+  xattrs?: XattrValues;
 }
 
 /** Path (relative, no leading slash) → state; a folder's children follow it in byte order. */
@@ -61,14 +65,17 @@ export async function readTree(root: string, signal?: AbortSignal): Promise<Tree
       }),
     );
   };
+  // One getfattr over the whole tree, while the walk runs: a process per file would cost more than the walk.
+  const [nodes, xattrs] = await Promise.all([walk(''), xattrsBelow(root, signal)]);
   const tree: TreeState = new Map();
-  const place = (nodes: readonly WalkedNode[]): void => {
-    for (const node of nodes) {
-      tree.set(node.rel, node.state);
+  const place = (list: readonly WalkedNode[]): void => {
+    for (const node of list) {
+      const values = xattrs.get(node.rel);
+      tree.set(node.rel, values ? { ...node.state, xattrs: values } : node.state);
       if (node.children) place(node.children);
     }
   };
-  place(await walk(''));
+  place(nodes);
   return tree;
 }
 
