@@ -8,10 +8,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StevedoreError } from '../../src/core/errors';
 import { listTags } from '../../src/core/registry/pagedLists';
-import { pullAllTags } from '../../src/core/registry/pullAllTags';
 import { pullImage, type ResolvedImage } from '../../src/core/registry/pullImage';
 import { pushImage } from '../../src/core/registry/pushImage';
+import type { PullVerifyStage } from '../../src/core/registry/pullVerify';
 import { RegistryClients } from '../../src/core/registry/registryClients';
+import { copyImages } from '../../src/core/sources/copyImages';
+import { RegistrySource } from '../../src/core/sources/registrySource';
+import { StoreSource } from '../../src/core/sources/storeSource';
 import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
@@ -67,19 +70,19 @@ describe('pull stages', () => {
     assert.deepEqual([...tags].sort(), ['1', '2', '3']);
     const refused = tags[tags.length - 1]!;
     const verified: string[] = [];
+    // pull -a is a copy of every tag from the registry to the store.
+    const allTags = (verify?: PullVerifyStage) =>
+      copyImages(new RegistrySource(clients, verify ? { verify } : {}), tags.map((tag) => ({ ref: `${registry.host}/stages/app:${tag}`, refs: [`${registry.host}/stages/app:${tag}`] })), new StoreSource(store));
     await assert.rejects(
-      pullAllTags(store, clients, {
-        reference: `${registry.host}/stages/app`,
-        verify: async (image) => {
-          verified.push(image.reference.tag!);
-          if (image.reference.tag === refused) throw new StevedoreError('SIGNATURE_REJECTED', `${image.reference.tag} refused by the test's policy`);
-        },
+      allTags(async (image) => {
+        verified.push(image.reference.tag!);
+        if (image.reference.tag === refused) throw new StevedoreError('SIGNATURE_REJECTED', `${image.reference.tag} refused by the test's policy`);
       }),
       (err: unknown) => err instanceof StevedoreError && err.code === 'SIGNATURE_REJECTED',
     );
     assert.deepEqual(verified, tags, 'each tag was verified once, in the order listed');
     assert.deepEqual(await storeSnapshot(root), snapshot, 'the tags accepted before the refused one were not stored');
-    const all = await pullAllTags(store, clients, { reference: `${registry.host}/stages/app` });
-    assert.deepEqual(all.map((r) => r.digest).sort(), Object.values(pushed).sort());
+    const all = await allTags();
+    assert.deepEqual(all.map((r) => r.pulled!.digest).sort(), Object.values(pushed).sort());
   });
 });

@@ -4,9 +4,10 @@
 
 import { shortId } from '../../core/shortId';
 import { parsePlatform } from '../../core/image/platform';
-import { pullAllTags } from '../../core/registry/pullAllTags';
+import { allTagReferences } from '../../core/registry/pullAllTags';
 import type { PullResult } from '../../core/registry/pullImage';
 import { copy } from '../../core/sources/copy';
+import { copyImages } from '../../core/sources/copyImages';
 import { RegistrySource } from '../../core/sources/registrySource';
 import { StoreSource } from '../../core/sources/storeSource';
 import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
@@ -71,15 +72,17 @@ export const pullCommand: Command = {
     };
     const keeper = new SignatureKeeper();
     const verify = pullVerifier(ctx, flags, keeper);
-    const options = { reference: input, concurrency, signal: ctx.signal, verify, ...(platform ? { platform } : {}), ...(onEvent ? { onEvent } : {}) };
+    const options = { signal: ctx.signal, ...(platform ? { platform } : {}), ...(onEvent ? { onEvent } : {}) };
     const results: PullResult[] = await withRegistries(ctx, flags, async (clients) => {
-      if (allTags) return pullAllTags(store, clients, options);
-      // One image is a copy from the registry to the store, which is the pull's own stages.
-      const copied = await copy(new RegistrySource(clients, { verify, concurrency }), input, new StoreSource(store), [], {
-        signal: ctx.signal,
-        ...(platform ? { platform } : {}),
-        ...(onEvent ? { onEvent } : {}),
-      });
+      // A copy from the registry to the store, which is the pull's own stages; -a copies every tag,
+      // each resolved and verified before any is fetched.
+      const registry = new RegistrySource(clients, { verify, concurrency });
+      if (allTags) {
+        const references = await allTagReferences(clients, input, ctx.signal);
+        const copied = await copyImages(registry, references.map((ref) => ({ ref, refs: [ref] })), new StoreSource(store), options);
+        return copied.map((c) => c.pulled!);
+      }
+      const copied = await copy(registry, input, new StoreSource(store), [], options);
       return [copied.pulled!];
     });
     await keeper.keep(store.layout, results);

@@ -1,13 +1,14 @@
 // `stevedore save [-o FILE] IMAGE [IMAGE...]` — one archive for several images, in the dual format
-// (Docker's manifest.json + an OCI layout) that docker load, podman load and skopeo all read.
+// (Docker's manifest.json + an OCI layout) that docker load, podman load and skopeo all read: a
+// copy of the images from the store into the archive (core/sources/copyImages.ts).
 
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { saveArchive } from '../../core/archive/saveArchive';
-import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
 import { selectImagesToSave } from '../../core/archive/saveSelection';
-import { copyToWritable } from '../../core/archive/tarWriter';
 import { StevedoreError } from '../../core/errors';
+import { ArchiveOutput, ArchiveSource } from '../../core/sources/archiveSource';
+import { copyImages } from '../../core/sources/copyImages';
+import { StoreSource } from '../../core/sources/storeSource';
 import { signaturesNotArchived, signedImageNames } from '../../core/trust/archiveSignatures';
 import { boolFlag, stringFlag, type Command } from '../command';
 
@@ -32,11 +33,10 @@ export const saveCommand: Command = {
     const uncompressed = boolFlag(flags, 'uncompressed');
     const signed = await signedImageNames(store.layout, targets.map((t) => t.record));
     if (signed.length) ctx.stderr.write(`WARNING: ${signaturesNotArchived(signed)}\n`);
-    if (output === undefined || output === '-') {
-      await copyToWritable(saveArchive(store, targets, { uncompressed, signal: ctx.signal }), ctx.stdout, ctx.signal);
-    } else {
-      await saveArchiveToFile(store, targets, output, { uncompressed, signal: ctx.signal });
-    }
+    // A copy of every image from the store into one archive: a file that appears only once complete, or standard output.
+    const writing = uncompressed ? { uncompressed } : {};
+    const archive = output === undefined || output === '-' ? new ArchiveOutput(ctx.stdout, 'standard output', writing) : new ArchiveSource('docker-archive', output, store.root, writing);
+    await copyImages(new StoreSource(store), targets.map((t) => ({ ref: t.record.manifestDigest, refs: t.refs })), archive, { signal: ctx.signal, operation: 'save' });
     return 0;
   },
 };

@@ -21,6 +21,8 @@ export async function writeOutputFile(source: AsyncIterable<Uint8Array>, path: s
     await finished(file);
     await rename(temp, path);
   } catch (err) {
+    // A write still in flight fails once the file is destroyed; the failure that got here is the one reported.
+    file.on('error', () => undefined);
     file.destroy();
     await rm(temp, { force: true });
     throw err;

@@ -23,6 +23,7 @@ import { CONTAINERD_NAME_ANNOTATION, REF_NAME_ANNOTATION } from '../image/types'
 import { verifiedBytes } from '../image/verifiedBytes';
 import { familiarName, parseReference } from '../reference/reference';
 import type { ImageStore } from '../store/imageStore';
+import { checkLayersStored, storeBlobCorrupt } from '../store/storedLayers';
 import { DOCKER_MANIFEST_FILE, OCI_INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE, REPOSITORIES_FILE, type DockerArchiveItem, type LegacyRepositories } from './archiveFormat';
 import { platformOf } from '../image/platform';
 import type { SaveTarget } from './saveSelection';
@@ -76,8 +77,8 @@ export async function* saveArchive(store: ImageStore, targets: readonly SaveTarg
       const { manifest, manifestDescriptor } = image;
       await lease.protect([manifestDescriptor.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
       const label = refs[0] ?? record.id;
-      for (const layer of manifest.layers) await checkStored(store, layer, label);
-      items.push({ image, refs, label, corrupt });
+      await checkLayersStored(store, manifest.layers, label);
+      items.push({ image, refs, label, corrupt: storeBlobCorrupt });
     }
     yield* imagesArchive(items, options);
   } finally {
@@ -165,14 +166,6 @@ async function planArchive(items: readonly ArchiveItem[], options: SaveOptions):
   return { files, blobs: [...small.values(), ...[...layers.values()].filter((l) => !small.has(l.digest))] };
 }
 
-async function checkStored(store: ImageStore, layer: Descriptor, label: string): Promise<void> {
-  const size = (await store.blobs.info(layer.digest))?.size ?? null;
-  if (size === null) {
-    throw new StevedoreError('BLOB_NOT_FOUND', `Layer ${layer.digest} of ${label} is not in the store${layer.urls?.length ? ' (a foreign layer, which is never stored)' : ''}, so the image cannot be saved. Pull it again.`);
-  }
-  if (size !== layer.size) throw corrupt(layer.digest, `it is ${size} bytes, not ${layer.size}`);
-}
-
 /** A layer as the plain tar it holds: measured by inflating it once, so its header can be written. */
 async function plainLayer(layer: Layer, diffId: string, fail: (digest: string) => (why: string) => StevedoreError, signal?: AbortSignal): Promise<ArchiveBlob> {
   const { descriptor } = layer;
@@ -209,10 +202,6 @@ function blobBytes(blob: ArchiveBlob, signal?: AbortSignal): AsyncIterable<Uint8
 
 async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
-}
-
-function corrupt(digest: string, why: string): StevedoreError {
-  return new StevedoreError('STORE_CORRUPT', `Blob ${digest} in the image store is corrupt (${why}); the archive was not completed. Run "stevedore system check --repair", then pull or load the image again.`);
 }
 
 function sourceCorrupt(label: string): (digest: string, why: string) => StevedoreError {

@@ -9,9 +9,11 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { OCI_INDEX_FILE, OCI_LAYOUT_CONTENT, OCI_LAYOUT_FILE } from '../archive/archiveFormat';
 import { writeOutputFile } from '../archive/outputFile';
-import { imagesArchive } from '../archive/saveArchive';
+import { imagesArchive, type SaveOptions } from '../archive/saveArchive';
+import { copyToWritable } from '../archive/tarWriter';
 import { parseDigest } from '../digest';
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
@@ -19,12 +21,21 @@ import { decodeIndex } from '../image/imageDocuments';
 import { REF_NAME_ANNOTATION, type ImageIndex } from '../image/types';
 import { writeFileAtomic } from '../store/atomicFile';
 import { assertOutsideStore } from '../store/outsideStore';
-import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, ListedImage, OpenedImage, PutOptions, PutResult } from './imageSource';
+import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, ListedImage, OpenedImage, PutItem, PutOptions, PutResult } from './imageSource';
 import { folderFiles, tarFiles, type LayoutFiles } from './layoutFiles';
 import { archiveDocument, dockerArchiveImage, ociLayoutImage } from './layoutImage';
 import { familiar } from './sourceNames';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive' | 'oci';
+
+export interface ArchiveWriteOptions {
+  /** Write gzip layers as plain tars, as classic `docker save` does (saveArchive.ts). */
+  uncompressed?: boolean;
+}
+
+function archiveOptions(writing: ArchiveWriteOptions, signal: AbortSignal | undefined): SaveOptions {
+  return { ...(writing.uncompressed ? { uncompressed: true } : {}), ...(signal ? { signal } : {}) };
+}
 
 export class ArchiveSource implements ImageSource, ImageTarget {
   readonly kind = 'archive';
@@ -34,6 +45,7 @@ export class ArchiveSource implements ImageSource, ImageTarget {
     readonly format: ArchiveFormat,
     readonly path: string,
     private readonly storeRoot: string,
+    private readonly writing: ArchiveWriteOptions = {},
   ) {}
 
   describe(): string {
@@ -76,18 +88,24 @@ export class ArchiveSource implements ImageSource, ImageTarget {
   }
 
   async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
+    return result!;
+  }
+
+  /** Several images into one archive file (written whole), or one after the other into the folder's layout. */
+  async putAll(items: readonly PutItem[], options: PutOptions = {}): Promise<PutResult[]> {
     const { signal } = options;
     if (this.format === 'oci') {
-      await this.putLayout(image, refs, signal);
+      for (const { image, refs } of items) await this.putLayout(image, refs, signal);
     } else {
-      await writeOutputFile(imagesArchive([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], signal ? { signal } : {}), this.path, this.storeRoot, signal);
+      await writeOutputFile(imagesArchive(items, archiveOptions(this.writing, signal)), this.path, this.storeRoot, signal);
     }
-    return { id: image.manifest.config.digest, names: this.format === 'oci' ? [...refs] : refs.map(familiar), digest: image.manifestDescriptor.digest };
+    return items.map(({ image, refs }) => ({ id: image.manifest.config.digest, names: this.format === 'oci' ? [...refs] : refs.map(familiar), digest: image.manifestDescriptor.digest }));
   }
 
   /** Another archive's bytes written as they are: only when they need no new names and the file is a docker-archive. */
   async importArchive(archive: ArchiveExport, refs: readonly string[], options: PutOptions = {}): Promise<PutResult | undefined> {
-    if (this.format !== 'docker-archive' || (refs.length > 0 && !archive.namesItsArchive)) return undefined;
+    if (this.format !== 'docker-archive' || this.writing.uncompressed || (refs.length > 0 && !archive.namesItsArchive)) return undefined;
     await writeOutputFile(archive.stream(refs.length ? refs : archive.names), this.path, this.storeRoot, options.signal);
     return { id: archive.id ?? '', names: (refs.length ? refs : archive.names).map(familiar) };
   }
@@ -177,5 +195,46 @@ export class ArchiveStream implements ImageSource {
 
   private whole(): StevedoreError {
     return new StevedoreError('UNSUPPORTED', `${this.describe()} is read as a stream: it can be loaded whole into the store or an engine; write it to a file to read one image of it.`);
+  }
+}
+
+/**
+ * An archive written to a stream as it is made (`save` to standard output): the dual format, like
+ * an archive file, but nothing can be taken back once written, so a failure ends the stream early
+ * (saveArchive.ts holds each blob's last chunk until its digest checks out).
+ */
+export class ArchiveOutput implements ImageTarget {
+  readonly kind = 'archive';
+
+  constructor(
+    private readonly output: Writable,
+    private readonly label: string,
+    private readonly writing: ArchiveWriteOptions = {},
+  ) {}
+
+  describe(): string {
+    return this.label;
+  }
+
+  async has(): Promise<boolean> {
+    return false;
+  }
+
+  async tag(): Promise<string[]> {
+    throw new StevedoreError('UNSUPPORTED', `${this.label} is written once; name the images when writing it.`);
+  }
+
+  async remove(): Promise<void> {
+    throw new StevedoreError('UNSUPPORTED', `Nothing is removed from ${this.label}.`);
+  }
+
+  async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
+    return result!;
+  }
+
+  async putAll(items: readonly PutItem[], options: PutOptions = {}): Promise<PutResult[]> {
+    await copyToWritable(imagesArchive(items, archiveOptions(this.writing, options.signal)), this.output, options.signal);
+    return items.map(({ image, refs }) => ({ id: image.manifest.config.digest, names: refs.map(familiar), digest: image.manifestDescriptor.digest }));
   }
 }

@@ -114,24 +114,28 @@ function done(put: PutResult, counter: { bytes: number }): CopyResult {
   return { id: put.id, alreadyPresent: false, bytes: counter.bytes, names: put.names, ...(put.digest ? { digest: put.digest } : {}), ...(put.loaded ? { loaded: put.loaded } : {}) };
 }
 
-/** The image with each layer read reporting its bytes (`transferring`, then `done`) and counting them. */
-function reporting(image: Image, counter: { bytes: number }, emit: TransferListener | undefined): Image {
+/**
+ * The image with each layer read reporting its bytes (`transferring`, then `done`) and counting
+ * them into `counter`, and into `total` when several images move at once (copyImages.ts).
+ */
+export function reporting(image: Image, counter: { bytes: number }, emit: TransferListener | undefined, total?: { bytes: number }): Image {
   const layers = image.layers.map((layer): Layer => ({
     ...layer,
-    compressed: (options = {}) => counted(layer.compressed(options), layer, counter, emit),
+    compressed: (options = {}) => counted(layer.compressed(options), layer, counter, emit, total),
   }));
   return { ...image, layers };
 }
 
-async function* counted(source: AsyncIterable<Uint8Array>, layer: Layer, counter: { bytes: number }, emit: TransferListener | undefined): AsyncGenerator<Uint8Array> {
+async function* counted(source: AsyncIterable<Uint8Array>, layer: Layer, counter: { bytes: number }, emit: TransferListener | undefined, total: { bytes: number } | undefined): AsyncGenerator<Uint8Array> {
   const { digest, size } = layer.descriptor;
   let current = 0;
   emit?.({ kind: 'layer', id: digest, state: 'transferring', current, total: size });
   for await (const chunk of source) {
     current += chunk.length;
     counter.bytes += chunk.length;
+    if (total) total.bytes += chunk.length;
     emit?.({ kind: 'layer', id: digest, state: 'transferring', current, total: size });
-    emit?.({ kind: 'bytes', current: counter.bytes, total: 0 });
+    emit?.({ kind: 'bytes', current: (total ?? counter).bytes, total: 0 });
     yield chunk;
   }
   emit?.({ kind: 'layer', id: digest, state: 'done', current, total: size });

@@ -6,10 +6,12 @@
 // keeps its own result beside copy's, for commands that print Docker's lines from it.
 
 import { parseReference, formatReference } from '../reference/reference';
-import { pullImage } from '../registry/pullImage';
+import { pullEach } from '../registry/pullAllTags';
+import { pullImage, type PullResult } from '../registry/pullImage';
 import { pushImage } from '../registry/pushImage';
 import { findImage } from '../store/imageStore';
 import type { CopyOptions, CopyResult } from './copy';
+import type { CopyItem } from './copyImages';
 import type { ImageSource, ImageTarget } from './imageSource';
 import { RegistrySource } from './registrySource';
 import { familiar } from './sourceNames';
@@ -32,7 +34,7 @@ export async function pairStrategy(source: ImageSource, sourceRef: string | unde
       ...(source.options.verify ? { verify: source.options.verify } : {}),
       ...(source.options.concurrency !== undefined ? { concurrency: source.options.concurrency } : {}),
     });
-    return { id: pulled.record.id, alreadyPresent: pulled.upToDate, bytes: pulled.downloadedBytes, names: [familiar(pulled.reference)], digest: pulled.digest, pulled };
+    return pullResult(pulled);
   }
   if (source instanceof StoreSource && target instanceof RegistrySource && sourceRef !== undefined && refs.length === 1) {
     const full = formatReference(parseReference(refs[0]!));
@@ -58,6 +60,33 @@ export async function pairStrategy(source: ImageSource, sourceRef: string | unde
     return { id, alreadyPresent: false, bytes, names: [familiar(pushed.reference)], digest: pushed.digest, pushed };
   }
   return undefined;
+}
+
+/**
+ * Several images from one source to one target, where the pair has a way of its own: registry →
+ * store under the names pulled is `pull -a`'s (every image resolved and verified before any is fetched).
+ */
+export async function pairStrategyAll(source: ImageSource, items: readonly CopyItem[], target: ImageTarget, options: StrategyOptions): Promise<StrategyResult[] | undefined> {
+  if (!(source instanceof RegistrySource && target instanceof StoreSource)) return undefined;
+  const references: string[] = [];
+  for (const { ref, refs } of items) {
+    if (ref === undefined) return undefined;
+    const full = formatReference(parseReference(ref));
+    if (refs.some((r) => r !== full)) return undefined;
+    references.push(ref);
+  }
+  const pulled = await pullEach(target.store, source.clients, references, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(source.options.verify ? { verify: source.options.verify } : {}),
+    ...(source.options.concurrency !== undefined ? { concurrency: source.options.concurrency } : {}),
+  });
+  return pulled.map(pullResult);
+}
+
+function pullResult(pulled: PullResult): StrategyResult {
+  return { id: pulled.record.id, alreadyPresent: pulled.upToDate, bytes: pulled.downloadedBytes, names: [familiar(pulled.reference)], digest: pulled.digest, pulled };
 }
 
 function sameName(a: string, full: string): boolean {

@@ -16,7 +16,7 @@ import { exportEngineImages, inspectEngineImage, listEngineImages, loadEngineIma
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
 import { familiarName, parseReference } from '../reference/reference';
-import type { ArchiveExport, ImageSource, ImageTarget, ListedImage, OpenedImage, PutOptions, PutResult } from './imageSource';
+import type { ArchiveExport, ImageSource, ImageTarget, ListedImage, OpenedImage, PutItem, PutOptions, PutResult } from './imageSource';
 import { tarFiles } from './layoutFiles';
 import { dockerArchiveImage } from './layoutImage';
 import { familiar, fullReference } from './sourceNames';
@@ -90,11 +90,21 @@ export class EngineSource implements ImageSource, ImageTarget {
   }
 
   async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
+    return result!;
+  }
+
+  /** Several images in one load: one archive stream written from them as the engine reads it. */
+  async putAll(items: readonly PutItem[], options: PutOptions = {}): Promise<PutResult[]> {
     const { signal } = options;
-    const id = image.manifest.config.digest;
-    await loadEngineImages(this.client, imagesArchive([{ image, refs, label: refs[0] ?? id }], signal ? { signal } : {}), signal);
-    if (!(await this.hasId(id, signal))) throw new StevedoreError('ENGINE_ERROR', `${this.describe()} accepted the image but does not list ${id} afterwards.`);
-    return { id, names: refs.map(familiar) };
+    await loadEngineImages(this.client, imagesArchive(items, signal ? { signal } : {}), signal);
+    const results: PutResult[] = [];
+    for (const { image, refs } of items) {
+      const id = image.manifest.config.digest;
+      if (!(await this.hasId(id, signal))) throw new StevedoreError('ENGINE_ERROR', `${this.describe()} accepted the image but does not list ${id} afterwards.`);
+      results.push({ id, names: refs.map(familiar) });
+    }
+    return results;
   }
 
   async importArchive(archive: ArchiveExport, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {

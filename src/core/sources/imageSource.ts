@@ -6,6 +6,7 @@
 // uses as the fast path when both sides speak it.
 
 import type { LoadResult } from '../archive/loadArchive';
+import type { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
 import type { Platform } from '../image/types';
 import type { TransferListener } from '../transfer/transferEvent';
@@ -25,6 +26,8 @@ export interface OpenedImage {
   names: readonly string[];
   /** The digest the source resolved the name to, which signatures cover (a registry's: the index's for a multi-platform image). */
   resolvedDigest?: string;
+  /** How the source words a blob that does not hash to its digest (the store's says how to repair it). */
+  corrupt?: (digest: string, why: string) => StevedoreError;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,16 @@ export interface PutResult {
   loaded?: LoadResult;
 }
 
+/** One of several images a target writes at once. */
+export interface PutItem {
+  image: Image;
+  /** Full references the image gets there; empty for an image with no name. */
+  refs: readonly string[];
+  /** Names the image in messages. */
+  label: string;
+  corrupt?: OpenedImage['corrupt'];
+}
+
 export interface ImageTarget {
   readonly kind: SourceKind;
   /** Reports an archive stream's progress itself, start to end (the store's load reads each entry anyway). */
@@ -86,6 +99,8 @@ export interface ImageTarget {
   hasId?(id: string, signal?: AbortSignal): Promise<boolean>;
   /** Writes the image under `refs` (full references); a failed or cancelled put leaves the target as it was. */
   put(image: Image, refs: readonly string[], options?: PutOptions): Promise<PutResult>;
+  /** Writes several images in one go (one archive, one engine load), one result each, in order; all or nothing. */
+  putAll?(items: readonly PutItem[], options?: PutOptions): Promise<PutResult[]>;
   /** Gives an image the target holds (by ID) more names. */
   tag(id: string, refs: readonly string[], signal?: AbortSignal): Promise<string[]>;
   remove(ref: string, signal?: AbortSignal): Promise<void>;

@@ -12,6 +12,7 @@ import { runLimited } from '../registry/runLimited';
 import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import { findImage, type ImageRecord, type ImageStore } from '../store/imageStore';
 import { removeImages } from '../store/removeImages';
+import { checkLayersStored, storeBlobCorrupt } from '../store/storedLayers';
 import { tagImage } from '../store/tagImage';
 import type { ArchiveExport, ImageSource, ImageTarget, OpenedImage, PutOptions, PutResult } from './imageSource';
 import { familiar, fullReference } from './sourceNames';
@@ -39,9 +40,11 @@ export class StoreSource implements ImageSource, ImageTarget {
     try {
       const image = await this.store.load(record);
       await lease.protect([record.manifestDigest, image.manifestDescriptor.digest, image.manifest.config.digest, ...image.manifest.layers.map((l) => l.digest)]);
-      throwIfAborted(options.signal);
+      // A layer missing or cut short is found before the target is written to.
       const full = fullReference(ref!);
-      return { image, names: full ? [full] : [], close: () => lease.release() };
+      await checkLayersStored(this.store, image.manifest.layers, full ? familiar(full) : record.id);
+      throwIfAborted(options.signal);
+      return { image, names: full ? [full] : [], corrupt: storeBlobCorrupt, close: () => lease.release() };
     } catch (err) {
       await lease.release();
       throw err;
