@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { isCancelled } from '../../src/core/errors';
+import { RegistryClients } from '../../src/core/registry/registryClients';
 import { ArchiveSource } from '../../src/core/sources/archiveSource';
 import { copy } from '../../src/core/sources/copy';
+import { RegistrySource } from '../../src/core/sources/registrySource';
 import { StoreSource } from '../../src/core/sources/storeSource';
 import type { ImageStore } from '../../src/core/store/imageStore';
 import type { TransferEvent } from '../../src/core/transfer/transferEvent';
@@ -119,5 +121,18 @@ describe('copy, image by image', () => {
     );
     assert.equal(await storeState(target.store), before);
     assert.deepEqual(await readdir(join(target.store.root, 'stevedore', 'ingest')).catch(() => []), []);
+  });
+});
+
+describe('a registry as a copy side', () => {
+  it('names its registry and repository in messages when it stands for a reference', async () => {
+    const clients = new RegistryClients({});
+    try {
+      assert.equal(new RegistrySource(clients, { reference: 'localhost:5000/team/app:1' }).describe(), 'the registry localhost:5000 (repository team/app)');
+      assert.equal(new RegistrySource(clients, { reference: 'redis' }).describe(), 'the registry docker.io (repository library/redis)');
+      assert.equal(new RegistrySource(clients).describe(), 'the registry');
+    } finally {
+      await clients.close();
+    }
   });
 });

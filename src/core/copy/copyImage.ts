@@ -61,7 +61,7 @@ async function endpointOf(location: ImageLocation, options: CopyOptions): Promis
     }
     case 'registry': {
       if (!options.registries) throw new StevedoreError('UNSUPPORTED', 'This caller cannot reach registries; use pull and push.');
-      const registry = new RegistrySource(options.registries(), options.verify ? { verify: options.verify } : {});
+      const registry = new RegistrySource(options.registries(), { ...(options.verify ? { verify: options.verify } : {}), ...(location.name ? { reference: location.name } : {}) });
       return { side: registry, ref: location.name };
     }
   }

@@ -14,7 +14,7 @@ import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { Image } from '../image/image';
 import type { Descriptor, ImageManifest } from '../image/types';
-import { formatReference, parseReference, type ImageReference } from '../reference/reference';
+import { formatReference, parseReference, tryParseReference, type ImageReference } from '../reference/reference';
 import { repositoryScope } from '../registry/bearerTokens';
 import { fetchManifest, putManifest } from '../registry/manifests';
 import { listTags } from '../registry/pagedLists';
@@ -34,6 +34,8 @@ export interface RegistrySourceOptions {
   verify?: PullVerifyStage;
   /** Blobs sent at once (default 4). */
   concurrency?: number;
+  /** The reference the source stands for ("localhost:5000/app:1"), so messages name its registry and repository. */
+  reference?: string;
 }
 
 export class RegistrySource implements ImageSource, ImageTarget {
@@ -45,7 +47,8 @@ export class RegistrySource implements ImageSource, ImageTarget {
   ) {}
 
   describe(): string {
-    return 'the registry';
+    const ref = this.options.reference ? tryParseReference(this.options.reference) : null;
+    return ref ? `the registry ${ref.domain} (repository ${ref.path})` : 'the registry';
   }
 
   async list(options: { scope?: string; signal?: AbortSignal } = {}): Promise<ListedImage[]> {
