@@ -29,7 +29,10 @@ export interface CopyOptions {
   operation?: TransferOperation;
   /** How start and end events name the image (default: the source's reference). */
   reference?: string;
-  /** Store → registry: ask about every blob even when the registry has the image (docker push's way and lines). */
+  /**
+   * To a registry: ask about every blob and put the manifest even when the registry has the image
+   * (docker push's way and lines), so the result always carries the manifest digest.
+   */
   askEachLayer?: boolean;
 }
 
@@ -100,7 +103,7 @@ async function viaImage(source: ImageSource, sourceRef: string | undefined, targ
     const refs = targetRefs.length ? targetRefs : opened.names;
     const id = opened.image.manifest.config.digest;
     const copied = opened.resolvedDigest ? { copied: { resolvedDigest: opened.resolvedDigest, manifestDigest: opened.image.manifestDescriptor.digest } } : {};
-    if (await target.has(opened.image, refs, signal)) {
+    if (!options.askEachLayer && (await target.has(opened.image, refs, signal))) {
       return { id, alreadyPresent: true, bytes: 0, names: refs.length ? await target.tag(id, refs, signal) : [], ...copied };
     }
     const put = await target.put(reporting(opened.image, counter, options.onEvent), refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });

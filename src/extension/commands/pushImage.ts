@@ -1,9 +1,9 @@
 // Push: uploads tagged images to their registries, skipping blobs the registry has and mounting
 // blobs from other repositories of the same registry, with per-layer progress in a cancellable
 // notification. From image items (several at once), or the palette with a picker. An image listed
-// under an engine is read from the engine's export into the engine-image cache (streamed to disk,
-// found there again by image ID) and pushed from there, its layers compressed on the way as
-// `docker push` does. Push and Sign… (pushAndSign.ts) runs the same push with a signer: each image
+// under an engine is copied from the engine's export straight to the registry (copy.ts: the export
+// spilled to a temporary file and read in place, no store involved), its layers compressed on the
+// way as `docker push` does. Push and Sign… (pushAndSign.ts) runs the same push with a signer: each image
 // is signed once it is pushed.
 
 import * as vscode from 'vscode';
@@ -18,8 +18,8 @@ import { elapsedText, plural, TransferProgress } from '../transferProgress';
 import { TransferUpdates } from '../transfers/layerUpdates';
 import { withTransfer } from '../transfers/withTransfer';
 import { imageContextValue } from '../views/imagesTreeProvider';
-import { engineImageForPush } from '../engines/engineImagePush';
-import type { ImageStore } from '../../core/store/imageStore';
+import { EngineSource } from '../../core/sources/engineSource';
+import type { LayerState, TransferEvent } from '../../core/transfer/transferEvent';
 import type { EngineImageNode } from '../views/engineNodes';
 import { selectedEngineImages, selectedImageNodes, stringArg, type CommandContext, type ExtensionCommand } from './command';
 import { pickImages } from './prompts';
@@ -72,7 +72,7 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
   const clients = services.registries.get();
   const started = Date.now();
   const names = references.map((r) => familiarString(parseReference(r)));
-  const results: PushResult[] = [];
+  const results: Pushed[] = [];
   const signatures: { reference: string; format: string; location: string }[] = [];
   await withTransfer(services.transfers, `Pushing ${names.length === 1 ? names[0] : `${names.length} images`}`, async (progress, transfer) => {
     for (const [i, reference] of references.entries()) {
@@ -81,28 +81,37 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
       const updates = new TransferUpdates('push');
       const prefix = references.length > 1 ? `${i + 1}/${references.length} ${names[i]}: ` : '';
       const engineNode = fromEngine.get(reference);
-      let store: ImageStore = mainStore;
-      if (engineNode) {
-        progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
-        store = await engineImageForPush(services, engineNode, reference, progress.signal);
-      }
+      const onEvent = (event: TransferEvent): void => {
+        const update = updates.update(event);
+        if (!update) return;
+        if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
+        layers.apply(update);
+        transfer.update(update);
+        const snap = layers.snapshot();
+        progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
+      };
+      // A copy to the registry, every layer asked about as docker push does: from the store it is the
+      // push's own way; an engine's image goes from its export, layers compressed on the way.
+      const registry = new RegistrySource(clients, { concurrency: services.settings().maxConcurrentUploads });
       try {
-        results.push(
-          // A copy from the store to the registry, which is the push's own way, every layer asked about as docker push does.
-          await copy(new StoreSource(store), reference, new RegistrySource(clients, { concurrency: services.settings().maxConcurrentUploads }), [reference], {
+        if (engineNode) {
+          progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
+          const engine = new EngineSource(await services.engines.client(engineNode.source), engineNode.source);
+          const states = new Map<string, LayerState>();
+          const copied = await copy(engine, engineNode.name, registry, [reference], {
             askEachLayer: true,
             signal: progress.signal,
+            // Its layers, worded as a push's (the copy's start, end and running total are not rows).
             onEvent: (event) => {
-              const update = updates.update(event);
-              if (!update) return;
-              if (update.phase !== 'transferring') services.log.debug(`${shortId(update.key)}: ${update.status}`);
-              layers.apply(update);
-              transfer.update(update);
-              const snap = layers.snapshot();
-              progress.report(prefix + snap.message, ((i + snap.percent / 100) / references.length) * 100);
+              if (event.kind !== 'layer') return;
+              states.set(event.id, event.state);
+              onEvent(event);
             },
-          }).then((copied) => copied.pushed!),
-        );
+          });
+          results.push(pushedFrom(reference, copied.digest!, states));
+        } else {
+          results.push((await copy(new StoreSource(mainStore), reference, registry, [reference], { askEachLayer: true, signal: progress.signal, onEvent })).pushed!);
+        }
       } catch (err) {
         throw attachRegistry(err, parseReference(reference).domain);
       }
@@ -120,10 +129,18 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
   // The registries pushed to list the new repositories and tags without a manual refresh.
   for (const domain of new Set(results.map((r) => parseReference(r.reference).domain))) services.registriesTree.refreshDomain(domain);
   const took = elapsedText(Date.now() - started);
-  for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest} size ${r.size} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
+  for (const r of results) services.log.info(`pushed ${r.reference}: digest ${r.digest}${r.size === undefined ? '' : ` size ${r.size}`} (${r.uploaded} uploaded, ${r.skipped} already there, ${r.mounted} mounted)`);
   const blobs = results.reduce((a, r) => ({ uploaded: a.uploaded + r.uploaded, skipped: a.skipped + r.skipped, mounted: a.mounted + r.mounted }), { uploaded: 0, skipped: 0, mounted: 0 });
   const detail = [`${plural(blobs.uploaded, 'blob')} uploaded`, blobs.skipped ? `${blobs.skipped} already there` : '', blobs.mounted ? `${blobs.mounted} mounted` : ''].filter(Boolean).join(', ');
   const signed = signing ? ` and signed (${[...new Set(signatures.map((s) => s.format))].join(', ')})` : '';
   void vscode.window.showInformationMessage(`Pushed${signed} ${names.length === 1 ? names[0] : `${names.length} images`} — ${detail}, ${took}.`);
   return results.map((r) => ({ reference: r.reference, digest: r.digest, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted, ...(signing ? { signature: signatures.find((s) => s.reference === r.reference) } : {}) }));
+}
+
+/** What a push did: the push's own result from the store; from an engine, counted from the copy's layer events (blobs of layers only). */
+type Pushed = Pick<PushResult, 'reference' | 'digest' | 'uploaded' | 'skipped' | 'mounted'> & { size?: number };
+
+function pushedFrom(reference: string, digest: string, states: ReadonlyMap<string, LayerState>): Pushed {
+  const count = (state: LayerState): number => [...states.values()].filter((s) => s === state).length;
+  return { reference, digest, uploaded: count('done'), skipped: count('exists'), mounted: count('mounted') };
 }

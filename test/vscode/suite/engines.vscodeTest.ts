@@ -9,8 +9,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { loadArchive } from '../../../src/core/archive/loadArchive';
+import { engineCachePath } from '../../../src/core/engine/engineCachePath';
 import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { CommandOutcome } from '../../../src/extension/registerCommands';
@@ -203,12 +205,28 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     const pushName = `${registry.host}/enginetest/pushed:1`;
     await run('stevedore.tagImage', node, [node], { target: pushName });
     const toPush = await dockerImage(pushName);
-    await run('stevedore.pushImage', toPush, [toPush]);
+    // Push copies the engine's image straight to the registry: the engine-image cache is not written.
+    const cached = async (): Promise<string[]> => {
+      const path = engineCachePath(process.env);
+      if (!existsSync(path)) return [];
+      return (await (await FileImageStore.open(path)).list()).map((r) => `${r.id} ${r.refs.join(',')}`).sort();
+    };
+    const cachedBefore = await cached();
+    const [pushed] = await run<{ reference: string; digest: string; uploaded: number }[]>('stevedore.pushImage', toPush, [toPush]);
+    assert.deepEqual(await cached(), cachedBefore, 'the push wrote to the engine-image cache');
     const manifest = await fetch(`${registry.url}/v2/enginetest/pushed/manifests/1`, {
       headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
     });
     assert.equal(manifest.status, 200);
-    assert.equal(((await manifest.json()) as { config: { digest: string } }).config.digest, dockerImageId);
+    const manifestBytes = Buffer.from(await manifest.arrayBuffer());
+    assert.equal(pushed?.digest, `sha256:${createHash('sha256').update(manifestBytes).digest('hex')}`);
+    const served = JSON.parse(manifestBytes.toString()) as { config: { digest: string }; layers: { mediaType: string }[] };
+    assert.equal(served.config.digest, dockerImageId);
+    // The same image: its config (so its ID and diffIDs) as Docker has it, its layers gzip-compressed as docker push sends them.
+    const config = (await (await fetch(`${registry.url}/v2/enginetest/pushed/blobs/${dockerImageId}`)).json()) as { rootfs: { diff_ids: string[] } };
+    const dockerLayers = await docker.docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', dockerImageId]);
+    assert.deepEqual(config.rootfs.diff_ids, JSON.parse(dockerLayers.stdout) as string[]);
+    assert.ok(served.layers.every((l) => l.mediaType.endsWith('gzip')), served.layers.map((l) => l.mediaType).join(', '));
 
     const tagged = await dockerImage('enginetest/tagged:2');
     await run('stevedore.removeImage', tagged, [tagged], { skipConfirmation: true });
