@@ -9,6 +9,7 @@
 import { sha256Digest, tryParseDigest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { BlobStore } from '../store/blobStore';
+import { BufferPool } from '../store/bufferPool';
 import type { Lease } from '../store/leases';
 import { ArchiveLinks, normaliseArchivePath } from './archivePaths';
 import { MAX_SPILLED_ENTRY, SpillFile } from './spillFile';
@@ -48,6 +49,8 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
   const contents: ArchiveContents = { what, files: new Map(), links: new ArchiveLinks(what) };
   let entries = 0;
   let metadataBytes = 0;
+  // One entry is staged at a time: a few buffers in flight serve them all.
+  const buffers = new BufferPool({ keep: 4 });
   try {
     for await (const { header, body } of tarEntries(source, { what, signal: options.signal })) {
       throwIfAborted(options.signal);
@@ -117,6 +120,7 @@ export async function readArchive(blobs: BlobStore, lease: Lease, source: AsyncI
         what,
         signal: options.signal,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        buffers,
       });
       contents.files.set(path, staged);
     }
