@@ -14,6 +14,8 @@ import { runCli } from '../helpers/cli';
 import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { makeTar, tempDir } from '../helpers/fixtures';
 import { podmanStore, skopeoWithPolicy, type PodmanStore, type Skopeo } from '../helpers/podman';
+import { ourEntries, tarStreamEntries } from '../helpers/tarReading';
+import { run } from '../helpers/cli';
 
 const BUSYBOX = 'stevedore-test/busybox:bb';
 const LAYERED = 'stevedore-test/layered:wh';
@@ -115,6 +117,24 @@ describe('archives with docker, podman and skopeo', () => {
     }
     assert.match(fromOci.stdout, new RegExp(`Loaded image: ${LAYERED}\n$`));
     assert.equal(await fromOci.id(LAYERED), ids[LAYERED]);
+  });
+
+  it('docker save and podman save archives read entry by entry as GNU tar lists them and tar-stream read them, in any pieces', async () => {
+    const made: [string, string][] = [
+      ['docker', join(dir.path, 'entries-docker.tar')],
+      ['podman', join(dir.path, 'entries-podman.tar')],
+      ['podman-oci', join(dir.path, 'entries-podman-oci.tar')],
+    ];
+    ok(await engine.docker(['save', '-o', made[0]![1], BUSYBOX, LAYERED]), 'docker save');
+    ok(await podman.podman(['save', '-m', '-o', made[1]![1], BUSYBOX, LAYERED]), 'podman save -m');
+    ok(await podman.podman(['save', '--format', 'oci-archive', '-o', made[2]![1], LAYERED]), 'podman save oci-archive');
+    for (const [name, file] of made) {
+      const archive = await readFile(file);
+      const listed = ok(await run('tar', ['--list', '--quoting-style=literal', '-f', file]), `tar --list ${name}`).split('\n').filter(Boolean);
+      const reference = await tarStreamEntries(archive);
+      assert.deepEqual(reference.map((e) => e.name), listed, `${name}: tar-stream and GNU tar`);
+      for (const piece of [509, 64 * 1024 + 3, 1 << 20]) assert.deepEqual(await ourEntries(archive, piece), reference, `${name} in pieces of ${piece} bytes`);
+    }
   });
 
   it('skopeo copy to docker-archive: and oci-archive: loads with the config digest skopeo reports', async () => {

@@ -135,11 +135,16 @@ class TarInput {
   }
 
   /** The entry's bytes, as views of the source's chunks; `explain` turns a failure into the archive's error. */
-  async *body(header: TarHeader, explain: (err: unknown) => unknown): AsyncGenerator<Uint8Array> {
-    const generation = this.generation;
+  body(header: TarHeader, explain: (err: unknown) => unknown): AsyncGenerator<Uint8Array> {
+    // Taken now: a generator's code runs only once it is first read.
+    return this.bodyOf(header, this.generation, explain);
+  }
+
+  private async *bodyOf(header: TarHeader, generation: number, explain: (err: unknown) => unknown): AsyncGenerator<Uint8Array> {
     try {
-      while (this.remaining > 0) {
+      for (;;) {
         if (generation !== this.generation) throw new Error(`the body of "${header.name}" was read after the next entry was asked for`);
+        if (this.remaining === 0) return;
         if (!(await this.fill())) throw new TruncatedError();
         const n = Math.min(this.remaining, this.chunk.length - this.at);
         const view = this.chunk.subarray(this.at, this.at + n);
