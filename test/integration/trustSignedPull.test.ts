@@ -4,6 +4,7 @@
 // signature can fail is refused with its own reason and leaves the store byte-for-byte unchanged.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ import { serveFolder, type FileServer } from '../helpers/fileServer';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { makeGnupgHome, makeGpgKey, writeJson, type GpgKey } from '../helpers/gpgKeys';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
-import { skopeo, writePolicy } from '../helpers/registryImages';
+import { addMultiPlatformImage, skopeo, writePolicy } from '../helpers/registryImages';
 import { storeSnapshot } from '../helpers/storeSnapshot';
 
 describe('pull under a signedBy policy, with signatures made by skopeo --sign-by', () => {
@@ -62,6 +63,12 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
       digestOf[name] = inspected.stdout.trim();
     };
     process.env.GNUPGHOME = gnupg;
+    // A multi-platform image: skopeo --all signs its index.
+    const multi = `${registry.host}/team/multi:1.0`;
+    await addMultiPlatformImage(source, multi);
+    const copiedMulti = await skopeo(skopeoPolicy, ['--registries.d', registriesD, 'copy', '--all', '--dest-tls-verify=false', '--sign-by', trusted.fingerprint, `oci:${source.root}:${multi}`, `docker://${multi}`]);
+    assert.equal(copiedMulti.code, 0, copiedMulti.stderr);
+    digestOf.multi = (await skopeo(skopeoPolicy, ['inspect', '--raw', '--tls-verify=false', `docker://${multi}`])).stdout;
     await push('signed', trusted);
     await push('unsigned', undefined);
     await push('other-key', stranger);
@@ -194,6 +201,18 @@ describe('pull under a signedBy policy, with signatures made by skopeo --sign-by
     assert.equal(lookaside.requests.length, asked);
     const check = await runCli(root, ['system', 'check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+
+  it('copy of a signed multi-platform image under a new name keeps the signature of its index, which verify --signatures accepts by the new name', async () => {
+    const root = join(dir.path, 'store-copy-multi');
+    const indexDigest = `sha256:${createHash('sha256').update(digestOf.multi!).digest('hex')}`;
+    const copied = await runCli(root, ['copy', '--signature-policy', policy, '--registries.d', registriesD, '--platform', 'linux/arm64/v8', `docker://${registry.host}/team/multi:1.0`, 'stevedore:local/multi:2'], { env });
+    assert.equal(copied.code, 0, copied.stdout + copied.stderr);
+    const [inspected] = JSON.parse((await runCli(root, ['inspect', 'local/multi:2'])).stdout) as { RepoDigests: string[] }[];
+    assert.deepEqual(inspected!.RepoDigests, [`${registry.host}/team/multi@${indexDigest}`]);
+    const ok = await runCli(root, ['verify', '--signatures', '--signature-policy', policy, 'local/multi:2'], { env });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(`simple-signing +${trusted.fingerprint} +${indexDigest} +verified`));
   });
 
   it('trust show lists signatures of a remote reference with why each fails, and those kept for a pulled image', async () => {

@@ -66,5 +66,7 @@ export const copyCommand: Command = {
  */
 async function keepUnderNewName(store: ImageStore, name: string, copied: { resolvedDigest: string; manifestDigest: string }, keeper: SignatureKeeper): Promise<void> {
   const record = await store.find(name);
-  if (record.manifestDigest === copied.manifestDigest) await keeper.keep(store.layout, [{ digest: copied.resolvedDigest, manifestDigest: copied.manifestDigest }]);
+  // What the signatures cover must be the image's manifest or a repo digest it was recorded with (a multi-platform image's index).
+  const covered = [record.manifestDigest, ...record.repoDigests.map((d) => d.slice(d.indexOf('@') + 1))].includes(copied.resolvedDigest);
+  if (record.manifestDigest === copied.manifestDigest && covered) await keeper.keep(store.layout, [{ digest: copied.resolvedDigest, manifestDigest: copied.manifestDigest }]);
 }

@@ -106,7 +106,11 @@ async function viaImage(source: ImageSource, sourceRef: string | undefined, targ
     if (!options.askEachLayer && (await target.has(opened.image, refs, signal))) {
       return { id, alreadyPresent: true, bytes: 0, names: refs.length ? await target.tag(id, refs, signal) : [], ...copied };
     }
-    const put = await target.put(reporting(opened.image, counter, options.onEvent), refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    const put = await target.put(reporting(opened.image, counter, options.onEvent), refs, {
+      ...(signal ? { signal } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(opened.repoDigest ? { repoDigests: [opened.repoDigest] } : {}),
+    });
     return { ...done(put, counter), ...copied };
   } finally {
     await opened.close();

@@ -26,6 +26,8 @@ export interface OpenedImage {
   names: readonly string[];
   /** The digest the source resolved the name to, which signatures cover (a registry's: the index's for a multi-platform image). */
   resolvedDigest?: string;
+  /** REPOSITORY@DIGEST the source resolved the name to, which a store records as the image's repo digest, as a pull does. */
+  repoDigest?: string;
   /** How the source words a blob that does not hash to its digest (the store's says how to repair it). */
   corrupt?: (digest: string, why: string) => StevedoreError;
   close(): Promise<void>;
@@ -65,6 +67,8 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Progress as TransferEvents: the target reports layers it skips (`exists`, `mounted`); copy reports the rest. */
   onEvent?: TransferListener;
+  /** Where the image came from (REPOSITORY@DIGEST), for a target that records it (the store). */
+  repoDigests?: readonly string[];
 }
 
 export interface PutResult {

@@ -14,7 +14,7 @@ import { sha256Digest } from '../digest';
 import { StevedoreError, throwIfAborted } from '../errors';
 import type { Image } from '../image/image';
 import type { Descriptor, ImageManifest } from '../image/types';
-import { formatReference, parseReference, tryParseReference, type ImageReference } from '../reference/reference';
+import { formatReference, parseReference, repositoryName, tryParseReference, type ImageReference } from '../reference/reference';
 import { repositoryScope } from '../registry/bearerTokens';
 import { fetchManifest, putManifest } from '../registry/manifests';
 import { listTags } from '../registry/pagedLists';
@@ -63,7 +63,7 @@ export class RegistrySource implements ImageSource, ImageTarget {
     const resolved = await resolvePull(this.clients.for(parsed.domain), parsed, options.signal);
     const verified = await verifyPull(resolved, this.options.verify, options.signal);
     const image = await remoteImage(verified, { ...(options.platform ? { platform: options.platform } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-    return { image, names: verified.reference.digest ? [] : [verified.fullRef], resolvedDigest: verified.manifestDigest, close: async () => undefined };
+    return { image, names: verified.reference.digest ? [] : [verified.fullRef], resolvedDigest: verified.manifestDigest, repoDigest: `${repositoryName(verified.reference)}@${verified.manifestDigest}`, close: async () => undefined };
   }
 
   async has(image: Pick<Image, 'manifest'>, refs: readonly string[], signal?: AbortSignal): Promise<boolean> {

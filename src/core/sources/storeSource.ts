@@ -115,7 +115,7 @@ export class StoreSource implements ImageSource, ImageTarget {
           size: image.manifestDescriptor.size,
           platform: image.manifestDescriptor.platform ?? platformOf(image.config),
         };
-        await this.store.addImage(descriptor, refs, signal ? { signal } : {});
+        await this.store.addImage(descriptor, refs, { ...(signal ? { signal } : {}), ...(options.repoDigests?.length ? { repoDigests: [...options.repoDigests] } : {}) });
         return { id: manifest.config.digest, names: refs.map(familiar) };
       });
     } catch (err) {
