@@ -147,6 +147,8 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['builder', 'prune']],
     summary: 'Remove build cache',
+    // Its garbage collection removes layer snapshots, whose files a rootless run made owned by subordinate ids.
+    userNamespace: true,
     load: async () => (await import('./commands/builderPrune')).builderPruneCommand,
   },
   {

@@ -5,10 +5,13 @@
 
 import type { ContainerIo } from '../core/runtime/ociRuntime';
 import type { CliContext } from './context';
+import { machineTerminal } from './machineChannel';
 
-export function containerIo(ctx: Pick<CliContext, 'stdin' | 'stdout' | 'stderr'>, tty: boolean, interactive: boolean): ContainerIo {
-  if (tty && ctx.stdin.isTTY && ctx.stdout.isTTY) return { inherit: true };
+export function containerIo(ctx: Pick<CliContext, 'stdin' | 'stdout' | 'stderr' | 'env'>, tty: boolean, interactive: boolean): ContainerIo {
+  // A program that runs this CLI (the VS Code extension) may lend a terminal of its own through the machine channel.
+  const lent = tty ? machineTerminal(ctx.env) : undefined;
+  if (tty && !lent && ctx.stdin.isTTY && ctx.stdout.isTTY) return { inherit: true };
   const io: ContainerIo = { ...(interactive ? { stdin: ctx.stdin } : {}), stdout: ctx.stdout, stderr: ctx.stderr };
-  if (tty) io.terminal = { size: { columns: ctx.stdout.columns ?? 80, rows: 24 } };
+  if (tty) io.terminal = lent ?? { size: { columns: ctx.stdout.columns ?? 80, rows: 24 } };
   return io;
 }

@@ -9,6 +9,7 @@ import type { Command } from './command';
 import { commandGroups, commandTable, type CommandEntry, type CommandGroup } from './commandTable';
 import { createContext, type CliContext } from './context';
 import { runInUserNamespace } from './userNamespaceExec';
+import { machineChannel } from './machineChannel';
 
 export interface CliIo {
   stdout: CliContext['stdout'];
@@ -61,6 +62,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 function reportError(ctx: CliContext, name: string, command: Command, summary: string, err: unknown): number {
+  const machine = machineChannel(ctx.env);
+  if (machine) {
+    // A program reads the error as data and shows it in its own words: no "Error:" line as well.
+    const reported = machineError(err, ctx.storePath);
+    if (reported) {
+      machine({ error: reported.error });
+      return reported.status;
+    }
+  }
   if (err instanceof ArgCountError) {
     ctx.stderr.write(`"${name}" ${err.message}\nSee '${name} --help'.\n\nUsage:  ${command.usage}\n\n${summary}\n`);
     return 1;
@@ -85,6 +95,17 @@ function reportError(ctx: CliContext, name: string, command: Command, summary: s
     return 1;
   }
   throw err;
+}
+
+/** The error line of the machine channel and the exit status for an error, as reportError words and counts them. */
+export function machineError(err: unknown, storePath: string): { error: { code: string; message: string }; status: number } | undefined {
+  if (err instanceof ArgCountError || err instanceof UsageError) return { error: { code: 'INVALID_ARGUMENT', message: err.message }, status: err instanceof UsageError ? 125 : 1 };
+  if (isCancelled(err)) return { error: { code: 'CANCELLED', message: 'Cancelled: nothing was changed.' }, status: 130 };
+  err = explainSystemError(err, storePath) ?? err;
+  if (err instanceof StevedoreError) return { error: { code: err.code, message: err.message }, status: 1 };
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return { error: { code: e.code, message: e.message }, status: 1 };
+  return undefined;
 }
 
 /** Where a non-interspersed command's arguments start: the first word that is neither a flag nor a flag's value. */

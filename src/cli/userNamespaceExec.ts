@@ -4,6 +4,7 @@
 // core says what is missing when (and only if) the command needs a container.
 
 import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../core/runtime/userNamespace';
+import { machineDescriptors } from './machineChannel';
 
 /** Names the descriptor of the pipe from the waiting process, in the environment of the command run inside. */
 export const PARENT_PIPE_ENV = 'STEVEDORE_PARENT_PIPE';
@@ -18,8 +19,14 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   // node:child_process is loaded here, not with the CLI: most commands never start a process.
   // Descriptor 3 is a pipe whose far end closes when this process goes, kill -9 included: the
   // command inside then cancels as for SIGTERM (main.ts), so the container does not outlive it.
+  // The machine channel's descriptors (machineChannel.ts) go in under the same numbers.
+  const stdio: ('inherit' | 'pipe' | 'ignore' | number)[] = ['inherit', 'inherit', 'inherit', 'pipe'];
+  for (const fd of machineDescriptors(env)) {
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = fd;
+  }
   const child = process.getBuiltinModule('node:child_process').spawn(command.command, command.args, {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    stdio,
     env: { ...env, [PARENT_PIPE_ENV]: '3' },
   });
   // A terminal's Ctrl-C reaches both processes (one process group) whenever they run in one, even

@@ -19,6 +19,7 @@ import { SecretCredentials } from './registries/secretCredentials';
 import { registerCommands } from './registerCommands';
 import type { Services } from './services';
 import { PROXY_SETTINGS, readSettings, SECTION } from './settings';
+import { cliForSettings, containerDiff } from './containers/containerCli';
 import { StoreAccess } from './storeAccess';
 import { TransferList } from './transfers/transferList';
 import { TRANSFERS_VIEW, TransfersView } from './transfers/transfersView';
@@ -79,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): StevedoreApi {
   });
   const registriesTree = new RegistriesTreeProvider(readSettings, registries, store, log);
   const registriesView = vscode.window.createTreeView<RegistriesTreeNode>('stevedore.registries', { treeDataProvider: registriesTree, canSelectMany: true, showCollapseAll: true });
-  const containersTree = new ContainersTreeProvider(store, log);
+  const containersTree = new ContainersTreeProvider(store, log, async (opened, record) => containerDiff(await cliForSettings(readSettings(), context.extensionPath), opened, record));
   const containersView = vscode.window.createTreeView<ContainersTreeNode>('stevedore.containers', { treeDataProvider: containersTree, showCollapseAll: true });
   const transfers = new TransferList();
   const transfersView = new TransfersView(transfers, context.extensionUri);

@@ -61,6 +61,12 @@ export interface StevedoreSettings {
   trustRegistriesDir: string;
   /** Push and Sign…'s key: a GPG key ID, or a cosign key file's path; empty to pick one each time. */
   trustSigningKey: string;
+  /**
+   * Where containers run: `extension` in this process (root only), `cli` in a child process, the
+   * CLI, which enters a user namespace by itself (containers/cliProcess.ts); `auto` picks the CLI
+   * when this process is not root and a user namespace can be entered.
+   */
+  containersProcess: 'auto' | 'extension' | 'cli';
 }
 
 export const SECTION = 'stevedore';
@@ -96,6 +102,7 @@ export function readSettings(): StevedoreSettings {
     trustPolicyPath: expandHome(c.get<string>('trust.policyPath', '').trim()),
     trustRegistriesDir: expandHome(c.get<string>('trust.registriesDir', '').trim()),
     trustSigningKey: expandHome(c.get<string>('trust.signingKey', '').trim()),
+    containersProcess: oneOf(c.get<string>('containers.process'), ['auto', 'extension', 'cli'], 'auto'),
   };
 }
 

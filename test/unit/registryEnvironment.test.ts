@@ -43,6 +43,7 @@ function untouchedSettings(env: NodeJS.ProcessEnv, overrides: Partial<StevedoreS
     trustPolicyPath: '',
     trustRegistriesDir: '',
     trustSigningKey: '',
+    containersProcess: 'auto',
     ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import { writeLine } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
+import { machineChannel } from '../machineChannel';
 
 export const buildCommand: Command = {
   usage: 'stevedore build [OPTIONS] PATH',
@@ -47,7 +48,8 @@ export const buildCommand: Command = {
     const dockerfile = stringFlag(flags, 'file');
     const tags = listFlag(flags, 'tag');
     const store = await ctx.openStore();
-    const onEvent = quiet ? undefined : (event: BuildEvent): void => {
+    const machine = machineChannel(ctx.env);
+    const print = quiet ? undefined : (event: BuildEvent): void => {
       if (event.kind === 'step') writeLine(ctx.stdout, `Step ${event.index}/${event.total} : ${event.instruction}`);
       else if (event.kind === 'start' && event.operation === 'pull') writeLine(ctx.stdout, ` ---> pulling ${event.reference}`);
       else if (event.kind === 'running') writeLine(ctx.stdout, ` ---> Running in ${shortId(event.container)}`);
@@ -55,6 +57,12 @@ export const buildCommand: Command = {
       else if (event.kind === 'cached') writeLine(ctx.stdout, ' ---> Using cache');
       else if (event.kind === 'stepDone') writeLine(ctx.stdout, event.id ? ` ---> ${shortId(event.id)}` : ' ---> ');
     };
+    const onEvent = machine
+      ? (event: BuildEvent): void => {
+          machine({ event });
+          print?.(event);
+        }
+      : print;
     const signatures = new SignatureKeeper();
     const result = await withRegistries(ctx, flags, (clients) =>
       buildImage(store, {
@@ -78,6 +86,7 @@ export const buildCommand: Command = {
         ...(onEvent ? { onEvent } : {}),
       }),
     );
+    machine?.({ result: { id: result.id, tags: result.tags } });
     if (quiet) {
       writeLine(ctx.stdout, result.id);
       return 0;

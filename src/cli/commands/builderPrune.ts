@@ -8,6 +8,7 @@ import { pruneBuildCache } from '../../core/dockerfile/pruneBuildCache';
 import { boolFlag, listFlag, type Command } from '../command';
 import { writeLine } from '../context';
 import { confirm } from '../prompt';
+import { machineChannel } from '../machineChannel';
 
 export const builderPruneCommand: Command = {
   usage: 'stevedore builder prune [OPTIONS]',
@@ -27,6 +28,7 @@ export const builderPruneCommand: Command = {
       if (!(await confirm(ctx, `${warning} Are you sure you want to continue? [y/N] `))) return 0;
     }
     const result = await pruneBuildCache(await ctx.openStore(), { all, ...(until !== undefined ? { until } : {}), signal: ctx.signal });
+    machineChannel(ctx.env)?.({ result });
     if (result.deleted.length) {
       writeLine(ctx.stdout, 'Deleted build cache objects:');
       for (const key of result.deleted) writeLine(ctx.stdout, key);

@@ -12,6 +12,7 @@ import { commitContainer } from '../../core/runtime/containerChanges';
 import { findContainer } from '../../core/runtime/containerRecord';
 import { listFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
+import { machineChannel } from '../machineChannel';
 
 export const commitCommand: Command = {
   usage: 'stevedore commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n        stevedore commit [OPTIONS] IMAGE FOLDER|TARBALL|- [REPOSITORY[:TAG]]',
@@ -32,6 +33,7 @@ export const commitCommand: Command = {
     const history = { ...(author ? { author } : {}), ...(message ? { message } : {}), changes: listFlag(flags, 'change'), signal: ctx.signal };
     if (container) {
       const record = await commitContainer(await ctx.openStore(), container, { ...(args[1] ? { reference: args[1] } : {}), ...history });
+      machineChannel(ctx.env)?.({ result: { id: record.id, refs: record.refs } });
       writeLine(ctx.stdout, record.id);
       return 0;
     }

@@ -4,6 +4,7 @@ import { containerChanges } from '../../core/runtime/containerChanges';
 import { findContainer } from '../../core/runtime/containerRecord';
 import type { Command } from '../command';
 import { writeLine } from '../context';
+import { machineChannel } from '../machineChannel';
 
 export const diffCommand: Command = {
   usage: 'stevedore diff CONTAINER',
@@ -13,7 +14,9 @@ export const diffCommand: Command = {
   async run(ctx, args) {
     const store = await ctx.openStore();
     const c = await findContainer(store.layout, args[0]!);
-    for (const change of await containerChanges(store, c, ctx.signal)) writeLine(ctx.stdout, `${change.kind} /${change.path}`);
+    const changes = await containerChanges(store, c, ctx.signal);
+    machineChannel(ctx.env)?.({ result: changes });
+    for (const change of changes) writeLine(ctx.stdout, `${change.kind} /${change.path}`);
     return 0;
   },
 };

@@ -1,11 +1,12 @@
 // `stevedore rm [-f] CONTAINER...` — removes containers and their root filesystems; a running one
 // only with -f, which kills it first.
 
-import { errorMessage } from '../../core/errors';
+import { errorMessage, StevedoreError } from '../../core/errors';
 import { findContainer } from '../../core/runtime/containerRecord';
 import { removeContainer } from '../../core/runtime/removeContainer';
 import { boolFlag, type Command } from '../command';
 import { writeLine } from '../context';
+import { machineChannel } from '../machineChannel';
 
 export const rmCommand: Command = {
   usage: 'stevedore rm [OPTIONS] CONTAINER [CONTAINER...]',
@@ -22,7 +23,9 @@ export const rmCommand: Command = {
         writeLine(ctx.stdout, name);
       } catch (err) {
         failed = true;
-        ctx.stderr.write(`Error: ${errorMessage(err)}\n`);
+        const machine = machineChannel(ctx.env);
+        if (machine && err instanceof StevedoreError) machine({ error: { code: err.code, message: err.message } });
+        else ctx.stderr.write(`Error: ${errorMessage(err)}\n`);
       }
     }
     return failed ? 1 : 0;

@@ -16,6 +16,7 @@ import type { CliContext } from '../context';
 import { INSECURE_REGISTRY_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 import type { FlagValues } from '../args';
+import { machineChannel, machineTerminal } from '../machineChannel';
 
 export const runCommand: Command = {
   usage: 'stevedore run [OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -45,7 +46,7 @@ export const runCommand: Command = {
     }
     const tty = boolFlag(flags, 'tty');
     const interactive = boolFlag(flags, 'interactive');
-    if (tty && interactive && !ctx.stdin.isTTY) throw new StevedoreError('INVALID_ARGUMENT', 'the input device is not a TTY. Leave out -t, or run from a terminal.');
+    if (tty && interactive && !ctx.stdin.isTTY && !machineTerminal(ctx.env)) throw new StevedoreError('INVALID_ARGUMENT', 'the input device is not a TTY. Leave out -t, or run from a terminal.');
     const env = await environment(ctx, flags);
     const store = await ctx.openStore();
     const image = await findOrPull(ctx, store, imageName, flags);
@@ -54,6 +55,7 @@ export const runCommand: Command = {
     const workdir = stringFlag(flags, 'workdir');
     const user = stringFlag(flags, 'user');
     const runtime = stringFlag(flags, 'runtime');
+    const machine = machineChannel(ctx.env);
     try {
       const { exitCode } = await runContainer(store, {
         image,
@@ -74,13 +76,15 @@ export const runCommand: Command = {
         hostEnv: ctx.env,
         ...(ctx.env.STEVEDORE_SNAPSHOTTER ? { snapshotter: ctx.env.STEVEDORE_SNAPSHOTTER } : {}),
         signal: ctx.signal,
+        ...(machine ? { onCreated: (c: { Id: string; Name: string }) => machine({ container: { id: c.Id, name: c.Name } }) } : {}),
       });
       return exitCode;
     } catch (err) {
       if (isCancelled(err)) throw err;
       // Docker's status for a container that could not be run.
       if (err instanceof StevedoreError) {
-        ctx.stderr.write(`Error: ${err.message}\n`);
+        if (machine) machine({ error: { code: err.code, message: err.message } });
+        else ctx.stderr.write(`Error: ${err.message}\n`);
         return 125;
       }
       throw err;

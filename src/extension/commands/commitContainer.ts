@@ -9,6 +9,8 @@ import { commitContainer } from '../../core/runtime/containerChanges';
 import { revealImage } from '../revealImage';
 import { withCancellableProgress } from '../progressNotification';
 import { selectedContainer } from '../containers/selectedContainer';
+import { callCli } from '../containers/cliProcess';
+import { containerCli } from '../containers/containerCli';
 import { stringArg, type ExtensionCommand } from './command';
 import { askNewImageName } from './prompts';
 
@@ -33,17 +35,22 @@ export const commitContainerCommand: ExtensionCommand = {
     }
     const name = reference?.trim() || undefined;
     const store = await services.store.open();
-    const record = await withCancellableProgress(`Committing ${container.Name}`, (progress) =>
-      commitContainer(store, container, {
-        ...(name ? { reference: name } : {}),
-        ...(message ? { message } : {}),
-        ...(author ? { author } : {}),
-        signal: progress.signal,
-      }),
-    );
+    const cli = await containerCli(services);
+    const record = await withCancellableProgress(`Committing ${container.Name}`, async (progress): Promise<{ id: string; refs: string[] }> => {
+      if (!cli) {
+        return commitContainer(store, container, {
+          ...(name ? { reference: name } : {}),
+          ...(message ? { message } : {}),
+          ...(author ? { author } : {}),
+          signal: progress.signal,
+        });
+      }
+      const args = ['commit', ...(message ? ['-m', message] : []), ...(author ? ['-a', author] : []), container.Id, ...(name ? [name] : [])];
+      return (await callCli(cli, { args, signal: progress.signal })).result as { id: string; refs: string[] };
+    });
     services.log.info(`committed container ${container.Name} as ${record.id}${name ? ` (${name})` : ''}`);
     const revealed = await revealImage(services, record.id, !name);
     void vscode.window.showInformationMessage(`Committed ${container.Name} as ${name ? familiarString(parseReference(name)) : shortId(record.id)}.`);
-    return { id: record.id, ...(name ? { reference: record.refs[0] } : {}), revealed };
+    return { id: record.id, ...(name ? { reference: record.refs[0] } : {}), revealed, through: cli ? 'cli' : 'extension' };
   },
 };

@@ -6,6 +6,9 @@ import { pruneBuildCache } from '../../core/dockerfile/pruneBuildCache';
 import { humanSize } from '../../core/format/humanSize';
 import { boolArg, type ExtensionCommand } from './command';
 import { confirm } from './prompts';
+import { callCli } from '../containers/cliProcess';
+import { containerCli } from '../containers/containerCli';
+import type { BuildCachePruneResult } from '../../core/dockerfile/pruneBuildCache';
 
 export const pruneBuildCacheCommand: ExtensionCommand = {
   id: 'stevedore.pruneBuildCache',
@@ -22,9 +25,11 @@ export const pruneBuildCacheCommand: ExtensionCommand = {
       if (answer !== 'Prune') return undefined;
     }
     const store = await services.store.open();
-    const result = await pruneBuildCache(store, { all });
+    // Its garbage collection removes layer snapshots, which rootless builds made owned by subordinate ids.
+    const cli = await containerCli(services);
+    const result = cli ? ((await callCli(cli, { args: ['builder', 'prune', '-f', ...(all ? ['-a'] : [])] })).result as BuildCachePruneResult) : await pruneBuildCache(store, { all });
     for (const key of result.deleted) services.log.info(`Deleted build cache entry: ${key}`);
     void vscode.window.showInformationMessage(`Pruned ${result.deleted.length} build cache entr${result.deleted.length === 1 ? 'y' : 'ies'}, ${humanSize(result.reclaimedBytes)} reclaimed.`);
-    return { deleted: result.deleted.length, reclaimedBytes: result.reclaimedBytes };
+    return { deleted: result.deleted.length, reclaimedBytes: result.reclaimedBytes, through: cli ? 'cli' : 'extension' };
   },
 };

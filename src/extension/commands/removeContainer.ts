@@ -4,6 +4,8 @@
 import { removeContainer } from '../../core/runtime/removeContainer';
 import { isContainerLive } from '../../core/runtime/removeContainer';
 import { selectedContainer } from '../containers/selectedContainer';
+import { callCli } from '../containers/cliProcess';
+import { containerCli } from '../containers/containerCli';
 import { boolArg, type ExtensionCommand } from './command';
 import { confirm } from './prompts';
 
@@ -27,9 +29,11 @@ export const removeContainerCommand: ExtensionCommand = {
       force ||= live;
     }
     const store = await services.store.open();
-    await removeContainer(store.layout, container, { force, env: process.env });
+    const cli = await containerCli(services);
+    if (cli) await callCli(cli, { args: ['rm', ...(force ? ['-f'] : []), container.Id] });
+    else await removeContainer(store.layout, container, { force, env: process.env });
     services.log.info(`removed container ${container.Name} (${container.Id})`);
     services.containersTree.refresh();
-    return { id: container.Id, name: container.Name };
+    return { id: container.Id, name: container.Name, through: cli ? 'cli' : 'extension' };
   },
 };

@@ -2,7 +2,7 @@
 // view (revealed and expanded). Returns the changes as `diff` prints them ("A /new"), for tests
 // and other extensions.
 
-import { containerChanges } from '../../core/runtime/containerChanges';
+import { containerCli, containerDiff } from '../containers/containerCli';
 import { selectedContainer } from '../containers/selectedContainer';
 import type { ExtensionCommand } from './command';
 
@@ -14,7 +14,7 @@ export const showContainerChangesCommand: ExtensionCommand = {
     const container = await selectedContainer(ctx, 'Container whose changes to show');
     if (!container) return undefined;
     const store = await services.store.open();
-    const changes = await containerChanges(store, container);
+    const changes = await containerDiff(await containerCli(services), store, container);
     const node = (await services.containersTree.containerNodes()).find((n) => n.record.Id === container.Id);
     if (node) await services.containersView.reveal(node, { expand: 3, focus: true, select: true });
     return changes.map((c) => `${c.kind} /${c.path}`);

@@ -7,12 +7,16 @@ import { familiarString, parseReference } from '../../core/reference/reference';
 import { runContainer } from '../../core/runtime/runContainer';
 import { boolArg, selectedImageNodes, stringArg, type CommandContext } from '../commands/command';
 import { pickImages } from '../commands/prompts';
+import { callCli } from './cliProcess';
+import { containerCli } from './containerCli';
 import { containerExit, openContainerTerminal } from './openContainerTerminal';
 
 export interface RunImageResult {
   terminal: string;
   container?: { id: string; name: string };
   exitCode?: number;
+  /** Where the container ran: this process, or the CLI in a child process (cliProcess.ts). */
+  through: 'extension' | 'cli';
 }
 
 export async function runImageInTerminal(ctx: CommandContext, interactive: boolean): Promise<RunImageResult | undefined> {
@@ -30,10 +34,22 @@ export async function runImageInTerminal(ctx: CommandContext, interactive: boole
   const command = Array.isArray(ctx.args.command) ? ctx.args.command.map(String) : undefined;
   const name = stringArg(ctx, 'name');
   let created: { id: string; name: string } | undefined;
+  const onCreated = (c: { id: string; name: string }): void => {
+    created = c;
+    services.log.info(`container ${c.name} (${c.id}) made from ${shown}`);
+    services.containersTree.refresh();
+  };
+  const cli = await containerCli(services);
   const opened = await openContainerTerminal(services, `${interactive ? 'Run Interactive' : 'Run'}: ${shown}`, {
     tty: interactive,
     interactive,
     start: async (io, signal) => {
+      if (cli) {
+        // The image by the name shown when it has one (the container records it), else by its ID.
+        const imageArg = image.refs.length ? shown : image.id;
+        const args = ['run', ...(interactive ? ['-i', '-t'] : []), ...(name ? ['--name', name] : []), imageArg, ...(command ?? [])];
+        return (await callCli(cli, { args, io, signal, onContainer: onCreated })).status;
+      }
       const { exitCode } = await runContainer(store, {
         image,
         imageName: shown,
@@ -44,16 +60,13 @@ export async function runImageInTerminal(ctx: CommandContext, interactive: boole
         io,
         signal,
         hostEnv: process.env,
-        onCreated: (c) => {
-          created = { id: c.Id, name: c.Name };
-          services.log.info(`container ${c.Name} (${c.Id}) made from ${shown}`);
-          services.containersTree.refresh();
-        },
+        onCreated: (c) => onCreated({ id: c.Id, name: c.Name }),
       });
       return exitCode;
     },
   });
-  if (!(boolArg(ctx, 'wait') ?? false)) return { terminal: opened.terminal.name };
+  const through = cli ? 'cli' : 'extension';
+  if (!(boolArg(ctx, 'wait') ?? false)) return { terminal: opened.terminal.name, through };
   const exitCode = await containerExit(opened);
-  return { terminal: opened.terminal.name, ...(created ? { container: created } : {}), exitCode };
+  return { terminal: opened.terminal.name, ...(created ? { container: created } : {}), exitCode, through };
 }

@@ -9,8 +9,9 @@ import { mkdir } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { createdSince } from '../../core/format/humanDuration';
-import { containerChanges } from '../../core/runtime/containerChanges';
-import { containerCommand, containerPaths, containersDir, listContainers } from '../../core/runtime/containerRecord';
+import type { Change } from '../../core/runtime/changeSet';
+import { containerCommand, containerPaths, containersDir, listContainers, type ContainerRecord } from '../../core/runtime/containerRecord';
+import type { ImageStore } from '../../core/store/imageStore';
 import { containerState } from '../../core/runtime/containerState';
 import type { StoreAccess } from '../storeAccess';
 import { CHANGE_WORDS, changeTree, type ContainerChangeNode, type ContainerNode, type ContainersTreeNode } from './containerNodes';
@@ -31,6 +32,8 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   constructor(
     private readonly store: StoreAccess,
     private readonly log: vscode.LogOutputChannel,
+    /** A container's changes: read here, or through the CLI when containers run there (containerCli.ts). */
+    private readonly diff: (store: ImageStore, record: ContainerRecord) => Promise<Change[]>,
   ) {
     this.storeChanged = store.onDidChange(() => this.refresh());
   }
@@ -129,7 +132,7 @@ export class ContainersTreeProvider implements vscode.TreeDataProvider<Container
   private async listChanges(node: ContainerNode): Promise<ContainersTreeNode[]> {
     try {
       const store = await this.store.open();
-      const tree = changeTree(node.record.Id, await containerChanges(store, node.record));
+      const tree = changeTree(node.record.Id, await this.diff(store, node.record));
       const remember = (children: ContainerChangeNode[], parent: ContainersTreeNode): void => {
         for (const child of children) {
           this.parents.set(child.id, parent);
