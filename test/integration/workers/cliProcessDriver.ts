@@ -2,7 +2,7 @@
 // through when it is not root) in a process of its own, so a test can run it as an unprivileged
 // user. Bundled by the test (esbuild) and run as `node driver.js STEP JSON`; prints one JSON line.
 //   auto                      whether `auto` sends containers through the CLI for this user
-//   call {cli, store, args, input?, terminal?, cancelOn?}
+//   call {cli, store, args, input?, terminal?, resize?, cancelOn?}
 //                             callCli with those arguments; the outcome, the events' kinds, the
 //                             container reported, the output, or the error's name, code and message
 
@@ -18,6 +18,11 @@ interface CallRequest {
   terminal?: { columns: number; rows: number };
   /** Cancel once an event of this kind arrives (a build's "running": its RUN started). */
   cancelOn?: string;
+  /**
+   * With `terminal`: once the output shows "READY", resize the terminal to this size, then ask the
+   * shell `stty size` after each size it prints until it prints this one, then `exit 4`.
+   */
+  resize?: { columns: number; rows: number };
 }
 
 async function main(): Promise<void> {
@@ -28,14 +33,34 @@ async function main(): Promise<void> {
   }
   const request = JSON.parse(json ?? '{}') as CallRequest;
   let output = '';
+  const resizeListeners = new Set<(size: { columns: number; rows: number }) => void>();
+  let resized = false;
+  let sizesSeen = 0;
+  const stdin = request.input !== undefined ? new PassThrough() : undefined;
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       output += chunk.toString();
+      const wanted = request.resize;
+      if (wanted && stdin) {
+        if (!resized && output.includes('READY')) {
+          resized = true;
+          for (const listener of resizeListeners) listener(wanted);
+          stdin.write('stty size\n');
+        }
+        const sizes = [...output.matchAll(/^(\d+) (\d+)\r?$/gm)];
+        if (resized && sizes.length > sizesSeen) {
+          sizesSeen = sizes.length;
+          const last = sizes[sizes.length - 1]!;
+          stdin.write(Number(last[1]) === wanted.rows && Number(last[2]) === wanted.columns ? 'exit 4\n' : 'stty size\n');
+        }
+      }
       done();
     },
   });
-  const stdin = request.input !== undefined ? new PassThrough() : undefined;
-  if (stdin) stdin.end(request.input);
+  if (stdin) {
+    if (request.resize) stdin.write(request.input);
+    else stdin.end(request.input);
+  }
   const events: string[] = [];
   const lines: string[] = [];
   let container: unknown;
@@ -47,7 +72,17 @@ async function main(): Promise<void> {
       {
         args: request.args,
         signal: controller.signal,
-        ...(runs ? { io: { stdout: sink, stderr: sink, ...(stdin ? { stdin } : {}), ...(request.terminal ? { terminal: { size: request.terminal } } : {}) } } : {}),
+        ...(runs ? { io: { stdout: sink, stderr: sink, ...(stdin ? { stdin } : {}), ...(request.terminal
+                ? {
+                    terminal: {
+                      size: request.terminal,
+                      onResize: (listener: (size: { columns: number; rows: number }) => void) => {
+                        resizeListeners.add(listener);
+                        return () => resizeListeners.delete(listener);
+                      },
+                    },
+                  }
+                : {}) } } : {}),
         onEvent: (event) => {
           events.push(event.kind === 'layer' ? `layer ${event.id} ${event.state}` : event.kind);
           if (event.kind === request.cancelOn) controller.abort();
