@@ -2,7 +2,7 @@
 // cli): the path the extension takes when VS Code runs as a user other than root, forced here as
 // root (the suite's user) so that it runs in every CI run. Run (its exit status), Run Interactive
 // (what is typed reaches the container, on a terminal of the panel's size), Show Changes and the
-// view's A/C/D tree, Commit…, Remove, Build Image… with a RUN step (the Transfers view's rows), a
+// view's A/C/D tree, Commit…, Start, Remove, Build Image… with a RUN step (the Transfers view's rows), a
 // failing RUN (its step and status), a build cancelled while its RUN runs (the store unchanged)
 // and Prune Build Cache. Each command says where it ran (`through`), so a run in the extension's
 // own process cannot pass for one through the CLI. test/integration/containersThroughCli.test.ts
@@ -59,7 +59,7 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('Run: the exit status; Show Changes and the view\'s tree; Commit… makes the image; Remove deletes the container', async () => {
+  test('Run: the exit status; Show Changes and the view\'s tree; Commit… makes the image; Start runs it again; Remove deletes the container', async () => {
     const ran = await run<{ container: { id: string; name: string }; exitCode: number; through: string }>('stevedore.runImage', {
       reference: 'clitest/busybox:1',
       name: 'clitest-run',
@@ -91,6 +91,11 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     const history = (await (await api.openStore()).load(node.record)).config.history ?? [];
     assert.equal(history.at(-1)?.comment, 'Made a file');
     assert.equal(history.at(-1)?.author, 'Sally <sally@example.com>');
+
+    // Start runs the command again on the files it left: /bin/true is gone, so its rm fails now.
+    const started = await run<{ exitCode: number; through: string }>('stevedore.startContainer', { container: 'clitest-run', wait: true });
+    assert.equal(started.through, 'cli');
+    assert.equal(started.exitCode, 1);
 
     const removed = await run<{ through: string }>('stevedore.removeContainer', { container: 'clitest-run', skipConfirmation: true });
     assert.equal(removed.through, 'cli');
