@@ -117,6 +117,29 @@ describe('load: archive layouts of every tool', () => {
     assert.deepEqual(result.images.map((i) => [i.id, i.manifestDigest, i.refs]), [[a.configDigest, sha256(a.gzManifest), [fullRef('fixture/a:multi')]]]);
   }));
 
+  it('a source that reads into a chunk\'s memory again once the next chunk is asked for (an engine\'s export does)', async () => {
+    // Each chunk is a view of one buffer that is scribbled over as soon as the load asks for more:
+    // whatever the load keeps past that (a small file, the head it sniffs, what an inflater holds)
+    // must be a copy, or the digests come out wrong.
+    async function* scribbled(archive: Buffer, size: number): AsyncGenerator<Uint8Array> {
+      const memory = Buffer.alloc(size);
+      for (let at = 0; at < archive.length; at += size) {
+        const n = archive.copy(memory, 0, at, Math.min(at + size, archive.length));
+        yield memory.subarray(0, n);
+        memory.fill(0xa5);
+      }
+    }
+    const archives = [await tarOf(classicDockerEntries([a, b])), await tarOf(ggcrEntries([a])), await tarOf(ociLayoutEntries([a, b], 'ref-name'))];
+    for (const [i, archive] of [...archives, gzip(archives[0]!)].entries()) {
+      for (const size of [700, 64 * 1024]) {
+        await withStore(async (store) => {
+          const result = await loadArchive(store, { source: scribbled(archive, size), sourceName: 'test.tar' });
+          await expectLoaded(store, i === 1 ? [a] : [a, b], result);
+        });
+      }
+    }
+  });
+
   it('a gzip-compressed archive', async () => withStore(async (store) => {
     await expectLoaded(store, [a], await load(store, gzip(await tarOf(classicDockerEntries([a])))));
   }));

@@ -120,6 +120,32 @@ describe('streamedGet', () => {
     assert.match(requests[0]!, /\r\nConnection: close\r\n/);
   });
 
+  it('reads into the same few pieces again when the consumer lets go of each as it asks for the next', async () => {
+    const body = patterned(4 * 1024 * 1024 + 7);
+    const framed = chunked(body, [1, 7, 70_000, 130_000, 300_000, 2]);
+    const read = async (reusePieces: boolean): Promise<{ digest: string; pieces: number }> => {
+      answer = { head: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', body: framed };
+      const stream = await streamedGet({ socketPath, path: '/x', ...small, reusePieces });
+      assert.ok(stream);
+      const hash = createHash('sha256');
+      const memories = new Set<ArrayBufferLike>();
+      // Each part is hashed before the next is asked for: a piece read into again too early would change the digest.
+      for await (const part of stream) {
+        hash.update(part);
+        memories.add(part.buffer);
+      }
+      return { digest: hash.digest('hex'), pieces: memories.size };
+    };
+    const expected = createHash('sha256').update(body).digest('hex');
+    const fresh = await read(false);
+    assert.equal(fresh.digest, expected);
+    assert.ok(fresh.pieces >= body.length / small.pieceSize, `without reuse every piece is new (${fresh.pieces})`);
+    const reused = await read(true);
+    assert.equal(reused.digest, expected);
+    // At most the read-ahead's worth of pieces, the one being read into and the one the consumer holds.
+    assert.ok(reused.pieces <= small.limit / small.pieceSize + 2, `${reused.pieces} pieces for ${Math.ceil(body.length / small.pieceSize)} pieces' worth`);
+  });
+
   it('ends the iteration when the last chunk comes while the consumer waits, the connection still open', { timeout: 120_000 }, async () => {
     // Docker's export ends so: all data, then "0\r\n\r\n" in a read of its own; the consumer,
     // waiting for more, must be told the body is complete (it was left waiting: a silent exit 0).

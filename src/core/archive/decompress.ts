@@ -19,6 +19,11 @@ export function detectCompression(head: Uint8Array): Compression {
 export interface DecompressOptions {
   /** Bytes per piece gunzip yields (zlib's default is 16 KiB); larger pieces cost less per byte. */
   chunkSize?: number;
+  /**
+   * The source may reuse a chunk's memory once the next one is asked for; the inflater holds chunks
+   * longer than that, so it gets copies.
+   */
+  sourceReusesChunks?: boolean;
 }
 
 /** Peeks at the stream, then yields its decompressed bytes. */
@@ -53,7 +58,7 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>, what: str
   if (!inflater) {
     throw new StevedoreError('UNSUPPORTED', `${what} is compressed with ${kind}, which Stevedore cannot read yet. Decompress it first, or recompress it with gzip or zstd.`);
   }
-  const input = Readable.from(whole());
+  const input = Readable.from(options.sourceReusesChunks ? copies(whole()) : whole());
   input.on('error', (err) => inflater.destroy(err));
   input.pipe(inflater);
   try {
@@ -64,6 +69,10 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>, what: str
   } finally {
     input.destroy();
   }
+}
+
+async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of source) yield Buffer.from(chunk);
 }
 
 /** A stream that decompresses `kind`, or undefined for what Stevedore cannot read (bzip2, xz). */

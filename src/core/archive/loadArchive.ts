@@ -18,7 +18,10 @@ import type { StagedFile } from './stagedFile';
 import type { TransferListener } from '../transfer/transferEvent';
 
 export interface LoadOptions {
-  /** The archive's bytes, plain or gzip-compressed. */
+  /**
+   * The archive's bytes, plain or gzip-compressed. The load is done with each chunk once it asks for
+   * the next (it copies what it keeps), so a source may reuse a chunk's memory then.
+   */
   source: AsyncIterable<Uint8Array>;
   /** What the source was called: a path, or "-" for standard input. */
   sourceName: string;
@@ -51,7 +54,7 @@ export async function loadArchive(store: ImageStore, options: LoadOptions): Prom
   const emit = options.onEvent;
   emit?.({ kind: 'start', operation: 'load', reference: what });
   const result = await store.leases.with(async (lease) => {
-    const contents = await readArchive(store.blobs, lease, decompressed(options.source, what, { chunkSize: 256 * 1024 }), {
+    const contents = await readArchive(store.blobs, lease, decompressed(options.source, what, { chunkSize: 256 * 1024, sourceReusesChunks: true }), {
       what,
       signal: options.signal,
       ...(emit ? { onEvent: emit } : {}),

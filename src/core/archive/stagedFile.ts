@@ -93,11 +93,13 @@ export async function stageFile(blobs: BlobStore, lease: Lease, body: AsyncItera
       else hashOnly!.update(chunk);
       received += chunk.length;
       if (!sniffed) {
-        head.push(chunk);
+        // Kept past the next read: a copy, since a source may reuse the chunk's memory then.
+        head.push(Buffer.from(chunk));
         headBytes += chunk.length;
         if (headBytes >= SNIFF_BYTES) await decide();
       } else if (inflater) {
-        await inflater.write(chunk);
+        // The inflater may still hold the chunk when write returns: a copy, as for `head`.
+        await inflater.write(Buffer.from(chunk));
       }
       if (sniffed?.looksLikeLayer) options.onEvent?.({ kind: 'layer', id: options.path, state: 'transferring', current: received, total: options.size });
     }
@@ -156,7 +158,8 @@ export async function readSmallEntry(body: AsyncIterable<Uint8Array>, options: {
     throwIfAborted(options.signal);
     total += chunk.length;
     if (total > options.maxBytes) throw tooBig(options.what, options.path, total, options.maxBytes);
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    // A copy: a source may reuse a chunk's memory once the next one is asked for.
+    chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
 }

@@ -90,7 +90,7 @@ export class EngineClient {
    * undefined when the engine is reached over TLS or answers other than 200, and the caller then
    * asks through `request`, which reads the engine's error.
    */
-  async streamedGet(req: { path: string; query?: Record<string, string[]>; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array> | undefined> {
+  async streamedGet(req: { path: string; query?: Record<string, string[]>; signal?: AbortSignal; reusePieces?: boolean }): Promise<AsyncIterable<Uint8Array> | undefined> {
     if (this.endpoint.tls) return undefined;
     const { apiVersion } = await this.info(req.signal);
     const query = new URLSearchParams();
@@ -99,7 +99,7 @@ export class EngineClient {
     const url = this.endpoint.url ? new URL(this.endpoint.url) : undefined;
     const where = this.endpoint.socketPath !== undefined ? { socketPath: this.endpoint.socketPath } : { host: url!.hostname, port: Number(url!.port) || 2375 };
     try {
-      const body = await streamedGet({ ...where, path, ...(req.signal ? { signal: req.signal } : {}) });
+      const body = await streamedGet({ ...where, path, ...(req.signal ? { signal: req.signal } : {}), ...(req.reusePieces ? { reusePieces: true } : {}) });
       return body && guarded(body, (err) => this.connectionError(err, req.signal));
     } catch (err) {
       throw this.connectionError(err, req.signal);

@@ -94,9 +94,12 @@ export function pruneEngineImages(client: EngineClient, filters: ReadonlyMap<str
   return client.json<EnginePruneReport>({ method: 'POST', path: '/images/prune', query: { filters: filtersJson(filters) }, signal });
 }
 
-/** /images/get: a `docker save` archive of the named images, as a stream of bytes. */
-export async function* exportEngineImages(client: EngineClient, names: readonly string[], signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const streamed = await client.streamedGet({ path: '/images/get', query: { names: [...names] }, ...(signal ? { signal } : {}) });
+/**
+ * /images/get: a `docker save` archive of the named images, as a stream of bytes. `reusePieces`: the
+ * consumer is done with each chunk once it asks for the next, so its memory may be read into again.
+ */
+export async function* exportEngineImages(client: EngineClient, names: readonly string[], signal?: AbortSignal, options: { reusePieces?: boolean } = {}): AsyncGenerator<Uint8Array> {
+  const streamed = await client.streamedGet({ path: '/images/get', query: { names: [...names] }, ...(signal ? { signal } : {}), ...(options.reusePieces ? { reusePieces: true } : {}) });
   if (streamed) {
     yield* streamed;
     return;

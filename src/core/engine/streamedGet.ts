@@ -27,6 +27,12 @@ export interface StreamedGetOptions {
   minPiece?: number;
   /** Most bytes read ahead of the consumer before reading pauses. */
   limit?: number;
+  /**
+   * The consumer is done with each piece it was given once it asks for the next (it copies what it
+   * keeps): the pieces are then read into again instead of allocating a fresh megabyte each time,
+   * which for a gigabyte's export is a thousand allocations the garbage collector chases.
+   */
+  reusePieces?: boolean;
 }
 
 /** A read always gets at least this much room; a piece with less left is handed on first. */
@@ -39,6 +45,14 @@ const MIN_ROOM = 64 * 1024;
  */
 export function streamedGet(options: StreamedGetOptions): Promise<AsyncGenerator<Uint8Array> | undefined> {
   return new Promise((resolve, reject) => new Exchange(options, resolve, reject).begin());
+}
+
+/** A piece the body is read into, and how many of the parts handed out of it the consumer still holds. */
+interface Piece {
+  buffer: Buffer;
+  held: number;
+  /** Reading has moved on to another piece. */
+  retired: boolean;
 }
 
 type Framing =
@@ -54,13 +68,16 @@ class Exchange implements ResponseReader {
   private readonly limit: number;
   private headDone = false;
   private framing: Framing = { kind: 'close' };
+  private current: Piece;
   private piece: Buffer;
+  /** Pieces the consumer is done with, ready to be read into again. */
+  private readonly spare: Buffer[] = [];
   /** piece[start, dataEnd) is body not yet handed on; piece[parsed, rawEnd) is read but not yet decoded. */
   private start = 0;
   private dataEnd = 0;
   private parsed = 0;
   private rawEnd = 0;
-  private readonly ready: Buffer[] = [];
+  private readonly ready: { part: Buffer; from: Piece }[] = [];
   private held = 0;
   private ended = false;
   private failure: unknown;
@@ -77,6 +94,7 @@ class Exchange implements ResponseReader {
     this.limit = Math.max(options.limit ?? 32 * 1024 * 1024, this.pieceSize);
     if (this.pieceSize < 2 * MIN_ROOM) throw new RangeError(`pieces must be at least ${2 * MIN_ROOM} bytes`);
     this.piece = Buffer.allocUnsafeSlow(this.pieceSize);
+    this.current = { buffer: this.piece, held: 0, retired: false };
   }
 
   begin(): void {
@@ -186,18 +204,27 @@ class Exchange implements ResponseReader {
   /** Queues piece[start, dataEnd) for the consumer; `fresh` moves on to a new piece (carrying undecoded bytes over). */
   private handOn(fresh: boolean): void {
     if (this.dataEnd > this.start) {
-      this.ready.push(this.piece.subarray(this.start, this.dataEnd));
+      this.ready.push({ part: this.piece.subarray(this.start, this.dataEnd), from: this.current });
+      this.current.held++;
       this.held += this.dataEnd - this.start;
       this.start = this.dataEnd;
       this.wakeConsumer();
     }
     if (fresh && !this.ended) {
-      const next = Buffer.allocUnsafeSlow(this.pieceSize);
+      const next = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.pieceSize);
       const carried = this.piece.copy(next, 0, this.parsed, this.rawEnd);
+      this.current.retired = true;
+      this.recycle(this.current);
+      this.current = { buffer: next, held: 0, retired: false };
       this.piece = next;
       this.start = this.dataEnd = this.parsed = 0;
       this.rawEnd = carried;
     }
+  }
+
+  /** Keeps a retired piece that the consumer no longer holds any part of, when the consumer said it lets go. */
+  private recycle(piece: Piece): void {
+    if (this.options.reusePieces && piece.retired && piece.held === 0) this.spare.push(piece.buffer);
   }
 
   private end(): void {
@@ -249,12 +276,15 @@ class Exchange implements ResponseReader {
       for (;;) {
         const next = this.ready.shift();
         if (next) {
-          this.held -= next.length;
+          this.held -= next.part.length;
           if (this.paused && this.held < this.limit) {
             this.paused = false;
             this.request?.socket.resume();
           }
-          yield next;
+          yield next.part;
+          // Asked for more: the consumer is done with that part.
+          next.from.held--;
+          this.recycle(next.from);
           continue;
         }
         if (this.failure !== undefined) throw this.failure;

@@ -91,7 +91,7 @@ async function viaArchive(source: ImageSource, sourceRef: string | undefined, ta
   }
   // The target that reads each entry itself reports the layers; for the others they are read off the stream as it passes.
   const layers = target.reportsArchiveProgress ? undefined : options.onEvent;
-  const watched: ArchiveExport = { ...exported, stream: (names) => watchedArchive(exported.stream(names), counter, layers) };
+  const watched: ArchiveExport = { ...exported, stream: (names, reading) => watchedArchive(exported.stream(names, reading), counter, layers) };
   const put = await target.importArchive(watched, refs, { ...(signal ? { signal } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
   return put ? done(put, counter) : undefined;
 }

@@ -43,7 +43,7 @@ export class EngineSource implements ImageSource, ImageTarget {
     const name = requireName(ref, this.describe());
     const id = await this.idOf(name, signal);
     const full = fullReference(name);
-    return { id, names: full ? [full] : [], namesItsArchive: false, label: `${this.describe()} (${name})`, stream: () => exportEngineImages(this.client, [name], signal) };
+    return { id, names: full ? [full] : [], namesItsArchive: false, label: `${this.describe()} (${name})`, stream: (_names, reading) => exportEngineImages(this.client, [name], signal, { reusePieces: reading?.letsGoOfChunks === true }) };
   }
 
   async get(ref: string | undefined, options: { signal?: AbortSignal } = {}): Promise<OpenedImage> {

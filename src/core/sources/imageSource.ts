@@ -48,7 +48,16 @@ export interface ArchiveExport {
   namesItsArchive: boolean;
   /** Where it comes from, for messages. */
   label: string;
-  stream(names?: readonly string[]): AsyncIterable<Uint8Array>;
+  stream(names?: readonly string[], reading?: ArchiveReading): AsyncIterable<Uint8Array>;
+}
+
+/** How the reader of an archive stream treats its chunks. */
+export interface ArchiveReading {
+  /**
+   * The reader is done with each chunk once it asks for the next (it copies what it keeps), so the
+   * source may read into that chunk's memory again (an engine's export then allocates no megabyte per read).
+   */
+  letsGoOfChunks?: boolean;
 }
 
 export interface ImageSource {

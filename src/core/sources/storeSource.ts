@@ -129,7 +129,8 @@ export class StoreSource implements ImageSource, ImageTarget {
     // The archive code (tar-stream and the loaders) loads when an archive comes, not for a pull or push.
     const { loadArchive } = await import('../archive/loadArchive');
     const loaded = await loadArchive(this.store, {
-      source: archive.stream(),
+      // The load copies what it keeps of a chunk (loadArchive's `source`).
+      source: archive.stream(undefined, { letsGoOfChunks: true }),
       sourceName: archive.label,
       ...(signal ? { signal } : {}),
       ...(refs.length ? { names: refs } : {}),
