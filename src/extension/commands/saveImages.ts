@@ -1,14 +1,20 @@
 // Save Image(s)…: writes the selected images (one or several, or a whole repository group) into one
 // tar that docker load, podman load and skopeo read, through a save dialog whose default name comes
-// from the reference. The archive appears under its name only once complete; cancel leaves nothing.
+// from the reference: a copy of the store's images into the archive (core/sources/copyImages.ts),
+// each layer a row as it is written. The archive appears under its name only once complete; cancel
+// leaves nothing.
 // Images listed under an engine are saved by streaming the engine's own export into the file.
 
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { saveArchiveToFile } from '../../core/archive/saveArchiveFile';
+import { estimateArchiveBytes } from '../../core/archive/saveArchiveFile';
 import { selectImagesToSave } from '../../core/archive/saveSelection';
 import { humanSize } from '../../core/format/humanSize';
+import { ArchiveSource } from '../../core/sources/archiveSource';
+import { copyImages } from '../../core/sources/copyImages';
+import { StoreSource } from '../../core/sources/storeSource';
 import { signaturesNotArchived, signedImageNames } from '../../core/trust/archiveSignatures';
 import { defaultArchiveName } from '../archiveFiles';
 import { diskPath } from '../fileSources';
@@ -40,17 +46,22 @@ export const saveImagesCommand: ExtensionCommand = {
     const targets = selectImagesToSave(await store.list(), nodes.map((n) => (n.reference && !n.reference.includes('@') ? n.reference : n.record.manifestDigest)));
     const started = Date.now();
     services.log.info(`saving ${names.join(', ')} to ${path}`);
-    // One row: the archive's bytes (the end marks it done at the size written).
+    // A row per layer as it is written, and one for the archive's bytes (the end marks it done).
     const updates = new TransferUpdates('save', basename(path));
-    const result = await withTransfer(services.transfers, `Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress, transfer) =>
-      saveArchiveToFile(store, targets, path, {
+    const total = estimateArchiveBytes(targets);
+    await withTransfer(services.transfers, `Saving ${names.length === 1 ? names[0] : `${names.length} images`} to ${basename(path)}`, (progress, transfer) =>
+      // A copy of the images from the store into one archive file, as the CLI's save.
+      copyImages(new StoreSource(store), targets.map((t) => ({ ref: t.record.manifestDigest, refs: t.refs })), new ArchiveSource('docker-archive', path, store.root), {
         signal: progress.signal,
+        operation: 'save',
+        reference: path,
         onEvent: (event) => {
           transfer.update(updates.update(event));
-          if (event.kind === 'bytes') progress.report(`${humanSize(event.current)}/${humanSize(event.total)} written`, event.total ? (event.current / event.total) * 100 : undefined);
+          if (event.kind === 'bytes') progress.report(`${humanSize(event.current)}/${humanSize(total)} written`, total ? Math.min(100, (event.current / total) * 100) : undefined);
         },
       }),
     );
+    const result = { path, bytes: (await stat(path)).size };
     const text = `Saved ${names.length === 1 ? names[0] : `${names.length} images`} to ${path} — ${humanSize(result.bytes)}, ${elapsedText(Date.now() - started)}`;
     services.log.info(text);
     void vscode.window.showInformationMessage(`${text}.`);

@@ -172,6 +172,14 @@ suite('registries: pull, save, load, push, browse, log in', () => {
     assert.equal((await stat(file)).size, value.bytes);
     const manifest = JSON.parse(await tarEntry(file, 'manifest.json')) as { RepoTags: string[] }[];
     assert.deepEqual(manifest.map((m) => m.RepoTags).flat().sort(), [`${host}/demo/app:1.0`, `${host}/demo/app:1.1`]);
+    // A copy into the archive: each layer of the two images is a row, written whole, beside the archive's bytes.
+    const store = await api.openStore();
+    const layers = [...new Set((await Promise.all([a, b].map(async (n) => (await store.load(n.record)).manifest.layers))).flat().map((l) => `${l.digest} ${l.size}`))].sort();
+    const shown = api.transfers.view().find((t) => t.title === 'Saving 2 images to saved.tar');
+    assert.ok(shown, `no save in the Transfers view; it lists ${api.transfers.view().map((t) => t.title).join(', ')}`);
+    assert.equal(shown.state, 'done');
+    assert.deepEqual(shown.layers.filter((l) => l.key !== 'saved.tar').map((l) => `${l.key} ${l.current}`).sort(), layers);
+    assert.ok(shown.layers.every((l) => l.phase === 'done'), shown.layers.map((l) => `${l.key} ${l.phase}`).join(', '));
   }, LONG);
 
   test('Remove both, then Load Image Archive… on the file brings them back with the same IDs', async () => {
