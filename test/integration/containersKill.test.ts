@@ -50,6 +50,28 @@ describe('run and build killed at random moments', () => {
     await dir?.cleanup();
   });
 
+  it('a cancel that comes before the runtime has made the container still kills it', async () => {
+    // A runtime that, for `run`, first waits until the CLI's cancel has reached it (the SIGTERM
+    // the CLI sends the runtime on a cancel), then is runc: the container is made only after the
+    // cancel, and its init (a shell, pid 1) has no handler for a signal passed on to it.
+    const wrapper = join(dir.path, 'late-runc');
+    const flags = join(dir.path, 'late');
+    await mkdir(flags);
+    await writeFile(wrapper, `#!/bin/sh\nif [ "$3" = run ]; then\n  trap 'touch ${flags}/cancelled' TERM\n  touch ${flags}/started\n  while [ ! -e ${flags}/cancelled ]; do sleep 0.05; done\nfi\nexec runc "$@"\n`, { mode: 0o755 });
+    const child = spawn(process.execPath, [CLI, '--store', store, 'run', '--rm', '--runtime', wrapper, 'base:1', 'sh', '-c', 'busybox sleep 60; echo survived'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    while (!(await readdir(flags)).includes('started')) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    const code = await closed;
+    assert.doesNotMatch(out, /survived/, 'the container ran its course after the cancel');
+    assert.notEqual(code, 0, out);
+    assert.match(out, /Cancelled/);
+    assert.deepEqual(await processesWith('busybox sleep 60; echo survived'), []);
+  });
+
   it('leaves nothing that system check --repair cannot clear, ten times', async () => {
     const random = seededRandom('run kill moments');
     const seed = random.seed;

@@ -7,11 +7,15 @@ import { spawn, execFile, type StdioOptions } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CancelledError, StevedoreError } from '../errors';
 import { consoleCommand, ConsoleResizer, forgetConsoleName, type ContainerTerminal } from './runtimeConsole';
 
 const exec = promisify(execFile);
+
+/** How often a cancelled run's kill is sent again while the runtime is still there. */
+const KILL_AGAIN_MS = 100;
 
 export const KNOWN_RUNTIMES = ['runc', 'crun'];
 
@@ -81,11 +85,22 @@ export async function runBundle(options: RuntimeRun): Promise<number> {
     ? spawn(consoleRun.command, consoleRun.args, { stdio, env: consoleRun.env })
     : spawn(runtime, ['--root', stateDir, 'run', '--bundle', bundle, id], { stdio });
   let cancelled = false;
+  let gone = false;
+  child.once('close', () => (gone = true));
+  child.once('error', () => (gone = true));
   const onAbort = (): void => {
     cancelled = true;
     // runc forwards catchable signals to the container's init; KILL goes through `runc kill`.
     child.kill('SIGTERM');
-    void killContainer(runtime, stateDir, id);
+    // A cancel before the runtime has made the container finds nothing to kill, and the SIGTERM
+    // runc passes on is ignored by an init without a handler (a shell as pid 1): the container
+    // would run its course. So the kill is sent again until the runtime is gone.
+    void (async () => {
+      while (!gone) {
+        await killContainer(runtime, stateDir, id);
+        if (!gone) await sleep(KILL_AGAIN_MS);
+      }
+    })();
   };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
