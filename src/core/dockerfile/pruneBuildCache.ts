@@ -6,7 +6,9 @@
 //
 // Runs under the store lock. Blobs go through the store's garbage collection, which keeps what a
 // running build has leased: a build that looks an entry up while this runs either finds its
-// layers (leased first) or misses and builds the step again.
+// layers (leased first) or misses and builds the step again. What goes is chosen first, where a
+// cancel may stop it; then the entries are removed, with nothing to stop them between the first
+// and the last, so a cancelled prune has removed nothing and a finished one reports all it removed.
 
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,6 +39,7 @@ export async function pruneBuildCache(store: ImageStore, options: BuildCachePrun
   return store.update(async (tx) => {
     const { reachable, unreadable } = await markReachable(store.blobs, tx.index);
     const result: BuildCachePruneResult = { deleted: [], reclaimedBytes: 0 };
+    const chosen: { key: string; path: string; size: number }[] = [];
     const names = (await readdir(dir).catch(() => [] as string[])).sort();
     for (const name of names) {
       throwIfAborted(options.signal);
@@ -51,9 +54,13 @@ export async function pruneBuildCache(store: ImageStore, options: BuildCachePrun
         if (unreadable.length) continue;
         if (!isDangling(await readFile(path, 'utf8').catch(() => ''), reachable)) continue;
       }
+      chosen.push({ key, path, size: info.size });
+    }
+    throwIfAborted(options.signal);
+    for (const { key, path, size } of chosen) {
       await rm(path, { force: true });
       result.deleted.push(key);
-      result.reclaimedBytes += info.size;
+      result.reclaimedBytes += size;
     }
     if (result.deleted.length) {
       tx.afterCommit(async () => {
