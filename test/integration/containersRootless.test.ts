@@ -71,9 +71,9 @@ describe('containers without root (a user namespace with the user\'s subordinate
     return { name, uid, gid, dir: home, store: join(home, 'store') };
   };
 
-  /** The CLI as `user`, with nothing of root's environment but PATH. */
-  const asUser = (user: TestUser, args: readonly string[]): Promise<CliResult> =>
-    run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${user.dir}`, process.execPath, CLI, '--store', user.store, ...args], { cwd: user.dir });
+  /** The CLI as `user`, with nothing of root's environment but PATH (and `env`'s). */
+  const asUser = (user: TestUser, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    run('runuser', ['-u', user.name, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${user.dir}`, ...Object.entries(env).map(([k, v]) => `${k}=${v}`), process.execPath, CLI, '--store', user.store, ...args], { cwd: user.dir });
 
   const ok = async (result: Promise<CliResult>, what: string): Promise<string> => {
     const done = await result;
@@ -118,33 +118,44 @@ describe('containers without root (a user namespace with the user\'s subordinate
     await dir?.cleanup();
   });
 
-  it('build with RUN as the user gives the layers root builds, file by file, owners included', async () => {
-    const ours = await ok(asUser(mapped, ['build', '-t', 'built:1', context]), 'rootless build');
-    // In the namespace the build's commands run as root, then as USER 1234.
-    assert.match(ours, /^uid=0\(root\) gid=0/m);
-    assert.match(ours, /^uid=1234 gid=1234/m);
-    await ok(runCli(rootStore, ['build', '-t', 'built:1', context]), 'root build');
+  // overlay in the user namespace (userxattr, the namespace's own mount namespace), the default
+  // where the kernel allows it; and vfs copies, where it does not.
+  for (const snapshotter of ['overlay', 'vfs']) {
+    it(`build with RUN as the user gives the layers root builds, file by file, owners included (${snapshotter})`, async () => {
+      const tag = `built-${snapshotter}:1`;
+      const ours = await ok(asUser(mapped, ['build', '--no-cache', '-t', tag, context], snapshotter === 'vfs' ? { STEVEDORE_SNAPSHOTTER: 'vfs' } : {}), 'rootless build');
+      // In the namespace the build's commands run as root, then as USER 1234.
+      assert.match(ours, /^uid=0\(root\) gid=0/m);
+      assert.match(ours, /^uid=1234 gid=1234/m);
+      const snapshots = await readdir(join(mapped.store, 'stevedore', 'snapshots')).catch(() => [] as string[]);
+      if (snapshotter === 'overlay') assert.ok(snapshots.some((n) => /^[a-f0-9]{64}$/.test(n)), `the layers were unpacked once as overlay snapshots: ${snapshots.join(' ')}`);
+      await ok(runCli(rootStore, ['build', '-t', 'built:1', context]), 'root build');
 
-    const rootless = await layersOf((a) => asUser(mapped, ['save', '-o', a, 'built:1']), mapped.dir, 'rootless-build');
-    const root = await layersOf((a) => runCli(rootStore, ['save', '-o', a, 'built:1']), dir.path, 'root-build');
-    assert.equal(rootless.length, 5, 'two base layers and three RUN layers');
-    const first = rootless[2]!;
-    const fact = (path: string): EntryFacts | undefined => first.find((f) => f.path === path);
-    assert.equal(fact('data/file')?.owner, '1000:1000');
-    assert.equal(fact('data/file')?.mode, '4755');
-    assert.equal(fact('data/sub')?.owner, '123:456');
-    assert.equal(fact('data/sub/x')?.owner, '0:0');
-    assert.equal(fact('data/fifo')?.type, 'fifo');
-    assert.ok(rootless[3]!.some((f) => f.path === 'etc/.wh.motd'), 'the deletion is a whiteout');
-    assert.equal(rootless[4]!.find((f) => f.path === 'home/mine')?.owner, '1234:1234');
-    assert.deepEqual(rootless, root);
-  });
+      const rootless = await layersOf((a) => asUser(mapped, ['save', '-o', a, tag]), mapped.dir, `rootless-build-${snapshotter}`);
+      const root = await layersOf((a) => runCli(rootStore, ['save', '-o', a, 'built:1']), dir.path, 'root-build');
+      assert.equal(rootless.length, 5, 'two base layers and three RUN layers');
+      const first = rootless[2]!;
+      const fact = (path: string): EntryFacts | undefined => first.find((f) => f.path === path);
+      assert.equal(fact('data/file')?.owner, '1000:1000');
+      assert.equal(fact('data/file')?.mode, '4755');
+      assert.equal(fact('data/sub')?.owner, '123:456');
+      assert.equal(fact('data/sub/x')?.owner, '0:0');
+      assert.equal(fact('data/fifo')?.type, 'fifo');
+      assert.ok(rootless[3]!.some((f) => f.path === 'etc/.wh.motd'), 'the deletion is a whiteout');
+      assert.equal(rootless[4]!.find((f) => f.path === 'home/mine')?.owner, '1234:1234');
+      assert.deepEqual(rootless, root);
+    });
+  }
 
   it('run, start, diff, commit and rm as the user: the container\'s files are the user\'s subordinate ids outside, the image\'s owners inside', async () => {
     const script = 'echo hi > /hi && chown 42:43 /hi && mkdir /d && chmod 700 /d && id -u';
     assert.equal(await ok(asUser(mapped, ['run', '--name', 'c1', 'base:1', 'sh', '-c', script]), 'rootless run'), '0\n');
     const [id] = await readdir(join(mapped.store, 'stevedore', 'containers'));
-    const outside = await lstat(join(mapped.store, 'stevedore', 'containers', id!, 'rootfs', 'hi'));
+    const record = JSON.parse(await readFile(join(mapped.store, 'stevedore', 'containers', id!, 'container.json'), 'utf8')) as { Driver: string };
+    assert.equal(record.Driver, 'overlay', 'overlay in the user namespace');
+    // Mounted only in the namespace of the command that runs or diffs it: outside, its upper folder.
+    assert.deepEqual(await readdir(join(mapped.store, 'stevedore', 'containers', id!, 'rootfs')), []);
+    const outside = await lstat(join(mapped.store, 'stevedore', 'containers', id!, 'upper', 'hi'));
     assert.deepEqual([outside.uid, outside.gid], [SUBORDINATE.start + 41, SUBORDINATE.start + 42], 'inside 42:43 is subordinate id 42:43 outside');
     assert.equal((await lstat(join(mapped.store, 'index.json'))).uid, mapped.uid, "the store's own files are the user's");
     assert.equal(await ok(asUser(mapped, ['diff', 'c1']), 'diff'), 'A /d\nA /hi\n');

@@ -27,7 +27,7 @@ describe('user namespaces for rootless containers', () => {
     const setup: RootlessSetup = { uid: 1001, gid: 1001, user: 'alice', uids: { start: 231072, count: 65536 }, gids: { start: 300000, count: 1000 }, unshare: '/usr/bin/unshare', missing: [] };
     assert.deepEqual(userNamespaceCommand(setup, ['/usr/bin/node', 'cli.js', 'run', 'x']), {
       command: '/usr/bin/unshare',
-      args: ['--map-root-user', '--map-users=231072,1,65536', '--map-groups=300000,1,1000', '--', '/usr/bin/node', 'cli.js', 'run', 'x'],
+      args: ['--map-root-user', '--map-users=231072,1,65536', '--map-groups=300000,1,1000', '--mount', '--', '/usr/bin/node', 'cli.js', 'run', 'x'],
     });
     assert.equal(userNamespaceCommand({ ...setup, missing: ['newuidmap and newgidmap'] }, ['node']), undefined);
   });

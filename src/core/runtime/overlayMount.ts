@@ -23,7 +23,16 @@ export interface OverlaySpec {
 }
 
 export function overlayOptions(spec: OverlaySpec): string {
-  return `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}`;
+  return `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}${namespaceOptions()}`;
+}
+
+/**
+ * In a user namespace (kernel 5.11 and later) overlayfs keeps its own attributes (opaque folders,
+ * origins) as user.overlay.* instead of trusted.overlay.*, which only the first namespace's root
+ * may write: the `userxattr` option, as podman's native rootless overlay mounts.
+ */
+function namespaceOptions(): string {
+  return inUserNamespace() ? ',userxattr' : '';
 }
 
 export function fitsOverlay(spec: OverlaySpec): boolean {
@@ -65,19 +74,18 @@ export async function mountsBelow(dir: string): Promise<string[]> {
 }
 
 /**
- * Whether this process may mount overlayfs with upper folders in `dir` (root, a kernel with
- * overlay, a file system that takes an upper). Asked once per container made: a mount is cheap.
+ * Whether this process may mount overlayfs with upper folders in `dir` (root, or root in a user
+ * namespace with a mount namespace of its own on a kernel that allows overlay there; a kernel with
+ * overlay; a file system that takes an upper). Asked once per container made: a mount is cheap.
  */
 export async function overlaySupported(dir: string): Promise<boolean> {
-  // In a user namespace overlay would need the userxattr option and a mount namespace of its own
-  // kept across processes; rootless containers get vfs copies instead, as podman's vfs driver.
-  if (process.getuid?.() !== 0 || inUserNamespace()) return false;
+  if (process.getuid?.() !== 0) return false;
   await mkdir(dir, { recursive: true });
   const probe = await mkdtemp(join(dir, `${PROBE_PREFIX}${process.pid}-`));
   try {
     for (const d of ['l', 'u', 'w', 'm']) await mkdir(join(probe, d));
     await writeFile(join(probe, 'l', 'f'), '');
-    await exec('mount', ['-t', 'overlay', 'overlay', '-o', 'lowerdir=l,upperdir=u,workdir=w', 'm'], { cwd: probe });
+    await exec('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=l,upperdir=u,workdir=w${namespaceOptions()}`, 'm'], { cwd: probe });
     await unmount(join(probe, 'm'));
     return true;
   } catch {

@@ -107,7 +107,9 @@ export function userNamespaceCommand(setup: RootlessSetup, argv: readonly string
   if (setup.missing.length || !setup.uids || !setup.gids || !setup.unshare) return undefined;
   return {
     command: setup.unshare,
-    args: ['--map-root-user', `--map-users=${setup.uids.start},1,${setup.uids.count}`, `--map-groups=${setup.gids.start},1,${setup.gids.count}`, '--', ...argv],
+    // A mount namespace of the user namespace's own, so that root in it may mount (overlay root
+    // filesystems); its mounts go with the last process in it, so a killed run leaves none behind.
+    args: ['--map-root-user', `--map-users=${setup.uids.start},1,${setup.uids.count}`, `--map-groups=${setup.gids.start},1,${setup.gids.count}`, '--mount', '--', ...argv],
   };
 }
 
