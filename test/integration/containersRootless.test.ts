@@ -144,6 +144,17 @@ describe('containers without root (a user namespace with the user\'s subordinate
       assert.ok(rootless[3]!.some((f) => f.path === 'etc/.wh.motd'), 'the deletion is a whiteout');
       assert.equal(rootless[4]!.find((f) => f.path === 'home/mine')?.owner, '1234:1234');
       assert.deepEqual(rootless, root);
+      if (snapshotter === 'overlay') {
+        // A run unpacks the image's layers as snapshots, with folders of the user's subordinate
+        // ids (data/sub is 123:456); rmi runs outside the namespace and still removes them.
+        const snapshotsDir = join(mapped.store, 'stevedore', 'snapshots');
+        await ok(asUser(mapped, ['run', '--rm', tag, 'true']), 'run of the built image');
+        const withImage = await readdir(snapshotsDir);
+        await ok(asUser(mapped, ['rmi', tag]), 'rmi as the user');
+        const left = await readdir(snapshotsDir);
+        assert.equal(left.length, withImage.length - 3, `the three RUN layers' snapshots went: ${withImage.join(' ')} → ${left.join(' ')}`);
+        assert.match(await ok(asUser(mapped, ['system', 'check']), 'system check'), /No problems found/);
+      }
     });
   }
 

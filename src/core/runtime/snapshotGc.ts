@@ -10,7 +10,7 @@
 // is deleted, so a collection killed part-way leaves a half-deleted temporary that `system check
 // --repair` removes, never a damaged snapshot under its real name.
 
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeJsonObject } from '../image/imageDocuments';
 import { storedDocument } from '../image/summary';
@@ -18,6 +18,7 @@ import type { ImageIndex } from '../image/types';
 import type { ContentStore } from '../store/contentStore';
 import type { StoreLayout } from '../store/layout';
 import { listContainers } from './containerRecord';
+import { removeTree } from './removeTree';
 import { chainIds, SNAPSHOT_TEMP_PREFIX, snapshotsDir } from './snapshots';
 
 const SNAPSHOT_NAME = /^[a-f0-9]{64}$/;
@@ -76,7 +77,8 @@ export async function removeSnapshots(layout: StoreLayout, ids: readonly string[
     } catch {
       continue; // gone already
     }
-    await rm(aside, { recursive: true, force: true, maxRetries: 3 });
+    // A rootless user's snapshot holds files of its subordinate ids: removeTree takes care of them.
+    await removeTree(aside);
     removed.push(join(dir, id));
   }
   return removed;
