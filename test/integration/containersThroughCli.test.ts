@@ -13,7 +13,7 @@
 // in its own temporary folder.
 
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
@@ -117,8 +117,11 @@ describe('the extension\'s containers through the CLI, as a user other than root
     assert.equal(ran.output, '0\n', 'root in the namespace');
     assert.equal(ran.container?.name, 'x1');
     assert.match(ran.container?.id ?? '', /^[a-f0-9]{64}$/);
-    // Outside, the file the container gave 42:43 is the user's subordinate id.
-    const made = await lstat(join(store, 'stevedore', 'containers', ran.container!.id, 'rootfs', 'made'));
+    // Outside, the file the container gave 42:43 is the user's subordinate id: in its overlay
+    // upper folder (overlay in the user namespace), else in its vfs copy.
+    const folder = join(store, 'stevedore', 'containers', ran.container!.id);
+    const { Driver } = JSON.parse(await readFile(join(folder, 'container.json'), 'utf8')) as { Driver: string };
+    const made = await lstat(join(folder, Driver === 'overlay' ? 'upper' : 'rootfs', 'made'));
     assert.deepEqual([made.uid, made.gid], [SUBORDINATE.start + 41, SUBORDINATE.start + 42]);
 
     const diff = succeeded(await call({ args: ['diff', 'x1'] }), 'diff');
