@@ -1,6 +1,7 @@
 // Bundles the extension and the CLI with esbuild. `vscode` stays external: the host provides it.
-// The CLI is two files: dist/cliMain.js (the program) and dist/cli.js, a small launcher that runs
-// it through V8's code cache (src/cli/compileCache.ts) under the bundle's build ID.
+// The CLI is dist/cli.js, a small launcher that runs one of its bundles (dist/cliMain.js, the whole
+// program, or dist/cliImages.js) through V8's code cache (src/cli/compileCache.ts) under the
+// bundle's build ID.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
@@ -45,22 +46,30 @@ async function asciiOnly(file) {
   if (ascii !== text) await writeFile(file, ascii);
 }
 
-const cliMain = build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cliMain.js' }).then(async () => {
-  await asciiOnly('dist/cliMain.js');
-  const id = createHash('sha256').update(await readFile('dist/cliMain.js')).digest('hex').slice(0, 16);
+// The CLI's bundles: the whole CLI, and `images` alone (src/cli/bundleChoice.ts says why).
+const cliBundles = { cliMain: 'src/cli/main.ts', cliImages: 'src/cli/mainImages.ts' };
+
+const cli = Promise.all(
+  Object.entries(cliBundles).map(async ([name, entry]) => {
+    const outfile = `dist/${name}.js`;
+    await build({ ...common, entryPoints: [entry], outfile });
+    await asciiOnly(outfile);
+    return [name, createHash('sha256').update(await readFile(outfile)).digest('hex').slice(0, 16)];
+  }),
+).then(async (ids) => {
   await build({
     ...common,
     entryPoints: ['src/cli/launcher.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    define: { STEVEDORE_BUNDLE_ID: JSON.stringify(id) },
+    define: { STEVEDORE_BUNDLE_IDS: JSON.stringify(Object.fromEntries(ids)) },
   });
   await chmod('dist/cli.js', 0o755);
 });
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  cliMain,
+  cli,
   // The inspector webview: browser code in one IIFE, and its stylesheet, in the only folder the
   // webview may load from (localResourceRoots); minified, as the page parses them on every open.
   build({ bundle: true, minify: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['src/webview/inspector/main.ts'], outfile: 'dist/webview/inspector.js' }),

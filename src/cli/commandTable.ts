@@ -4,6 +4,7 @@
 // costs. To add a command: write commands/NAME.ts exporting a `Command`, and add an entry here.
 
 import type { Command } from './command';
+import { imagesEntry } from './imagesEntry';
 
 export interface CommandEntry {
   /** The words that select it: ["images"], ["image", "ls"], … The first is the canonical one. */
@@ -37,12 +38,7 @@ export const commandGroups: readonly CommandGroup[] = [
 ];
 
 export const commandTable: readonly CommandEntry[] = [
-  {
-    names: [['images'], ['image', 'ls'], ['image', 'list']],
-    summary: 'List images',
-    completes: 'images',
-    load: async () => (await import('./commands/images')).imagesCommand,
-  },
+  imagesEntry,
   {
     names: [['tag'], ['image', 'tag']],
     summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',

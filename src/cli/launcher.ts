@@ -1,13 +1,17 @@
-// The `stevedore` executable (dist/cli.js): sets V8's flags, then runs the CLI's bundle
-// (dist/cliMain.js, from main.ts) through the compile cache. It stays tiny and imports only Node's
-// own modules, since everything it loads is paid for before the command's first byte.
+// The `stevedore` executable (dist/cli.js): picks the bundle that runs the command (bundleChoice.ts:
+// `images` has one of its own), sets V8's flags, then runs the bundle through the compile cache.
+// It stays tiny and imports only Node's own modules, since everything it loads is paid for before
+// the command's first byte.
 
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
+import { bundleFor, type BundleName } from './bundleChoice';
 import { commandVariant, compileCacheDir, loadThroughCompileCache } from './compileCache';
 
-/** A hash of dist/cliMain.js, set by scripts/build.mjs: cached code is only ever used for the bundle it came from. */
-declare const STEVEDORE_BUNDLE_ID: string;
+/** A hash of each bundle, set by scripts/build.mjs: cached code is only ever used for the bundle it came from. */
+declare const STEVEDORE_BUNDLE_IDS: Record<BundleName, string>;
+
+const argv = process.argv.slice(2);
+const bundle = bundleFor(argv);
 
 // undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it with TurboFan on a
 // background thread, which costs ~85 ms of CPU and holds up the exit of every registry command
@@ -15,7 +19,8 @@ declare const STEVEDORE_BUNDLE_ID: string;
 // last line). Baseline (Liftoff) code parses our few small responses fast enough: layers are read
 // without llhttp (socketGet.ts). Set before anything is compiled: V8's code cache records the
 // flags it was made with, so the same flags must hold when the bundle is compiled and when the
-// cache is written. The extension host, shared with other extensions, keeps V8's defaults.
-setFlagsFromString('--liftoff-only');
+// cache is written. The extension host, shared with other extensions, keeps V8's defaults. The
+// images bundle has no WebAssembly, and skips loading node:v8 (and the stream modules it loads).
+if (bundle === 'cliMain') process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
 
-loadThroughCompileCache(join(__dirname, 'cliMain.js'), compileCacheDir(process.env), STEVEDORE_BUNDLE_ID, commandVariant(process.argv.slice(2)));
+loadThroughCompileCache(join(__dirname, `${bundle}.js`), compileCacheDir(process.env), STEVEDORE_BUNDLE_IDS[bundle], commandVariant(argv));

@@ -6,9 +6,9 @@ import { parseArgs, UsageError } from './args';
 import { commandHelp, groupHelp, mainHelp } from './cliHelp';
 import { explainSystemError } from '../core/systemErrors';
 import type { Command } from './command';
-import { commandGroups, commandTable, type CommandEntry, type CommandGroup } from './commandTable';
+import type { CommandEntry, CommandGroup } from './commandTable';
 import { createContext, type CliContext } from './context';
-import { runInUserNamespace } from './userNamespaceExec';
+import { extractGlobalFlags } from './globalFlags';
 import { machineChannel } from './machineChannel';
 
 export interface CliIo {
@@ -19,22 +19,32 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+/**
+ * The commands a bundle can run: the whole table in dist/cliMain.js (main.ts), one entry in a
+ * command's own bundle (mainImages.ts), which the launcher runs only for that command's words.
+ */
+export interface CommandSet {
+  table: readonly CommandEntry[];
+  groups: readonly CommandGroup[];
+}
+
 export const VERSION = '0.1.0';
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, commands: CommandSet): Promise<number> {
+  const { table, groups } = commands;
   const { store, debug, rest } = extractGlobalFlags(argv);
   if (rest.length === 0 || rest[0] === 'help' || rest[0] === '--help' || rest[0] === '-h') {
-    io.stdout.write(mainHelp(commandTable, commandGroups));
+    io.stdout.write(mainHelp(table, groups));
     return 0;
   }
   if (rest[0] === 'version' || rest[0] === '--version' || rest[0] === '-v') {
     io.stdout.write(`Stevedore version ${VERSION}\n`);
     return 0;
   }
-  const found = findCommand(rest);
+  const found = findCommand(table, rest);
   if (!found) {
-    const group = commandGroups.find((g) => g.name === rest[0]);
-    if (group) return runGroup(group, rest.slice(1), io);
+    const group = groups.find((g) => g.name === rest[0]);
+    if (group) return runGroup(group, table, rest.slice(1), io);
     io.stderr.write(`stevedore: '${rest.join(' ')}' is not a stevedore command.\nSee 'stevedore --help'\n`);
     return 1;
   }
@@ -48,6 +58,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (entry.userNamespace) {
+    // Loaded only here: the user namespace's code is not part of a bundle of a command that needs none.
+    const { runInUserNamespace } = await import('./userNamespaceExec');
     const status = await runInUserNamespace(argv, io.env);
     if (status !== undefined) return status;
   }
@@ -134,40 +146,13 @@ function checkArgCount(command: Command, count: number): void {
   if (count > max) throw new ArgCountError(max === 0 ? 'accepts no arguments.' : `requires at most ${plural(max)}.`);
 }
 
-function extractGlobalFlags(argv: readonly string[]): { store?: string; debug: boolean; rest: string[] } {
-  const rest: string[] = [];
-  let store: string | undefined;
-  let debug = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (a === '--store') {
-      store = argv[++i];
-      continue;
-    }
-    if (a.startsWith('--store=')) {
-      store = a.slice('--store='.length);
-      continue;
-    }
-    if ((a === '-D' || a === '--debug') && rest.length === 0) {
-      debug = true;
-      continue;
-    }
-    rest.push(a);
-  }
-  return { store, debug, rest };
-}
-
 /**
  * `stevedore image` alone (or with --help) lists the group's commands, as `docker image` does;
  * an unknown word after it is an error in Docker's words.
  */
-function runGroup(group: CommandGroup, argv: readonly string[], io: CliIo): number {
+function runGroup(group: CommandGroup, table: readonly CommandEntry[], argv: readonly string[], io: CliIo): number {
   if (argv.length === 0 || argv.every((a) => a === '--help' || a === '-h')) {
-    io.stdout.write(groupHelp(group, commandTable));
+    io.stdout.write(groupHelp(group, table));
     return 0;
   }
   const name = `stevedore ${group.name}`;
@@ -175,9 +160,9 @@ function runGroup(group: CommandGroup, argv: readonly string[], io: CliIo): numb
   return 1;
 }
 
-function findCommand(argv: readonly string[]): { entry: CommandEntry; words: string[] } | undefined {
+export function findCommand(table: readonly CommandEntry[], argv: readonly string[]): { entry: CommandEntry; words: string[] } | undefined {
   let best: { entry: CommandEntry; words: string[] } | undefined;
-  for (const entry of commandTable) {
+  for (const entry of table) {
     for (const words of entry.names) {
       if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.words.length)) best = { entry, words };
     }

@@ -7,6 +7,7 @@ import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { commandGroups, commandTable } from '../../src/cli/commandTable';
 import { runCli as runInProcess } from '../../src/cli/runCli';
 import { classicDockerEntries, docker25Entries, hexOf, smallImage, tarOf, type FixtureImage } from '../helpers/archiveFixtures';
 import { CLI, runCli } from '../helpers/cli';
@@ -22,7 +23,7 @@ async function runOnTerminal(store: string, args: string[], options: { stdinTty?
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await runInProcess(['--store', store, ...args], { stdout, stderr, stdin, env: process.env, signal: new AbortController().signal });
+  const code = await runInProcess(['--store', store, ...args], { stdout, stderr, stdin, env: process.env, signal: new AbortController().signal }, { table: commandTable, groups: commandGroups });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 

@@ -64,10 +64,12 @@ describe('stevedore CLI: compile cache', () => {
     }
   });
 
-  it('the bundle is ASCII, so start-up reads it without decoding UTF-8', async () => {
-    const bundle = await readFile(resolve('dist/cliMain.js'));
-    const first = bundle.findIndex((b) => b > 0x7f);
-    assert.equal(first, -1, `dist/cliMain.js has a non-ASCII byte at ${first}: ${bundle.subarray(Math.max(0, first - 60), first + 20).toString('utf8')}`);
+  it('the bundles are ASCII, so start-up reads them without decoding UTF-8', async () => {
+    for (const name of ['dist/cliMain.js', 'dist/cliImages.js']) {
+      const bundle = await readFile(resolve(name));
+      const first = bundle.findIndex((b) => b > 0x7f);
+      assert.equal(first, -1, `${name} has a non-ASCII byte at ${first}: ${bundle.subarray(Math.max(0, first - 60), first + 20).toString('utf8')}`);
+    }
   });
 
   it('images loads none of the Node modules only writers, engines and processes need (crypto, child_process, zlib)', async () => {
