@@ -98,6 +98,30 @@ describe('stevedore save / load / commit (CLI)', () => {
     assert.equal(zipped.stdout, 'Loaded image: fixture/cli:1\n');
   });
 
+  it('copy of several images into one archive: docker-archive: holds them all under their names; anything else is refused with what to do', async () => {
+    const from = join(dir.path, 'copy-several');
+    const rootfs = join(dir.path, 'several-rootfs.tar');
+    await writeFile(rootfs, await randomRootfs(2, 5000));
+    for (const name of ['several/a:1', 'several/b:2']) assert.equal((await runCli(from, ['import', rootfs, name, '-c', `LABEL name=${name}`])).code, 0);
+    const out = join(dir.path, 'several.tar');
+    const copied = await runCli(from, ['copy', 'several/a:1', 'stevedore:several/b:2', `docker-archive:${out}`]);
+    assert.equal(copied.code, 0, copied.stderr);
+    assert.match(copied.stdout, /^Copied 2 images to docker-archive:.*several\.tar \([a-f0-9]{12}, [a-f0-9]{12}\), /);
+    const loaded = await runCli(join(dir.path, 'several-loaded'), ['load', '-q', '-i', out]);
+    assert.equal(loaded.stdout, 'Loaded image: several/a:1\nLoaded image: several/b:2\n');
+    const cases: [string[], RegExp][] = [
+      [['copy', 'several/a:1', 'several/b:2', 'several/c:3'], /^Error: Several images go into one archive only .*Copy them one by one\.\n$/],
+      [['copy', 'several/a:1', 'several/b:2', `docker-archive:${out}:several/c:3`], /^Error: Several images go into one archive only/],
+      [['copy', 'several/a:1', `docker-archive:${out}`, join(dir.path, 'x.tar').replace(/^/, 'docker-archive:')], /^Error: The images to copy together must come from one place; .*Copy them in separate runs\.\n$/],
+    ];
+    for (const [args, pattern] of cases) {
+      const refused = await runCli(from, args);
+      assert.equal(refused.code, 1, args.join(' '));
+      assert.match(refused.stderr, pattern);
+    }
+    assert.deepEqual((await readdir(dir.path)).filter((n) => n === 'x.tar' || n.includes('.stevedore-')), []);
+  });
+
   it('an image saved by ID loads untagged: "Loaded image ID"', async () => {
     const out = join(dir.path, 'by-id.tar');
     assert.equal((await runCli(store, ['save', '-o', out, image.configDigest.slice(7, 19)])).code, 0);

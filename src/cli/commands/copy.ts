@@ -3,23 +3,24 @@
 // core/copy/imageLocation.ts). An image read from a registry is checked under the trust policy
 // first, as pull checks it; TLS, credentials and insecure registries are pull's and push's.
 
-import { copyImage } from '../../core/copy/copyImage';
+import { copyImage, copyImagesTo } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
 import { parsePlatform } from '../../core/image/platform';
+import type { Platform } from '../../core/image/types';
 import { shortId } from '../../core/shortId';
 import type { ImageStore } from '../../core/store/imageStore';
 import { SignatureKeeper } from '../../core/trust/signatureRecord';
 import { humanSize } from '../../core/format/humanSize';
+import type { FlagValues } from '../args';
 import { stringFlag, type Command } from '../command';
-import { writeLine } from '../context';
+import { writeLine, type CliContext } from '../context';
 import { ENGINE_HOST_FLAGS, withEngines } from '../engineSettings';
 import { INSECURE_REGISTRY_FLAG, STALL_TIMEOUT_FLAG, withRegistries } from '../registrySettings';
 import { pullVerifier, TRUST_FLAGS } from '../trustSettings';
 
 export const copyCommand: Command = {
-  usage: 'stevedore copy [OPTIONS] SOURCE DESTINATION',
+  usage: 'stevedore copy [OPTIONS] SOURCE [SOURCE...] DESTINATION',
   minArgs: 2,
-  maxArgs: 2,
   flags: [
     ...ENGINE_HOST_FLAGS,
     { name: 'platform', kind: 'string', valueName: 'string', description: 'Platform to copy from a multi-platform image (default: this machine\'s)' },
@@ -28,10 +29,11 @@ export const copyCommand: Command = {
     INSECURE_REGISTRY_FLAG,
   ],
   async run(ctx, args, flags) {
-    const source = parseImageLocation(args[0]!);
-    const destination = parseImageLocation(args[1]!);
     const platformText = stringFlag(flags, 'platform');
     const platform = platformText ? parsePlatform(platformText) : undefined;
+    if (args.length > 2) return copySeveral(ctx, flags, args, platform);
+    const source = parseImageLocation(args[0]!);
+    const destination = parseImageLocation(args[1]!);
     // A copy into the store that is a pull (the same name) keeps the signatures it was accepted with, as pull does.
     const keeper = new SignatureKeeper();
     const result = await withEngines(ctx, flags, (engines) =>
@@ -69,4 +71,25 @@ async function keepUnderNewName(store: ImageStore, name: string, copied: { resol
   // What the signatures cover must be the image's manifest or a repo digest it was recorded with (a multi-platform image's index).
   const covered = [record.manifestDigest, ...record.repoDigests.map((d) => d.slice(d.indexOf('@') + 1))].includes(copied.resolvedDigest);
   if (record.manifestDigest === copied.manifestDigest && covered) await keeper.keep(store.layout, [{ digest: copied.resolvedDigest, manifestDigest: copied.manifestDigest }]);
+}
+
+/** `copy SRC SRC… ARCHIVE`: the images into one archive, each under the names it comes with. */
+async function copySeveral(ctx: CliContext, flags: FlagValues, args: readonly string[], platform: Platform | undefined): Promise<number> {
+  const sources = args.slice(0, -1).map(parseImageLocation);
+  const destination = parseImageLocation(args[args.length - 1]!);
+  const results = await withEngines(ctx, flags, (engines) =>
+    withRegistries(ctx, flags, (registries) =>
+      copyImagesTo(sources, destination, {
+        openStore: () => ctx.openStore(),
+        engine: (kind) => engines.get(kind),
+        registries: () => registries,
+        ...(sources[0]!.kind === 'registry' ? { verify: pullVerifier(ctx, flags) } : {}),
+        ...(platform ? { platform } : {}),
+        signal: ctx.signal,
+      }),
+    ),
+  );
+  const bytes = results.reduce((n, r) => n + r.bytes, 0);
+  writeLine(ctx.stdout, `Copied ${results.length} images to ${args[args.length - 1]} (${results.map((r) => shortId(r.id)).join(', ')}), ${humanSize(bytes)}.`);
+  return 0;
 }

@@ -12,6 +12,7 @@ import type { RegistryClients } from '../registry/registryClients';
 import type { PullVerifyStage } from '../registry/pullVerify';
 import { ArchiveSource } from '../sources/archiveSource';
 import { copy, type CopyResult } from '../sources/copy';
+import { copyImages } from '../sources/copyImages';
 import { EngineSource } from '../sources/engineSource';
 import type { ImageSource, ImageTarget } from '../sources/imageSource';
 import { RegistrySource } from '../sources/registrySource';
@@ -43,6 +44,30 @@ export async function copyImage(source: ImageLocation, destination: ImageLocatio
   const refs = targetNames(destination, to.side.describe());
   return copy(from.side, from.ref, to.side as ImageTarget, refs, {
     reference: describeLocation(source),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+}
+
+/**
+ * Several images into one archive (`copy SRC… docker-archive:PATH`): one file holding them all, each
+ * under the names it comes with. The sources must be of one place (the store, one engine, one
+ * registry): each image is read from there, and the archive is written once all are open.
+ */
+export async function copyImagesTo(sources: readonly ImageLocation[], destination: ImageLocation, options: CopyOptions): Promise<CopyResult[]> {
+  const first = sources[0];
+  if (!first) throw new StevedoreError('INVALID_ARGUMENT', 'Name at least one image to copy.');
+  if (destination.kind !== 'archive' || destination.name) {
+    throw new StevedoreError('INVALID_ARGUMENT', `Several images go into one archive only (docker-archive:PATH, oci-archive:PATH or oci:DIR, with no NAME: each keeps its own); "${describeLocation(destination)}" is not one. Copy them one by one.`);
+  }
+  const place = (l: ImageLocation): string => (l.kind === 'engine' ? `engine ${l.engine} ${l.endpoint ?? ''}` : l.kind === 'archive' ? `archive ${l.format} ${l.path}` : l.kind);
+  const other = sources.find((s) => place(s) !== place(first));
+  if (other) throw new StevedoreError('INVALID_ARGUMENT', `The images to copy together must come from one place; ${describeLocation(other)} is not where ${describeLocation(first)} is. Copy them in separate runs.`);
+  const from = await endpointOf(first, options);
+  const to = await endpointOf(destination, options);
+  return copyImages(from.side, sources.map((s) => ({ ref: s.name, refs: [] })), to.side as ImageTarget, {
+    reference: describeLocation(destination),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.platform ? { platform: options.platform } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
