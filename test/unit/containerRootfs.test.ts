@@ -2,11 +2,16 @@
 // honoured and links kept inside the root, and a changed tree's A/C/D changes as Docker lists them.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { chmod, lstat, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { computeChanges } from '../../src/core/runtime/changeSet';
 import { changeTar } from '../../src/core/runtime/changeTar';
+import { containerPaths, type ContainerRecord } from '../../src/core/runtime/containerRecord';
+import { withRootfs } from '../../src/core/runtime/containerRootfs';
+import { StevedoreError } from '../../src/core/errors';
+import { storeLayout } from '../../src/core/store/layout';
 import { readTree } from '../../src/core/runtime/treeState';
 import { unpackLayer } from '../../src/core/runtime/unpackLayer';
 import { chunksOf, makeTar, tempDir } from '../helpers/fixtures';
@@ -105,6 +110,37 @@ describe('container root filesystems', () => {
         ['.wh.old file 0', 'added directory 755', 'added/sub directory 755', 'added/sub/f file 644', 'etc directory 755', 'etc/.wh.gone file 0', 'etc/deep directory 755', 'etc/deep/conf file 644', 'same file 600'],
       );
     } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
+describe('a container another process is running', () => {
+  it('is not mounted a second time: withRootfs refuses while its owner lives and its overlay is not visible here', async () => {
+    const dir = await tempDir();
+    // A live process that is not this one stands for the `run` that owns the container.
+    const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const layout = storeLayout(dir.path);
+      const record = {
+        Id: 'c'.repeat(64),
+        Name: 'busy_one',
+        Driver: 'overlay',
+        Lowers: [],
+        State: { Status: 'running', ExitCode: 0, OwnerPid: owner.pid },
+      } as unknown as ContainerRecord;
+      let called = false;
+      await assert.rejects(
+        withRootfs(layout, record, async () => {
+          called = true;
+        }),
+        (err: unknown) => err instanceof StevedoreError && err.code === 'CONTAINER_CONFLICT' && /busy_one is running in another process/.test(err.message),
+      );
+      assert.equal(called, false);
+      // Nothing was made for a mount either.
+      assert.equal(await lstat(containerPaths(layout, record.Id).rootfs).catch(() => null), null);
+    } finally {
+      owner.kill('SIGKILL');
       await dir.cleanup();
     }
   });
