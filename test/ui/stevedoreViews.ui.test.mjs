@@ -33,8 +33,10 @@ const { FileImageStore } = await load('../../src/core/store/fileImageStore.ts');
 const { tagImage } = await load('../../src/core/store/tagImage.ts');
 const { RegistryClients } = await load('../../src/core/registry/registryClients.ts');
 const { pushImage } = await load('../../src/core/registry/pushImage.ts');
-const { saveArchiveToFile } = await load('../../src/core/archive/saveArchiveFile.ts');
 const { selectImagesToSave } = await load('../../src/core/archive/saveSelection.ts');
+const { ArchiveSource } = await load('../../src/core/sources/archiveSource.ts');
+const { copyImages } = await load('../../src/core/sources/copyImages.ts');
+const { StoreSource } = await load('../../src/core/sources/storeSource.ts');
 
 const WAIT = { timeout: 60_000 };
 const DAY = 86_400_000;
@@ -66,7 +68,8 @@ before(async () => {
   // An archive made elsewhere, to load from the Explorer.
   const other = await FileImageStore.open(join(root, 'other-store'));
   await importBuffer(other, await randomRootfs(2, 5_000), 'loaded/app:1');
-  await saveArchiveToFile(other, selectImagesToSave(await other.list(), ['loaded/app:1']), join(workspace, 'from-elsewhere.tar'));
+  const toSave = selectImagesToSave(await other.list(), ['loaded/app:1']);
+  await copyImages(new StoreSource(other), toSave.map((t) => ({ ref: t.record.manifestDigest, refs: t.refs })), new ArchiveSource('docker-archive', join(workspace, 'from-elsewhere.tar'), other.root));
 
   // A registry with a few repositories, a multi-platform image, and a three-layer image to pull.
   registry = await startRegistry({});

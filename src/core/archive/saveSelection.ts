@@ -47,3 +47,15 @@ function repositoryOf(fullRef: string): string | undefined {
   const ref = tryParseReference(fullRef);
   return ref ? repositoryName(ref) : undefined;
 }
+
+/** The archive's size as far as known before writing: blobs of each image counted once per image (layers shared by several images twice). */
+export function estimateArchiveBytes(targets: readonly SaveTarget[]): number {
+  const seen = new Set<string>();
+  let total = 0;
+  for (const { record } of targets) {
+    if (seen.has(record.manifestDigest)) continue;
+    seen.add(record.manifestDigest);
+    total += record.summary.size;
+  }
+  return total;
+}
