@@ -24,7 +24,8 @@ export async function cachedEngineImage(client: EngineClient, name: string, cach
   if (found) return found;
   // The tag orders the cache by when each image came in, so the oldest can go.
   const tag = `${CACHE_REPOSITORY}:${Date.now()}`;
-  await loadArchive(cache, { source: exportEngineImages(client, [id], signal), sourceName: client.describe(), names: [tag], ...(signal ? { signal } : {}) });
+  // The load lets go of each chunk when it asks for the next (loadArchive's `source`).
+  await loadArchive(cache, { source: exportEngineImages(client, [id], signal, { reusePieces: true }), sourceName: client.describe(), names: [tag], ...(signal ? { signal } : {}) });
   const records = await cache.list();
   const ordered = records
     .map((r) => ({ r, at: Math.max(0, ...r.refs.filter((ref) => ref.startsWith(`${CACHE_REPOSITORY}:`)).map((ref) => Number(ref.slice(CACHE_REPOSITORY.length + 1)) || 0)) }))
