@@ -2,7 +2,7 @@
 // cli): the path the extension takes when VS Code runs as a user other than root, forced here as
 // root (the suite's user) so that it runs in every CI run. Run (its exit status), Run Interactive
 // (what is typed reaches the container, on a terminal of the panel's size), Show Changes and the
-// view's A/C/D tree, Commit…, Start, Remove, Build Image… with a RUN step (the Transfers view's rows), a
+// view's A/C/D tree, Commit…, Start, Remove, closing the terminal of a running container, Build Image… with a RUN step (the Transfers view's rows), a
 // failing RUN (its step and status), a build cancelled while its RUN runs (the store unchanged)
 // and Prune Build Cache. Each command says where it ran (`through`), so a run in the extension's
 // own process cannot pass for one through the CLI. test/integration/containersThroughCli.test.ts
@@ -123,6 +123,39 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     const typed = await readFile(join(row.record.Driver === 'overlay' ? paths.upper : paths.rootfs, 'typed'), 'utf8');
     assert.match(typed, /^42\n[1-9]\d* [1-9]\d*\n$/);
     terminal.dispose();
+  }, SLOW);
+
+  test('closing the terminal of a running container stops it through the CLI: the run is cancelled and the container is gone', async () => {
+    // The container says it runs by connecting to this listener (it has the host's network); the
+    // terminal is closed then, as a user closes it.
+    const listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as { port: number }).port;
+    let terminal: vscode.Terminal | undefined;
+    const sub = vscode.window.onDidOpenTerminal((t) => {
+      if (t.name === 'Run: clitest/busybox:1') terminal = t;
+    });
+    let connected = false;
+    listener.on('connection', (socket) => {
+      connected = true;
+      socket.destroy();
+      terminal?.dispose();
+    });
+    try {
+      const outcome = await vscode.commands.executeCommand<CommandOutcome>('stevedore.runImage', {
+        reference: 'clitest/busybox:1',
+        name: 'clitest-close',
+        command: ['sh', '-c', `echo running | busybox nc 127.0.0.1 ${port}; busybox sleep 1000`],
+        wait: true,
+      });
+      assert.ok(connected, 'the container never ran');
+      assert.ok(outcome && !outcome.ok && outcome.cancelled, `the run was not cancelled: ${JSON.stringify(outcome)}`);
+    } finally {
+      sub.dispose();
+      listener.close();
+    }
+    // A cancelled run leaves no container behind (as `run` cancelled by Ctrl-C).
+    assert.ok(!(await listContainers((await api.openStore()).layout)).some((c) => c.Name === 'clitest-close'));
   }, SLOW);
 
   test('Build Image… with RUN: the steps\' layers in the Transfers view; a failing RUN names its step and status; a build cancelled while its RUN runs changes nothing; Prune Build Cache', async () => {
