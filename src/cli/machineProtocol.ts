@@ -7,6 +7,12 @@ import type { BuildEvent } from '../core/dockerfile/buildSteps';
 export const EVENTS_FD_ENV = 'STEVEDORE_EVENTS_FD';
 export const TERMINAL_ENV = 'STEVEDORE_TERMINAL';
 export const RESIZE_FD_ENV = 'STEVEDORE_RESIZE_FD';
+/**
+ * Names the descriptor of a pipe from the process that started this one, which that process never
+ * writes: its end closing (that process gone, kill -9 included) cancels the command as SIGTERM does.
+ * Set by the CLI for itself run again in a user namespace, and by the extension for the CLI.
+ */
+export const PARENT_PIPE_ENV = 'STEVEDORE_PARENT_PIPE';
 
 export type MachineMessage =
   /** Progress as the core reports it: a TransferEvent, or a build's step events. */

@@ -60,7 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: Comma
   if (entry.userNamespace) {
     // Loaded only here: the user namespace's code is not part of a bundle of a command that needs none.
     const { runInUserNamespace } = await import('./userNamespaceExec');
-    const status = await runInUserNamespace(argv, io.env);
+    const status = await runInUserNamespace(argv, io.env, io.signal);
     if (status !== undefined) return status;
   }
   const ctx = createContext(io, { store, debug });

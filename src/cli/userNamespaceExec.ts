@@ -5,12 +5,12 @@
 
 import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../core/runtime/userNamespace';
 import { machineDescriptors } from './machineChannel';
+import { PARENT_PIPE_ENV } from './machineProtocol';
 
-/** Names the descriptor of the pipe from the waiting process, in the environment of the command run inside. */
-export const PARENT_PIPE_ENV = 'STEVEDORE_PARENT_PIPE';
+export { PARENT_PIPE_ENV };
 
 /** The exit status of the command run again in a user namespace, or undefined when it should run here. */
-export async function runInUserNamespace(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | undefined> {
+export async function runInUserNamespace(argv: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number | undefined> {
   if (containerPrivileges() !== 'none') return undefined;
   const launcher = process.argv[1];
   if (!launcher) return undefined;
@@ -34,10 +34,23 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   // command takes as "exit at once" and skips its clean cancel. Anything else is passed on.
   const inTerminal = process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY;
   const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', ...(inTerminal ? [] : (['SIGINT'] as NodeJS.Signals[]))];
+  const watched: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+  let signalled = 0;
   const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
+    signalled++;
+    if (forwarded.includes(signal)) child.kill(signal);
   };
-  for (const signal of forwarded) process.on(signal, forward);
+  for (const signal of watched) process.on(signal, forward);
+  // A cancel that came with no signal (the program that started this CLI went: main.ts watches its
+  // pipe) becomes one SIGTERM inside. Looked at once a signal's other listeners have run: a cancel
+  // by a signal has reached the command inside already (passed on, or a terminal's Ctrl-C), and a
+  // second one would end it at once.
+  const cancel = (): void => {
+    setImmediate(() => {
+      if (signalled === 0) child.kill('SIGTERM');
+    });
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
@@ -47,7 +60,8 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
     });
   } finally {
     child.stdio[3]?.destroy();
-    for (const signal of forwarded) process.off(signal, forward);
+    signal?.removeEventListener('abort', cancel);
+    for (const signal of watched) process.off(signal, forward);
   }
 }
 

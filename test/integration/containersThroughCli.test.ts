@@ -5,7 +5,8 @@
 // for that user and not for one without ranges; run (exit status, output, the container's name and
 // ID), run -it on a lent terminal (its size, a resize), diff (the changes as data), commit (the new
 // image), rm, a build with RUN (step events and the step's layer rows, the build's log), a failing
-// RUN (its typed error), a cancelled build (store unchanged) and builder prune all work as that user.
+// RUN (its typed error), a cancelled build (store unchanged) and builder prune all work as that user,
+// and a kill -9 of the process that started the CLI stops the container.
 // The full VS Code host as that user is not run here: the suite in test/vscode runs the same path
 // as root with stevedore.containers.process = cli.
 //
@@ -13,7 +14,8 @@
 // in its own temporary folder.
 
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, chown, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
@@ -152,6 +154,49 @@ describe('the extension\'s containers through the CLI, as a user other than root
     assert.match(ran.output, /^30 100\r$/m, 'the first size');
     assert.match(ran.output, /^40 120\r$/m, 'the size after the resize');
     succeeded(await call({ args: ['rm', 'x2'] }), 'rm');
+  });
+
+  it('kill -9 of the process that started the CLI (VS Code\'s extension host gone) stops the container inside the namespace: nothing keeps running, no container is left', async () => {
+    const request = { cli: CLI, store, args: ['run', '--name', 'x3', 'base:1', 'sh', '-c', 'echo started; sleep 1000'], announce: 'started' };
+    const started = spawn('runuser', ['-u', users[0]!, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${home}`, process.execPath, driver, 'call', JSON.stringify(request)], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      started.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('ANNOUNCED')) resolve();
+      });
+      started.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      started.once('exit', () => reject(new Error(`the driver ended before its container ran: ${out}`)));
+    });
+    // The driver (the extension host's stand-in), not runuser.
+    const drivers = (await sh('pgrep', ['-P', String(started.pid), '-f', driver])).stdout.trim().split('\n');
+    assert.equal(drivers.length, 1, drivers.join(' '));
+    process.kill(Number(drivers[0]), 'SIGKILL');
+    await exited;
+    // The CLI sees the pipe from the killed process close and cancels the run, inside the namespace too.
+    while ((await run('pgrep', ['-u', users[0]!])).code === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(await readdir(join(store, 'stevedore', 'containers')), []);
+  });
+
+  it('Ctrl-C in a terminal (which interrupts the CLI and the command it runs in the namespace alike) cancels cleanly: no second interrupt is added, no container is left', async () => {
+    // The CLI on a pty of its own, as in a shell; ^C is typed once the container runs.
+    const line = `${process.execPath} ${CLI} --store ${store} run --name x4 base:1 sh -c 'echo started; sleep 1000'`;
+    const started = spawn('runuser', ['-u', users[0]!, '--', 'env', '-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`, `HOME=${home}`, 'script', '-qec', line, '/dev/null'], { cwd: home, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => started.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      started.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('started')) resolve();
+      });
+      started.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      started.once('exit', () => reject(new Error(`run ended before its container ran: ${out}`)));
+    });
+    started.stdin.write('\x03');
+    assert.equal(await exited, 130, out);
+    assert.match(out, /Cancelled: nothing was changed\./);
+    assert.deepEqual(await readdir(join(store, 'stevedore', 'containers')), []);
   });
 
   it('build with RUN: step and layer events, the log with RUN\'s output, the image; a failing RUN is a typed error; a cancelled build changes nothing; builder prune', async () => {

@@ -27,7 +27,7 @@ import { CancelledError, StevedoreError, type ErrorCode } from '../../core/error
 import type { BuildEvent } from '../../core/dockerfile/buildSteps';
 import type { ContainerIo } from '../../core/runtime/ociRuntime';
 import { containerPrivileges, rootlessSetup } from '../../core/runtime/userNamespace';
-import { EVENTS_FD_ENV, RESIZE_FD_ENV, TERMINAL_ENV, type MachineMessage } from '../../cli/machineProtocol';
+import { EVENTS_FD_ENV, PARENT_PIPE_ENV, RESIZE_FD_ENV, TERMINAL_ENV, type MachineMessage } from '../../cli/machineProtocol';
 
 export type ContainerProcessSetting = 'auto' | 'extension' | 'cli';
 
@@ -77,12 +77,15 @@ export async function callCli(cli: CliProcess, call: CliCall): Promise<CliOutcom
   if (call.signal?.aborted) throw new CancelledError();
   const io = call.io;
   const terminal = io?.terminal;
-  const stdio: ('pipe' | 'ignore')[] = [io?.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'ignore', 'pipe', terminal?.onResize ? 'pipe' : 'ignore'];
+  // Descriptor 3 is a pipe whose end here closes when this process goes (kill -9 included): the
+  // CLI then cancels as for SIGTERM (cli/userNamespaceExec.ts), so no container outlives VS Code.
+  const stdio: ('pipe' | 'ignore')[] = [io?.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe', 'pipe', terminal?.onResize ? 'pipe' : 'ignore'];
   const child = spawn(cli.execPath, [cli.cli, '--store', cli.storePath, ...call.args], {
     stdio,
     env: {
       ...cli.env,
       ELECTRON_RUN_AS_NODE: '1',
+      [PARENT_PIPE_ENV]: '3',
       [EVENTS_FD_ENV]: String(EVENTS_FD),
       ...(terminal ? { [TERMINAL_ENV]: `${terminal.size.columns}x${terminal.size.rows}` } : {}),
       ...(terminal?.onResize ? { [RESIZE_FD_ENV]: String(RESIZE_FD) } : {}),

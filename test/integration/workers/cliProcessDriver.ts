@@ -2,7 +2,7 @@
 // through when it is not root) in a process of its own, so a test can run it as an unprivileged
 // user. Bundled by the test (esbuild) and run as `node driver.js STEP JSON`; prints one JSON line.
 //   auto                      whether `auto` sends containers through the CLI for this user
-//   call {cli, store, args, input?, terminal?, resize?, cancelOn?}
+//   call {cli, store, args, input?, terminal?, resize?, cancelOn?, announce?}
 //                             callCli with those arguments; the outcome, the events' kinds, the
 //                             container reported, the output, or the error's name, code and message
 
@@ -23,6 +23,8 @@ interface CallRequest {
    * shell `stty size` after each size it prints until it prints this one, then `exit 4`.
    */
   resize?: { columns: number; rows: number };
+  /** Print "ANNOUNCED" once the container's output shows this. */
+  announce?: string;
 }
 
 async function main(): Promise<void> {
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   }
   const request = JSON.parse(json ?? '{}') as CallRequest;
   let output = '';
+  let announced = false;
   const resizeListeners = new Set<(size: { columns: number; rows: number }) => void>();
   let resized = false;
   let sizesSeen = 0;
@@ -40,6 +43,11 @@ async function main(): Promise<void> {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       output += chunk.toString();
+      if (request.announce && !announced && output.includes(request.announce)) {
+        // For a test that kills this process once the container runs.
+        announced = true;
+        process.stdout.write('ANNOUNCED\n');
+      }
       const wanted = request.resize;
       if (wanted && stdin) {
         if (!resized && output.includes('READY')) {
