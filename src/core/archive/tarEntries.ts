@@ -116,7 +116,8 @@ class TarInput {
       if (decoded.size > MAX_RECORD_BYTES) throw new RecordTooLargeError();
       if (decoded.size === 0) continue;
       const data = await this.read(decoded.size);
-      await this.skip(padding(decoded.size));
+      // Decoded before the padding is skipped: skipping may pull the next chunk, and a source that
+      // reuses its chunks may then overwrite the one `data` is a view of.
       switch (decoded.type) {
         case 'gnu-long-path':
           records.longPath = decodeLongName(data);
@@ -131,6 +132,7 @@ class TarInput {
           records.pax = { ...this.paxGlobal, ...decodePax(data) };
           break;
       }
+      await this.skip(padding(decoded.size));
     }
   }
 
