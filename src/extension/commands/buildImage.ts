@@ -25,7 +25,7 @@ import { shortId } from '../../core/shortId';
 import type { BuildEvent } from '../../core/dockerfile/buildSteps';
 import type { ImageRecord } from '../../core/store/imageStore';
 import { callCli } from '../containers/cliProcess';
-import { containerCli } from '../containers/containerCli';
+import { containerCli, withCliLogins } from '../containers/containerCli';
 
 export const buildImageCommand: ExtensionCommand = {
   id: 'stevedore.buildImage',
@@ -91,7 +91,7 @@ export const buildImageCommand: ExtensionCommand = {
             ...(settings.trustRegistriesDir ? ['--registries.d', settings.trustRegistriesDir] : []),
             context,
           ];
-          const built = (await callCli(cli, { args, signal: progress.signal, onEvent, onLine: (line) => services.log.info(line) })).result as { id: string; tags: string[] };
+          const built = (await withCliLogins(services, cli, (withLogins) => callCli(withLogins, { args, signal: progress.signal, onEvent, onLine: (line) => services.log.info(line) }))).result as { id: string; tags: string[] };
           return { ...built, record: await store.find(built.id) };
         }
         return buildImage(store, {

@@ -2,11 +2,12 @@
 // cli): the path the extension takes when VS Code runs as a user other than root, forced here as
 // root (the suite's user) so that it runs in every CI run. Run (its exit status), Run Interactive
 // (what is typed reaches the container, on a terminal of the panel's size), Show Changes and the
-// view's A/C/D tree, Commit…, Start, Remove, closing the terminal of a running container, Build Image… with a RUN step (the Transfers view's rows), a
-// failing RUN (its step and status), a build cancelled while its RUN runs (the store unchanged)
-// and Prune Build Cache. Each command says where it ran (`through`), so a run in the extension's
-// own process cannot pass for one through the CLI. test/integration/containersThroughCli.test.ts
-// runs the same module as an unprivileged user.
+// view's A/C/D tree, Commit…, Start, Remove, closing the terminal of a running container, Build
+// Image… with a RUN step (the Transfers view's rows), a failing RUN (its step and status), a build
+// cancelled while its RUN runs (the store unchanged), a build whose FROM needs the login made in
+// VS Code, and Prune Build Cache. Each command says where it ran (`through`), so a run in the
+// extension's own process cannot pass for one through the CLI.
+// test/integration/containersThroughCli.test.ts runs the same module as an unprivileged user.
 
 import * as assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +20,12 @@ import { removeImages } from '../../../src/core/store/removeImages';
 import type { StevedoreApi } from '../../../src/extension/extension';
 import type { CommandOutcome } from '../../../src/extension/registerCommands';
 import type { ContainerChangeNode, ContainerNode } from '../../../src/extension/views/containerNodes';
+import { pushImage } from '../../../src/core/registry/pushImage';
+import { RegistryClients } from '../../../src/core/registry/registryClients';
+import { FileImageStore } from '../../../src/core/store/fileImageStore';
 import { busyboxRootfs } from '../../helpers/busybox';
+import { importBuffer } from '../../helpers/fixtures';
+import { startRegistry } from '../../helpers/registry';
 import { storeSnapshot } from '../../helpers/storeSnapshot';
 import { suite, suiteSetup, suiteTeardown, test } from './harness';
 import { imageNamed, run, runFailing, setSetting, stevedoreApi } from './stevedore';
@@ -156,6 +162,36 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     }
     // A cancelled run leaves no container behind (as `run` cancelled by Ctrl-C).
     assert.ok(!(await listContainers((await api.openStore()).layout)).some((c) => c.Name === 'clitest-close'));
+  }, SLOW);
+
+  test('Build Image… through the CLI pulls its FROM image with the login made in VS Code', async () => {
+    const creds = { username: 'builder', password: 'cli-login-secret' };
+    const guarded = await startRegistry({ htpasswd: creds });
+    const base = `${guarded.host}/clitest/base:1`;
+    try {
+      const source = await FileImageStore.open(join(dir, 'guarded-source'));
+      await importBuffer(source, await busyboxRootfs(), base);
+      const clients = new RegistryClients({ credentials: async () => creds });
+      try {
+        await pushImage(source, clients, { reference: base });
+      } finally {
+        await clients.close();
+      }
+      await run('stevedore.registries.login', { registry: guarded.host, ...creds });
+      const context = join(dir, 'from-guarded');
+      await mkdir(context);
+      await writeFile(join(context, 'Dockerfile'), `FROM ${base}\nRUN echo pulled > /pulled\n`);
+      const built = await run<{ id: string; through: string }>('stevedore.buildImage', { dockerfile: join(context, 'Dockerfile'), reference: 'clitest/from-guarded:1' });
+      assert.equal(built.through, 'cli');
+      const store = await api.openStore();
+      assert.equal((await store.load(await store.find(built.id))).manifest.layers.length, 2);
+      assert.ok(await store.find(base), 'the base was pulled into the store');
+    } finally {
+      await run('stevedore.registries.logout', { registry: guarded.host }).catch(() => undefined);
+      const store = await api.openStore();
+      await removeImages(store, [base], { force: true }).catch(() => undefined);
+      await guarded.stop();
+    }
   }, SLOW);
 
   test('Build Image… with RUN: the steps\' layers in the Transfers view; a failing RUN names its step and status; a build cancelled while its RUN runs changes nothing; Prune Build Cache', async () => {
