@@ -3,7 +3,7 @@
 // TransferEvents, cancellation and verification on the way.
 
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import { saveArchive } from '../../src/core/archive/saveArchive';
 import { selectImagesToSave, type SaveTarget } from '../../src/core/archive/saveSelection';
 import { isCancelled } from '../../src/core/errors';
 import { ArchiveOutput, ArchiveSource } from '../../src/core/sources/archiveSource';
+import { copy } from '../../src/core/sources/copy';
 import { copyImages, type CopyItem } from '../../src/core/sources/copyImages';
 import { StoreSource } from '../../src/core/sources/storeSource';
 import type { ImageStore } from '../../src/core/store/imageStore';
@@ -96,5 +97,38 @@ describe('copyImages: several images into one archive', () => {
         /No such image: nope:1/,
       );
       await assert.rejects(readFile(file), /ENOENT/);
+    }));
+
+  it('a layer missing from the store, or cut short, is refused before anything is written, worded for what the copy was for', async () =>
+    withImages(async (store, dir, targets) => {
+      const [app, other] = targets as [SaveTarget, SaveTarget];
+      const [missing] = (await store.load(app.record)).manifest.layers;
+      await store.blobs.delete(missing!.digest);
+      const file = join(dir, 'save.tar');
+      await assert.rejects(copyImages(new StoreSource(store), itemsOf(targets), new ArchiveSource('docker-archive', file, store.root), { operation: 'save' }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'BLOB_NOT_FOUND');
+        assert.equal(err.message, `Layer ${missing!.digest} of app:1 is not in the store, so the image cannot be saved. Pull it again.`);
+        return true;
+      });
+      await assert.rejects(readFile(file), /ENOENT/);
+      // A copy is no save: the message says where the image was going.
+      const layout = join(dir, 'layout');
+      await assert.rejects(copy(new StoreSource(store), 'app:1', new ArchiveSource('oci', layout, store.root), []), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'BLOB_NOT_FOUND');
+        assert.equal(err.message, `Layer ${missing!.digest} of app:1 is not in the store, so the image cannot be copied to the OCI layout ${layout}. Pull it again.`);
+        return true;
+      });
+      await assert.rejects(readdir(layout), /ENOENT/);
+
+      const [short] = (await store.load(other.record)).manifest.layers;
+      const path = store.blobs.path(short!.digest);
+      await chmod(path, 0o644);
+      await truncate(path, short!.size - 1);
+      await assert.rejects(copy(new StoreSource(store), 'other:1', new ArchiveSource('oci', layout, store.root), []), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'STORE_CORRUPT');
+        assert.ok(err.message.includes(`(it is ${short!.size - 1} bytes, not ${short!.size}); the image was not copied to the OCI layout ${layout}. Run "stevedore system check --repair"`), err.message);
+        return true;
+      });
+      await assert.rejects(readdir(layout), /ENOENT/);
     }));
 });

@@ -24,6 +24,7 @@ import { assertOutsideStore } from '../store/outsideStore';
 import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, ListedImage, OpenedImage, PutItem, PutOptions, PutResult } from './imageSource';
 import { folderFiles, tarFiles, type LayoutFiles } from './layoutFiles';
 import { archiveDocument, dockerArchiveImage, ociLayoutImage } from './layoutImage';
+import { archivedResults, putOne } from './putSeveral';
 import { familiar } from './sourceNames';
 
 export type ArchiveFormat = 'docker-archive' | 'oci-archive' | 'oci';
@@ -87,9 +88,8 @@ export class ArchiveSource implements ImageSource, ImageTarget {
     throw new StevedoreError('UNSUPPORTED', `Images are not removed from ${this.describe()}; delete the file.`);
   }
 
-  async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
-    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
-    return result!;
+  put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    return putOne(this, image, refs, options);
   }
 
   /** Several images into one archive file (written whole), or one after the other into the folder's layout. */
@@ -100,7 +100,8 @@ export class ArchiveSource implements ImageSource, ImageTarget {
     } else {
       await writeOutputFile(imagesArchive(items, archiveOptions(this.writing, signal)), this.path, this.storeRoot, signal);
     }
-    return items.map(({ image, refs }) => ({ id: image.manifest.config.digest, names: this.format === 'oci' ? [...refs] : refs.map(familiar), digest: image.manifestDescriptor.digest }));
+    // oci:DIR:NAME keeps NAME as written.
+    return archivedResults(items, this.format === 'oci' ? (ref) => ref : familiar);
   }
 
   /** Another archive's bytes written as they are: only when they need no new names and the file is a docker-archive. */
@@ -228,13 +229,12 @@ export class ArchiveOutput implements ImageTarget {
     throw new StevedoreError('UNSUPPORTED', `Nothing is removed from ${this.label}.`);
   }
 
-  async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
-    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
-    return result!;
+  put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    return putOne(this, image, refs, options);
   }
 
   async putAll(items: readonly PutItem[], options: PutOptions = {}): Promise<PutResult[]> {
     await copyToWritable(imagesArchive(items, archiveOptions(this.writing, options.signal)), this.output, options.signal);
-    return items.map(({ image, refs }) => ({ id: image.manifest.config.digest, names: refs.map(familiar), digest: image.manifestDescriptor.digest }));
+    return archivedResults(items);
   }
 }

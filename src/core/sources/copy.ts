@@ -18,7 +18,7 @@ import type { LoadResult } from '../archive/loadArchive';
 import type { PullResult } from '../registry/pullImage';
 import type { PushResult } from '../registry/pushImage';
 import { pairStrategy } from './copyStrategies';
-import type { ArchiveExport, ImageSource, ImageTarget, PutResult } from './imageSource';
+import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, PutResult } from './imageSource';
 
 export interface CopyOptions {
   signal?: AbortSignal;
@@ -98,7 +98,7 @@ async function viaArchive(source: ImageSource, sourceRef: string | undefined, ta
 
 async function viaImage(source: ImageSource, sourceRef: string | undefined, target: ImageTarget, targetRefs: readonly string[], counter: { bytes: number }, options: CopyOptions): Promise<CopyResult> {
   const { signal } = options;
-  const opened = await source.get(sourceRef, { ...(signal ? { signal } : {}), ...(options.platform ? { platform: options.platform } : {}) });
+  const opened = await source.get(sourceRef, getOptions(target, options));
   try {
     const refs = targetRefs.length ? targetRefs : opened.names;
     const id = opened.image.manifest.config.digest;
@@ -115,6 +115,15 @@ async function viaImage(source: ImageSource, sourceRef: string | undefined, targ
   } finally {
     await opened.close();
   }
+}
+
+/** How a copy to `target` asks the source for an image: cancellable, the platform, and what for (its messages). */
+export function getOptions(target: ImageTarget, options: CopyOptions): GetOptions {
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+    purpose: options.operation === 'save' ? 'saved' : `copied to ${target.describe()}`,
+  };
 }
 
 function done(put: PutResult, counter: { bytes: number }): CopyResult {

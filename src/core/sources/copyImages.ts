@@ -10,7 +10,7 @@
 //   - otherwise one copy after the other.
 
 import { StevedoreError } from '../errors';
-import { copy, reporting, type CopyOptions, type CopyResult } from './copy';
+import { copy, getOptions, reporting, type CopyOptions, type CopyResult } from './copy';
 import { pairStrategyAll } from './copyStrategies';
 import type { ImageSource, ImageTarget, OpenedImage, PutItem } from './imageSource';
 
@@ -41,7 +41,7 @@ async function putTogether(source: ImageSource, items: readonly CopyItem[], targ
   const opened: OpenedImage[] = [];
   try {
     // All opened before anything is written: an image that is missing or refused changes nothing.
-    for (const item of items) opened.push(await source.get(item.ref, { ...(signal ? { signal } : {}), ...(options.platform ? { platform: options.platform } : {}) }));
+    for (const item of items) opened.push(await source.get(item.ref, getOptions(target, options)));
     onEvent?.({ kind: 'start', operation, reference });
     const results: CopyResult[] = [];
     const puts: { index: number; counter: { bytes: number }; item: PutItem }[] = [];

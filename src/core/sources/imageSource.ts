@@ -17,6 +17,8 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** The platform to pick from a multi-platform image; the host's when not given. */
   platform?: Platform;
+  /** What the image is read for, finishing the source's "so the image cannot be …": "saved", "copied to /tmp/app.tar" (default "copied"). */
+  purpose?: string;
 }
 
 /** An image handed out by a source, held open (a lease, a spilled export) until `close`. */

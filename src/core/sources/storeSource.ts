@@ -14,7 +14,7 @@ import { findImage, type ImageRecord, type ImageStore } from '../store/imageStor
 import { removeImages } from '../store/removeImages';
 import { checkLayersStored, storeBlobCorrupt } from '../store/storedLayers';
 import { tagImage } from '../store/tagImage';
-import type { ArchiveExport, ImageSource, ImageTarget, OpenedImage, PutOptions, PutResult } from './imageSource';
+import type { ArchiveExport, GetOptions, ImageSource, ImageTarget, OpenedImage, PutOptions, PutResult } from './imageSource';
 import { familiar, fullReference } from './sourceNames';
 
 /** Layers written at once: they come from one source, whose reads are the limit. */
@@ -34,7 +34,7 @@ export class StoreSource implements ImageSource, ImageTarget {
     return (await this.store.list()).map((r) => ({ id: r.id, names: r.refs }));
   }
 
-  async get(ref: string | undefined, options: { signal?: AbortSignal } = {}): Promise<OpenedImage> {
+  async get(ref: string | undefined, options: GetOptions = {}): Promise<OpenedImage> {
     const record = findImage(await this.store.list(), requireName(ref));
     const lease = await this.store.leases.create();
     try {
@@ -42,9 +42,12 @@ export class StoreSource implements ImageSource, ImageTarget {
       await lease.protect([record.manifestDigest, image.manifestDescriptor.digest, image.manifest.config.digest, ...image.manifest.layers.map((l) => l.digest)]);
       // A layer missing or cut short is found before the target is written to.
       const full = fullReference(ref!);
-      await checkLayersStored(this.store, image.manifest.layers, full ? familiar(full) : record.id);
+      const purpose = options.purpose ?? 'copied';
+      // Named as asked for, else by the image's first name (an ID or digest says little).
+      const label = full ? familiar(full) : record.refs[0] ? familiar(record.refs[0]) : record.id;
+      await checkLayersStored(this.store, image.manifest.layers, label, purpose);
       throwIfAborted(options.signal);
-      return { image, names: full ? [full] : [], corrupt: storeBlobCorrupt, close: () => lease.release() };
+      return { image, names: full ? [full] : [], corrupt: (digest, why) => storeBlobCorrupt(digest, why, purpose), close: () => lease.release() };
     } catch (err) {
       await lease.release();
       throw err;
