@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { watch } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,6 +18,7 @@ import { startDockerd, type Dockerd } from '../helpers/dockerd';
 import { startFaultProxy, type FaultProxy } from '../helpers/faultProxy';
 import { randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
+import { ownerPid } from '../../src/core/store/processes';
 
 function ok(result: CliResult, what: string): string {
   assert.equal(result.code, 0, `${what} failed:\n${result.stderr}${result.stdout}`);
@@ -101,6 +103,38 @@ describe('copy between the store, registries, Docker, OCI layouts and archives',
     const pulled = await inspectOurs(`${proxy.host}/copy/built:dev`, fresh);
     assert.equal(pulled.Id, built.Id);
     assert.deepEqual(pulled.RootFS.Layers, built.RootFS.Layers);
+  });
+
+  it("Docker → registry reads the export from a file in the store's ingest folder, named for its process, and not from TMPDIR", async () => {
+    const fresh = join(dir.path, 'store-spill');
+    const ingest = join(fresh, 'stevedore', 'ingest');
+    await mkdir(ingest, { recursive: true });
+    // Every file that appears in the ingest folder while the copy runs (inotify: no timing involved).
+    const appeared: string[] = [];
+    const watcher = watch(ingest, (_event, name) => {
+      if (name && !appeared.includes(name)) appeared.push(name);
+    });
+    try {
+      // A TMPDIR that does not exist: a spill into os.tmpdir() fails at once.
+      const child = spawn(process.execPath, [CLI, '--store', fresh, 'copy', 'docker-daemon:copy/built:dev', `docker://${proxy.host}/copy/spilled:1`], {
+        env: { ...process.env, ...env, TMPDIR: join(dir.path, 'no-such-tmp') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => output.push(c));
+      child.stderr.on('data', (c: Buffer) => output.push(c));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, Buffer.concat(output).toString());
+      const spills = appeared.filter((n) => /-export-/.test(n));
+      assert.equal(spills.length, 1, `ingest folder saw: ${appeared.join(', ')}`);
+      // Named as ingests are (<pid>-…): what a killed copy leaves is a stale ingest for system check --repair.
+      assert.equal(ownerPid(spills[0]!), child.pid);
+    } finally {
+      watcher.close();
+    }
+    assert.deepEqual(await readdir(ingest), [], 'the export was not removed after the copy');
+    const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/copy/spilled:1`]), 'skopeo inspect')) as { config: { digest: string } };
+    assert.equal(raw.config.digest, (await inspectDocker('copy/built:dev')).Id);
   });
 
   it("skopeo's oci: layout goes to the registry and back, and into the store", async () => {

@@ -79,7 +79,7 @@ async function endpointOf(location: ImageLocation, options: CopyOptions): Promis
     case 'store':
       return { side: new StoreSource(await options.openStore()), ref: location.name };
     case 'engine':
-      return { side: new EngineSource(await options.engine(location.engine, location.endpoint), location.endpoint ?? location.engine), ref: location.name };
+      return { side: new EngineSource(await options.engine(location.engine, location.endpoint), location.endpoint ?? location.engine, options.openStore), ref: location.name };
     case 'archive': {
       const { root } = await options.openStore();
       return { side: new ArchiveSource(location.format, location.path, root), ref: location.name };

@@ -1,13 +1,12 @@
 // A container engine (Docker, or Podman's Docker-compatible service) as an image source and target.
 // Its native form is the archive stream: /images/get as a source, /images/load as a target, which
 // copy uses as the fast path whenever the other side speaks archives too. Where an `Image` is
-// needed (to a registry, say), the export is spilled once to a temporary file and read in place
-// from there (layoutFiles.ts), not loaded into any store; the file goes when the image is closed.
+// needed (to a registry, say), the export is spilled once to a file in the store's ingest folder
+// (scratchFile.ts: the store's disk, not a tmpfs /tmp; a killed process's file is a stale ingest
+// `system check --repair` removes) and read in place from there (layoutFiles.ts), not loaded into
+// the store; the file goes when the image is closed.
 
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { copyToWritable } from '../archive/tarWriter';
 import { imagesArchive } from '../archive/saveArchive';
@@ -15,9 +14,12 @@ import type { EngineClient } from '../engine/engineClient';
 import { exportEngineImages, inspectEngineImage, listEngineImages, loadEngineImages, removeEngineImage, tagEngineImage } from '../engine/engineImages';
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
+import type { ImageStore } from '../store/imageStore';
+import { scratchFile } from '../store/scratchFile';
 import { familiarName, parseReference } from '../reference/reference';
 import type { ArchiveExport, ImageSource, ImageTarget, ListedImage, OpenedImage, PutItem, PutOptions, PutResult } from './imageSource';
 import { tarFiles } from './layoutFiles';
+import { putOne } from './putSeveral';
 import { dockerArchiveImage } from './layoutImage';
 import { familiar, fullReference } from './sourceNames';
 
@@ -28,6 +30,8 @@ export class EngineSource implements ImageSource, ImageTarget {
     private readonly client: EngineClient,
     /** How the user named the engine, for "stevedore images --engine NAME" in messages. */
     private readonly engineName: string,
+    /** The store whose ingest folder holds an export read in place (opened only when one is). */
+    private readonly spillStore: () => Promise<Pick<ImageStore, 'layout'>>,
   ) {}
 
   describe(): string {
@@ -49,10 +53,10 @@ export class EngineSource implements ImageSource, ImageTarget {
   async get(ref: string | undefined, options: { signal?: AbortSignal } = {}): Promise<OpenedImage> {
     const { signal } = options;
     const exported = await this.exportArchive(ref, signal);
-    const dir = await mkdtemp(join(tmpdir(), 'stevedore-export-'));
-    const close = (): Promise<void> => rm(dir, { recursive: true, force: true });
+    const spill = await scratchFile(await this.spillStore(), 'export');
+    const close = (): Promise<void> => spill.remove();
     try {
-      const file = join(dir, 'export.tar');
+      const file = spill.path;
       const out = createWriteStream(file, { flags: 'wx' });
       try {
         await copyToWritable(exported.stream(), out, signal);
@@ -89,9 +93,8 @@ export class EngineSource implements ImageSource, ImageTarget {
     await removeEngineImage(this.client, ref, signal ? { signal } : {});
   }
 
-  async put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
-    const [result] = await this.putAll([{ image, refs, label: refs[0] ?? image.manifest.config.digest }], options);
-    return result!;
+  put(image: Image, refs: readonly string[], options: PutOptions = {}): Promise<PutResult> {
+    return putOne(this, image, refs, options);
   }
 
   /** Several images in one load: one archive stream written from them as the engine reads it. */

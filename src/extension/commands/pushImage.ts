@@ -96,7 +96,7 @@ export async function pushReferences(ctx: CommandContext, { references, fromEngi
       try {
         if (engineNode) {
           progress.report(`${prefix}reading it from ${engineNode.source === 'podman' ? 'Podman' : engineNode.source === 'docker' ? 'Docker' : engineNode.source}…`);
-          const engine = new EngineSource(await services.engines.client(engineNode.source), engineNode.source);
+          const engine = new EngineSource(await services.engines.client(engineNode.source), engineNode.source, async () => mainStore);
           const states = new Map<string, LayerState>();
           const copied = await copy(engine, engineNode.name, registry, [reference], {
             askEachLayer: true,
