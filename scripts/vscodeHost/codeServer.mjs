@@ -57,6 +57,8 @@ export function makeRunDir(prefix = 'stevedore-vscode-', { untrusted = false, ma
     store: join(root, 'store'),
     logs: join(root, 'logs'),
     tmp: join(root, 'tmp'),
+    /** XDG_CACHE_HOME of a test run's extension host: the engine-image cache and the CLI's compile cache, not the user's. */
+    cache: join(root, 'cache'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   mkdirSync(join(dirs.userDataDir, 'User'), { recursive: true });

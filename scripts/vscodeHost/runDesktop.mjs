@@ -43,6 +43,7 @@ try {
       STEVEDORE_TEST_RESULTS: resultsFile,
       STEVEDORE_TEST_GREP: opts.grep,
       STEVEDORE_STORE: dir.store,
+      XDG_CACHE_HOME: dir.cache,
     },
     launchArgs: [
       dir.workspace,

@@ -16,7 +16,8 @@
 //                        unless --grep says otherwise)
 //
 // The suite appends JSON lines to $STEVEDORE_TEST_RESULTS; the tests see a fresh empty store in
-// $STEVEDORE_STORE. Prints each test, then `N passed, N failed`; exits 1 when a test failed or
+// $STEVEDORE_STORE, and a cache folder of the run's own in $XDG_CACHE_HOME (the engine-image cache
+// is written there, not in the user's). Prints each test, then `N passed, N failed`; exits 1 when a test failed or
 // no result arrived in time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -105,6 +106,7 @@ async function main() {
       STEVEDORE_TEST_GREP: opts.grep || (opts.untrusted ? 'untrusted workspace' : ''),
       STEVEDORE_TEST_WORKSPACE_TRUST: opts.untrusted ? 'untrusted' : 'trusted',
       STEVEDORE_STORE: dir.store,
+      XDG_CACHE_HOME: dir.cache,
     },
   });
   cleanups.push(() => server.stop());

@@ -29,7 +29,7 @@ export const README_SCREENSHOT_DIR = join(REPO_ROOT, 'media', 'readme');
  * Starts code-server with the extension at `extensionPath` loaded (no test suite) and opens the
  * workbench in headless Chromium, waiting until it has rendered. `folder` is opened as the
  * workspace (default: a new empty folder); `env` reaches the extension host (STEVEDORE_STORE
- * defaults to a new empty store); `machineSettings` go into the machine's settings file (see makeRunDir). Returns { page, browser, server, runDir, url, screenshot(name), close() }.
+ * defaults to a new empty store, XDG_CACHE_HOME to the run's own cache folder); `machineSettings` go into the machine's settings file (see makeRunDir). Returns { page, browser, server, runDir, url, screenshot(name), close() }.
  */
 export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENSION_PATH || REPO_ROOT, folder, env = {}, machineSettings = {}, viewport, workbenchTimeoutMs = 300_000, keep = false } = {}) {
   const host = await ensureVscodeHost();
@@ -46,7 +46,7 @@ export async function startVscode({ extensionPath = process.env.STEVEDORE_EXTENS
       codeServerBin: host.codeServerBin,
       runDir,
       folder: folder ?? runDir.workspace,
-      env: { STEVEDORE_STORE: runDir.store, ...env },
+      env: { STEVEDORE_STORE: runDir.store, XDG_CACHE_HOME: runDir.cache, ...env },
     });
     stops.push(server.stop);
     const chromium = await launchChromium({ executablePath: host.chromium });

@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -273,10 +273,14 @@ suite('engines in the Images view: Docker and Podman beside the store', () => {
     assert.equal((await docker.docker(['rmi', pushed])).code, 0);
   }, LONG);
 
-  test('Inspect on a Docker image opens the inspector on its export, read once into the engine-image cache', async () => {
+  test('Inspect on a Docker image opens the inspector on its export, read once into the engine-image cache (the run\'s own, not the user\'s)', async () => {
+    // The runner gives the extension host a cache folder beside the suite's store, in the run's temporary folder.
+    const cacheHome = process.env.XDG_CACHE_HOME;
+    assert.ok(cacheHome && process.env.STEVEDORE_STORE && dirname(cacheHome) === dirname(process.env.STEVEDORE_STORE), `XDG_CACHE_HOME is ${cacheHome ?? 'not set'}: the engine-image cache would be the user's`);
     const node = await dockerImage('enginetest/from-docker:1');
     const outcome = await run<{ ok: boolean; value?: { manifestDigest: string; imageId: string } }>('stevedore.inspectEngineImage', node, [node]);
     assert.ok(outcome.ok && outcome.value, 'the inspector opened');
+    assert.ok(engineCachePath(process.env).startsWith(`${cacheHome}/`) && existsSync(engineCachePath(process.env)), 'the export was not read into the run\'s cache folder');
     assert.equal(outcome.value.imageId, dockerImageId);
     assert.ok(api.inspector.isOpen(outcome.value.manifestDigest));
     const again = await run<{ ok: boolean; value?: { reused: boolean } }>('stevedore.inspectEngineImage', node, [node]);
