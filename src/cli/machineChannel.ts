@@ -11,6 +11,7 @@
 
 import { writeSync } from 'node:fs';
 import type { ContainerTerminal, TerminalSize } from '../core/runtime/runtimeConsole';
+import { streamLines } from '../core/streamLines';
 import type { MachineMessage } from './machineProtocol';
 import { EVENTS_FD_ENV, RESIZE_FD_ENV, TERMINAL_ENV } from './machineProtocol';
 
@@ -50,18 +51,10 @@ export function machineTerminal(env: NodeJS.ProcessEnv): ContainerTerminal | und
       listeners.add(listener);
       if (!socket) {
         socket = new (process.getBuiltinModule('node:net').Socket)({ fd, readable: true, writable: false });
-        let buffered = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (text: string) => {
-          buffered += text;
-          let nl: number;
-          while ((nl = buffered.indexOf('\n')) >= 0) {
-            const next = parseSizeLine(buffered.slice(0, nl));
-            buffered = buffered.slice(nl + 1);
-            if (next) for (const l of listeners) l(next);
-          }
+        streamLines(socket, (line) => {
+          const next = parseSizeLine(line);
+          if (next) for (const l of listeners) l(next);
         });
-        socket.on('error', () => undefined);
         // Listening must not keep the process alive once the container ended.
         socket.unref();
       }

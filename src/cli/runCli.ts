@@ -53,7 +53,9 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: Comma
   const name = `stevedore ${words.join(' ')}`;
   const argvRest = rest.slice(words.length);
   const ownArgs = command.interspersed === false ? argvRest.slice(0, firstArgument(argvRest, command)) : argvRest;
-  if (ownArgs.includes('--help') || ownArgs.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
+  // Words after "--" are arguments, never a request for help.
+  const flagWords = ownArgs.includes('--') ? ownArgs.slice(0, ownArgs.indexOf('--')) : ownArgs;
+  if (flagWords.includes('--help') || flagWords.includes('-h') && !command.flags.some((f) => f.short === 'h')) {
     io.stdout.write(commandHelp(entry, command));
     return 0;
   }
@@ -116,8 +118,14 @@ export function machineError(err: unknown, storePath: string): { error: { code: 
   err = explainSystemError(err, storePath) ?? err;
   if (err instanceof StevedoreError) return { error: { code: err.code, message: err.message }, status: 1 };
   const e = err as NodeJS.ErrnoException;
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') return { error: { code: e.code, message: e.message }, status: 1 };
+  // A system error nothing above words (its code is errno's, not one of ours): the channel carries only our codes.
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return { error: { code: 'IO_ERROR', message: systemErrorMessage(e) }, status: 1 };
   return undefined;
+}
+
+function systemErrorMessage(e: NodeJS.ErrnoException): string {
+  const where = e.path ? ` on ${e.path}` : '';
+  return `A system call failed${where} (${e.message}). Check that path and its permissions, then try again; if it is in the image store, run "stevedore system check".`;
 }
 
 /** Where a non-interspersed command's arguments start: the first word that is neither a flag nor a flag's value. */

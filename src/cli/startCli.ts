@@ -3,7 +3,8 @@
 // with `images` alone.
 
 import { runCli, type CommandSet } from './runCli';
-import { PARENT_PIPE_ENV, watchParentPipe } from './userNamespaceExec';
+import { PARENT_PIPE_ENV } from './machineProtocol';
+import { watchParentPipe } from './parentPipe';
 
 export interface StartOptions {
   /**

@@ -7,8 +7,6 @@ import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../cor
 import { machineDescriptors } from './machineChannel';
 import { PARENT_PIPE_ENV } from './machineProtocol';
 
-export { PARENT_PIPE_ENV };
-
 /** The exit status of the command run again in a user namespace, or undefined when it should run here. */
 export async function runInUserNamespace(argv: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<number | undefined> {
   if (containerPrivileges() !== 'none') return undefined;
@@ -63,23 +61,4 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
     signal?.removeEventListener('abort', cancel);
     for (const signal of watched) process.off(signal, forward);
   }
-}
-
-/** Inside: calls `gone` once the process that started this one has ended (its end of the pipe closed). */
-export function watchParentPipe(env: NodeJS.ProcessEnv, gone: () => void): void {
-  const fd = Number(env[PARENT_PIPE_ENV]);
-  delete env[PARENT_PIPE_ENV];
-  if (!Number.isInteger(fd) || fd < 3) return;
-  const socket = new (process.getBuiltinModule('node:net').Socket)({ fd, readable: true, writable: false });
-  let called = false;
-  const once = (): void => {
-    if (called) return;
-    called = true;
-    gone();
-  };
-  socket.on('end', once);
-  socket.on('error', once);
-  socket.resume();
-  // Watching must not keep this process alive once its command is done.
-  socket.unref();
 }

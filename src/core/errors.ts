@@ -41,7 +41,24 @@ export type ErrorCode =
   /** The store path, or a folder above it, is a file. */
   | 'STORE_NOT_DIRECTORY'
   /** Not root, and no user namespace with subordinate ids to run a container in (what is missing is in the message). */
-  | 'ROOTLESS_UNAVAILABLE';
+  | 'ROOTLESS_UNAVAILABLE'
+  /** The CLI the extension ran as its child failed without reporting a typed error (its status and output are in the message). */
+  | 'CLI_FAILED';
+
+/** Every code, so a code that arrives as text (the CLI's machine channel) can be checked; the type makes it complete. */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  INVALID_REFERENCE: true, INVALID_ARGUMENT: true, IMAGE_NOT_FOUND: true, IMAGE_CONFLICT: true, CONTAINER_NOT_FOUND: true,
+  CONTAINER_CONFLICT: true, RUNTIME_ERROR: true, BUILD_STEP_FAILED: true, BLOB_NOT_FOUND: true, DIGEST_MISMATCH: true,
+  SIZE_MISMATCH: true, STORE_CORRUPT: true, STORE_LOCKED: true, INVALID_ARCHIVE: true, UNSUPPORTED: true, REGISTRY_ERROR: true,
+  UNAUTHORIZED: true, DENIED: true, MANIFEST_UNKNOWN: true, BLOB_UNKNOWN: true, TOO_MANY_REQUESTS: true, NETWORK_ERROR: true,
+  TLS_ERROR: true, NAME_UNKNOWN: true, PLATFORM_NOT_FOUND: true, INVALID_CHANGE: true, IO_ERROR: true, INVALID_POLICY: true,
+  SIGNATURE_REJECTED: true, CONTENT_TRUST_UNSUPPORTED: true, ENGINE_UNAVAILABLE: true, ENGINE_ERROR: true, DISK_FULL: true,
+  STORE_NOT_WRITABLE: true, STORE_NOT_DIRECTORY: true, ROOTLESS_UNAVAILABLE: true, CLI_FAILED: true,
+};
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
 
 export interface ErrorOptions {
   cause?: unknown;

@@ -89,6 +89,7 @@ export const buildImageCommand: ExtensionCommand = {
             ...(name ? ['-t', name] : []),
             ...(platform ? ['--platform', platform] : []),
             ...(settings.trustRegistriesDir ? ['--registries.d', settings.trustRegistriesDir] : []),
+            '--',
             context,
           ];
           const built = (await withCliLogins(services, cli, (withLogins) => callCli(withLogins, { args, signal: progress.signal, onEvent, onLine: (line) => services.log.info(line) }))).result as { id: string; tags: string[] };

@@ -45,7 +45,9 @@ export const commitContainerCommand: ExtensionCommand = {
           signal: progress.signal,
         });
       }
-      const args = ['commit', ...(message ? ['-m', message] : []), ...(author ? ['-a', author] : []), container.Id, ...(name ? [name] : [])];
+      // Checked here, and after "--": a name that is not one must not reach the CLI as a flag (commit takes flags anywhere).
+      if (name) parseReference(name);
+      const args = ['commit', ...(message ? ['-m', message] : []), ...(author ? ['-a', author] : []), '--', container.Id, ...(name ? [name] : [])];
       return (await callCli(cli, { args, signal: progress.signal })).result as { id: string; refs: string[] };
     });
     services.log.info(`committed container ${container.Name} as ${record.id}${name ? ` (${name})` : ''}`);

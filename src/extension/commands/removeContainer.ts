@@ -30,7 +30,7 @@ export const removeContainerCommand: ExtensionCommand = {
     }
     const store = await services.store.open();
     const cli = await containerCli(services);
-    if (cli) await callCli(cli, { args: ['rm', ...(force ? ['-f'] : []), container.Id] });
+    if (cli) await callCli(cli, { args: ['rm', ...(force ? ['-f'] : []), '--', container.Id] });
     else await removeContainer(store.layout, container, { force, env: process.env });
     services.log.info(`removed container ${container.Name} (${container.Id})`);
     services.containersTree.refresh();

@@ -26,7 +26,7 @@ export const startContainerCommand: ExtensionCommand = {
       interactive: container.Config.OpenStdin,
       start: async (io, signal) =>
         cli
-          ? (await callCli(cli, { args: ['start', '-a', ...(container.Config.OpenStdin ? ['-i'] : []), container.Id], io, signal })).status
+          ? (await callCli(cli, { args: ['start', '-a', ...(container.Config.OpenStdin ? ['-i'] : []), '--', container.Id], io, signal })).status
           : startContainer(store, container, { io, signal, env: process.env }),
     });
     if (!(boolArg(ctx, 'wait') ?? false)) return { terminal: opened.terminal.name, through };

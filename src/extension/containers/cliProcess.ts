@@ -23,10 +23,11 @@
 
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { CancelledError, StevedoreError, type ErrorCode } from '../../core/errors';
+import { CancelledError, StevedoreError, isErrorCode } from '../../core/errors';
 import type { BuildEvent } from '../../core/dockerfile/buildSteps';
 import type { ContainerIo } from '../../core/runtime/ociRuntime';
 import { containerPrivileges, rootlessSetup } from '../../core/runtime/userNamespace';
+import { streamLines } from '../../core/streamLines';
 import { EVENTS_FD_ENV, PARENT_PIPE_ENV, RESIZE_FD_ENV, TERMINAL_ENV, type MachineMessage } from '../../cli/machineProtocol';
 
 export type ContainerProcessSetting = 'auto' | 'extension' | 'cli';
@@ -51,7 +52,7 @@ export interface CliCall {
 }
 
 export interface CliOutcome {
-  /** The CLI's exit status: for run and start -a, the container's. */
+  /** The CLI's exit status: 0, except for run and start -a, where it is the container's. */
   status: number;
   /** What the command reported as its result on the channel. */
   result?: unknown;
@@ -70,9 +71,15 @@ export async function containersThroughCli(setting: ContainerProcessSetting, env
 const EVENTS_FD = 4;
 const RESIZE_FD = 5;
 /** How much of the CLI's output is kept for an error message when it fails without saying why. */
-const TAIL = 16 * 1024;
+const TAIL = 2 * 1024;
+/** Commands whose exit status is the container's, so not zero is no failure of the CLI. */
+const CONTAINER_STATUS = new Set(['run', 'start']);
 
-/** Runs the CLI with `call.args`; resolves with its status, rejects with its typed error (CancelledError when cancelled). */
+/**
+ * Runs the CLI with `call.args`; resolves with its status, rejects with its typed error
+ * (CancelledError when cancelled, CLI_FAILED when it failed without one: the namespace could not
+ * be entered, an internal error, no CLI at that path).
+ */
 export async function callCli(cli: CliProcess, call: CliCall): Promise<CliOutcome> {
   if (call.signal?.aborted) throw new CancelledError();
   const io = call.io;
@@ -103,7 +110,7 @@ export async function callCli(cli: CliProcess, call: CliCall): Promise<CliOutcom
   for (const [stream, target] of [[child.stdout, io?.stdout], [child.stderr, io?.stderr]] as const) {
     if (!stream) continue;
     if (target) stream.pipe(target, { end: false });
-    else lines(stream, (line) => {
+    else streamLines(stream, (line) => {
       keep(`${line}\n`);
       call.onLine?.(line);
     });
@@ -119,7 +126,7 @@ export async function callCli(cli: CliProcess, call: CliCall): Promise<CliOutcom
     events.once('close', resolve);
     events.on('error', () => resolve());
   });
-  lines(events, (line) => {
+  streamLines(events, (line) => {
     let message: MachineMessage;
     try {
       message = JSON.parse(line) as MachineMessage;
@@ -142,35 +149,30 @@ export async function callCli(cli: CliProcess, call: CliCall): Promise<CliOutcom
       child.once('close', (code) => resolve(code));
     });
     await eventsEnded;
+    const command = call.args[0] ?? '';
     if (error) {
       if (error.code === 'CANCELLED') throw new CancelledError();
-      throw new StevedoreError(error.code as ErrorCode, error.message);
+      // The channel is text: a code that is not one of ours (an older or foreign CLI) must not pass for one.
+      throw new StevedoreError(isErrorCode(error.code) ? error.code : 'IO_ERROR', error.message);
     }
+    const containerStatus = CONTAINER_STATUS.has(command);
+    // Done before the cancel took: what it made (an image) exists, so it is no cancel.
+    if (status === 0 && !containerStatus) return { status, ...(result !== undefined ? { result } : {}) };
     if (call.signal?.aborted) throw new CancelledError();
-    if (status === null) throw new StevedoreError('RUNTIME_ERROR', `stevedore ${call.args[0] ?? ''} was ended by a signal.${tail ? ` Its output: ${tail.trim()}` : ''}`);
+    const said = tail.trim();
+    const output = said ? ` Its last output: ${said}` : io ? '' : ' It printed nothing.';
+    if (status === null) throw new StevedoreError('RUNTIME_ERROR', `stevedore ${command} was ended by a signal.${output}`);
+    if (!containerStatus) {
+      const hint = /unshare|namespace/i.test(said)
+        ? ' Allow unprivileged user namespaces (AppArmor: sysctl kernel.apparmor_restrict_unprivileged_userns=0, or a profile for Node), or run VS Code as root.'
+        : ' Run the same command in a terminal to see more.';
+      // No arguments in the detail: a build's may carry secrets (--build-arg).
+      throw new StevedoreError('CLI_FAILED', `stevedore ${command} failed (exit status ${status}).${output}${hint}`, { detail: { status } });
+    }
     return { status, ...(result !== undefined ? { result } : {}) };
   } finally {
     call.signal?.removeEventListener('abort', cancel);
     stopResizes?.();
     if (io?.stdin && child.stdin) io.stdin.unpipe(child.stdin);
   }
-}
-
-/** Calls `onLine` with each line of `stream` (the last one too when it has no newline). */
-function lines(stream: Readable, onLine: (line: string) => void): void {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (text: string) => {
-    buffered += text;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-    buffered = '';
-  });
-  stream.on('error', () => undefined);
 }

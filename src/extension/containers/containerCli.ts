@@ -48,7 +48,7 @@ function cliEnvironment(settings: StevedoreSettings): NodeJS.ProcessEnv {
 /** A container's changes (`diff`): read here, or by the CLI in its user namespace. */
 export async function containerDiff(cli: CliProcess | undefined, store: ImageStore, container: ContainerRecord, signal?: AbortSignal): Promise<Change[]> {
   if (!cli) return containerChanges(store, container, signal);
-  return (await callCli(cli, { args: ['diff', container.Id], ...(signal ? { signal } : {}) })).result as Change[];
+  return (await callCli(cli, { args: ['diff', '--', container.Id], ...(signal ? { signal } : {}) })).result as Change[];
 }
 
 /**

@@ -47,7 +47,7 @@ export async function runImageInTerminal(ctx: CommandContext, interactive: boole
       if (cli) {
         // The image by the name shown when it has one (the container records it), else by its ID.
         const imageArg = image.refs.length ? shown : image.id;
-        const args = ['run', ...(interactive ? ['-i', '-t'] : []), ...(name ? ['--name', name] : []), imageArg, ...(command ?? [])];
+        const args = ['run', ...(interactive ? ['-i', '-t'] : []), ...(name ? ['--name', name] : []), '--', imageArg, ...(command ?? [])];
         return (await callCli(cli, { args, io, signal, onContainer: onCreated })).status;
       }
       const { exitCode } = await runContainer(store, {
