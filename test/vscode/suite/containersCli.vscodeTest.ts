@@ -84,6 +84,9 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     const children = ((await api.containersTree.getChildren(row)) ?? []).filter((c): c is ContainerChangeNode => c.kind === 'containerChange');
     assert.deepEqual(children.map((c) => `${c.mark ?? ' '} /${c.path}`), ['C /bin', 'A /made']);
 
+    // A name that is a flag is refused, not passed to the CLI as one (commit takes flags anywhere).
+    const flagged = await runFailing('stevedore.commitContainer', { container: 'clitest-run', reference: '--change=CMD ["x"]' });
+    assert.equal(flagged.code, 'INVALID_REFERENCE', flagged.message);
     const committed = await run<{ id: string; reference: string; through: string }>('stevedore.commitContainer', {
       container: 'clitest-run',
       reference: 'clitest/made:1',
@@ -195,6 +198,9 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
   }, SLOW);
 
   test('Build Image… with RUN: the steps\' layers in the Transfers view; a failing RUN names its step and status; a build cancelled while its RUN runs changes nothing; Prune Build Cache', async () => {
+    // The suites share one store: this test prunes only the cache entries its build makes.
+    const cacheDir = join(api.storePath, 'stevedore', 'cache', 'build');
+    const cachedBefore = new Set(await readdir(cacheDir).catch(() => [] as string[]));
     const context = join(dir, 'with-run');
     await mkdir(context);
     await writeFile(join(context, 'note.txt'), 'note\n');
@@ -210,6 +216,8 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     assert.equal(shown.state, 'done');
     assert.deepEqual(shown.layers.map((l) => [l.key, l.phase, l.status]), [['step 2', 'done', 'Written'], ['step 3', 'done', 'Written']]);
     assert.deepEqual(shown.layers.map((l) => l.total), layers.slice(1).map((l) => l.size));
+    const ourEntries = (await readdir(cacheDir)).filter((name) => !cachedBefore.has(name));
+    assert.ok(ourEntries.length > 0, 'the build cached none of its steps');
 
     const failing = join(dir, 'failing');
     await mkdir(failing);
@@ -227,17 +235,25 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     const port = (listener.address() as { port: number }).port;
     const slow = join(dir, 'slow');
     await mkdir(slow);
-    await writeFile(join(slow, 'Dockerfile'), `FROM clitest/busybox:1\nRUN echo running | busybox nc 127.0.0.1 ${port}; busybox sleep 1000\n`);
+    // Told anything back (no build row to cancel), the RUN fails at once instead of sleeping on.
+    await writeFile(join(slow, 'Dockerfile'), `FROM clitest/busybox:1\nRUN echo running | busybox nc 127.0.0.1 ${port} > /reply; test -s /reply && exit 9; busybox sleep 1000\n`);
     let connected = false;
+    let missing: string | undefined;
     listener.on('connection', (socket) => {
       connected = true;
-      socket.destroy();
       const transfer = api.transfers.view().find((t) => t.state === 'running' && t.title === 'Building clitest/never:2');
-      if (transfer) api.transfers.cancel(transfer.id);
+      if (transfer) {
+        socket.destroy();
+        api.transfers.cancel(transfer.id);
+      } else {
+        missing = api.transfers.view().map((t) => `${t.title} (${t.state})`).join(', ') || 'nothing';
+        socket.end('no build row\n');
+      }
     });
     try {
       const outcome = await vscode.commands.executeCommand<CommandOutcome>('stevedore.buildImage', { dockerfile: join(slow, 'Dockerfile'), reference: 'clitest/never:2' });
       assert.ok(connected, 'the RUN step never ran');
+      assert.equal(missing, undefined, `no running transfer "Building clitest/never:2" when the RUN ran; the Transfers view listed: ${missing}`);
       assert.ok(outcome && !outcome.ok, 'the build finished although it was cancelled');
       assert.equal(outcome.cancelled, true, outcome.message);
     } finally {
@@ -245,9 +261,13 @@ suite('containers through the CLI in a child process (stevedore.containers.proce
     }
     assert.deepEqual(await storeSnapshot(api.storePath), before);
 
-    const pruned = await run<{ deleted: number; through: string }>('stevedore.pruneBuildCache', { skipConfirmation: true, all: true });
+    // Without its image the build's entries are dangling: the prune of dangling entries takes them
+    // (and no entry an image of another suite holds).
+    await removeImages(await api.openStore(), [built.id], { force: true });
+    const pruned = await run<{ deleted: number; through: string }>('stevedore.pruneBuildCache', { skipConfirmation: true });
     assert.equal(pruned.through, 'cli');
-    assert.ok(pruned.deleted > 0);
-    assert.deepEqual(await readdir(join(api.storePath, 'stevedore', 'cache', 'build')), []);
+    assert.ok(pruned.deleted >= ourEntries.length, `pruned ${pruned.deleted}, the build made ${ourEntries.length}`);
+    const left = new Set(await readdir(cacheDir));
+    assert.deepEqual(ourEntries.filter((name) => left.has(name)), []);
   }, SLOW);
 });
