@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(skopeo umoci busybox-static tar gzip time openssl apache2-utils docker-registry debootstrap docker.io podman libkrb5-dev chromium tinyproxy zstd gnupg runc buildah uidmap zsh fish attr)
+packages=(skopeo umoci busybox-static tar gzip time openssl apache2-utils docker-registry debootstrap docker.io podman libkrb5-dev chromium tinyproxy zstd gnupg runc buildah uidmap zsh fish attr unzip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
