@@ -199,6 +199,10 @@ describe('stevedore save / load / commit (CLI)', () => {
     const missing = await runCli(store, ['commit', 'fixture/cli:1', join(dir.path, 'nowhere')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /open .*nowhere: no such file or directory/);
+    // Neither a container nor an image, and the second word no path: Docker's form, mistyped.
+    const noContainer = await runCli(store, ['commit', 'no-such-container', 'x/y:1']);
+    assert.equal(noContainer.code, 1);
+    assert.match(noContainer.stderr, /No such container: no-such-container\b/);
   });
 
   it('Ctrl-C during a load from a stalled pipe stops at once with 130 and leaves the store as it was', async () => {

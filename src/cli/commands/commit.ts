@@ -39,6 +39,12 @@ export const commitCommand: Command = {
     }
     if (args.length < 2) throw new StevedoreError('CONTAINER_NOT_FOUND', `No such container: ${args[0]!}. To add a folder or tarball to an image, give the image and the folder.`);
     const [base, sourceName, reference] = args as [string, string, string | undefined];
+    // `commit NAME REPO:TAG` with a NAME that is neither a container nor an image is Docker's
+    // form with a mistyped container, not a folder that is missing: say so, as docker commit does.
+    if (args.length === 2 && sourceName !== '-' && !(await stat(sourceName).catch(() => null))) {
+      const image = await (await ctx.openStore()).find(base).then(() => true, () => false);
+      if (!image) throw new StevedoreError('CONTAINER_NOT_FOUND', `No such container: ${base}. "stevedore ps -a" lists the containers.`);
+    }
     const source = await openSource(ctx, sourceName);
     // A stalled pipe would keep the process waiting after Ctrl-C; closing the input ends that wait.
     if (source.kind === 'tarball') ctx.signal.addEventListener('abort', () => source.bytes.destroy(), { once: true });
