@@ -20,6 +20,7 @@ import { layerFacts, layersOfDockerSave, type EntryFacts } from '../helpers/laye
 import { livePids } from '../helpers/processes';
 import { seededRandom } from '../helpers/seed';
 import { storeSnapshot } from '../helpers/storeSnapshot';
+import { addUser, mustRun as sh, removeUsers } from '../helpers/testUsers';
 
 const SUBORDINATE = { start: 300000, count: 65536 };
 
@@ -49,22 +50,8 @@ describe('containers without root (a user namespace with the user\'s subordinate
   let unmapped: TestUser;
   const made: string[] = [];
 
-  const sh = async (cmd: string, args: string[]): Promise<CliResult> => {
-    const result = await run(cmd, args);
-    assert.equal(result.code, 0, `${cmd} ${args.join(' ')}: ${result.stdout}${result.stderr}`);
-    return result;
-  };
-
   const makeUser = async (name: string, ranges: boolean): Promise<TestUser> => {
-    // No ranges from login.defs: the test says which the user has.
-    await sh('useradd', ['-M', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', name]);
-    made.push(name);
-    if (ranges) {
-      const last = SUBORDINATE.start + SUBORDINATE.count - 1;
-      await sh('usermod', ['--add-subuids', `${SUBORDINATE.start}-${last}`, '--add-subgids', `${SUBORDINATE.start}-${last}`, name]);
-    }
-    const uid = Number((await sh('id', ['-u', name])).stdout.trim());
-    const gid = Number((await sh('id', ['-g', name])).stdout.trim());
+    const { uid, gid } = await addUser(made, name, ranges ? SUBORDINATE : undefined);
     const home = join(dir.path, name);
     await mkdir(home);
     await chown(home, uid, gid);
@@ -114,7 +101,7 @@ describe('containers without root (a user namespace with the user\'s subordinate
 
   after(async () => {
     // userdel also takes the user's lines out of /etc/subuid and /etc/subgid.
-    for (const name of made) await run('userdel', [name]);
+    await removeUsers(made);
     await dir?.cleanup();
   });
 

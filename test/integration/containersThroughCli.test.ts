@@ -23,6 +23,7 @@ import { busyboxRootfs } from '../helpers/busybox';
 import { CLI, run, type CliResult } from '../helpers/cli';
 import { tempDir } from '../helpers/fixtures';
 import { storeSnapshot } from '../helpers/storeSnapshot';
+import { addUser, mustRun as sh, removeUsers } from '../helpers/testUsers';
 
 const SUBORDINATE = { start: 500000, count: 65536 };
 
@@ -42,19 +43,6 @@ describe('the extension\'s containers through the CLI, as a user other than root
   let store: string;
   let driver: string;
   const users: string[] = [];
-
-  const sh = async (cmd: string, args: string[]): Promise<CliResult> => {
-    const result = await run(cmd, args);
-    assert.equal(result.code, 0, `${cmd} ${args.join(' ')}: ${result.stdout}${result.stderr}`);
-    return result;
-  };
-
-  const makeUser = async (name: string, ranges: boolean): Promise<void> => {
-    await sh('useradd', ['-M', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', name]);
-    users.push(name);
-    const last = SUBORDINATE.start + SUBORDINATE.count - 1;
-    if (ranges) await sh('usermod', ['--add-subuids', `${SUBORDINATE.start}-${last}`, '--add-subgids', `${SUBORDINATE.start}-${last}`, name]);
-  };
 
   /** The driver as `user`, with nothing of root's environment but PATH and HOME. */
   const asUser = (user: string, args: readonly string[]): Promise<CliResult> =>
@@ -80,10 +68,8 @@ describe('the extension\'s containers through the CLI, as a user other than root
     driver = join(home, 'driver.js');
     await build({ entryPoints: [join(__dirname, 'workers', 'cliProcessDriver.ts')], bundle: true, platform: 'node', target: 'node20', outfile: driver, logLevel: 'warning' });
     const tag = `${process.pid % 100000}`;
-    await makeUser(`stvxc${tag}`, true);
-    await makeUser(`stvxn${tag}`, false);
-    const uid = Number((await sh('id', ['-u', users[0]!])).stdout.trim());
-    const gid = Number((await sh('id', ['-g', users[0]!])).stdout.trim());
+    const { uid, gid } = await addUser(users, `stvxc${tag}`, SUBORDINATE);
+    await addUser(users, `stvxn${tag}`);
     await writeFile(join(home, 'base.tar'), await busyboxRootfs());
     for (const [name, dockerfile] of [
       ['ctx', 'FROM base:1\nRUN echo built > /built && id\n'],
@@ -100,8 +86,7 @@ describe('the extension\'s containers through the CLI, as a user other than root
   });
 
   after(async () => {
-    // userdel also takes the user's lines out of /etc/subuid and /etc/subgid.
-    for (const name of users) await run('userdel', [name]);
+    await removeUsers(users);
     await dir?.cleanup();
   });
 
