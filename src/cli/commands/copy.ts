@@ -3,7 +3,7 @@
 // core/copy/imageLocation.ts). An image read from a registry is checked under the trust policy
 // first, as pull checks it; TLS, credentials and insecure registries are pull's and push's.
 
-import { copyImage, copyImagesTo } from '../../core/copy/copyImage';
+import { copyImage, copyImagesTo, type CopyOptions } from '../../core/copy/copyImage';
 import { describeLocation, parseImageLocation } from '../../core/copy/imageLocation';
 import { parsePlatform } from '../../core/image/platform';
 import type { Platform } from '../../core/image/types';
@@ -36,18 +36,7 @@ export const copyCommand: Command = {
     const destination = parseImageLocation(args[1]!);
     // A copy into the store that is a pull (the same name) keeps the signatures it was accepted with, as pull does.
     const keeper = new SignatureKeeper();
-    const result = await withEngines(ctx, flags, (engines) =>
-      withRegistries(ctx, flags, (registries) =>
-        copyImage(source, destination, {
-          openStore: () => ctx.openStore(),
-          engine: (kind) => engines.get(kind),
-          registries: () => registries,
-          ...(source.kind === 'registry' ? { verify: pullVerifier(ctx, flags, keeper) } : {}),
-          ...(platform ? { platform } : {}),
-          signal: ctx.signal,
-        }),
-      ),
-    );
+    const result = await withCopyOptions(ctx, flags, source.kind === 'registry', platform, keeper, (options) => copyImage(source, destination, options));
     if (result.pulled) await keeper.keep((await ctx.openStore()).layout, [result.pulled]);
     if (result.copied && destination.kind === 'store') await keepUnderNewName(await ctx.openStore(), destination.name, result.copied, keeper);
     const id = result.id ? ` (${shortId(result.id)})` : '';
@@ -77,19 +66,34 @@ async function keepUnderNewName(store: ImageStore, name: string, copied: { resol
 async function copySeveral(ctx: CliContext, flags: FlagValues, args: readonly string[], platform: Platform | undefined): Promise<number> {
   const sources = args.slice(0, -1).map(parseImageLocation);
   const destination = parseImageLocation(args[args.length - 1]!);
-  const results = await withEngines(ctx, flags, (engines) =>
+  const results = await withCopyOptions(ctx, flags, sources[0]!.kind === 'registry', platform, undefined, (options) => copyImagesTo(sources, destination, options));
+  const bytes = results.reduce((n, r) => n + r.bytes, 0);
+  writeLine(ctx.stdout, `Copied ${results.length} images to ${args[args.length - 1]} (${results.map((r) => shortId(r.id)).join(', ')}), ${humanSize(bytes)}.`);
+  return 0;
+}
+
+/**
+ * Runs `copy` with the engines and registries the flags name; an image read from a registry is
+ * checked under the trust policy, and `keeper` (when given) holds the signatures it was accepted with.
+ */
+function withCopyOptions<T>(
+  ctx: CliContext,
+  flags: FlagValues,
+  fromRegistry: boolean,
+  platform: Platform | undefined,
+  keeper: SignatureKeeper | undefined,
+  copy: (options: CopyOptions) => Promise<T>,
+): Promise<T> {
+  return withEngines(ctx, flags, (engines) =>
     withRegistries(ctx, flags, (registries) =>
-      copyImagesTo(sources, destination, {
+      copy({
         openStore: () => ctx.openStore(),
         engine: (kind) => engines.get(kind),
         registries: () => registries,
-        ...(sources[0]!.kind === 'registry' ? { verify: pullVerifier(ctx, flags) } : {}),
+        ...(fromRegistry ? { verify: pullVerifier(ctx, flags, keeper) } : {}),
         ...(platform ? { platform } : {}),
         signal: ctx.signal,
       }),
     ),
   );
-  const bytes = results.reduce((n, r) => n + r.bytes, 0);
-  writeLine(ctx.stdout, `Copied ${results.length} images to ${args[args.length - 1]} (${results.map((r) => shortId(r.id)).join(', ')}), ${humanSize(bytes)}.`);
-  return 0;
 }
