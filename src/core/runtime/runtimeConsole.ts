@@ -31,12 +31,13 @@ export interface ContainerTerminal {
 
 const CONSOLE_NAME_FILE = 'console-name';
 
-// Run by `script` on its pty: record the pty's name (for resizing), set its first size before runc
-// reads it and make it raw at once (keys typed before runc does so would be echoed twice), then
-// become the runtime so runc is the pty's foreground process. The values come in
-// through the environment, so no path needs shell quoting.
+// Run by `script` on its pty: set its first size before runc reads it and make it raw at once (keys
+// typed before runc does so would be echoed twice), then record the pty's name (for resizing), then
+// become the runtime so runc is the pty's foreground process. The name comes after the first size:
+// a resize asked for early is applied as soon as the name appears, and written before, the first
+// size would undo it. The values come in through the environment, so no path needs shell quoting.
 const CONSOLE_SCRIPT =
-  'tty > "$STEVEDORE_CONSOLE_NAME" && stty raw -echo rows "$STEVEDORE_ROWS" cols "$STEVEDORE_COLUMNS" && exec "$STEVEDORE_RUNTIME" --root "$STEVEDORE_RUNTIME_ROOT" run --bundle "$STEVEDORE_BUNDLE" "$STEVEDORE_CONTAINER"';
+  'stty raw -echo rows "$STEVEDORE_ROWS" cols "$STEVEDORE_COLUMNS" && tty > "$STEVEDORE_CONSOLE_NAME" && exec "$STEVEDORE_RUNTIME" --root "$STEVEDORE_RUNTIME_ROOT" run --bundle "$STEVEDORE_BUNDLE" "$STEVEDORE_CONTAINER"';
 
 export interface ConsoleCommand {
   command: string;
