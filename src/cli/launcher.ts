@@ -4,12 +4,14 @@
 // the command's first byte.
 
 import { join } from 'node:path';
+import { restoreExtraCaVariable } from '../core/http/deferredCaEnv';
 import { bundleFor, type BundleName } from './bundleChoice';
 import { commandVariant, compileCacheDir, loadThroughCompileCache } from './compileCache';
 
 /** A hash of each bundle, set by scripts/build.mjs: cached code is only ever used for the bundle it came from. */
 declare const STEVEDORE_BUNDLE_IDS: Record<BundleName, string>;
 
+restoreExtraCaVariable(process.env);
 const argv = process.argv.slice(2);
 const bundle = bundleFor(argv);
 

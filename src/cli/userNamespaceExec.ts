@@ -3,6 +3,7 @@
 // for that one and exits with its status. Without what a namespace needs it runs here, and the
 // core says what is missing when (and only if) the command needs a container.
 
+import { forOurOwnNode } from '../core/http/deferredCaEnv';
 import { containerPrivileges, rootlessSetup, userNamespaceCommand } from '../core/runtime/userNamespace';
 import { machineDescriptors } from './machineChannel';
 import { PARENT_PIPE_ENV } from './machineProtocol';
@@ -25,7 +26,7 @@ export async function runInUserNamespace(argv: readonly string[], env: NodeJS.Pr
   }
   const child = process.getBuiltinModule('node:child_process').spawn(command.command, command.args, {
     stdio,
-    env: { ...env, [PARENT_PIPE_ENV]: '3' },
+    env: { ...forOurOwnNode(env), [PARENT_PIPE_ENV]: '3' },
   });
   // A terminal's Ctrl-C reaches both processes (one process group) whenever they run in one, even
   // with standard input redirected: passing it on too would be a second interrupt, which the inner

@@ -10,7 +10,7 @@ import { buildImage, type BuildEvent } from '../../core/dockerfile/buildImage';
 import { shortId } from '../../core/shortId';
 import { StevedoreError } from '../../core/errors';
 import { parsePlatform } from '../../core/image/platform';
-import { proxySettingsFromEnv } from '../../core/registry/proxySettings';
+import { urlAccessFromEnv } from '../../core/image/urlSource';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { boolFlag, listFlag, stringFlag, type Command } from '../command';
 import { writeLine } from '../context';
@@ -77,7 +77,7 @@ export const buildCommand: Command = {
         clients,
         verifyPull: pullVerifier(ctx, flags, signatures),
         signatures,
-        proxy: proxySettingsFromEnv(ctx.env),
+        urlAccess: urlAccessFromEnv(ctx.env),
         ...(quiet ? {} : { output: ctx.stdout }),
         hostEnv: ctx.env,
         ...(stringFlag(flags, 'runtime') ? { runtime: stringFlag(flags, 'runtime')! } : {}),

@@ -6,7 +6,7 @@ import { StevedoreError } from '../../core/errors';
 import { importRootfs } from '../../core/image/importRootfs';
 import { parsePlatform } from '../../core/image/platform';
 import { openUrl } from '../../core/image/urlSource';
-import { proxySettingsFromEnv } from '../../core/registry/proxySettings';
+import { urlAccessFromEnv } from '../../core/image/urlSource';
 import { listFlag, stringFlag, type Command } from '../command';
 import { writeLine, type CliContext } from '../context';
 
@@ -41,7 +41,7 @@ export const importCommand: Command = {
 
 async function openSource(ctx: CliContext, name: string): Promise<AsyncIterable<Uint8Array>> {
   if (name === '-') return ctx.stdin;
-  if (/^https?:\/\//i.test(name)) return openUrl(name, ctx.signal, proxySettingsFromEnv(ctx.env));
+  if (/^https?:\/\//i.test(name)) return openUrl(name, ctx.signal, urlAccessFromEnv(ctx.env));
   const info = await stat(name).catch(() => null);
   if (!info) throw new StevedoreError('INVALID_ARGUMENT', `open ${name}: no such file or directory. Give a tarball path, a URL, or - for standard input.`);
   if (info.isDirectory()) throw new StevedoreError('INVALID_ARGUMENT', `${name} is a directory. Give a tarball, or use "stevedore commit" to add a folder as a layer.`);

@@ -4,8 +4,8 @@
 // its pull (offline); any other reference is resolved in its registry and its signatures fetched.
 
 import { StevedoreError } from '../../core/errors';
+import { urlAccessFromEnv } from '../../core/image/urlSource';
 import { fetchManifest } from '../../core/registry/manifests';
-import { proxySettingsFromEnv } from '../../core/registry/proxySettings';
 import { familiarString, parseReference } from '../../core/reference/reference';
 import { evaluateWithSource, networkSignatureSource, type PolicyDecision } from '../../core/trust/evaluatePolicy';
 import { defaultPolicyPaths, loadPolicy } from '../../core/trust/policyFile';
@@ -56,7 +56,7 @@ export const trustShowCommand: Command = {
         const client = clients.for(ref.domain);
         const top = await fetchManifest(client, { repository: ref.path, reference: ref.digest ?? ref.tag ?? 'latest', display: familiarString(ref) }, ctx.signal);
         const image = { reference: ref, manifestDigest: top.digest, client };
-        const source = networkSignatureSource(image, { registries, proxy: proxySettingsFromEnv(ctx.env), signal: ctx.signal });
+        const source = networkSignatureSource(image, { registries, ...urlAccessFromEnv(ctx.env), signal: ctx.signal });
         return { decision: await evaluateWithSource(policy, image, source, true), digest: top.digest };
       }));
       where = 'in the registry and lookaside';

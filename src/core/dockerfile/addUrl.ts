@@ -11,8 +11,7 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StevedoreError } from '../errors';
-import { fetchUrl } from '../image/urlSource';
-import type { ProxySettings } from '../registry/proxySettings';
+import { fetchUrl, type UrlAccess } from '../image/urlSource';
 
 export interface Downloads {
   /** The temporary folder; the caller removes it with removeDownloads. */
@@ -27,7 +26,7 @@ export function isUrlSource(source: string): boolean {
   return URL_SOURCE.test(source);
 }
 
-export async function downloadForAdd(urls: readonly string[], line: number, options: { proxy?: ProxySettings; signal?: AbortSignal }): Promise<Downloads> {
+export async function downloadForAdd(urls: readonly string[], line: number, options: { access?: UrlAccess; signal?: AbortSignal }): Promise<Downloads> {
   for (const url of urls) {
     if (!/^https?:\/\//i.test(url)) throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${line}: ADD ${url}: only http and https URLs can be added; download the file into the build context and COPY it.`);
   }
@@ -35,7 +34,7 @@ export async function downloadForAdd(urls: readonly string[], line: number, opti
   try {
     const names: string[] = [];
     for (const url of urls) {
-      const fetched = await fetchUrl(url, options.signal, options.proxy);
+      const fetched = await fetchUrl(url, options.signal, options.access);
       const name = fileNameFor(url, fetched.dispositionName, line);
       const file = join(dir, name);
       await pipeline(Readable.from(fetched.body), createWriteStream(file, { mode: 0o600 }), ...(options.signal ? [{ signal: options.signal }] : []));

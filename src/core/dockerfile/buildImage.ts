@@ -17,7 +17,7 @@ import { writeImage } from '../store/writeImage';
 import type { SignatureKeeper } from '../trust/signatureRecord';
 import { formatReference, parseReference } from '../reference/reference';
 import type { PullOptions } from '../registry/pullImage';
-import type { ProxySettings } from '../registry/proxySettings';
+import type { UrlAccess } from '../image/urlSource';
 import type { RegistryClients } from '../registry/registryClients';
 import { removeSnapshots, unusedSnapshots } from '../runtime/snapshotGc';
 import { chainIds } from '../runtime/snapshots';
@@ -46,8 +46,8 @@ export interface BuildOptions {
   platform?: Platform;
   /** To pull a FROM image that is not in the store; without them such a build fails. */
   clients?: RegistryClients;
-  /** HTTP(S) proxy settings for ADD of URLs. */
-  proxy?: ProxySettings;
+  /** How ADD reaches URLs: proxy settings and extra CAs. */
+  urlAccess?: UrlAccess;
   /** The verify stage for a FROM image that has to be pulled (the signature policy). */
   verifyPull?: PullOptions['verify'];
   /** Keeps the signatures `verifyPull` accepted with each image the build pulled, as `pull` keeps them. */
@@ -137,7 +137,7 @@ export async function buildImage(store: ImageStore, options: BuildOptions): Prom
         ...(options.clients ? { clients: options.clients } : {}),
         ...(options.verifyPull ? { verifyPull: options.verifyPull } : {}),
         ...(options.signatures ? { signatures: options.signatures } : {}),
-        ...(options.proxy ? { proxy: options.proxy } : {}),
+        ...(options.urlAccess ? { urlAccess: options.urlAccess } : {}),
         ...(options.output ? { output: options.output } : {}),
         ...(options.runtime ? { runtime: options.runtime } : {}),
         ...(options.snapshotter ? { snapshotter: options.snapshotter } : {}),

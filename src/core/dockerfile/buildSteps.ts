@@ -19,12 +19,12 @@ import { MediaType } from '../image/mediaTypes';
 import { hostPlatform } from '../image/platform';
 import type { LoadedImage } from '../image/summary';
 import type { ContainerConfig, Descriptor, ImageConfig, Platform } from '../image/types';
+import type { UrlAccess } from '../image/urlSource';
 import { ChangeStatus, NodeFlag, nodeStatus, nodeType, NodeType, treePath } from '../layers/compactTree';
 import { analyseImageLayers } from '../layers/imageLayers';
 import { storeListingCache } from '../layers/layerCache';
 import { storeImage, storeLayer } from '../store/storeImage';
 import { pullImage, type PullOptions } from '../registry/pullImage';
-import type { ProxySettings } from '../registry/proxySettings';
 import type { RegistryClients } from '../registry/registryClients';
 import { DEFAULT_PATH } from '../runtime/runtimeSpec';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
@@ -79,7 +79,7 @@ export interface BuildRun {
   verifyPull?: PullOptions['verify'];
   signatures?: SignatureKeeper;
   /** For ADD of URLs. */
-  proxy?: ProxySettings;
+  urlAccess?: UrlAccess;
   output?: Writable;
   runtime?: string;
   snapshotter?: string;
@@ -408,7 +408,7 @@ async function copySourceOf(run: BuildRun, scope: StageScope, state: StageState,
     if (urls.length === 0) return { kind: 'context' };
     if (instruction.keyword === 'COPY') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: COPY takes files from the build context; use ADD to download ${urls[0]}.`);
     if (urls.length !== sources.length) throw new StevedoreError('UNSUPPORTED', `Dockerfile line ${instruction.line}: ADD mixes URLs and local files; write one ADD for the URLs and one for the files.`);
-    return { kind: 'download', downloads: await downloadForAdd(urls, instruction.line, { ...(run.proxy ? { proxy: run.proxy } : {}), ...(run.signal ? { signal: run.signal } : {}) }) };
+    return { kind: 'download', downloads: await downloadForAdd(urls, instruction.line, { ...(run.urlAccess ? { access: run.urlAccess } : {}), ...(run.signal ? { signal: run.signal } : {}) }) };
   }
   if (instruction.keyword === 'ADD') throw new StevedoreError('INVALID_ARGUMENT', `Dockerfile line ${instruction.line}: ADD has no --from; use COPY --from.`);
   const ref = expandWord(from, run.globalArgs, instruction.line);

@@ -4,12 +4,24 @@
 import type { Dispatcher } from 'undici';
 import { dispatcherFor, proxyOrThrow } from '../registry/dispatchers';
 import { loadUndici } from '../registry/loadUndici';
-import type { ProxySettings } from '../registry/proxySettings';
+import { proxySettingsFromEnv, type ProxySettings } from '../registry/proxySettings';
 import { StevedoreError } from '../errors';
+import { deferredCaFile, readExtraCas, rootsPlus } from '../http/deferredCas';
 
-/** `proxy`: HTTP(S) proxy settings, as the registry client takes them. */
-export async function openUrl(url: string, signal?: AbortSignal, proxy?: ProxySettings): Promise<AsyncIterable<Uint8Array>> {
-  return (await fetchUrl(url, signal, proxy)).body;
+/** How URLs are reached: the proxy settings, as the registry client takes them, and extra CAs (RegistryOptions.extraCaFile). */
+export interface UrlAccess {
+  proxy?: ProxySettings;
+  extraCaFile?: string;
+}
+
+/** What the CLI's environment says: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and deferred NODE_EXTRA_CA_CERTS. */
+export function urlAccessFromEnv(env: NodeJS.ProcessEnv): UrlAccess {
+  const extraCaFile = deferredCaFile(env);
+  return { proxy: proxySettingsFromEnv(env), ...(extraCaFile ? { extraCaFile } : {}) };
+}
+
+export async function openUrl(url: string, signal?: AbortSignal, access: UrlAccess = {}): Promise<AsyncIterable<Uint8Array>> {
+  return (await fetchUrl(url, signal, access)).body;
 }
 
 export interface FetchedUrl {
@@ -21,20 +33,24 @@ export interface FetchedUrl {
 }
 
 /** The response to a GET of `url` (redirects followed), streamed, with the headers `ADD URL` needs. */
-export async function fetchUrl(url: string, signal?: AbortSignal, proxy?: ProxySettings): Promise<FetchedUrl> {
+export async function fetchUrl(url: string, signal?: AbortSignal, access: UrlAccess = {}): Promise<FetchedUrl> {
   let response;
   let dispatcher: Dispatcher | undefined;
   try {
     const target = new URL(url);
-    const via = proxyOrThrow(target, proxy);
-    // Without a proxy, undici's shared dispatcher does: nothing of ours to close afterwards.
-    if (via) dispatcher = await dispatcherFor(target, {}, via);
+    const via = proxyOrThrow(target, access.proxy);
+    const extras = target.protocol === 'https:' && access.extraCaFile ? await readExtraCas(access.extraCaFile) : undefined;
+    const ca = rootsPlus(extras ? [extras] : []);
+    // Without a proxy or CAs of our own, undici's shared dispatcher does: nothing of ours to close afterwards.
+    if (via || ca) dispatcher = await dispatcherFor(target, ca ? { ca } : {}, via);
     const { fetch } = await loadUndici();
     response = await fetch(url, { redirect: 'follow', ...(dispatcher ? { dispatcher } : {}), ...(signal ? { signal } : {}) });
   } catch (err) {
     await dispatcher?.close().catch(() => undefined);
     if (err instanceof StevedoreError) throw err;
-    throw new StevedoreError('NETWORK_ERROR', `Could not download ${url}: ${(err as Error).message}. Check the address and your network.`, { cause: err, temporary: true });
+    // fetch says only "fetch failed"; what failed (a refused connection, an untrusted certificate) is its cause.
+    const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error) : (err as Error);
+    throw new StevedoreError('NETWORK_ERROR', `Could not download ${url}: ${cause.message}. Check the address and your network.`, { cause: err, temporary: true });
   }
   if (!response.ok || !response.body) {
     await dispatcher?.close().catch(() => undefined);

@@ -11,12 +11,14 @@
 //   STEVEDORE_RETRY_ATTEMPTS        attempts per request, and attempts without progress per download (default 5)
 //   STEVEDORE_RETRY_TIME            time budget of each retry loop (default 10m)
 //   STEVEDORE_DOCKER_DAEMON_JSON, STEVEDORE_REGISTRIES_CONF   where Docker Hub's mirrors are read (hubMirrors.ts)
+//   STEVEDORE_DEFERRED_CA_CERTS     set by the `stevedore` executable: NODE_EXTRA_CA_CERTS, read when TLS needs it (deferredCas.ts)
 //   HTTPS_PROXY / HTTP_PROXY / NO_PROXY   proxies, with Go's rules (proxySettings.ts)
 //   DOCKER_CONFIG, REGISTRY_AUTH_FILE     where credentials are read (credentials.ts, dockerConfig.ts)
 // A value that does not parse is an error naming the variable, never silently ignored.
 
 import { join } from 'node:path';
 import { StevedoreError } from '../errors';
+import { deferredCaFile } from '../http/deferredCas';
 import { dockerCredentials } from './credentials';
 import { homeOf } from './dockerConfig';
 import { hubMirrors, mirrorFiles } from './hubMirrors';
@@ -34,6 +36,7 @@ export function registryOptionsFromEnv(env: Environment): RegistryOptions {
     insecureRegistries: splitList(env.STEVEDORE_INSECURE_REGISTRIES),
     insecureLoopback: env.STEVEDORE_SECURE_LOOPBACK !== '1',
     certsDirs: certsDirsFromEnv(env),
+    ...(deferredCaFile(env) ? { extraCaFile: deferredCaFile(env)! } : {}),
     credentials: dockerCredentials(env),
     proxy: proxySettingsFromEnv(env),
     ...(env.STEVEDORE_SEARCH_ENDPOINT ? { searchEndpoint: env.STEVEDORE_SEARCH_ENDPOINT } : {}),

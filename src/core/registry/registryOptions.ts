@@ -13,6 +13,8 @@ export interface RegistryOptions {
   insecureLoopback?: boolean;
   /** Folders holding `HOST[:PORT]/ca.crt` (and client `*.cert`/`*.key`), as Docker's certs.d. */
   certsDirs?: readonly string[];
+  /** CA certificates (a PEM file) trusted besides the system's for every registry: NODE_EXTRA_CA_CERTS when Node was started without it (core/http/deferredCas.ts). */
+  extraCaFile?: string;
   /** Where credentials come from; none means anonymous access only. */
   credentials?: CredentialResolver;
   retry?: Partial<RetryOptions>;

@@ -5,9 +5,10 @@
 // certificate verification only for a host allowed as insecure.
 
 import type { Readable } from 'node:stream';
-import type { ConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
+import { readExtraCas } from '../http/deferredCas';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import type { ProxySettings } from './proxySettings';
 import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
@@ -37,6 +38,8 @@ export interface HttpTransportOptions {
   /** Whether a host ("host:port") may be reached with an unverified certificate. */
   isInsecure(hostPort: string): boolean;
   certsDirs?: readonly string[];
+  /** CA certificates (a PEM file) trusted besides Node's roots: NODE_EXTRA_CA_CERTS when Node was started without it (deferredCas.ts). */
+  extraCaFile?: string;
   proxy?: ProxySettings;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
@@ -45,6 +48,7 @@ export interface HttpTransportOptions {
 export class HttpTransport implements RegistryTransport {
   private readonly agents = new Map<string, Promise<Dispatcher>>();
   private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
+  private extraCas: Promise<string | undefined> | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {}
 
@@ -165,19 +169,27 @@ export class HttpTransport implements RegistryTransport {
     let options = this.connectOptions.get(key);
     if (!options) {
       options = (async () => {
-        const material = url.protocol === 'https:' ? await loadTlsMaterial(url.host, this.options.certsDirs ?? []) : { extraCas: [], files: [] };
+        if (url.protocol !== 'https:') return {};
+        const material = await loadTlsMaterial(url.host, this.options.certsDirs ?? []);
         // Unverified, no certificate authority decides anything: an empty list spares Node from
         // parsing its whole root store for the first TLS connection (about 18 ms of a no-op pull
         // from a loopback registry, which is tried over TLS before plain HTTP).
-        const ca = insecure ? [] : caBundle(material);
-        return {
-          rejectUnauthorized: !insecure,
-          ...(ca ? { ca } : {}),
-          ...(material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {}),
-        };
+        const ca = insecure ? [] : caBundle(material, await this.deferredExtraCas());
+        const clientCert = material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {};
+        if (!ca || ca.length === 0) return { rejectUnauthorized: !insecure, ...(ca ? { ca } : {}), ...clientCert };
+        // A list of our own is parsed into a context once per host, not on each connection as
+        // tls.connect would (Node's default list is parsed once per process).
+        return { rejectUnauthorized: true, secureContext: createSecureContext({ ca, ...clientCert }) };
       })();
       this.connectOptions.set(key, options);
     }
     return options;
+  }
+
+  private deferredExtraCas(): Promise<string | undefined> {
+    const file = this.options.extraCaFile;
+    if (!file) return Promise.resolve(undefined);
+    this.extraCas ??= readExtraCas(file);
+    return this.extraCas;
   }
 }

@@ -5,7 +5,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { rootsPlus } from '../http/deferredCas';
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM) trusted for this host, on top of the system ones. */
@@ -47,8 +47,11 @@ export async function loadTlsMaterial(hostPort: string, certsDirs: readonly stri
   return material;
 }
 
-/** The CA list for a TLS connection: system roots plus the host's extra CAs. */
-export function caBundle(material: TlsMaterial): string[] | undefined {
-  if (material.extraCas.length === 0) return undefined; // undefined lets Node use its own defaults
-  return [...rootCertificates, ...material.extraCas.map((b) => b.toString('utf8'))];
+/**
+ * The CA list for a verified TLS connection: system roots plus the host's extra CAs and those of
+ * NODE_EXTRA_CA_CERTS when Node was started without it (deferredCas.ts); undefined lets Node use its
+ * own defaults.
+ */
+export function caBundle(material: TlsMaterial, deferredExtras?: string): string[] | undefined {
+  return rootsPlus([...(deferredExtras ? [deferredExtras] : []), ...material.extraCas.map((b) => b.toString('utf8'))]);
 }

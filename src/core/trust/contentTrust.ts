@@ -6,6 +6,7 @@
 //   no policy file at all                             accept, saying that nothing is verified
 
 import { StevedoreError } from '../errors';
+import { deferredCaFile } from '../http/deferredCas';
 import type { ProxySettings } from '../registry/proxySettings';
 import { familiarString } from '../reference/reference';
 import { evaluatePolicy, rejectionError, type ImageUnderPolicy, type PolicyDecision } from './evaluatePolicy';
@@ -69,7 +70,8 @@ export function contentTrustVerifier(settings: ContentTrustSettings): PullVerifi
       throw notaryUnsupported(image, `the signature policy ${loaded.source} requires no signature for it (scope ${scope.where})`);
     }
     registries ??= loadRegistriesConfig(settings.env, settings.registriesDir);
-    const decision = await evaluatePolicy(loaded, image, { registries: await registries, ...(settings.proxy ? { proxy: settings.proxy } : {}), ...(signal ? { signal } : {}) });
+    const extraCaFile = deferredCaFile(settings.env);
+    const decision = await evaluatePolicy(loaded, image, { registries: await registries, ...(settings.proxy ? { proxy: settings.proxy } : {}), ...(extraCaFile ? { extraCaFile } : {}), ...(signal ? { signal } : {}) });
     if (!decision.accepted) throw rejectionError(decision, image.reference);
     settings.onAccepted?.(image, decision);
     return decision;

@@ -60,6 +60,8 @@ export interface ImageUnderPolicy {
 export interface EvaluateOptions {
   registries: RegistriesConfig;
   proxy?: ProxySettings;
+  /** CA certificates trusted besides Node's roots for https lookasides (RegistryOptions.extraCaFile). */
+  extraCaFile?: string;
   signal?: AbortSignal;
 }
 

@@ -14,6 +14,14 @@ import { repositoryScope } from '../registry/bearerTokens';
 import { dispatcherFor, proxyOrThrow } from '../registry/dispatchers';
 import { fetchManifest } from '../registry/manifests';
 import type { ProxySettings } from '../registry/proxySettings';
+import { readExtraCas, rootsPlus } from '../http/deferredCas';
+
+/** How a lookaside is reached: proxy settings, extra CAs (RegistryOptions.extraCaFile), cancel. */
+interface LookasideAccess {
+  proxy?: ProxySettings;
+  extraCaFile?: string;
+  signal?: AbortSignal;
+}
 import type { RegistryClient } from '../registry/registryClient';
 import type { ImageReference } from '../reference/reference';
 import { COSIGN_PAYLOAD_MEDIA_TYPE, COSIGN_SIGNATURE_ANNOTATION } from './cosignSignature';
@@ -29,7 +37,7 @@ export interface LookasideSignature {
   bytes: Buffer;
 }
 
-export async function readLookasideSignatures(base: string, ref: ImageReference, manifestDigest: string, options: { proxy?: ProxySettings; signal?: AbortSignal }): Promise<LookasideSignature[]> {
+export async function readLookasideSignatures(base: string, ref: ImageReference, manifestDigest: string, options: LookasideAccess): Promise<LookasideSignature[]> {
   const found: LookasideSignature[] = [];
   for (let n = 1; n <= MAX_SIGNATURES; n++) {
     throwIfAborted(options.signal);
@@ -53,8 +61,10 @@ async function readFileSignature(url: URL): Promise<Buffer | undefined> {
   }
 }
 
-async function readHttpSignature(url: URL, options: { proxy?: ProxySettings; signal?: AbortSignal }): Promise<Buffer | undefined> {
-  const agent = await dispatcherFor(url, {}, proxyOrThrow(url, options.proxy));
+async function readHttpSignature(url: URL, options: LookasideAccess): Promise<Buffer | undefined> {
+  const extras = url.protocol === 'https:' && options.extraCaFile ? await readExtraCas(options.extraCaFile) : undefined;
+  const ca = rootsPlus(extras ? [extras] : []);
+  const agent = await dispatcherFor(url, ca ? { ca } : {}, proxyOrThrow(url, options.proxy));
   try {
     const res = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { 'user-agent': 'stevedore' }, signal: options.signal ?? null });
     if (res.statusCode === 404) {

@@ -102,7 +102,7 @@ export const buildImageCommand: ExtensionCommand = {
           clients: services.registries.get(),
           verifyPull: pullVerifier(services, { keeper: signatures }),
           signatures,
-          proxy: services.settings().proxy,
+          urlAccess: { proxy: services.settings().proxy },
           ...(platform ? { platform: parsePlatform(platform) } : {}),
           signal: progress.signal,
           onEvent,
