@@ -7,8 +7,9 @@
 // Only the type at start-up: the client (node:http, node:https) loads when an engine is asked for,
 // so `images` without --engine does not pay for it.
 import type { EngineClient } from '../core/engine/engineClient';
-import { endpointFromHost, resolveDockerEndpoint, resolvePodmanEndpoint, type EngineKind } from '../core/engine/engineEndpoint';
+import { endpointFromHost, resolveDockerEndpoint, resolvePodmanEndpoint, type EngineEndpoint, type EngineKind } from '../core/engine/engineEndpoint';
 import { StevedoreError } from '../core/errors';
+import { deferredCaFile } from '../core/http/deferredCaEnv';
 import type { FlagSpec, FlagValues } from './args';
 import { stringFlag } from './command';
 import type { CliContext } from './context';
@@ -52,13 +53,17 @@ export class EngineClients {
 
   private async create(kind: string): Promise<EngineClient> {
     const { EngineClient } = await import('../core/engine/engineClient');
+    return new EngineClient(await withDeferredCas(await this.endpoint(kind), this.ctx.env));
+  }
+
+  private async endpoint(kind: string): Promise<EngineEndpoint> {
     if (kind === 'docker') {
       const host = stringFlag(this.flags, 'host');
       const context = stringFlag(this.flags, 'context');
-      return new EngineClient(await resolveDockerEndpoint({ env: this.ctx.env, ...(host ? { host } : {}), ...(context ? { context } : {}) }));
+      return resolveDockerEndpoint({ env: this.ctx.env, ...(host ? { host } : {}), ...(context ? { context } : {}) });
     }
-    if (kind === 'podman') return new EngineClient(resolvePodmanEndpoint(this.ctx.env));
-    if (kind.includes('://')) return new EngineClient(endpointFromHost('docker', kind));
+    if (kind === 'podman') return resolvePodmanEndpoint(this.ctx.env);
+    if (kind.includes('://')) return endpointFromHost('docker', kind);
     throw new StevedoreError('INVALID_ARGUMENT', `Unknown engine "${kind}": use docker, podman, or an address such as unix:///run/podman/podman.sock.`);
   }
 }
@@ -70,4 +75,16 @@ export async function withEngines<T>(ctx: CliContext, flags: FlagValues, fn: (en
   } finally {
     await engines.close();
   }
+}
+
+/** An engine verified over TLS against the system's CAs trusts NODE_EXTRA_CA_CERTS's too, when Node was started without them (deferredCas.ts). */
+export async function withDeferredCas(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv): Promise<EngineEndpoint> {
+  const file = deferredCaFile(env);
+  const tls = endpoint.tls;
+  if (!file || !tls?.verify || tls.ca) return endpoint;
+  // Loaded here: `images --engine` runs from the images bundle, which should not load node:tls at start.
+  const { readExtraCas, rootsPlus } = await import('../core/http/deferredCas');
+  const extras = await readExtraCas(file);
+  const ca = rootsPlus(extras ? [extras] : []);
+  return ca ? { ...endpoint, tls: { ...tls, ca: Buffer.from(ca.join('\n')) } } : endpoint;
 }

@@ -31,3 +31,28 @@ describe('deferred NODE_EXTRA_CA_CERTS', () => {
     assert.equal(forOurOwnNode(user).NODE_EXTRA_CA_CERTS, '/etc/other.pem');
   });
 });
+
+describe('an engine reached over verified TLS', () => {
+  it('trusts the deferred CAs besides the system roots, unless its own CA (DOCKER_CERT_PATH) decides', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { rootCertificates } = await import('node:tls');
+    const { endpointFromHost } = await import('../../src/core/engine/engineEndpoint');
+    const { withDeferredCas } = await import('../../src/cli/engineSettings');
+    const dir = await mkdtemp(join(tmpdir(), 'stevedore-cas-'));
+    try {
+      const file = join(dir, 'extra.pem');
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+      await writeFile(file, pem);
+      const env = { STEVEDORE_DEFERRED_CA_CERTS: file };
+      const ca = (await withDeferredCas(endpointFromHost('docker', 'https://engine.example:2376'), env)).tls?.ca?.toString();
+      assert.ok(ca?.includes(pem) && ca.includes(rootCertificates[0]!), 'roots and the extra certificate');
+      const own = { ...endpointFromHost('docker', 'https://engine.example:2376'), tls: { ca: Buffer.from('own'), verify: true } };
+      assert.equal((await withDeferredCas(own, env)).tls?.ca?.toString(), 'own');
+      assert.equal((await withDeferredCas(endpointFromHost('docker', 'https://engine.example:2376'), {})).tls?.ca, undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
