@@ -1,7 +1,6 @@
 // Detects how a stream is compressed from its first bytes, as Docker's DecompressStream does,
 // and returns the plain bytes. gzip and zstd are handled; others get a clear error saying what to do.
 
-import { createGunzip } from 'node:zlib';
 import { Readable, type Transform } from 'node:stream';
 import { StevedoreError } from '../errors';
 import { createZstdInflater } from './zstdStream';
@@ -77,7 +76,8 @@ async function* copies(source: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer
 
 /** A stream that decompresses `kind`, or undefined for what Stevedore cannot read (bzip2, xz). */
 export function createInflater(kind: Compression, chunkSize?: number): Transform | undefined {
-  if (kind === 'gzip') return chunkSize ? createGunzip({ chunkSize }) : createGunzip();
+  // zlib is loaded here, on the first compressed stream: most commands that import this file never read one.
+  if (kind === 'gzip') return process.getBuiltinModule('node:zlib').createGunzip(chunkSize ? { chunkSize } : {});
   if (kind === 'zstd') return createZstdInflater(chunkSize);
   return undefined;
 }

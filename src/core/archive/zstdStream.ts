@@ -3,13 +3,12 @@
 // decoder, does the work. Either way the caller sees one stream API and one error shape.
 
 import { Transform } from 'node:stream';
-import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 
 type NativeZstd = (options?: { chunkSize?: number }) => Transform;
 
 export function createZstdInflater(chunkSize?: number): Transform {
-  const native = (zlib as unknown as { createZstdDecompress?: NativeZstd }).createZstdDecompress;
+  const native = (process.getBuiltinModule('node:zlib') as unknown as { createZstdDecompress?: NativeZstd }).createZstdDecompress;
   if (typeof native === 'function') return native(chunkSize ? { chunkSize } : {});
   return fzstdTransform();
 }

@@ -2,7 +2,6 @@
 // the bare server URL) on stdin/stdout. What a helper prints is never put into an error message,
 // since it may hold the secret.
 
-import { spawn } from 'node:child_process';
 import { CancelledError, StevedoreError } from '../errors';
 
 export interface HelperCredential {
@@ -45,7 +44,8 @@ function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: str
   const timeoutMs = helperTimeout(env, options);
   if (signal?.aborted) return Promise.reject(new CancelledError());
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [action], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // child_process on first use: most registry commands run no helper.
+    const child = process.getBuiltinModule('node:child_process').spawn(program, [action], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let stopped: Error | undefined;

@@ -4,10 +4,10 @@
 
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { createGzip } from 'node:zlib';
 
 export function gzipped(source: Readable): Readable {
-  const gzip = createGzip();
+  // zlib on first use: a push whose layers are all compressed (or all in the registry) never loads it.
+  const gzip = process.getBuiltinModule('node:zlib').createGzip();
   // The error reaches the reader of `gzip`, which pipeline destroys with it.
   pipeline(source, gzip, () => undefined);
   return gzip;

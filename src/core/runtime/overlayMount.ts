@@ -1,14 +1,19 @@
 // Kernel overlayfs mounts through mount(8)/umount(8) (Node has no mount(2)). Lower folders are
 // given relative to `cwd` so that a long chain fits the one page the kernel takes for options.
 
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { StevedoreError, errorMessage } from '../errors';
 import { inUserNamespace } from './userNamespace';
 
-const exec = promisify(execFile);
+/**
+ * mount(8) and umount(8). child_process is loaded on the first call: garbage collection reaches
+ * this file (container records), and a pull or rmi that finds no container should not pay for it.
+ */
+function exec(file: string, args: readonly string[], options: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+  return promisify(process.getBuiltinModule('node:child_process').execFile)(file, args, options);
+}
 
 /** The kernel's limit on mount options is a page; leave room for upper and work. */
 const MAX_OPTIONS = 4000;

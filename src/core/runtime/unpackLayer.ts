@@ -7,7 +7,6 @@
 // setfattr (Debian's `attr`), since Node has no call for them, after the owner and mode (chown
 // clears security.capability).
 
-import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -24,7 +23,10 @@ import { cleanEntryPath, whiteoutMeaning } from '../layers/layerListing';
 import { scopedPath } from './scopedPath';
 import { inUserNamespace } from './userNamespace';
 
-const run = promisify(execFile);
+/** mknod and setfattr, for the few entries Node has no call for; child_process loads on first use. */
+function run(file: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(process.getBuiltinModule('node:child_process').execFile)(file, args);
+}
 
 export interface UnpackOptions {
   /** Names the layer in messages. */

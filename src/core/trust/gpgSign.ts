@@ -2,7 +2,6 @@
 // through gpgme): their keyring, their agent, GNUPGHOME from the environment; the output is the
 // same inline-signed OpenPGP message c/image writes.
 
-import { spawn } from 'node:child_process';
 import { CancelledError, StevedoreError } from '../errors';
 
 export async function gpgSign(payload: Buffer, fingerprint: string, options: { env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<Buffer> {
@@ -10,7 +9,8 @@ export async function gpgSign(payload: Buffer, fingerprint: string, options: { e
     throw new StevedoreError('INVALID_ARGUMENT', `--sign-by takes a key fingerprint or key ID (gpg --list-secret-keys shows them), not "${fingerprint}".`);
   }
   return new Promise<Buffer>((resolve, reject) => {
-    const child = spawn('gpg', ['--batch', '--no-tty', '--sign', '--local-user', fingerprint, '--output', '-'], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
+    // child_process on first use: push loads this file, and only --sign-by runs gpg.
+    const child = process.getBuiltinModule('node:child_process').spawn('gpg', ['--batch', '--no-tty', '--sign', '--local-user', fingerprint, '--output', '-'], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal } : {}) });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));
