@@ -3,7 +3,8 @@
 // whether they wait for the event loop to empty after their output. Real docker-registry on loopback.
 
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileImageStore } from '../../src/core/store/fileImageStore';
@@ -19,6 +20,24 @@ process.on('exit', () => {
   require('fs').writeFileSync(process.env.MODULES_OUT, loaded.join('\\n'));
 });
 `;
+
+/** Every file and folder under `root` with its size, modification time (ns) and content hash. */
+async function treeSnapshot(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const name of (await readdir(dir)).sort()) {
+      const path = join(dir, name);
+      const info = await lstat(path, { bigint: true });
+      const hash = info.isFile() ? createHash('sha256').update(await readFile(path)).digest('hex') : 'folder';
+      out[`${rel}${name}`] = `${info.size} ${info.mtimeNs} ${hash}`;
+      if (info.isDirectory()) await walk(path, `${rel}${name}/`);
+    }
+  };
+  const top = await lstat(root, { bigint: true });
+  out['.'] = `${top.mtimeNs}`;
+  await walk(root, '');
+  return out;
+}
 
 describe('a pull or push that has nothing to transfer', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -74,4 +93,55 @@ describe('a pull or push that has nothing to transfer', () => {
     assert.ok(modules.includes('crypto'), modules.join(' '));
     for (const name of ['child_process', 'dgram', 'zlib', 'readline']) assert.ok(!modules.includes(name), `${name} was loaded`);
   });
+
+  it('a no-op pull leaves every file and folder of the store as it was, times included', async () => {
+    const before = await treeSnapshot(pulled);
+    const again = await cli(pulled, ['pull', ref]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, `1: Pulling from noop/app\nDigest: ${digestIn(again.stdout)}\nStatus: Image is up to date for ${ref}\n${ref}\n`);
+    assert.deepEqual(await treeSnapshot(pulled), before);
+  });
+
+  it('a no-op push leaves every file and folder of the store as it was, times included', async () => {
+    for (const store of [source, pulled]) {
+      const before = await treeSnapshot(store);
+      const again = await cli(store, ['push', ref]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /Layer already exists/);
+      assert.deepEqual(await treeSnapshot(store), before, store);
+    }
+  });
+
+  it('a pull that finds the image but not everything recorded records it, and a missing layer is fetched again', async () => {
+    // The same image under a second repository: the store has it by that name (tagged here), but
+    // not the repo digest the registry serves it under there.
+    const other = `${registry.host}/noop/other:1`;
+    assert.equal((await cli(source, ['tag', ref, other])).code, 0);
+    assert.equal((await cli(source, ['push', other])).code, 0);
+    assert.equal((await cli(pulled, ['tag', ref, other])).code, 0);
+    const before = await treeSnapshot(pulled);
+    const pull = await cli(pulled, ['pull', other]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, /Status: Image is up to date/);
+    assert.notDeepEqual(await treeSnapshot(pulled), before);
+    const inspect = JSON.parse((await cli(pulled, ['inspect', other])).stdout) as { RepoDigests: string[] }[];
+    assert.ok(inspect[0]!.RepoDigests.includes(`${registry.host}/noop/other@${digestIn(pull.stdout)}`), JSON.stringify(inspect[0]!.RepoDigests));
+
+    // A layer gone from the store (another tool, a damaged disk): the pull downloads it again.
+    const manifest = JSON.parse(await readFile(join(pulled, 'blobs', 'sha256', digestIn(pull.stdout).slice('sha256:'.length)), 'utf8')) as { layers: { digest: string }[] };
+    const layer = join(pulled, 'blobs', 'sha256', manifest.layers[0]!.digest.slice('sha256:'.length));
+    await chmod(layer, 0o644);
+    await rm(layer);
+    const refetch = await cli(pulled, ['pull', ref]);
+    assert.equal(refetch.code, 0, refetch.stderr);
+    assert.match(refetch.stdout, /Pull complete/);
+    const check = await cli(pulled, ['system', 'check']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
 });
+
+function digestIn(stdout: string): string {
+  const digest = /^Digest: (sha256:[a-f0-9]{64})$/m.exec(stdout)?.[1];
+  assert.ok(digest, stdout);
+  return digest;
+}

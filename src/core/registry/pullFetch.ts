@@ -59,10 +59,7 @@ export async function fetchPull(store: ImageStore, image: VerifiedImage, options
   if (fetched.kind !== 'manifest') throw new StevedoreError('REGISTRY_ERROR', `The registry answered ${display} with an index where an image manifest belongs.`);
   const { manifest } = fetched;
   const layers = uniqueByDigest(manifest.layers);
-  const sources: Record<string, DistributionSource[]> = {};
-  for (const d of [manifest.config, ...layers]) {
-    sources[d.digest] = [{ registry: image.reference.domain, repository, digest: d.digest, size: d.size, mediaType: d.mediaType }];
-  }
+  const sources = pulledSources(image, manifest);
 
   let downloadedBytes = 0;
   // Shared by the parallel downloads, so a finished layer's buffers serve the next one.
@@ -139,7 +136,16 @@ export async function fetchPull(store: ImageStore, image: VerifiedImage, options
   };
 }
 
-function platformOf(p: { os: string; architecture: string; variant?: string }): Platform {
+/** Where a pull got each blob of `manifest`, as the store records it for later mounts and skips. */
+export function pulledSources(image: VerifiedImage, manifest: ImageManifest): Record<string, DistributionSource[]> {
+  const sources: Record<string, DistributionSource[]> = {};
+  for (const d of [manifest.config, ...uniqueByDigest(manifest.layers)]) {
+    sources[d.digest] = [{ registry: image.reference.domain, repository: image.reference.path, digest: d.digest, size: d.size, mediaType: d.mediaType }];
+  }
+  return sources;
+}
+
+export function platformOf(p: { os: string; architecture: string; variant?: string }): Platform {
   return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
 }
 

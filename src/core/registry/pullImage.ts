@@ -3,6 +3,8 @@
 //   verify  (pullVerify.ts)   the signature policy on that digest, before anything is fetched or stored;
 //   fetch   (pullFetch.ts)    the platform's manifest, the config and the layers into the store's blobs;
 //   commit  (pullCommit.ts)   the manifest recorded as the image, with its repo digest, as Docker does.
+// An image already stored under the name, with everything a commit would record, skips the last
+// two and writes nothing (pullStored.ts).
 // Fetch and commit run under a lease that names each blob before it is checked or written; if
 // either fails or is cancelled, blobs this pull wrote and nothing else needs are removed, so the
 // store is left as it was.
@@ -14,6 +16,7 @@ import { discardUnreferencedBlobs } from '../store/discardBlobs';
 import type { ImageStore } from '../store/imageStore';
 import { commitPull, type PullResult } from './pullCommit';
 import { fetchPull } from './pullFetch';
+import { pullStored } from './pullStored';
 import { resolvePull } from './pullResolve';
 import { verifyPull, type PullVerifyStage, type VerifiedImage } from './pullVerify';
 import type { RegistryClient } from './registryClient';
@@ -82,6 +85,8 @@ export async function pullVerified(store: ImageStore, image: VerifiedImage, opti
   // `tag` only for a pull by tag: Docker names a pull by digest by its whole reference.
   const tag = image.reference.digest ? {} : { tag: image.reference.tag! };
   emit({ kind: 'start', operation: 'pull', reference: image.fullRef, repository: image.reference.path, ...tag });
+  const stored = await pullStored(store, image, options);
+  if (stored) return stored;
   const written: string[] = [];
   const common = { emit, written, ...(options.signal ? { signal: options.signal } : {}) };
   try {

@@ -94,11 +94,18 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
   }
   throwIfAborted(options.signal);
   const repoDigest = `${repositoryName(ref)}@${pushed.digest}`;
-  await store.update((tx) => {
-    mergeSources(tx.meta, ctx.sources);
-    const slot = tx.meta.images[record.manifestDigest];
+  const remember = (meta: StoreMetadata): void => {
+    mergeSources(meta, ctx.sources);
+    const slot = meta.images[record.manifestDigest];
     if (slot) slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), repoDigest])].sort();
-  });
+  };
+  // A push that learnt nothing new (every source and the repo digest recorded already, as after an
+  // earlier push or pull of the same image) takes no lock and rewrites nothing. Read without the
+  // lock as readers do: a writer that drops these facts meanwhile is one that ran just after this.
+  const current = await store.readMetadata();
+  const known = JSON.stringify(current);
+  remember(current);
+  if (JSON.stringify(current) !== known) await store.update((tx) => remember(tx.meta));
   emit({ kind: 'end', operation: 'push', reference: fullRef, digest: pushed.digest });
   return { reference: fullRef, tag, digest: pushed.digest, size: pushed.size, ...ctx.counts };
 }

@@ -7,7 +7,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { isDigest } from '../digest';
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
-import { loadImage, summarise } from '../image/summary';
+import { loadImage, summarise, type LoadedImage } from '../image/summary';
 import type { Descriptor, ImageIndex } from '../image/types';
 import { storeListingCache } from '../layers/layerCache';
 import { writeFileAtomic } from './atomicFile';
@@ -174,27 +174,56 @@ export class FileImageStore implements ImageStore {
         throw new StevedoreError('BLOB_NOT_FOUND', `Layer ${layer.digest} of the new image is not in the store.`);
       }
     }
-    return this.update((tx) => {
-      if (options.layerSizes) Object.assign(tx.meta.layerSizes, options.layerSizes);
-      // Layers this store has measured before (under any compression) give Docker's size at once.
-      const summary = summarise(loaded, tx.meta.layerSizes);
-      const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
-      if (manifest.platform) entry.platform = manifest.platform;
-      const now = new Date().toISOString();
-      const slot = (tx.meta.images[manifest.digest] ??= {});
-      slot.summary = summary;
-      if (options.repoDigests?.length) {
-        slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), ...options.repoDigests])].sort();
-      }
-      if (options.sources) mergeSources(tx.meta, options.sources);
-      for (const ref of refs) {
-        pointReference(tx, ref, entry);
-        tx.meta.tags[ref] = { taggedAt: now };
-      }
-      if (!tx.index.manifests.some((m) => m.digest === manifest.digest)) tx.index.manifests.push({ ...entry });
-      return buildRecord(tx, manifest.digest, summary);
-    }, options);
+    return this.update((tx) => recordImage(tx, loaded, manifest, refs, options), options);
   }
+
+  /**
+   * The record of an image that `addImage` with the same arguments would leave exactly as it is
+   * (every blob present, every name, repo digest and source already recorded), found without the
+   * lock and without writing anything; undefined when adding it would change something, or when
+   * the image cannot be read. Read as every reader reads: index.json and the metadata file each
+   * as a whole, so a writer that removes the image meanwhile is one that ran just after this.
+   */
+  async alreadyRecorded(manifest: Descriptor, refs: readonly string[], options: AddImageOptions = {}): Promise<ImageRecord | undefined> {
+    const tx: StoreTransaction = { index: await this.readIndex(), meta: await this.readMetadata(), afterCommit: () => undefined };
+    if (!refs.every((ref) => tx.index.manifests.some((m) => m.digest === manifest.digest && refName(m) === ref))) return undefined;
+    let loaded: LoadedImage;
+    try {
+      loaded = await loadImage(this.blobs, manifest);
+      for (const blob of [loaded.manifest.config, ...loaded.manifest.layers]) if (!(await this.blobs.has(blob.digest))) return undefined;
+    } catch {
+      return undefined; // missing or damaged: addImage's own path says what is wrong
+    }
+    const before = JSON.stringify(tx);
+    const record = recordImage(tx, loaded, manifest, refs, options);
+    pruneMetadata(tx);
+    return JSON.stringify(tx) === before ? record : undefined;
+  }
+}
+
+/** What addImage records, inside its transaction: the summary, repo digests, sources and names. */
+function recordImage(tx: StoreTransaction, loaded: LoadedImage, manifest: Descriptor, refs: readonly string[], options: AddImageOptions): ImageRecord {
+  if (options.layerSizes) Object.assign(tx.meta.layerSizes, options.layerSizes);
+  // Layers this store has measured before (under any compression) give Docker's size at once.
+  const summary = summarise(loaded, tx.meta.layerSizes);
+  const entry: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+  if (manifest.platform) entry.platform = manifest.platform;
+  const now = new Date().toISOString();
+  const slot = (tx.meta.images[manifest.digest] ??= {});
+  slot.summary = summary;
+  if (options.repoDigests?.length) {
+    slot.repoDigests = [...new Set([...(slot.repoDigests ?? []), ...options.repoDigests])].sort();
+  }
+  if (options.sources) mergeSources(tx.meta, options.sources);
+  for (const ref of refs) {
+    // The time a name was last pointed at its image: a name that already points here keeps its time
+    // (Docker's LastTagTime does not move on a pull either), so recording it again changes nothing.
+    const moved = !tx.index.manifests.some((m) => m.digest === manifest.digest && refName(m) === ref);
+    pointReference(tx, ref, entry);
+    if (moved || !tx.meta.tags[ref]) tx.meta.tags[ref] = { taggedAt: now };
+  }
+  if (!tx.index.manifests.some((m) => m.digest === manifest.digest)) tx.index.manifests.push({ ...entry });
+  return buildRecord(tx, manifest.digest, summary);
 }
 
 async function fileExists(path: string): Promise<boolean> {

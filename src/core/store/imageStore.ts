@@ -76,6 +76,11 @@ export interface ImageStore {
    * that pointed at another image moves; that image stays as a dangling one if nothing else names it.
    */
   addImage(manifest: Descriptor, refs: readonly string[], options?: AddImageOptions): Promise<ImageRecord>;
+  /**
+   * The record when `addImage` with these arguments would change nothing (every blob present,
+   * every fact already recorded); found without the lock and writing nothing. Undefined otherwise.
+   */
+  alreadyRecorded(manifest: Descriptor, refs: readonly string[], options?: AddImageOptions): Promise<ImageRecord | undefined>;
 }
 
 export interface AddImageOptions extends UpdateOptions {

@@ -1,0 +1,51 @@
+// A pull of an image the store already has under the name pulled: the registry serves the manifest
+// recorded under that name, every blob is here, and the repo digest and sources a commit would
+// record are recorded. Docker says "Image is up to date" and writes nothing; so does this: no lease,
+// no lock, no metadata rewrite. Anything short of that (a missing blob, a new repo digest, another
+// image under the name) returns undefined, and the pull takes its full path (fetch, then commit).
+//
+// The check reads the store without the lock, as `images` does. A concurrent writer that removes
+// the image or the name after the check is ordered after this pull, as an `rmi` run a moment after
+// a locked commit would be: the user is told the image was up to date when it was, and the store
+// stays whole either way. A blob seen present can go the same way, which is why a check that would
+// change anything never writes from here: only the leased full path adds references.
+
+import { platformMatches, hostPlatform } from '../image/platform';
+import type { Descriptor } from '../image/types';
+import { repositoryName } from '../reference/reference';
+import type { ImageStore } from '../store/imageStore';
+import type { PullResult } from './pullCommit';
+import { platformOf, pulledSources } from './pullFetch';
+import type { StageOptions } from './pullImage';
+import type { VerifiedImage } from './pullVerify';
+import { selectPlatform } from './platformSelect';
+import { decodeConfig, decodeImageDocument } from '../image/imageDocuments';
+import { storedDocument } from '../image/summary';
+
+export async function pullStored(store: ImageStore, image: VerifiedImage, options: StageOptions): Promise<PullResult | undefined> {
+  const { top } = image;
+  // The manifest the full path would store: the top one, or the platform's from the index.
+  const entry: Descriptor =
+    top.kind === 'index'
+      ? selectPlatform(top.index, options.platform ?? hostPlatform(), image.display)
+      : { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
+  const index = await store.readIndex();
+  if (!index.manifests.some((m) => m.digest === entry.digest)) return undefined;
+  let platform = top.kind === 'index' && entry.platform ? platformOf(entry.platform) : undefined;
+  let document;
+  try {
+    document = decodeImageDocument(await store.blobs.readSmall(entry.digest), storedDocument('Manifest', entry.digest), entry.mediaType);
+    if (document.kind !== 'manifest') return undefined;
+    const configDigest = document.manifest.config.digest;
+    platform ??= platformOf(decodeConfig(await store.blobs.readSmall(configDigest), storedDocument('Config', configDigest)));
+  } catch {
+    return undefined; // missing or damaged here: the full path fetches it again or says what is wrong
+  }
+  if (options.platform && !platformMatches(platform, options.platform)) return undefined;
+  const descriptor: Descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size, platform };
+  const repoDigest = `${repositoryName(image.reference)}@${image.manifestDigest}`;
+  const record = await store.alreadyRecorded(descriptor, [image.fullRef], { repoDigests: [repoDigest], sources: pulledSources(image, document.manifest) });
+  if (!record) return undefined;
+  options.onEvent?.({ kind: 'end', operation: 'pull', reference: image.fullRef, digest: image.manifestDigest, id: record.id, upToDate: true });
+  return { reference: image.fullRef, digest: image.manifestDigest, repoDigest, manifestDigest: entry.digest, platform, record, upToDate: true, downloadedBytes: 0 };
+}
