@@ -1,14 +1,19 @@
 // How one HTTP exchange with a registry host goes over the wire, behind one interface so that the
-// client above it (auth, retries, redirects) does not care which path a request takes: undici for
-// everything, or for a layer GET not sent through a proxy, a connection of its own read straight
-// into the receiver's buffers (socketGet.ts). Both use the host's certs.d material and skip
-// certificate verification only for a host allowed as insecure.
+// client above it (auth, retries, redirects) does not care which path a request takes. Requests
+// not sent through a proxy take connections of our own: the API's small requests (no body, or one
+// in memory) kept-alive connections from a pool, their answers read whole (http/keptAliveRequest.ts),
+// so a command that only asks a few questions never loads undici; a layer GET a connection of its
+// own read straight into the receiver's buffers (socketGet.ts). undici carries the rest: proxies,
+// streamed uploads, downloads into a sink, and a 2xx GET body too large to hold. Every path uses
+// the host's certs.d material and skips certificate verification only for a host allowed as insecure.
 
 import type { Readable } from 'node:stream';
 import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
 import { readExtraCas } from '../http/deferredCas';
+import { ConnectionPool } from '../http/connectionPool';
+import { keptAliveRequest } from '../http/keptAliveRequest';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import type { ProxySettings } from './proxySettings';
 import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
@@ -49,19 +54,25 @@ export class HttpTransport implements RegistryTransport {
   private readonly agents = new Map<string, Promise<Dispatcher>>();
   private readonly connectOptions = new Map<string, Promise<ConnectionOptions>>();
   private extraCas: Promise<string | undefined> | undefined;
+  private readonly pool = new ConnectionPool();
 
   constructor(private readonly options: HttpTransportOptions) {}
 
   async send(request: TransportRequest): Promise<RegistryResponse> {
-    const { url, method, receiverSink } = request;
-    if (receiverSink && method === 'GET' && !proxyOrThrow(url, this.options.proxy)) {
+    const { url, method, receiverSink, sink, body } = request;
+    const direct = !proxyOrThrow(url, this.options.proxy);
+    if (receiverSink && method === 'GET' && direct) {
       const res = await this.sendOnSocket(request, receiverSink);
+      if (res) return res;
+    } else if (direct && !sink && !receiverSink && (body === undefined || typeof body === 'string' || Buffer.isBuffer(body))) {
+      const res = await this.sendKeptAlive(request);
       if (res) return res;
     }
     return this.sendWithUndici(request);
   }
 
   async close(): Promise<void> {
+    this.pool.close();
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map(async (a) => (await a.catch(() => undefined))?.close().catch(() => undefined)));
@@ -149,6 +160,37 @@ export class HttpTransport implements RegistryTransport {
     return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
   }
 
+  /** A small request on a kept-alive connection, its answer held in memory; undefined: a 2xx GET body too large to hold. */
+  private async sendKeptAlive(request: TransportRequest): Promise<RegistryResponse | undefined> {
+    const { url, signal } = request;
+    const https = url.protocol === 'https:';
+    const tls = https ? await this.connectOptionsFor(url) : undefined;
+    const body = typeof request.body === 'string' ? Buffer.from(request.body) : (request.body as Buffer | undefined);
+    let res;
+    try {
+      res = await keptAliveRequest({
+        pool: this.pool,
+        // Connect options are made once per this key (connectOptionsFor), so one key means one TLS setting.
+        key: this.connectKey(url),
+        target: { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), ...(tls ? { tls } : {}) },
+        method: request.method,
+        path: `${url.pathname}${url.search}`,
+        hostHeader: url.host,
+        headers: request.headers,
+        ...(body ? { body } : {}),
+        ...(signal ? { signal } : {}),
+        headersTimeoutMs: this.headersTimeoutMs,
+        bodyTimeoutMs: this.bodyTimeoutMs(request),
+        limit: MAX_HELD_BODY,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new CancelledError();
+      throw err;
+    }
+    if (!res) return undefined;
+    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_HELD_BODY, [res.body]), url };
+  }
+
   /** One undici dispatcher per host, trust setting and proxy, with that host's certs.d material. */
   private agentFor(url: URL): Promise<Dispatcher> {
     const insecure = this.options.isInsecure(url.host);
@@ -165,7 +207,7 @@ export class HttpTransport implements RegistryTransport {
   /** How to connect to a host: its certs.d material, verification unless the host is insecure. */
   private connectOptionsFor(url: URL): Promise<ConnectionOptions> {
     const insecure = this.options.isInsecure(url.host);
-    const key = `${url.protocol}//${url.host}|${insecure}`;
+    const key = this.connectKey(url);
     let options = this.connectOptions.get(key);
     if (!options) {
       options = (async () => {
@@ -192,4 +234,15 @@ export class HttpTransport implements RegistryTransport {
     this.extraCas ??= readExtraCas(file);
     return this.extraCas;
   }
+
+  private connectKey(url: URL): string {
+    return `${url.protocol}//${url.host}|${this.options.isInsecure(url.host)}`;
+  }
 }
+
+/**
+ * The largest body an API answer may bring into memory on the kept-alive path: the largest any
+ * caller accepts (an image config, 8 MiB; manifests are capped at 4). A 2xx GET body beyond it
+ * goes to undici, streamed, so the caller's own cap still decides.
+ */
+const MAX_HELD_BODY = 8 * 1024 * 1024;

@@ -23,20 +23,28 @@ export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: 
 export class CollectedBody implements ResponseBody {
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  readonly writable: Writable;
+  private sink: Writable | undefined;
 
-  constructor(limit: number, chunks: Buffer[] = []) {
+  constructor(
+    private readonly limit: number,
+    chunks: Buffer[] = [],
+  ) {
     for (const chunk of chunks) if (chunk.length > 0) this.chunks.push(chunk);
     this.size = chunks.reduce((sum, c) => sum + c.length, 0);
-    this.writable = new Writable({
+  }
+
+  /** Where a streamed body is written to be kept (made on first use: most bodies arrive whole). */
+  get writable(): Writable {
+    this.sink ??= new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        if (this.size < limit) {
+        if (this.size < this.limit) {
           this.chunks.push(chunk);
           this.size += chunk.length;
         }
         done();
       },
     });
+    return this.sink;
   }
 
   private bytes(): Buffer {

@@ -92,7 +92,8 @@ class Exchange implements ResponseReader {
     } catch (err) {
       return this.reject(err);
     }
-    this.request.socket.setTimeout(this.options.headersTimeoutMs, () => this.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')));
+    // The connection fails the read with ETIMEDOUT when the timer fires (httpConnection.ts).
+    this.request.socket.setTimeout(this.options.headersTimeoutMs);
   }
 
   /** The memory the next read of the body goes into; Node asks right after each read, for the one after. */

@@ -1,0 +1,245 @@
+// One HTTP/1.1 connection (unix, TCP or TLS) written by hand, read with Node's `onread`: it sends
+// a request, parses the answer's head (skipping 1xx) and hands every later read to the reader of
+// that request, which frames the body and says when it is done (`release`). A connection may carry
+// one request after another (keep-alive): between them it is idle, and bytes that arrive then are
+// not an answer to anything, so the connection is dropped. Used by socketRequest.ts (one request,
+// `Connection: close`) and by the registry's kept-alive API requests (registry/keptAliveRequest.ts).
+
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+
+export type HeadHeaders = Record<string, string | string[] | undefined>;
+
+export interface ConnectTarget {
+  /** A unix socket path; else `host` and `port`, over TLS when `tls` is given. */
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  tls?: ConnectionOptions;
+}
+
+export interface OutgoingRequest {
+  method: string;
+  /** The request target, with its query. */
+  path: string;
+  /** The Host header: the URL's host, or a name for a unix socket. */
+  hostHeader: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  /** Ask for the connection to be kept for another request; else `Connection: close` is sent. */
+  keepAlive?: boolean;
+}
+
+/** The answer's head as the reader gets it. */
+export interface ResponseHead {
+  status: number;
+  headers: HeadHeaders;
+  /** HTTP/1.0 answers end the connection unless they say otherwise. */
+  http10: boolean;
+}
+
+/** What the caller does with the answer; an exception thrown by `head` or `read` goes to `fail`. */
+export interface ResponseReader {
+  /**
+   * The head is in (1xx answers are skipped). `rest` holds the bytes read along with it and is
+   * valid only during the call. Returns whether to keep reading.
+   */
+  head(status: number, headers: HeadHeaders, rest: Buffer, info: ResponseHead): boolean;
+  /** The memory the next read of the body goes into. */
+  room(): Uint8Array;
+  /** `count` bytes were read into `room()`; false holds reading (resume the socket to go on). */
+  read(count: number): boolean;
+  /** A socket error, an unreadable head, a thrown exception, a timeout, or the caller's cancel. */
+  fail(err: unknown): void;
+  /** The connection closed (after an end, a failure, or early: the reader tells which). */
+  closed(): void;
+}
+
+const MAX_HEAD = 64 * 1024;
+
+export class HttpConnection {
+  readonly socket: Socket;
+  private reader: ResponseReader | undefined;
+  private head: Buffer | undefined;
+  private headLength = 0;
+  /** Bytes of the current request's answer read so far. */
+  private answered = 0;
+  /** Requests whose answers were read to their end on this connection. */
+  completed = 0;
+  /** Where reads go while no request is on the connection (the first answer's first read, and stray bytes). */
+  private spare: Buffer | undefined;
+  /** The memory the next read goes into, and whose it was when handed to Node. */
+  private handed: { buffer: Uint8Array; head?: Buffer; reader?: ResponseReader } | undefined;
+
+  /** `whenIdleCloses`: the connection ended while no request was on it (a pool forgets it). */
+  constructor(target: ConnectTarget, private readonly whenIdleCloses: () => void = () => undefined) {
+    // Node asks for the next read's memory right after each read (and once when connecting), which
+    // may be before the next request is sent: onRead moves bytes that landed elsewhere.
+    const onread = { buffer: (): Uint8Array => this.nextRoom(), callback: (count: number): boolean => this.onRead(count) };
+    const { socketPath, tls } = target;
+    if (socketPath !== undefined) this.socket = netConnect({ path: socketPath, onread });
+    else {
+      const host = target.host!.startsWith('[') ? target.host!.slice(1, -1) : target.host!;
+      this.socket = tls
+        ? // Node's TLS sockets take `onread` as net sockets do; its type declarations leave it out.
+          tlsConnect({ ...tls, host, port: target.port!, onread, ...(isIP(host) ? {} : { servername: host }) } as ConnectionOptions)
+        : netConnect({ host, port: target.port!, onread });
+      this.socket.setNoDelay(true);
+    }
+    this.socket.on('error', (err) => this.reader?.fail(err));
+    this.socket.on('close', () => (this.reader ? this.reader.closed() : this.whenIdleCloses()));
+    // One listener for the connection's life: a request's wait and an idle spell share the timer.
+    this.socket.on('timeout', () => (this.reader ? this.reader.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')) : this.socket.destroy()));
+  }
+
+  /** Whether any byte of the current request's answer has arrived. */
+  get answerStarted(): boolean {
+    return this.answered > 0;
+  }
+
+  /** Sends a request (encodeRequest's) whose answer goes to `reader`. */
+  send(request: EncodedRequest, reader: ResponseReader): void {
+    const { head } = request;
+    this.reader = reader;
+    this.head = Buffer.allocUnsafe(MAX_HEAD);
+    this.headLength = 0;
+    this.answered = 0;
+    // A reader that held reading for the last answer may have left the socket paused.
+    if (this.socket.isPaused()) this.socket.resume();
+    if (request.body && request.body.length > 0) {
+      this.socket.cork();
+      this.socket.write(head, 'latin1');
+      this.socket.write(request.body);
+      this.socket.uncork();
+    } else this.socket.write(head, 'latin1');
+  }
+
+  /** The reader has the whole answer: the connection is idle again (or about to be dropped). */
+  release(): void {
+    this.reader = undefined;
+    this.head = undefined;
+    this.completed++;
+  }
+
+  private nextRoom(): Uint8Array {
+    if (this.head) this.handed = { buffer: this.head.subarray(this.headLength), head: this.head };
+    else if (this.reader) this.handed = { buffer: this.reader.room(), reader: this.reader };
+    else this.handed = { buffer: (this.spare ??= Buffer.allocUnsafe(16 * 1024)) };
+    return this.handed.buffer;
+  }
+
+  private onRead(count: number): boolean {
+    const reader = this.reader;
+    if (!reader) {
+      // Nothing was asked: these bytes answer nothing, and the connection cannot be trusted again.
+      if (count > 0) this.socket.destroy();
+      return false;
+    }
+    this.answered += count;
+    const handed = this.handed!;
+    try {
+      if (this.head) {
+        if (handed.head !== this.head) this.moveIntoHead(handed.buffer.subarray(0, count));
+        return this.readHead(count, reader);
+      }
+      if (handed.reader === reader) return reader.read(count);
+      return this.moveToReader(Buffer.from(handed.buffer.buffer, handed.buffer.byteOffset, count), reader);
+    } catch (err) {
+      reader.fail(err);
+      return false;
+    }
+  }
+
+  private moveIntoHead(bytes: Uint8Array): void {
+    if (this.headLength + bytes.length > this.head!.length) throw withCode(new Error('the response head is larger than 64 KiB'), 'ERR_HEAD_TOO_LARGE');
+    this.head!.set(bytes, this.headLength);
+  }
+
+  /** Bytes of the body that were read before the reader's memory was asked for, handed over through it. */
+  private moveToReader(bytes: Buffer, reader: ResponseReader): boolean {
+    let more = true;
+    for (let at = 0; at < bytes.length && this.reader === reader; ) {
+      const room = reader.room();
+      const n = Math.min(room.length, bytes.length - at);
+      bytes.copy(room, 0, at, at + n);
+      at += n;
+      more = reader.read(n);
+    }
+    return more;
+  }
+
+  private readHead(count: number, reader: ResponseReader): boolean {
+    const head = this.head!;
+    this.headLength += count;
+    for (;;) {
+      const end = head.subarray(0, this.headLength).indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.headLength === head.length) throw withCode(new Error('the response head is larger than 64 KiB'), 'ERR_HEAD_TOO_LARGE');
+        return true;
+      }
+      const parsed = parseHead(head.subarray(0, end).toString('latin1'));
+      // 1xx answers (100 Continue) come before the real one: skip them.
+      if (parsed.status >= 100 && parsed.status < 200) {
+        head.copyWithin(0, end + 4, this.headLength);
+        this.headLength -= end + 4;
+        continue;
+      }
+      const rest = head.subarray(end + 4, this.headLength);
+      this.head = undefined; // from here on reads go to the reader's memory
+      return reader.head(parsed.status, parsed.headers, rest, parsed);
+    }
+  }
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export interface EncodedRequest {
+  head: string;
+  body?: Buffer;
+}
+
+/** The request as it goes on the wire; throws on a header that cannot be sent (before any connection is made for it). */
+export function encodeRequest(request: OutgoingRequest): EncodedRequest {
+  return { head: requestHead(request), ...(request.body ? { body: request.body } : {}) };
+}
+
+function requestHead(request: OutgoingRequest): string {
+  if (!TOKEN.test(request.method) || /[\s\0]/.test(request.path) || /[\r\n\0]/.test(request.hostHeader)) throw new TypeError('invalid request line');
+  const lines = [`${request.method} ${request.path} HTTP/1.1`, `Host: ${request.hostHeader}`];
+  const names = new Set<string>();
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid request header ${name}`);
+    const lower = name.toLowerCase();
+    // Framing is ours to say: the body given is the body sent.
+    if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection' || lower === 'host') continue;
+    names.add(lower);
+    lines.push(`${name}: ${value}`);
+  }
+  if (!names.has('accept-encoding')) lines.push('Accept-Encoding: identity');
+  const length = request.body?.length ?? 0;
+  // Methods that carry a body say how long it is even when it is empty, as undici and Go do.
+  if (length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method)) lines.push(`Content-Length: ${length}`);
+  if (!request.keepAlive) lines.push('Connection: close');
+  lines.push('', '');
+  return lines.join('\r\n');
+}
+
+function parseHead(text: string): ResponseHead {
+  const lines = text.split('\r\n');
+  const match = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
+  if (!match) throw withCode(new Error(`not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`), 'ERR_BAD_RESPONSE');
+  const headers: HeadHeaders = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /^\s/.test(line)) throw withCode(new Error('a malformed header line in the response'), 'ERR_BAD_RESPONSE');
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const before = headers[name];
+    headers[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return { status: Number(match[2]), headers, http10: match[1] === '0' };
+}
+
+export function withCode(err: Error, code: string): Error {
+  return Object.assign(err, { code });
+}
