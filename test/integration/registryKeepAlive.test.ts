@@ -1,0 +1,147 @@
+// A pull or push that finds nothing to transfer asks the registry a few questions (the API version,
+// the manifest, a HEAD per blob, the manifest's PUT): through the built CLI against Debian's real
+// docker-registry, with a counting relay in front (test/helpers/countingRelay.ts), those go on one
+// kept-alive connection of our own (http/keptAliveRequest.ts), over plain HTTP and over TLS with
+// the certificate verified, and undici is never asked (a preload counts its requests through its
+// diagnostics channels).
+
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FileImageStore } from '../../src/core/store/fileImageStore';
+import { runCli, type CliResult } from '../helpers/cli';
+import { startCountingRelay, type CountingRelay } from '../helpers/countingRelay';
+import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
+import { startRegistry, type RunningRegistry } from '../helpers/registry';
+
+/** Counts what undici is asked to do in the process it is preloaded into, and prints it at exit. */
+const UNDICI_WATCH = `
+const dc = require('node:diagnostics_channel');
+let count = 0;
+for (const name of ['undici:request:create', 'undici:client:beforeConnect']) dc.subscribe(name, () => { count++; });
+process.on('exit', () => process.stderr.write('undici events: ' + count + '\\n'));
+`;
+
+interface Setup {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  source: string;
+  registry: RunningRegistry;
+  relay: CountingRelay;
+  ref: string;
+  cleanup(): Promise<void>;
+}
+
+async function setUp(tls: boolean): Promise<Setup> {
+  const { path: dir, cleanup } = await tempDir();
+  const registry = await startRegistry({ tls });
+  const relay = await startCountingRelay(registry.port);
+  const watch = join(dir, 'undici-watch.cjs');
+  await writeFile(watch, UNDICI_WATCH);
+  const home = join(dir, 'home');
+  const env: NodeJS.ProcessEnv = {
+    HOME: home,
+    DOCKER_CONFIG: join(home, '.docker'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${watch}`.trim(),
+  };
+  if (tls) {
+    // Verified as a remote registry is: the test CA in certs.d for the address the CLI is given.
+    const certs = join(home, '.docker', 'certs.d', relay.host);
+    await mkdir(certs, { recursive: true });
+    await copyFile(registry.caFile!, join(certs, 'ca.crt'));
+    env.STEVEDORE_SECURE_LOOPBACK = '1';
+  }
+  const source = await FileImageStore.open(join(dir, 'source'));
+  const ref = `${relay.host}/keep/app:1`;
+  await importBuffer(source, await randomRootfs(2, 50_000), ref);
+  return {
+    dir,
+    env,
+    source: source.root,
+    registry,
+    relay,
+    ref,
+    cleanup: async () => {
+      await relay.stop();
+      await registry.stop();
+      await cleanup();
+    },
+  };
+}
+
+function undiciEvents(result: CliResult): number {
+  const match = /^undici events: (\d+)$/m.exec(result.stderr);
+  assert.ok(match, `the preload reported nothing: ${result.stderr}`);
+  return Number(match[1]);
+}
+
+describe('a no-op pull and push over plain HTTP', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setUp(false);
+    const pushed = await runCli(s.source, ['push', s.ref], { env: s.env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const pulled = await runCli(join(s.dir, 'pulled'), ['pull', s.ref], { env: s.env });
+    assert.equal(pulled.code, 0, pulled.stderr);
+  });
+  after(() => s.cleanup());
+
+  it('a pull that finds the image present asks everything on one connection, and never undici', async () => {
+    s.relay.reset();
+    const pull = await runCli(join(s.dir, 'pulled'), ['pull', s.ref], { env: s.env });
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, /Image is up to date/);
+    assert.equal(undiciEvents(pull), 0);
+    // A loopback registry is tried over TLS first, as Docker does: that probe fails and is one connection.
+    assert.deepEqual(s.relay.connections.map((c) => c.tls), [true, false], JSON.stringify(s.relay.connections));
+    assert.deepEqual(s.relay.connections[1]!.requests, ['GET /v2/', 'GET /v2/keep/app/manifests/1']);
+  });
+
+  it('a push that finds every blob there: one connection for all its requests when blobs are checked one at a time', async () => {
+    s.relay.reset();
+    const push = await runCli(s.source, ['push', '--max-concurrent-uploads', '1', s.ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stdout, /Layer already exists/);
+    assert.equal(undiciEvents(push), 0);
+    const plain = s.relay.connections.filter((c) => !c.tls);
+    assert.equal(plain.length, 1, JSON.stringify(s.relay.connections));
+    const requests = plain[0]!.requests;
+    assert.equal(requests[0], 'GET /v2/');
+    assert.equal(requests.filter((r) => r.startsWith('HEAD /v2/keep/app/blobs/sha256:')).length, 2, 'the config and the layer');
+    assert.equal(requests.at(-1), 'PUT /v2/keep/app/manifests/1');
+  });
+
+  it('a push checking its blobs at once opens no more connections than requests in flight, and never undici', async () => {
+    s.relay.reset();
+    const push = await runCli(s.source, ['push', s.ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal(undiciEvents(push), 0);
+    const plain = s.relay.connections.filter((c) => !c.tls);
+    const requests = plain.flatMap((c) => c.requests);
+    assert.equal(requests.length, 4, JSON.stringify(plain));
+    // The ping's connection takes one HEAD, a second opens for the other; the PUT reuses one of them.
+    assert.ok(plain.length <= 2, JSON.stringify(plain));
+  });
+});
+
+describe('a no-op push over TLS, the certificate verified as for a remote registry', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setUp(true);
+    const pushed = await runCli(s.source, ['push', s.ref], { env: s.env });
+    assert.equal(pushed.code, 0, pushed.stderr);
+  });
+  after(() => s.cleanup());
+
+  it('reuses one TLS connection for every request, and never undici', async () => {
+    s.relay.reset();
+    const push = await runCli(s.source, ['push', '--max-concurrent-uploads', '1', s.ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stdout, /Layer already exists/);
+    assert.equal(undiciEvents(push), 0);
+    assert.deepEqual(s.relay.connections.map((c) => c.tls), [true]);
+  });
+});
