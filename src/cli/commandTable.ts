@@ -20,6 +20,12 @@ export interface CommandEntry {
   userNamespace?: boolean;
   /** What its arguments name, for shell completion: images in the store, or files. */
   completes?: 'images' | 'files';
+  /**
+   * Leaves nothing running when its run settles (connections closed, files written and closed):
+   * the process exits as soon as the command is done and its output written (startCli.ts) instead
+   * of when the event loop empties, which first runs whatever V8 and libuv have queued.
+   */
+  exitWhenDone?: boolean;
   load(): Promise<Command>;
 }
 
@@ -150,12 +156,14 @@ export const commandTable: readonly CommandEntry[] = [
   {
     names: [['pull'], ['image', 'pull']],
     summary: 'Download an image from a registry',
+    exitWhenDone: true,
     load: async () => (await import('./commands/pull')).pullCommand,
   },
   {
     names: [['push'], ['image', 'push']],
     summary: 'Upload an image to a registry',
     completes: 'images',
+    exitWhenDone: true,
     load: async () => (await import('./commands/push')).pushCommand,
   },
   {

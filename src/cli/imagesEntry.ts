@@ -8,5 +8,6 @@ export const imagesEntry: CommandEntry = {
   names: IMAGES_NAMES.map((words) => [...words]),
   summary: 'List images',
   completes: 'images',
+  exitWhenDone: true,
   load: async () => (await import('./commands/images')).imagesCommand,
 };

@@ -5,4 +5,4 @@
 import { imagesEntry } from './imagesEntry';
 import { startCli } from './startCli';
 
-startCli({ table: [imagesEntry], groups: [] }, { exitWhenDone: true });
+startCli({ table: [imagesEntry], groups: [] });

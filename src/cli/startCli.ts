@@ -2,21 +2,18 @@
 // quietly, and the exit code is the command's. main.ts runs it with every command, mainImages.ts
 // with `images` alone.
 
-import { runCli, type CommandSet } from './runCli';
+import { findCommand, runCli, type CommandSet } from './runCli';
+import { extractGlobalFlags } from './globalFlags';
 import { PARENT_PIPE_ENV } from './machineProtocol';
 import { watchParentPipe } from './parentPipe';
 
-export interface StartOptions {
-  /**
-   * Exit as soon as the command is done and its output written, rather than when the event loop
-   * empties: V8 would first run the tasks it has queued (a young-generation collection, compiles),
-   * milliseconds of a listing's run spent on a heap about to be dropped. Only for commands that
-   * leave nothing running when their promise settles.
-   */
-  exitWhenDone?: boolean;
-}
-
-export function startCli(commands: CommandSet, options: StartOptions = {}): void {
+export function startCli(commands: CommandSet): void {
+  const argv = process.argv.slice(2);
+  // A command whose entry says it leaves nothing running (exitWhenDone) ends the process as soon
+  // as it is done and its output written, rather than when the event loop empties: V8 would first
+  // run the tasks it has queued (a young-generation collection, compiles) and libuv close what
+  // the command closed, milliseconds spent on a process about to go.
+  const exitWhenDone = findCommand(commands.table, extractGlobalFlags(argv).rest)?.entry.exitWhenDone === true;
   const controller = new AbortController();
   let interrupted = 0;
   const onSignal = (): void => {
@@ -34,7 +31,7 @@ export function startCli(commands: CommandSet, options: StartOptions = {}): void
   });
 
   runCli(
-    process.argv.slice(2),
+    argv,
     {
       stdout: process.stdout,
       stderr: process.stderr,
@@ -50,7 +47,7 @@ export function startCli(commands: CommandSet, options: StartOptions = {}): void
     (code) => {
       process.exitCode = code;
       // Writes to pipes and files are synchronous on Linux, so this is 0 unless a terminal or a slow reader holds some back.
-      if (options.exitWhenDone && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+      if (exitWhenDone && process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
     },
     (err: unknown) => {
       process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

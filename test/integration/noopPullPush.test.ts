@@ -3,6 +3,8 @@
 // whether they wait for the event loop to empty after their output. Real docker-registry on loopback.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { chmod, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +40,19 @@ async function treeSnapshot(root: string): Promise<Record<string, string>> {
   await walk(root, '');
   return out;
 }
+
+/**
+ * Loaded before the CLI: at exit, writes whether Node got as far as an empty event loop
+ * ('beforeExit') and what was still open (besides the standard streams).
+ */
+const EXIT_PRELOAD = `
+let emptied = false;
+process.on('beforeExit', () => { emptied = true; });
+process.on('exit', () => {
+  const open = process.getActiveResourcesInfo().filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap' && r !== 'FSReqCallback');
+  require('fs').writeFileSync(process.env.EXIT_OUT, JSON.stringify({ emptied, open }));
+});
+`;
 
 describe('a pull or push that has nothing to transfer', () => {
   let dir: { path: string; cleanup: () => Promise<void> };
@@ -137,6 +152,67 @@ describe('a pull or push that has nothing to transfer', () => {
     assert.match(refetch.stdout, /Pull complete/);
     const check = await cli(pulled, ['system', 'check']);
     assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+});
+
+describe('pull and push exit as soon as they are done', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let registry: RunningRegistry;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    dir = await tempDir();
+    registry = await startRegistry({});
+    env = { ...process.env, HOME: join(dir.path, 'home'), DOCKER_CONFIG: join(dir.path, 'home', '.docker'), XDG_CACHE_HOME: join(dir.path, 'cache') };
+  });
+  after(async () => {
+    await registry.stop();
+    await dir.cleanup();
+  });
+
+  /**
+   * Runs the CLI with its output into a pipe whose reader (a shell) reads nothing until the CLI
+   * has exited and its status is written: the slowest reader there is. Its output fits in the pipe.
+   */
+  const runUnread = async (store: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string; exit: { emptied: boolean; open: string[] } }> => {
+    const preload = join(dir.path, 'exit.cjs');
+    await writeFile(preload, EXIT_PRELOAD);
+    const exitOut = join(dir.path, `exit-${args[0]}.json`);
+    const status = join(dir.path, 'status');
+    await rm(status, { force: true });
+    const script = '{ "$@" 2>"$STATUS.err"; echo $? > "$STATUS.tmp"; mv "$STATUS.tmp" "$STATUS"; } | { until [ -e "$STATUS" ]; do sleep 0.01; done; cat; }';
+    const child = spawn('sh', ['-c', script, 'sh', process.execPath, '-r', preload, CLI, '--store', store, ...args], { env: { ...env, EXIT_OUT: exitOut, STATUS: status }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    await once(child, 'close');
+    return {
+      code: Number((await readFile(status, 'utf8')).trim()),
+      stdout: Buffer.concat(chunks).toString(),
+      stderr: await readFile(`${status}.err`, 'utf8'),
+      exit: JSON.parse(await readFile(exitOut, 'utf8')) as { emptied: boolean; open: string[] },
+    };
+  };
+
+  it('a pull and a push, each downloading or sending and each with nothing to do, leave nothing open and print everything', async () => {
+    const ref = `${registry.host}/exit/app:1`;
+    const source = join(dir.path, 'source');
+    await importBuffer(await FileImageStore.open(source), await randomRootfs(3, 50_000), ref);
+    const pulled = join(dir.path, 'pulled');
+    for (const [store, args, last] of [
+      [source, ['push', ref], /^1: digest: sha256:[a-f0-9]{64} size: \d+\n$/],
+      [source, ['push', ref], /^1: digest: sha256:[a-f0-9]{64} size: \d+\n$/],
+      [pulled, ['pull', ref], new RegExp(`^Status: Downloaded newer image for ${ref}\n${ref}\n$`)],
+      [pulled, ['pull', ref], new RegExp(`^Status: Image is up to date for ${ref}\n${ref}\n$`)],
+    ] as const) {
+      const result = await runUnread(store, args);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout.split('\n');
+      assert.match(lines.slice(args[0] === 'pull' ? -3 : -2).join('\n'), last, result.stdout);
+      // Everything the command opened was closed when it settled, so exiting then cuts nothing short;
+      // and it did exit then, rather than wait for the event loop to empty.
+      assert.deepEqual(result.exit.open, [], `${args.join(' ')} left open: ${result.exit.open.join(', ')}`);
+      assert.equal(result.exit.emptied, false, `${args.join(' ')} waited for the event loop to empty`);
+    }
   });
 });
 
