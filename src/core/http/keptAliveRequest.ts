@@ -4,8 +4,10 @@
 // for all of them and never loads undici.
 //   - A reused connection the server closed before a byte of the answer came (it dropped an idle
 //     connection just as we sent) is not a failure: the request is sent once more on a new one.
-//     Only a request whose whole body is in memory takes this path, so it can be sent again; a
-//     registry's POSTs (a new upload session, a mount, a token) at worst leave a session unused.
+//     Only a request whose whole body is in memory takes this path, so it can be sent again. The
+//     server closing an idle connection as the request goes out has not acted on it; if it had, a
+//     registry's POST leaves an upload session unused, and an upload's closing PUT sent twice is
+//     refused as an unknown upload, which the upload's own retry starts over.
 //   - A 2xx answer to a GET whose body is larger than the limit comes back `undefined`, read no
 //     further than needed to know: the caller asks again on a path that streams it.
 //   - Any other answer over the limit keeps the limit's worth (callers read errors for their words).
