@@ -8,9 +8,6 @@
 // trusts Node's roots plus the file's certificates, as Node itself would have.
 
 import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
-
-export { deferredCaFile } from './deferredCaEnv';
 
 /**
  * The file's PEM text. A file that cannot be read is ignored with a warning, as Node ignores it
@@ -27,5 +24,7 @@ export async function readExtraCas(file: string): Promise<string | undefined> {
 
 /** The CA list of a verified connection: Node's roots plus `extras` (PEM text); undefined leaves Node's defaults. */
 export function rootsPlus(extras: readonly string[]): string[] | undefined {
-  return extras.length === 0 ? undefined : [...rootCertificates, ...extras];
+  // node:tls is loaded here, when a list is made: the modules that import this one (import, build,
+  // trust) should not load it at start for commands that never open a TLS connection.
+  return extras.length === 0 ? undefined : [...process.getBuiltinModule('node:tls').rootCertificates, ...extras];
 }

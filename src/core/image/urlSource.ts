@@ -6,7 +6,8 @@ import { dispatcherFor, proxyOrThrow } from '../registry/dispatchers';
 import { loadUndici } from '../registry/loadUndici';
 import { proxySettingsFromEnv, type ProxySettings } from '../registry/proxySettings';
 import { StevedoreError } from '../errors';
-import { deferredCaFile, readExtraCas, rootsPlus } from '../http/deferredCas';
+import { deferredCaFile } from '../http/deferredCaEnv';
+import { readExtraCas, rootsPlus } from '../http/deferredCas';
 
 /** How URLs are reached: the proxy settings, as the registry client takes them, and extra CAs (RegistryOptions.extraCaFile). */
 export interface UrlAccess {

@@ -18,7 +18,7 @@
 
 import { join } from 'node:path';
 import { StevedoreError } from '../errors';
-import { deferredCaFile } from '../http/deferredCas';
+import { deferredCaFile } from '../http/deferredCaEnv';
 import { dockerCredentials } from './credentials';
 import { homeOf } from './dockerConfig';
 import { hubMirrors, mirrorFiles } from './hubMirrors';

@@ -6,7 +6,7 @@
 //   no policy file at all                             accept, saying that nothing is verified
 
 import { StevedoreError } from '../errors';
-import { deferredCaFile } from '../http/deferredCas';
+import { deferredCaFile } from '../http/deferredCaEnv';
 import type { ProxySettings } from '../registry/proxySettings';
 import { familiarString } from '../reference/reference';
 import { evaluatePolicy, rejectionError, type ImageUnderPolicy, type PolicyDecision } from './evaluatePolicy';
