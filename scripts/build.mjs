@@ -1,6 +1,6 @@
 // Bundles the extension and the CLI with esbuild. `vscode` stays external: the host provides it.
 // The CLI is dist/cli.js, a small launcher that runs one of its bundles (dist/cliMain.js, the whole
-// program, or dist/cliImages.js) through V8's code cache (src/cli/compileCache.ts) under the
+// program, dist/cliImages.js or dist/cliRegistry.js) through V8's code cache (src/cli/compileCache.ts) under the
 // bundle's build ID.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -46,7 +46,7 @@ async function asciiOnly(file) {
   if (ascii !== text) await writeFile(file, ascii);
 }
 
-// The CLI's bundles: the whole CLI, and `images` alone (src/cli/bundleChoice.ts says why).
+// The CLI's bundles: the whole CLI, `images` alone, and `pull` with `push` (src/cli/bundleChoice.ts says why).
 /**
  * The first lines of dist/cli.js, read by sh and by Node alike. For sh, the second line starts Node
  * without NODE_EXTRA_CA_CERTS, naming the file in STEVEDORE_DEFERRED_CA_CERTS instead: Node 20 reads
@@ -60,7 +60,7 @@ const LAUNCHER_SHELL_LINES = [
   `':' //; if [ -n "\${NODE_EXTRA_CA_CERTS-}" ]; then export STEVEDORE_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"`,
 ].join('\n');
 
-const cliBundles = { cliMain: 'src/cli/main.ts', cliImages: 'src/cli/mainImages.ts' };
+const cliBundles = { cliMain: 'src/cli/main.ts', cliImages: 'src/cli/mainImages.ts', cliRegistry: 'src/cli/mainRegistry.ts' };
 
 const cli = Promise.all(
   Object.entries(cliBundles).map(async ([name, entry]) => {

@@ -5,6 +5,7 @@
 
 import type { Command } from './command';
 import { imagesEntry } from './imagesEntry';
+import { pullEntry, pushEntry } from './registryEntries';
 
 export interface CommandEntry {
   /** The words that select it: ["images"], ["image", "ls"], … The first is the canonical one. */
@@ -153,19 +154,8 @@ export const commandTable: readonly CommandEntry[] = [
     userNamespace: true,
     load: async () => (await import('./commands/builderPrune')).builderPruneCommand,
   },
-  {
-    names: [['pull'], ['image', 'pull']],
-    summary: 'Download an image from a registry',
-    exitWhenDone: true,
-    load: async () => (await import('./commands/pull')).pullCommand,
-  },
-  {
-    names: [['push'], ['image', 'push']],
-    summary: 'Upload an image to a registry',
-    completes: 'images',
-    exitWhenDone: true,
-    load: async () => (await import('./commands/push')).pushCommand,
-  },
+  pullEntry,
+  pushEntry,
   {
     names: [['login']],
     summary: 'Log in to a registry',

@@ -1,5 +1,6 @@
 // The `stevedore` executable (dist/cli.js): picks the bundle that runs the command (bundleChoice.ts:
-// `images` has one of its own), sets V8's flags for it, then runs it through the compile cache.
+// `images` has one of its own, and `pull` and `push` one), sets V8's flags for it, then runs it
+// through the compile cache.
 // It stays tiny and imports only Node's own modules, since everything it loads is paid for before
 // the command's first byte.
 
@@ -17,7 +18,7 @@ const bundle = bundleFor(argv);
 
 // Set before anything is compiled: V8's code cache records the flags it was made with, so the
 // same flags must hold when a bundle is compiled and when its cache is written.
-// - The full CLI: undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it
+// - The full CLI and the registry bundle: undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it
 //   with TurboFan on a background thread, which costs ~85 ms of CPU and holds up the exit of every
 //   registry command by as much (measured: a 0.26 s `push` of an image the registry has spent
 //   60-80 ms after its last line). Baseline (Liftoff) code parses our few small responses fast
@@ -26,6 +27,6 @@ const bundle = bundleFor(argv);
 //   more than they save in a run this short: without it a 1,000-image listing takes ~5 ms less
 //   CPU, and a 10,000-row one ~40 ms less (perf stat, alternating runs). Sparkplug stays.
 // The extension host, shared with other extensions, keeps V8's defaults.
-process.getBuiltinModule('node:v8').setFlagsFromString(bundle === 'cliMain' ? '--liftoff-only' : '--max-opt=1');
+process.getBuiltinModule('node:v8').setFlagsFromString(bundle === 'cliImages' ? '--max-opt=1' : '--liftoff-only');
 
 loadThroughCompileCache(join(__dirname, `${bundle}.js`), compileCacheDir(process.env), STEVEDORE_BUNDLE_IDS[bundle], commandVariant(argv));

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { chmod, lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileImageStore } from '../../src/core/store/fileImageStore';
 import { CLI, run } from '../helpers/cli';
@@ -126,6 +126,37 @@ describe('a pull or push that has nothing to transfer', () => {
       assert.equal(again.code, 0, again.stderr);
       assert.match(again.stdout, /Layer already exists/);
       assert.deepEqual(await treeSnapshot(store), before, store);
+    }
+  });
+
+  it('the launcher runs pull and push from the registry bundle, which prints what the full bundle prints', async () => {
+    const noCache = { STEVEDORE_NO_COMPILE_CACHE: '1' };
+    const full = resolve('dist/cliMain.js');
+    const lines: [string, string[]][] = [
+      [pulled, ['pull', ref]],
+      [source, ['push', ref]],
+      [pulled, ['image', 'pull', '-q', ref]],
+      [pulled, ['pull', '--help']],
+      [pulled, ['image', 'push', '--help']],
+      [pulled, ['pull']],
+      [pulled, ['push', '--no-such-flag', ref]],
+      [pulled, ['pull', `${registry.host}/noop/missing:1`]],
+      [pulled, ['push', `${registry.host}/noop/missing:1`]],
+    ];
+    for (const [store, argv] of lines) {
+      const ours = await cli(store, argv, { env: noCache });
+      const theirs = await run(process.execPath, [full, '--store', store, ...argv], { env: { ...env, ...noCache } });
+      assert.deepEqual({ code: ours.code, stdout: ours.stdout, stderr: ours.stderr }, { code: theirs.code, stdout: theirs.stdout, stderr: theirs.stderr }, argv.join(' '));
+    }
+    // With the compile cache off the launcher loads the bundle with require, so it is in require.cache.
+    const preload = join(dir.path, 'loaded.cjs');
+    const list = join(dir.path, 'loaded.json');
+    await writeFile(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    for (const [store, argv] of [[pulled, ['pull', ref]], [source, ['image', 'push', ref]]] as const) {
+      const out = await cli(store, argv, { preload, env: noCache });
+      assert.equal(out.code, 0, out.stderr);
+      const loaded = (JSON.parse(await readFile(list, 'utf8')) as string[]).map((p) => p.split('/').pop()!).filter((n) => n.startsWith('cli'));
+      assert.deepEqual(loaded, ['cli.js', 'cliRegistry.js'], argv.join(' '));
     }
   });
 

@@ -1,11 +1,13 @@
-// The launcher runs `images` from a bundle that knows no other command (bundleChoice.ts): every
-// command line it sends there must be one the full CLI also reads as `images`, and none other.
+// The launcher runs `images` from a bundle that knows no other command, and `pull` and `push` from
+// another (bundleChoice.ts): every command line it sends to one must be one the full CLI also reads
+// as that bundle's command, and none other.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bundleFor } from '../../src/cli/bundleChoice';
 import { commandTable } from '../../src/cli/commandTable';
 import { imagesEntry } from '../../src/cli/imagesEntry';
+import { pullEntry, pushEntry } from '../../src/cli/registryEntries';
 import { extractGlobalFlags } from '../../src/cli/globalFlags';
 import { findCommand } from '../../src/cli/runCli';
 
@@ -33,6 +35,24 @@ describe('CLI bundle choice', () => {
     }
   });
 
+  it('sends pull and push (after any global flags) to the registry bundle, which finds the same entry', () => {
+    const lines = [
+      ['pull', 'busybox'],
+      ['image', 'pull', '-q', 'busybox'],
+      ['push', 'localhost:5000/app:1'],
+      ['image', 'push', '--help'],
+      ['--store', '/tmp/s', 'pull', 'x'],
+      ['--store', 'images', 'pull', 'x'],
+      ['-D', 'push', 'x'],
+    ];
+    for (const argv of lines) {
+      assert.equal(bundleFor(argv), 'cliRegistry', argv.join(' '));
+      const entry = fullCliEntry(argv);
+      assert.ok(entry === pullEntry || entry === pushEntry, argv.join(' '));
+      assert.equal(findCommand([pullEntry, pushEntry], extractGlobalFlags(argv).rest)?.entry, entry, argv.join(' '));
+    }
+  });
+
   it('sends everything else to the full bundle', () => {
     const lines = [
       [],
@@ -42,22 +62,24 @@ describe('CLI bundle choice', () => {
       ['image', 'inspect', 'x'],
       ['image', 'prune'],
       ['inspect', 'images'],
-      ['--store', 'images', 'pull', 'x'],
-      ['pull', 'images'],
       ['--', 'images'],
+      ['--', 'pull', 'x'],
+      ['pulls'],
+      ['image', 'pushed'],
       ['-q', 'images'],
       ['IMAGES'],
     ];
     for (const argv of lines) assert.equal(bundleFor(argv), 'cliMain', argv.join(' '));
   });
 
-  it('every command line the full CLI runs as images would be sent to the images bundle, and only those', () => {
+  it('every command line the full CLI runs as images, pull or push would be sent to that bundle, and only those', () => {
     // Each name of each command, alone and with global flags before it.
     for (const entry of commandTable) {
       for (const words of entry.names) {
         for (const argv of [words, ['--store', '/s', ...words], ['-D', ...words, '-q']]) {
-          const images = fullCliEntry(argv) === imagesEntry;
-          assert.equal(bundleFor(argv), images ? 'cliImages' : 'cliMain', argv.join(' '));
+          const found = fullCliEntry(argv);
+          const bundle = found === imagesEntry ? 'cliImages' : found === pullEntry || found === pushEntry ? 'cliRegistry' : 'cliMain';
+          assert.equal(bundleFor(argv), bundle, argv.join(' '));
         }
       }
     }
