@@ -222,6 +222,16 @@ describe('keptAliveRequest', () => {
     assert.equal(server.requests.length, 1);
   });
 
+  it('a refused connection is an ECONNREFUSED, as the client classifies it', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    await once(closed, 'close');
+    await assert.rejects(keptAliveRequest(request('/v2/', { key: `http://127.0.0.1:${port}`, target: { host: '127.0.0.1', port } })), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+  });
+
   it('an answer with Connection: close, and an HTTP/1.0 one, end their connection', async () => {
     server.reset(ok('a', 'Connection: close\r\n'), (socket) => socket.write('HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nb'), ok('c'));
     await keptAliveRequest(request('/a'));
