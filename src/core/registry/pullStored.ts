@@ -19,8 +19,7 @@ import { platformOf, pulledSources } from './pullFetch';
 import type { StageOptions } from './pullImage';
 import type { VerifiedImage } from './pullVerify';
 import { selectPlatform } from './platformSelect';
-import { decodeConfig, decodeImageDocument } from '../image/imageDocuments';
-import { storedDocument } from '../image/summary';
+import { loadImage, type LoadedImage } from '../image/summary';
 
 export async function pullStored(store: ImageStore, image: VerifiedImage, options: StageOptions): Promise<PullResult | undefined> {
   const { top } = image;
@@ -29,22 +28,20 @@ export async function pullStored(store: ImageStore, image: VerifiedImage, option
     top.kind === 'index'
       ? selectPlatform(top.index, options.platform ?? hostPlatform(), image.display)
       : { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
-  const index = await store.readIndex();
-  if (!index.manifests.some((m) => m.digest === entry.digest)) return undefined;
-  let platform = top.kind === 'index' && entry.platform ? platformOf(entry.platform) : undefined;
-  let document;
+  let loaded: LoadedImage;
   try {
-    document = decodeImageDocument(await store.blobs.readSmall(entry.digest), storedDocument('Manifest', entry.digest), entry.mediaType);
-    if (document.kind !== 'manifest') return undefined;
-    const configDigest = document.manifest.config.digest;
-    platform ??= platformOf(decodeConfig(await store.blobs.readSmall(configDigest), storedDocument('Config', configDigest)));
+    loaded = await loadImage(store.blobs, entry);
   } catch {
     return undefined; // missing or damaged here: the full path fetches it again or says what is wrong
   }
+  // An index stored under the digest is not what a pull stores.
+  if (loaded.manifestDescriptor.digest !== entry.digest) return undefined;
+  const platform = platformOf(top.kind === 'index' && entry.platform ? entry.platform : loaded.config);
   if (options.platform && !platformMatches(platform, options.platform)) return undefined;
   const descriptor: Descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size, platform };
   const repoDigest = `${repositoryName(image.reference)}@${image.manifestDigest}`;
-  const record = await store.alreadyRecorded(descriptor, [image.fullRef], { repoDigests: [repoDigest], sources: pulledSources(image, document.manifest) });
+  const recording = { repoDigests: [repoDigest], sources: pulledSources(image, loaded.manifest) };
+  const record = await store.alreadyRecorded(descriptor, [image.fullRef], recording, loaded);
   if (!record) return undefined;
   options.onEvent?.({ kind: 'end', operation: 'pull', reference: image.fullRef, digest: image.manifestDigest, id: record.id, upToDate: true });
   return { reference: image.fullRef, digest: image.manifestDigest, repoDigest, manifestDigest: entry.digest, platform, record, upToDate: true, downloadedBytes: 0 };

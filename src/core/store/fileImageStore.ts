@@ -184,13 +184,15 @@ export class FileImageStore implements ImageStore {
    * the image cannot be read. Read as every reader reads: index.json and the metadata file each
    * as a whole, so a writer that removes the image meanwhile is one that ran just after this.
    */
-  async alreadyRecorded(manifest: Descriptor, refs: readonly string[], options: AddImageOptions = {}): Promise<ImageRecord | undefined> {
-    const tx: StoreTransaction = { index: await this.readIndex(), meta: await this.readMetadata(), afterCommit: () => undefined };
+  async alreadyRecorded(manifest: Descriptor, refs: readonly string[], options: AddImageOptions = {}, image?: LoadedImage): Promise<ImageRecord | undefined> {
+    const [index, meta] = await Promise.all([this.readIndex(), this.readMetadata()]);
+    const tx: StoreTransaction = { index, meta, afterCommit: () => undefined };
     if (!refs.every((ref) => tx.index.manifests.some((m) => m.digest === manifest.digest && refName(m) === ref))) return undefined;
     let loaded: LoadedImage;
     try {
-      loaded = await loadImage(this.blobs, manifest);
-      for (const blob of [loaded.manifest.config, ...loaded.manifest.layers]) if (!(await this.blobs.has(blob.digest))) return undefined;
+      loaded = image ?? (await loadImage(this.blobs, manifest));
+      const blobs = [loaded.manifest.config, ...loaded.manifest.layers];
+      if (!(await Promise.all(blobs.map((b) => this.blobs.has(b.digest)))).every(Boolean)) return undefined;
     } catch {
       return undefined; // missing or damaged: addImage's own path says what is wrong
     }

@@ -6,6 +6,7 @@
 
 import { StevedoreError } from '../errors';
 import type { Image } from '../image/image';
+import type { LoadedImage } from '../image/summary';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../image/types';
 import { formatReference, tryParseReference } from '../reference/reference';
 import type { BlobStore } from './blobStore';
@@ -79,8 +80,9 @@ export interface ImageStore {
   /**
    * The record when `addImage` with these arguments would change nothing (every blob present,
    * every fact already recorded); found without the lock and writing nothing. Undefined otherwise.
+   * `image` is the image as the caller read it already (loadImage), so that it is not read twice.
    */
-  alreadyRecorded(manifest: Descriptor, refs: readonly string[], options?: AddImageOptions): Promise<ImageRecord | undefined>;
+  alreadyRecorded(manifest: Descriptor, refs: readonly string[], options?: AddImageOptions, image?: LoadedImage): Promise<ImageRecord | undefined>;
 }
 
 export interface AddImageOptions extends UpdateOptions {
