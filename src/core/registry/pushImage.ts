@@ -85,9 +85,12 @@ export async function pushImage(store: ImageStore, clients: RegistryClients, opt
   const tag = ref.tag ?? 'latest';
   let pushed: { digest: string; size: number };
   const topBytes = await store.blobs.readSmall(record.manifestDigest, 4 * 1024 * 1024);
-  if (isIndexMediaType(record.manifestMediaType) && (await allChildrenPresent(store, topBytes, record.manifestDigest))) {
+  if (!isIndexMediaType(record.manifestMediaType)) {
+    pushed = await pushManifest(ctx, topBytes, record.manifestMediaType, tag);
+  } else if (await allChildrenPresent(store, topBytes, record.manifestDigest)) {
     pushed = await pushIndex(ctx, topBytes, record.manifestMediaType, tag);
   } else {
+    // The platforms of the index that the store holds: the one it would run.
     const loaded = await store.load(record);
     const bytes = await store.blobs.readSmall(loaded.manifestDescriptor.digest, 4 * 1024 * 1024);
     pushed = await pushManifest(ctx, bytes, loaded.manifestDescriptor.mediaType, tag);
