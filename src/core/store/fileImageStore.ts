@@ -185,8 +185,10 @@ export class FileImageStore implements ImageStore {
    * as a whole, so a writer that removes the image meanwhile is one that ran just after this.
    */
   async alreadyRecorded(manifest: Descriptor, refs: readonly string[], options: AddImageOptions = {}, image?: LoadedImage): Promise<ImageRecord | undefined> {
-    const [index, meta] = await Promise.all([this.readIndex(), this.readMetadata()]);
-    const tx: StoreTransaction = { index, meta, afterCommit: () => undefined };
+    // The index first: a writer replaces the metadata before the index, so the metadata read after
+    // is as new as this index or newer, never an older one that still held facts a removal dropped.
+    const index = await this.readIndex();
+    const tx: StoreTransaction = { index, meta: await this.readMetadata(), afterCommit: () => undefined };
     if (!refs.every((ref) => tx.index.manifests.some((m) => m.digest === manifest.digest && refName(m) === ref))) return undefined;
     let loaded: LoadedImage;
     try {
