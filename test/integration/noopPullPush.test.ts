@@ -144,8 +144,8 @@ describe('a pull or push that has nothing to transfer', () => {
       [pulled, ['push', `${registry.host}/noop/missing:1`]],
     ];
     for (const [store, argv] of lines) {
-      const ours = await cli(store, argv, { env: noCache });
-      const theirs = await run(process.execPath, [full, '--store', store, ...argv], { env: { ...env, ...noCache } });
+      const ours = await cli(store, argv);
+      const theirs = await run(process.execPath, [full, '--store', store, ...argv], { env });
       assert.deepEqual({ code: ours.code, stdout: ours.stdout, stderr: ours.stderr }, { code: theirs.code, stdout: theirs.stdout, stderr: theirs.stderr }, argv.join(' '));
     }
     // With the compile cache off the launcher loads the bundle with require, so it is in require.cache.
