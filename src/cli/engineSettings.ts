@@ -83,8 +83,9 @@ export async function withDeferredCas(endpoint: EngineEndpoint, env: NodeJS.Proc
   const tls = endpoint.tls;
   if (!file || !tls?.verify || tls.ca) return endpoint;
   // Loaded here: `images --engine` runs from the images bundle, which should not load node:tls at start.
-  const { readExtraCas, rootsPlus } = await import('../core/http/deferredCas');
+  const { readExtraCas, trustingAlso } = await import('../core/http/deferredCas');
   const extras = await readExtraCas(file);
-  const ca = rootsPlus(extras ? [extras] : []);
-  return ca ? { ...endpoint, tls: { ...tls, ca: Buffer.from(ca.join('\n')) } } : endpoint;
+  if (!extras) return endpoint;
+  const client = tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : undefined;
+  return { ...endpoint, tls: { ...tls, secureContext: trustingAlso([extras], client) } };
 }

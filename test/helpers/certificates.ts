@@ -15,7 +15,8 @@ export interface ServerCertificates {
   keyFile: string;
 }
 
-export async function makeServerCertificates(dir: string): Promise<ServerCertificates> {
+/** `ips`: addresses the server certificate is for besides 127.0.0.1 (a non-loopback address of this machine). */
+export async function makeServerCertificates(dir: string, ips: readonly string[] = []): Promise<ServerCertificates> {
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.crt');
   const keyFile = join(dir, 'server.key');
@@ -27,7 +28,7 @@ export async function makeServerCertificates(dir: string): Promise<ServerCertifi
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   await exec('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', '/CN=127.0.0.1']);
-  await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
+  await writeFile(ext, `subjectAltName=IP:127.0.0.1,${ips.map((ip) => `IP:${ip},`).join('')}DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   await exec('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-CAcreateserial', '-out', certFile, '-days', '3', '-extfile', ext]);
   return { caFile, certFile, keyFile };
 }

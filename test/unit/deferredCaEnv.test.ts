@@ -33,25 +33,38 @@ describe('deferred NODE_EXTRA_CA_CERTS', () => {
 });
 
 describe('an engine reached over verified TLS', () => {
-  it('trusts the deferred CAs besides the system roots, unless its own CA (DOCKER_CERT_PATH) decides', async () => {
-    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  it("trusts the deferred CAs besides Node's store, unless its own CA (DOCKER_CERT_PATH) decides", async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    const { rootCertificates } = await import('node:tls');
+    const tls = await import('node:tls');
+    const { makeServerCertificates } = await import('../helpers/certificates');
     const { endpointFromHost } = await import('../../src/core/engine/engineEndpoint');
     const { withDeferredCas } = await import('../../src/cli/engineSettings');
     const dir = await mkdtemp(join(tmpdir(), 'stevedore-cas-'));
+    const certs = await makeServerCertificates(dir);
+    const server = tls.createServer({ cert: await readFile(certs.certFile), key: await readFile(certs.keyFile) }, (socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const handshake = (secureContext: import('node:tls').SecureContext | undefined): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, ...(secureContext ? { secureContext } : {}) }, () => {
+          socket.destroy();
+          resolve('verified');
+        });
+        socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      });
     try {
-      const file = join(dir, 'extra.pem');
-      const pem = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
-      await writeFile(file, pem);
-      const env = { STEVEDORE_DEFERRED_CA_CERTS: file };
-      const ca = (await withDeferredCas(endpointFromHost('docker', 'https://engine.example:2376'), env)).tls?.ca?.toString();
-      assert.ok(ca?.includes(pem) && ca.includes(rootCertificates[0]!), 'roots and the extra certificate');
-      const own = { ...endpointFromHost('docker', 'https://engine.example:2376'), tls: { ca: Buffer.from('own'), verify: true } };
-      assert.equal((await withDeferredCas(own, env)).tls?.ca?.toString(), 'own');
-      assert.equal((await withDeferredCas(endpointFromHost('docker', 'https://engine.example:2376'), {})).tls?.ca, undefined);
+      const env = { STEVEDORE_DEFERRED_CA_CERTS: certs.caFile };
+      const host = `https://127.0.0.1:${port}`;
+      const deferred = await withDeferredCas(endpointFromHost('docker', host), env);
+      assert.equal(await handshake(deferred.tls?.secureContext), 'verified');
+      assert.equal((await withDeferredCas(endpointFromHost('docker', host), {})).tls?.secureContext, undefined);
+      assert.equal(await handshake(undefined), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+      const own = { ...endpointFromHost('docker', host), tls: { ca: Buffer.from('own'), verify: true } };
+      assert.equal((await withDeferredCas(own, env)).tls?.secureContext, undefined);
     } finally {
+      server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -140,7 +140,7 @@ export class EngineClient {
     const tls = this.endpoint.tls;
     const url = this.endpoint.url ? new URL(this.endpoint.url) : undefined;
     this.agent ??= tls
-      ? new HttpsAgent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify })
+      ? new HttpsAgent({ keepAlive: true, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify, ...(tls.secureContext ? { secureContext: tls.secureContext } : {}) })
       : new HttpAgent({ keepAlive: true });
     return new Promise<EngineResponse>((resolve, reject) => {
       // An upload that fails on our side (the store, a file) is reported as itself, not as the

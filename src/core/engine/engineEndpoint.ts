@@ -11,6 +11,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SecureContext } from 'node:tls';
 import { sha256Digest } from '../digest';
 import { StevedoreError } from '../errors';
 import { dockerConfigPath, homeOf } from '../registry/dockerConfig';
@@ -23,6 +24,8 @@ export interface EngineTls {
   key?: Buffer;
   /** Whether the server's certificate is checked (DOCKER_TLS_VERIFY, a context's SkipTLSVerify). */
   verify: boolean;
+  /** A context made beforehand (Node's store plus deferred NODE_EXTRA_CA_CERTS); `ca`, `cert` and `key` are then in it. */
+  secureContext?: SecureContext;
 }
 
 export interface EngineEndpoint {

@@ -2,12 +2,11 @@
 // when the proxy settings say so.
 
 import type { Dispatcher } from 'undici';
-import { dispatcherFor, proxyOrThrow } from '../registry/dispatchers';
+import { proxyOrThrow, trustingDispatcher } from '../registry/dispatchers';
 import { loadUndici } from '../registry/loadUndici';
 import { proxySettingsFromEnv, type ProxySettings } from '../registry/proxySettings';
 import { StevedoreError } from '../errors';
 import { deferredCaFile } from '../http/deferredCaEnv';
-import { readExtraCas, rootsPlus } from '../http/deferredCas';
 
 /** How URLs are reached: the proxy settings, as the registry client takes them, and extra CAs (RegistryOptions.extraCaFile). */
 export interface UrlAccess {
@@ -39,11 +38,9 @@ export async function fetchUrl(url: string, signal?: AbortSignal, access: UrlAcc
   let dispatcher: Dispatcher | undefined;
   try {
     const target = new URL(url);
-    const via = proxyOrThrow(target, access.proxy);
-    const extras = target.protocol === 'https:' && access.extraCaFile ? await readExtraCas(access.extraCaFile) : undefined;
-    const ca = rootsPlus(extras ? [extras] : []);
-    // Without a proxy or CAs of our own, undici's shared dispatcher does: nothing of ours to close afterwards.
-    if (via || ca) dispatcher = await dispatcherFor(target, ca ? { ca } : {}, via);
+    // Without a proxy or deferred CAs (an http URL may redirect to https), undici's shared
+    // dispatcher does: nothing of ours to close afterwards.
+    if (proxyOrThrow(target, access.proxy) || access.extraCaFile) dispatcher = await trustingDispatcher(target, access.proxy, access.extraCaFile);
     const { fetch } = await loadUndici();
     response = await fetch(url, { redirect: 'follow', ...(dispatcher ? { dispatcher } : {}), ...(signal ? { signal } : {}) });
   } catch (err) {

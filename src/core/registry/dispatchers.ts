@@ -5,13 +5,25 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { StevedoreError } from '../errors';
+import { deferredTrust } from '../http/deferredCas';
 import { loadProxyAgent, loadUndici } from './loadUndici';
 import { proxyFor, type ProxySettings } from './proxySettings';
 
-export async function dispatcherFor(url: URL, connect: ConnectionOptions, proxy: URL | undefined): Promise<Dispatcher> {
+/** `proxyTls`: how a proxy reached over https is verified (default: Node's store). */
+export async function dispatcherFor(url: URL, connect: ConnectionOptions, proxy: URL | undefined, proxyTls: ConnectionOptions = {}): Promise<Dispatcher> {
   if (!proxy) return new (await loadUndici()).Agent({ connect, keepAliveTimeout: 10_000 });
   const ProxyAgent = await loadProxyAgent();
-  return new ProxyAgent({ uri: proxy.href, requestTls: connect, proxyTunnel: url.protocol === 'https:', keepAliveTimeout: 10_000 });
+  return new ProxyAgent({ uri: proxy.href, requestTls: connect, proxyTls, proxyTunnel: url.protocol === 'https:', keepAliveTimeout: 10_000 });
+}
+
+/**
+ * A dispatcher for a request outside the registry protocol (search, a URL to import or ADD, a
+ * lookaside), through the proxy the settings give, that trusts deferred NODE_EXTRA_CA_CERTS
+ * (deferredCas.ts) besides Node's store for the target, a redirect's target and an https proxy alike.
+ */
+export async function trustingDispatcher(url: URL, proxySettings: ProxySettings | undefined, extraCaFile: string | undefined, connect: ConnectionOptions = {}): Promise<Dispatcher> {
+  const trust = await deferredTrust(extraCaFile);
+  return dispatcherFor(url, { ...connect, ...trust }, proxyOrThrow(url, proxySettings), trust);
 }
 
 /** proxyFor, with an unusable proxy setting reported as the user's to fix. */

@@ -3,7 +3,7 @@
 // is_automated}]}. Filters (stars, is-official, is-automated) are applied here, client-side, with
 // the daemon's rules; `is_automated` is deprecated and always reported false.
 
-import { dispatcherFor, proxyOrThrow } from './dispatchers';
+import { trustingDispatcher } from './dispatchers';
 import { CancelledError, StevedoreError } from '../errors';
 import { isLoopbackHost } from './registryHost';
 import { DEFAULT_SEARCH_ENDPOINT, type RegistryOptions } from './registryOptions';
@@ -49,7 +49,7 @@ export async function searchDockerHub(options: RegistryOptions, search: HubSearc
   // An official image is searched for by its short name ("library/redis" → "redis").
   endpoint.searchParams.set('q', search.term.replace(/^library\//, ''));
   endpoint.searchParams.set('n', String(limit));
-  const agent = await dispatcherFor(endpoint, { rejectUnauthorized: !isLoopbackHost(endpoint.host) }, proxyOrThrow(endpoint, options.proxy));
+  const agent = await trustingDispatcher(endpoint, options.proxy, options.extraCaFile, { rejectUnauthorized: !isLoopbackHost(endpoint.host) });
   let text: string;
   try {
     const res = await agent.request({

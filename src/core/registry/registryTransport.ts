@@ -8,10 +8,10 @@
 // the host's certs.d material and skips certificate verification only for a host allowed as insecure.
 
 import type { Readable } from 'node:stream';
-import { createSecureContext, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
-import { readExtraCas } from '../http/deferredCas';
+import { readExtraCas, trustingAlso } from '../http/deferredCas';
 import { ConnectionPool } from '../http/connectionPool';
 import { keptAliveRequest } from '../http/keptAliveRequest';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
@@ -19,7 +19,7 @@ import type { ProxySettings } from './proxySettings';
 import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
 import { CollectedBody } from './responseBody';
 import { BodyBrokenOff, socketGet, type SocketGetResponse } from './socketGet';
-import { caBundle, loadTlsMaterial } from './tlsTrust';
+import { clientPair, loadTlsMaterial } from './tlsTrust';
 
 /** One exchange, its URL final (the client has resolved it and follows redirects itself). */
 export interface TransportRequest {
@@ -198,7 +198,8 @@ export class HttpTransport implements RegistryTransport {
     const key = `${url.protocol}//${url.host}|${insecure}|${proxy?.href ?? ''}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = this.connectOptionsFor(url).then((connect) => dispatcherFor(url, connect, proxy));
+      // A proxy reached over TLS is verified against Node's store and the deferred CAs (not the registry's certs.d).
+      agent = this.connectOptionsFor(url).then(async (connect) => dispatcherFor(url, connect, proxy, proxy?.protocol === 'https:' ? await this.proxyTrust() : {}));
       this.agents.set(key, agent);
     }
     return agent;
@@ -213,19 +214,25 @@ export class HttpTransport implements RegistryTransport {
       options = (async () => {
         if (url.protocol !== 'https:') return {};
         const material = await loadTlsMaterial(url.host, this.options.certsDirs ?? []);
+        const client = clientPair(material);
         // Unverified, no certificate authority decides anything: an empty list spares Node from
         // parsing its whole root store for the first TLS connection (about 18 ms of a no-op pull
         // from a loopback registry, which is tried over TLS before plain HTTP).
-        const ca = insecure ? [] : caBundle(material, await this.deferredExtraCas());
-        const clientCert = material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : {};
-        if (!ca || ca.length === 0) return { rejectUnauthorized: !insecure, ...(ca ? { ca } : {}), ...clientCert };
-        // A list of our own is parsed into a context once per host, not on each connection as
-        // tls.connect would (Node's default list is parsed once per process).
-        return { rejectUnauthorized: true, secureContext: createSecureContext({ ca, ...clientCert }) };
+        if (insecure) return { rejectUnauthorized: false, ca: [], ...client };
+        // Verified: Node's own store, plus the host's certs.d CAs and deferred NODE_EXTRA_CA_CERTS.
+        const deferred = await this.deferredExtraCas();
+        const extras = [...(deferred ? [deferred] : []), ...material.extraCas];
+        if (extras.length === 0 && !client) return { rejectUnauthorized: true };
+        return { rejectUnauthorized: true, secureContext: trustingAlso(extras, client) };
       })();
       this.connectOptions.set(key, options);
     }
     return options;
+  }
+
+  private async proxyTrust(): Promise<ConnectionOptions> {
+    const deferred = await this.deferredExtraCas();
+    return deferred ? { secureContext: trustingAlso([deferred]) } : {};
   }
 
   private deferredExtraCas(): Promise<string | undefined> {

@@ -5,7 +5,6 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rootsPlus } from '../http/deferredCas';
 
 export interface TlsMaterial {
   /** Extra CA certificates (PEM) trusted for this host, on top of the system ones. */
@@ -47,11 +46,7 @@ export async function loadTlsMaterial(hostPort: string, certsDirs: readonly stri
   return material;
 }
 
-/**
- * The CA list for a verified TLS connection: system roots plus the host's extra CAs and those of
- * NODE_EXTRA_CA_CERTS when Node was started without it (deferredCas.ts); undefined lets Node use its
- * own defaults.
- */
-export function caBundle(material: TlsMaterial, deferredExtras?: string): string[] | undefined {
-  return rootsPlus([...(deferredExtras ? [deferredExtras] : []), ...material.extraCas.map((b) => b.toString('utf8'))]);
+/** The client certificate pair found for the host, if both halves were. */
+export function clientPair(material: TlsMaterial): { cert: Buffer; key: Buffer } | undefined {
+  return material.clientCert && material.clientKey ? { cert: material.clientCert, key: material.clientKey } : undefined;
 }

@@ -11,10 +11,9 @@ import { sha256Digest } from '../digest';
 import { CancelledError, StevedoreError, throwIfAborted } from '../errors';
 import type { ImageManifest } from '../image/types';
 import { repositoryScope } from '../registry/bearerTokens';
-import { dispatcherFor, proxyOrThrow } from '../registry/dispatchers';
+import { trustingDispatcher } from '../registry/dispatchers';
 import { fetchManifest } from '../registry/manifests';
 import type { ProxySettings } from '../registry/proxySettings';
-import { readExtraCas, rootsPlus } from '../http/deferredCas';
 
 /** How a lookaside is reached: proxy settings, extra CAs (RegistryOptions.extraCaFile), cancel. */
 interface LookasideAccess {
@@ -62,9 +61,7 @@ async function readFileSignature(url: URL): Promise<Buffer | undefined> {
 }
 
 async function readHttpSignature(url: URL, options: LookasideAccess): Promise<Buffer | undefined> {
-  const extras = url.protocol === 'https:' && options.extraCaFile ? await readExtraCas(options.extraCaFile) : undefined;
-  const ca = rootsPlus(extras ? [extras] : []);
-  const agent = await dispatcherFor(url, ca ? { ca } : {}, proxyOrThrow(url, options.proxy));
+  const agent = await trustingDispatcher(url, options.proxy, options.extraCaFile);
   try {
     const res = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'GET', headers: { 'user-agent': 'stevedore' }, signal: options.signal ?? null });
     if (res.statusCode === 404) {
