@@ -9,11 +9,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CancelledError } from '../../src/core/errors';
 import { ConnectionPool } from '../../src/core/http/connectionPool';
 import { keptAliveRequest, type KeptAliveRequest } from '../../src/core/http/keptAliveRequest';
+import { networkError } from '../../src/core/registry/networkErrors';
 import { HttpTransport } from '../../src/core/registry/registryTransport';
 
 interface Received {
@@ -311,6 +313,105 @@ describe('HttpTransport over kept-alive connections', () => {
     }
   });
 });
+
+describe('deadlines of our own connections', () => {
+  const server = new ScriptedServer();
+  before(() => server.start());
+  after(() => server.stop());
+
+  it('a registry whose listener never completes a connection (its backlog full) fails with ERR_CONNECT_TIMEOUT on both paths, worded as a connection not made', async () => {
+    const silent = await unansweredListener();
+    const transport = new HttpTransport({ isInsecure: () => true, connectTimeoutMs: 100, headersTimeoutMs: 5_000 });
+    try {
+      const url = new URL(`http://127.0.0.1:${silent.port}/v2/`);
+      const api = await transport.send({ url, method: 'GET', headers: {} }).catch((err: unknown) => err);
+      assert.equal((api as NodeJS.ErrnoException).code, 'ERR_CONNECT_TIMEOUT', String(api));
+      const layer = await transport.send({ url: new URL(`http://127.0.0.1:${silent.port}/v2/app/blobs/sha256:0`), method: 'GET', headers: {}, receiverSink: () => undefined }).catch((err: unknown) => err);
+      assert.equal((layer as NodeJS.ErrnoException).code, 'ERR_CONNECT_TIMEOUT', String(layer));
+      assert.match(networkError(api, `127.0.0.1:${silent.port}`, true).message, /^Could not connect to 127\.0\.0\.1:\d+: no answer to the connection attempt .*reachable/);
+    } finally {
+      await transport.close();
+      silent.stop();
+    }
+  });
+
+  it('a TLS handshake never answered fails with ERR_CONNECT_TIMEOUT, and leaves no socket', async () => {
+    server.reset(() => undefined);
+    const mute = createServer((socket) => {
+      socket.unref();
+      socket.on('error', () => undefined);
+    });
+    mute.listen(0, '127.0.0.1');
+    await once(mute, 'listening');
+    const port = (mute.address() as AddressInfo).port;
+    const pool = new ConnectionPool();
+    try {
+      await assert.rejects(
+        keptAliveRequest({ pool, key: 'tls', target: { host: '127.0.0.1', port, tls: { rejectUnauthorized: false }, connectTimeoutMs: 100 }, method: 'GET', path: '/v2/', hostHeader: `127.0.0.1:${port}`, headers: {}, headersTimeoutMs: 5_000, bodyTimeoutMs: 600_000, limit: 1024 }),
+        (err: NodeJS.ErrnoException) => err.code === 'ERR_CONNECT_TIMEOUT',
+      );
+      while (clientSockets().length > 0) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      pool.close();
+      mute.close();
+    }
+  });
+
+  it('the wait for the head is a deadline, not an idle time: a head sent a byte at a time still fails with ETIMEDOUT', async () => {
+    // The head would take a thousand writes 10 ms apart; the deadline is a tenth of that.
+    const head = `HTTP/1.1 200 OK\r\nX-Slow: ${'a'.repeat(1000)}\r\nContent-Length: 0\r\n\r\n`;
+    server.reset((socket) => {
+      let at = 0;
+      const drip = (): void => {
+        if (socket.destroyed || at >= head.length) return;
+        socket.write(head[at++]!);
+        setTimeout(drip, 10);
+      };
+      drip();
+    });
+    const pool = new ConnectionPool();
+    const transport = new HttpTransport({ isInsecure: () => true, headersTimeoutMs: 300 });
+    try {
+      const target = { host: '127.0.0.1', port: server.port };
+      await assert.rejects(
+        keptAliveRequest({ pool, key: 'drip', target, method: 'GET', path: '/v2/', hostHeader: `127.0.0.1:${server.port}`, headers: {}, headersTimeoutMs: 300, bodyTimeoutMs: 600_000, limit: 1024 }),
+        (err: NodeJS.ErrnoException) => err.code === 'ETIMEDOUT',
+      );
+      // A layer GET reads its head on the same kind of connection.
+      const layer = await transport.send({ url: new URL(`http://127.0.0.1:${server.port}/v2/app/blobs/sha256:0`), method: 'GET', headers: {}, receiverSink: () => undefined }).catch((err: unknown) => err);
+      assert.equal((layer as NodeJS.ErrnoException).code, 'ETIMEDOUT', String(layer));
+      await server.closed(2);
+    } finally {
+      pool.close();
+      await transport.close();
+    }
+  });
+});
+
+/**
+ * A loopback port whose listener never takes a connection: a child process listening with a
+ * backlog of 1, stopped (SIGSTOP), its accept queue filled by connections of our own (Linux holds
+ * backlog + 1), so the kernel drops every later SYN, as an unreachable host's network does.
+ */
+async function unansweredListener(): Promise<{ port: number; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ['-e', "require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, function () { console.log(this.address().port); })"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const port = Number(line.toString().trim());
+  child.kill('SIGSTOP');
+  const fillers = Array.from({ length: 4 }, () => netConnect(port, '127.0.0.1').on('error', () => undefined));
+  // Two of them fill the accept queue; the others' SYNs are dropped as ours will be.
+  await new Promise<void>((resolve) => {
+    let connected = 0;
+    for (const f of fillers) f.once('connect', () => ++connected === 2 && resolve());
+  });
+  return {
+    port,
+    stop(): void {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    },
+  };
+}
 
 /** Client sockets of this process that keep it alive (the servers' own are unref'd). */
 function clientSockets(): string[] {

@@ -16,6 +16,11 @@ export interface ConnectTarget {
   host?: string;
   port?: number;
   tls?: ConnectionOptions;
+  /**
+   * Longest wait for the connection (and its TLS handshake) to be made. Without it an address that
+   * never answers (SYNs dropped, a full backlog) waits for the kernel's own give-up, minutes away.
+   */
+  connectTimeoutMs?: number;
 }
 
 export interface OutgoingRequest {
@@ -49,7 +54,7 @@ export interface ResponseReader {
   room(): Uint8Array;
   /** `count` bytes were read into `room()`; false holds reading (resume the socket to go on). */
   read(count: number): boolean;
-  /** A socket error, an unreadable head, a thrown exception, a timeout, or the caller's cancel. */
+  /** A socket error, an unreadable head, a thrown exception, a timeout (ERR_CONNECT_TIMEOUT, ETIMEDOUT), or the caller's cancel. */
   fail(err: unknown): void;
   /** The connection closed (after an end, a failure, or early: the reader tells which). */
   closed(): void;
@@ -70,6 +75,8 @@ export class HttpConnection {
   private spare: Buffer | undefined;
   /** The memory the next read goes into, and whose it was when handed to Node. */
   private handed: { buffer: Uint8Array; head?: Buffer; reader?: ResponseReader } | undefined;
+  /** Fails the current request when its answer's head is not all in by then (send's `headersTimeoutMs`). */
+  private headDeadline: NodeJS.Timeout | undefined;
 
   /** `whenIdleCloses`: the connection ended while no request was on it (a pool forgets it). */
   constructor(target: ConnectTarget, private readonly whenIdleCloses: () => void = () => undefined) {
@@ -86,8 +93,13 @@ export class HttpConnection {
         : netConnect({ host, port: target.port!, onread });
       this.socket.setNoDelay(true);
     }
+    if (target.connectTimeoutMs !== undefined) this.limitConnectWait(target.connectTimeoutMs, tls ? 'secureConnect' : 'connect');
     this.socket.on('error', (err) => this.reader?.fail(err));
-    this.socket.on('close', () => (this.reader ? this.reader.closed() : this.whenIdleCloses()));
+    this.socket.on('close', () => {
+      clearTimeout(this.headDeadline);
+      if (this.reader) this.reader.closed();
+      else this.whenIdleCloses();
+    });
     // One listener for the connection's life: a request's wait and an idle spell share the timer.
     this.socket.on('timeout', () => (this.reader ? this.reader.fail(withCode(new Error('no answer in time'), 'ETIMEDOUT')) : this.socket.destroy()));
   }
@@ -97,13 +109,23 @@ export class HttpConnection {
     return this.answered > 0;
   }
 
-  /** Sends a request (encodeRequest's) whose answer goes to `reader`. */
-  send(request: EncodedRequest, reader: ResponseReader): void {
+  /**
+   * Sends a request (encodeRequest's) whose answer goes to `reader`. `headersTimeoutMs` bounds the
+   * whole wait for the answer's head, from now: a deadline, not an idle timer, so a server sending
+   * its head a byte at a time cannot hold the request for longer.
+   */
+  send(request: EncodedRequest, reader: ResponseReader, headersTimeoutMs?: number): void {
     const { head } = request;
     this.reader = reader;
     this.head = Buffer.allocUnsafe(MAX_HEAD);
     this.headLength = 0;
     this.answered = 0;
+    clearTimeout(this.headDeadline);
+    if (headersTimeoutMs !== undefined) {
+      this.headDeadline = setTimeout(() => {
+        if (this.reader === reader && this.head) reader.fail(withCode(new Error(`no response head within ${headersTimeoutMs} ms`), 'ETIMEDOUT'));
+      }, headersTimeoutMs);
+    }
     // A reader that held reading for the last answer may have left the socket paused.
     if (this.socket.isPaused()) this.socket.resume();
     if (request.body && request.body.length > 0) {
@@ -116,9 +138,20 @@ export class HttpConnection {
 
   /** The reader has the whole answer: the connection is idle again (or about to be dropped). */
   release(): void {
+    clearTimeout(this.headDeadline);
     this.reader = undefined;
     this.head = undefined;
     this.completed++;
+  }
+
+  /** Destroys the socket with ERR_CONNECT_TIMEOUT unless it has connected (`event`) within `ms`. */
+  private limitConnectWait(ms: number, event: 'connect' | 'secureConnect'): void {
+    const timer = setTimeout(() => this.socket.destroy(withCode(new Error(`no connection within ${ms} ms`), 'ERR_CONNECT_TIMEOUT')), ms);
+    const stop = (): void => {
+      clearTimeout(timer);
+      this.socket.off(event, stop).off('close', stop);
+    };
+    this.socket.once(event, stop).once('close', stop);
   }
 
   private nextRoom(): Uint8Array {
@@ -186,6 +219,7 @@ export class HttpConnection {
       }
       const rest = head.subarray(end + 4, this.headLength);
       this.head = undefined; // from here on reads go to the reader's memory
+      clearTimeout(this.headDeadline);
       return reader.head(parsed.status, parsed.headers, rest, parsed);
     }
   }

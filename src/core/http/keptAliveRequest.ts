@@ -30,6 +30,7 @@ export interface KeptAliveRequest {
   headers: Record<string, string>;
   body?: Buffer;
   signal?: AbortSignal;
+  /** Longest wait for the answer's head, from the request's sending (a total, not an idle time). */
   headersTimeoutMs: number;
   /** Longest silence between two reads of the body. */
   bodyTimeoutMs: number;
@@ -141,8 +142,7 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
     };
 
     signal?.addEventListener('abort', onAbort, { once: true });
-    connection.socket.setTimeout(request.headersTimeoutMs);
-    connection.send(encoded, reader);
+    connection.send(encoded, reader, request.headersTimeoutMs);
   });
 }
 

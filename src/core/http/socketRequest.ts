@@ -25,6 +25,10 @@ export interface SocketRequestOptions {
   hostHeader: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Longest wait for the connection to be made (httpConnection.ts). */
+  connectTimeoutMs?: number;
+  /** Longest wait for the answer's head, from sending: a total, not an idle time. */
+  headersTimeoutMs?: number;
 }
 
 export interface SocketRequest {
@@ -35,12 +39,12 @@ export interface SocketRequest {
 
 /** Connects and sends the GET; throws (before connecting) on a header that cannot be sent. */
 export function socketRequest(options: SocketRequestOptions, reader: ResponseReader): SocketRequest {
-  const { socketPath, host, port, tls, signal } = options;
+  const { socketPath, host, port, tls, signal, connectTimeoutMs } = options;
   const request = encodeRequest({ method: 'GET', path: options.path, hostHeader: options.hostHeader, ...(options.headers ? { headers: options.headers } : {}) });
-  const connection = new HttpConnection({ ...(socketPath !== undefined ? { socketPath } : { host: host!, port: port! }), ...(tls ? { tls } : {}) });
+  const connection = new HttpConnection({ ...(socketPath !== undefined ? { socketPath } : { host: host!, port: port! }), ...(tls ? { tls } : {}), ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}) });
   const onAbort = (): void => reader.fail(new CancelledError());
   signal?.addEventListener('abort', onAbort, { once: true });
-  connection.send(request, reader);
+  connection.send(request, reader, options.headersTimeoutMs);
   return {
     socket: connection.socket,
     close(): void {

@@ -53,6 +53,13 @@ export function networkError(err: unknown, hostPort: string, insecure: boolean, 
   if (code === 'ECONNREFUSED') {
     return new StevedoreError('NETWORK_ERROR', `Could not connect to ${hostPort}: connection refused. Is the registry running, and is the address right?`, options);
   }
+  if (code === 'ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new StevedoreError(
+      'NETWORK_ERROR',
+      `Could not connect to ${hostPort}: no answer to the connection attempt (${said}). Is the address right, and is the registry reachable from here (firewall, VPN, HTTPS_PROXY)?`,
+      { ...options, temporary: true },
+    );
+  }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new StevedoreError('NETWORK_ERROR', `Could not resolve ${hostPort}: no such host. Check the registry name and your DNS.`, { ...options, temporary: code === 'EAI_AGAIN' });
   }

@@ -19,6 +19,8 @@ export interface RegistryOptions {
   credentials?: CredentialResolver;
   retry?: Partial<RetryOptions>;
   userAgent?: string;
+  /** How long to wait for a connection to a registry to be made (default 10 s). */
+  connectTimeoutMs?: number;
   /** How long to wait for response headers (default 120 s). */
   headersTimeoutMs?: number;
   /** How long a response body may stay silent before the transfer counts as broken (default 60 s). */

@@ -46,6 +46,8 @@ export interface HttpTransportOptions {
   /** CA certificates (a PEM file) trusted besides Node's roots: NODE_EXTRA_CA_CERTS when Node was started without it (deferredCas.ts). */
   extraCaFile?: string;
   proxy?: ProxySettings;
+  /** Longest wait for a connection (and its TLS handshake) to a registry (default 10 s, as undici's). */
+  connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
 }
@@ -76,6 +78,10 @@ export class HttpTransport implements RegistryTransport {
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map(async (a) => (await a.catch(() => undefined))?.close().catch(() => undefined)));
+  }
+
+  private get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? 10_000;
   }
 
   private get headersTimeoutMs(): number {
@@ -146,6 +152,7 @@ export class HttpTransport implements RegistryTransport {
         headers: request.headers,
         ...(tls ? { tls } : {}),
         ...(signal ? { signal } : {}),
+        connectTimeoutMs: this.connectTimeoutMs,
         headersTimeoutMs: this.headersTimeoutMs,
         bodyTimeoutMs: this.bodyTimeoutMs(request),
         smallBodyLimit: MAX_ERROR_BODY,
@@ -172,7 +179,7 @@ export class HttpTransport implements RegistryTransport {
         pool: this.pool,
         // Connect options are made once per this key (connectOptionsFor), so one key means one TLS setting.
         key: this.connectKey(url),
-        target: { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), ...(tls ? { tls } : {}) },
+        target: { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), ...(tls ? { tls } : {}), connectTimeoutMs: this.connectTimeoutMs },
         method: request.method,
         path: `${url.pathname}${url.search}`,
         hostHeader: url.host,

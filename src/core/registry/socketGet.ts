@@ -27,6 +27,9 @@ export interface SocketGetOptions {
   /** For https: trust settings and client certificate (servername is set here). */
   tls?: ConnectionOptions;
   signal?: AbortSignal;
+  /** Longest wait for the connection to be made. */
+  connectTimeoutMs?: number;
+  /** Longest wait for the answer's head, from sending (a total, not an idle time). */
   headersTimeoutMs: number;
   /** Longest pause between two reads of the body (not counted while the receiver holds reading). */
   bodyTimeoutMs: number;
@@ -86,14 +89,17 @@ class Exchange implements ResponseReader {
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     try {
       this.request = socketRequest(
-        { host: url.hostname, port, tls: url.protocol === 'https:' ? (this.options.tls ?? {}) : undefined, path: `${url.pathname}${url.search}`, hostHeader: url.host, headers: this.options.headers, signal },
+        { host: url.hostname, port, tls: url.protocol === 'https:' ? (this.options.tls ?? {}) : undefined, path: `${url.pathname}${url.search}`, hostHeader: url.host,
+          headers: this.options.headers,
+          signal,
+          headersTimeoutMs: this.options.headersTimeoutMs,
+          ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
+        },
         this,
       );
     } catch (err) {
       return this.reject(err);
     }
-    // The connection fails the read with ETIMEDOUT when the timer fires (httpConnection.ts).
-    this.request.socket.setTimeout(this.options.headersTimeoutMs);
   }
 
   /** The memory the next read of the body goes into; Node asks right after each read, for the one after. */
