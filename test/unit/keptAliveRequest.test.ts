@@ -312,6 +312,25 @@ describe('HttpTransport over kept-alive connections', () => {
       await transport.close();
     }
   });
+
+  it('an error body is held no further than 64 KiB (a 6 MiB 404 is cut there), and its connection is dropped, not drained', async () => {
+    const big = Buffer.alloc(6 * 1024 * 1024, 0x61);
+    server.reset((socket) => socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 404 Not Found\r\nContent-Length: ${big.length}\r\n\r\n`), big])), ok('next'));
+    const transport = new HttpTransport({ isInsecure: () => true });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const missing = await transport.send({ url: new URL(`${base}/v2/app/manifests/1`), method: 'GET', headers: {} });
+      assert.equal(missing.status, 404);
+      let held = 0;
+      for await (const chunk of missing.body) held += chunk.length;
+      assert.equal(held, 64 * 1024);
+      const next = await transport.send({ url: new URL(`${base}/v2/`), method: 'GET', headers: {} });
+      assert.equal(await next.body.text(), 'next');
+      assert.deepEqual(server.requests.map((r) => r.connection), [0, 1]);
+    } finally {
+      await transport.close();
+    }
+  });
 });
 
 describe('deadlines of our own connections', () => {

@@ -10,7 +10,8 @@
 //     refused as an unknown upload, which the upload's own retry starts over.
 //   - A 2xx answer to a GET whose body is larger than the limit comes back `undefined`, read no
 //     further than needed to know: the caller asks again on a path that streams it.
-//   - Any other answer over the limit keeps the limit's worth (callers read errors for their words).
+//   - Any other answer over its limit (`errorLimit` for a non-2xx) keeps the limit's worth, and its
+//     connection is dropped rather than drained (callers read errors for their words).
 //   - An answer that says `Connection: close`, an HTTP/1.0 one, one delimited by the close, and one
 //     followed by stray bytes end their connection; the others give it back to the pool.
 
@@ -34,8 +35,10 @@ export interface KeptAliveRequest {
   headersTimeoutMs: number;
   /** Longest silence between two reads of the body. */
   bodyTimeoutMs: number;
-  /** Most bytes of a body held in memory. */
+  /** Most bytes of a 2xx answer's body held in memory. */
   limit: number;
+  /** Most bytes of any other answer's body held (an error's words; `limit` when not given): the connection is dropped past it, not drained. */
+  errorLimit?: number;
 }
 
 export interface HeldResponse {
@@ -122,7 +125,7 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
           finish(undefined, false);
           return false;
         }
-        body = new HeldBody(framing, request.limit);
+        body = new HeldBody(framing, status >= 200 && status < 300 ? request.limit : (request.errorLimit ?? request.limit));
         connection.socket.setTimeout(request.bodyTimeoutMs);
         took(rest);
         // Reading goes on after the answer: an idle connection must see the server's close.

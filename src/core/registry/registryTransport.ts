@@ -188,7 +188,8 @@ export class HttpTransport implements RegistryTransport {
         ...(signal ? { signal } : {}),
         headersTimeoutMs: this.headersTimeoutMs,
         bodyTimeoutMs: this.bodyTimeoutMs(request),
-        limit: MAX_HELD_BODY,
+        limit: request.method === 'GET' ? MAX_HELD_BODY : MAX_ERROR_BODY * 16,
+        errorLimit: MAX_ERROR_BODY,
       });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError();
@@ -255,8 +256,10 @@ export class HttpTransport implements RegistryTransport {
 }
 
 /**
- * The largest body an API answer may bring into memory on the kept-alive path: the largest any
- * caller accepts (an image config, 8 MiB; manifests are capped at 4). A 2xx GET body beyond it
- * goes to undici, streamed, so the caller's own cap still decides.
+ * The largest body a 2xx answer to a GET may bring into memory on the kept-alive path: the largest
+ * any caller accepts (an image config, 8 MiB; manifests are capped at 4). A 2xx GET body beyond it
+ * goes to undici, streamed, so the caller's own cap still decides. A 2xx to another method keeps
+ * what the token reader reads of a POST's answer (16 × MAX_ERROR_BODY); any other answer
+ * MAX_ERROR_BODY, as undici's path read of errors and redirects.
  */
 const MAX_HELD_BODY = 8 * 1024 * 1024;
