@@ -16,6 +16,7 @@ import { CancelledError } from '../../src/core/errors';
 import { ConnectionPool } from '../../src/core/http/connectionPool';
 import { keptAliveRequest, type KeptAliveRequest } from '../../src/core/http/keptAliveRequest';
 import { networkError } from '../../src/core/registry/networkErrors';
+import { RegistryClient } from '../../src/core/registry/registryClient';
 import { HttpTransport } from '../../src/core/registry/registryTransport';
 
 interface Received {
@@ -77,6 +78,8 @@ class ScriptedServer {
     let pending = Buffer.alloc(0);
     socket.on('data', (data: Buffer) => {
       pending = Buffer.concat([pending, data]);
+      // A TLS ClientHello (a client trying https first) is no request: closed, as a plain server does.
+      if (pending[0] === 0x16) return void socket.destroy();
       for (;;) {
         const end = pending.indexOf('\r\n\r\n');
         if (end < 0) return;
@@ -204,6 +207,31 @@ describe('keptAliveRequest', () => {
     const res = await keptAliveRequest(request('/two', { method: 'PUT', body: Buffer.from('again') }));
     assert.equal(res?.body.toString(), 'two');
     assert.deepEqual(server.requests.map((r) => [r.connection, r.head.split(' ')[1], r.body.toString()]), [[0, '/one', ''], [0, '/two', 'again'], [1, '/two', 'again']]);
+  });
+
+  it('a kept connection dropped before answering a POST, or a request marked retry: false, fails: it is not sent again (the server may have acted on it)', async () => {
+    for (const [method, extra] of [['POST', {}], ['PUT', { retry: false }]] as const) {
+      pool.close();
+      pool = new ConnectionPool();
+      server.reset(ok('one'), (socket) => socket.destroy());
+      assert.equal((await keptAliveRequest(request('/one')))?.body.toString(), 'one');
+      await assert.rejects(keptAliveRequest(request('/v2/app/blobs/uploads/1?digest=sha256:0', { method, body: Buffer.from('x'), ...extra })), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET');
+      assert.deepEqual(server.requests.map((r) => [r.connection, r.head.split(' ')[0]]), [[0, 'GET'], [0, method]], method);
+    }
+  });
+
+  it("the registry client's retry: false reaches the kept-alive path: an upload's closing PUT is sent once", async () => {
+    server.reset(ok(''), (socket) => socket.destroy());
+    const client = new RegistryClient(`127.0.0.1:${server.port}`, { retry: { attempts: 1 } });
+    try {
+      await assert.rejects(client.request({ method: 'PUT', url: '/v2/app/blobs/uploads/1?digest=sha256:0', headers: { 'content-length': '0' }, scopes: [], retry: false }));
+      // The ping's kept connection carries the PUT, and drops it: not sent on another.
+      const [ping, put] = server.requests;
+      assert.deepEqual(server.requests.map((r) => r.head.split(' ').slice(0, 2).join(' ')), ['GET /v2/', 'PUT /v2/app/blobs/uploads/1?digest=sha256:0']);
+      assert.equal(put!.connection, ping!.connection);
+    } finally {
+      await client.close();
+    }
   });
 
   it('a kept connection the server closed while idle is not used again', async () => {

@@ -3,11 +3,10 @@
 // path (registryTransport.ts), so a command that only asks a few questions opens one connection
 // for all of them and never loads undici.
 //   - A reused connection the server closed before a byte of the answer came (it dropped an idle
-//     connection just as we sent) is not a failure: the request is sent once more on a new one.
-//     Only a request whose whole body is in memory takes this path, so it can be sent again. The
-//     server closing an idle connection as the request goes out has not acted on it; if it had, a
-//     registry's POST leaves an upload session unused, and an upload's closing PUT sent twice is
-//     refused as an unknown upload, which the upload's own retry starts over.
+//     connection just as we sent) is not a failure for an idempotent request (GET, HEAD, PUT,
+//     DELETE): it is sent once more on a new one. The server may have acted on it before closing,
+//     so a POST, and a request its caller marks `retry: false` (an upload's closing PUT), are not
+//     sent again here: their failure goes to the caller, which knows whether repeating is safe.
 //   - A 2xx answer to a GET whose body is larger than the limit comes back `undefined`, read no
 //     further than needed to know: the caller asks again on a path that streams it.
 //   - Any other answer over its limit (`errorLimit` for a non-2xx) keeps the limit's worth, and its
@@ -31,6 +30,8 @@ export interface KeptAliveRequest {
   headers: Record<string, string>;
   body?: Buffer;
   signal?: AbortSignal;
+  /** False: never sent again on its own, even when idempotent (default true). */
+  retry?: boolean;
   /** Longest wait for the answer's head, from the request's sending (a total, not an idle time). */
   headersTimeoutMs: number;
   /** Longest silence between two reads of the body. */
@@ -57,6 +58,7 @@ export async function keptAliveRequest(request: KeptAliveRequest): Promise<HeldR
       return await exchange(request, encoded, reused);
     } catch (err) {
       if (!(err instanceof ClosedBeforeAnswer)) throw err;
+      if (request.retry === false || !IDEMPOTENT.has(request.method)) throw err.cause;
     }
   }
   try {
@@ -72,6 +74,9 @@ class ClosedBeforeAnswer extends Error {
     super('the connection closed before an answer', { cause });
   }
 }
+
+/** Methods whose request has the same effect sent twice as once (RFC 9110, 9.2.2). */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 const ROOM = 64 * 1024;
 

@@ -229,6 +229,7 @@ export class RegistryClient {
         ...(req.sink ? { sink: req.sink } : {}),
         ...(req.receiverSink ? { receiverSink: req.receiverSink } : {}),
         ...(req.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: req.bodyTimeoutMs } : {}),
+        ...(req.retry === false ? { retry: false } : {}),
       });
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD');

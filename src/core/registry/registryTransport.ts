@@ -31,6 +31,8 @@ export interface TransportRequest {
   sink?: BodySink;
   receiverSink?: ReceiverSink;
   bodyTimeoutMs?: number;
+  /** False: sent once, never again on a new connection when a kept one drops it (the request's own `retry`). */
+  retry?: boolean;
 }
 
 export interface RegistryTransport {
@@ -185,6 +187,7 @@ export class HttpTransport implements RegistryTransport {
         hostHeader: url.host,
         headers: request.headers,
         ...(body ? { body } : {}),
+        ...(request.retry === false ? { retry: false } : {}),
         ...(signal ? { signal } : {}),
         headersTimeoutMs: this.headersTimeoutMs,
         bodyTimeoutMs: this.bodyTimeoutMs(request),
