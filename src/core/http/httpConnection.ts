@@ -3,9 +3,15 @@
 // that request, which frames the body and says when it is done (`release`). A connection may carry
 // one request after another (keep-alive): between them it is idle, and bytes that arrive then are
 // not an answer to anything, so the connection is dropped. Used by socketRequest.ts (one request,
-// `Connection: close`) and by the registry's kept-alive API requests (registry/keptAliveRequest.ts).
+// `Connection: close`) and by the registry's kept-alive requests (keptAliveRequest.ts).
+// A request body is a Buffer, written with the head, or a Readable (a blob upload), piped after
+// the head as the socket takes it, framed by the Content-Length the caller knows or else chunked.
+// An answer may come before that body is all sent (a 401, a 413): the reader has it as usual, and
+// the rest of the body is never sent (`release` stops it; the connection cannot carry another
+// request then, since the server would read what follows as the body's end).
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 export type HeadHeaders = Record<string, string | string[] | undefined>;
@@ -30,7 +36,9 @@ export interface OutgoingRequest {
   /** The Host header: the URL's host, or a name for a unix socket. */
   hostHeader: string;
   headers?: Record<string, string>;
-  body?: Buffer;
+  body?: Buffer | Readable;
+  /** A Readable body's length when the caller knows it (sent as Content-Length); else it goes chunked. */
+  bodyLength?: number;
   /** Ask for the connection to be kept for another request; else `Connection: close` is sent. */
   keepAlive?: boolean;
 }
@@ -77,6 +85,10 @@ export class HttpConnection {
   private handed: { buffer: Uint8Array; head?: Buffer; reader?: ResponseReader } | undefined;
   /** Fails the current request when its answer's head is not all in by then (send's `headersTimeoutMs`). */
   private headDeadline: NodeJS.Timeout | undefined;
+  /** A streamed request body still being sent: its source and how to stop listening to it. */
+  private pumping: { source: Readable; detach(): void; onWire: boolean } | undefined;
+  /** The last request's body was not all sent (the answer came first, or sending failed): the connection carries nothing more. */
+  private bodyCutShort = false;
 
   /** `whenIdleCloses`: the connection ended while no request was on it (a pool forgets it). */
   constructor(target: ConnectTarget, private readonly whenIdleCloses: () => void = () => undefined) {
@@ -109,10 +121,17 @@ export class HttpConnection {
     return this.answered > 0;
   }
 
+  /** Whether the connection may carry another request: the last one's body was all sent. */
+  get reusable(): boolean {
+    return !this.bodyCutShort && (!this.pumping || this.pumping.onWire);
+  }
+
   /**
    * Sends a request (encodeRequest's) whose answer goes to `reader`. `headersTimeoutMs` bounds the
    * whole wait for the answer's head, from now: a deadline, not an idle timer, so a server sending
-   * its head a byte at a time cannot hold the request for longer.
+   * its head a byte at a time cannot hold the request for longer. For a streamed body the wait
+   * starts once the body is all sent; while it is being sent, that long without the socket taking
+   * a byte fails the request (an upload may take as long as it keeps moving).
    */
   send(request: EncodedRequest, reader: ResponseReader, headersTimeoutMs?: number): void {
     const { head } = request;
@@ -121,11 +140,14 @@ export class HttpConnection {
     this.headLength = 0;
     this.answered = 0;
     clearTimeout(this.headDeadline);
-    if (headersTimeoutMs !== undefined) {
+    const waitForHead = (): void => {
+      if (headersTimeoutMs === undefined || this.reader !== reader || !this.head) return;
       this.headDeadline = setTimeout(() => {
         if (this.reader === reader && this.head) reader.fail(withCode(new Error(`no response head within ${headersTimeoutMs} ms`), 'ETIMEDOUT'));
       }, headersTimeoutMs);
-    }
+    };
+    if (!request.stream) waitForHead();
+    else if (headersTimeoutMs !== undefined) this.socket.setTimeout(headersTimeoutMs);
     // A reader that held reading for the last answer may have left the socket paused.
     if (this.socket.isPaused()) this.socket.resume();
     if (request.body && request.body.length > 0) {
@@ -134,14 +156,101 @@ export class HttpConnection {
       this.socket.write(request.body);
       this.socket.uncork();
     } else this.socket.write(head, 'latin1');
+    if (request.stream) {
+      this.pump(request.stream.source, request.stream.length, reader, () => {
+        // The body is all sent: from here on it is the wait for the answer's head.
+        if (this.reader === reader && this.head) this.socket.setTimeout(0);
+        waitForHead();
+      });
+    }
   }
 
-  /** The reader has the whole answer: the connection is idle again (or about to be dropped). */
+  /** The reader is done with the answer: the connection is idle again (or about to be dropped). */
   release(): void {
     clearTimeout(this.headDeadline);
+    const pumping = this.pumping;
+    if (pumping) {
+      pumping.detach();
+      // The answer came before the body was all sent: the rest is not wanted.
+      if (!pumping.onWire) {
+        this.bodyCutShort = true;
+        pumping.source.destroy();
+      }
+    }
     this.reader = undefined;
     this.head = undefined;
     this.completed++;
+  }
+
+  /**
+   * Sends a Readable body as the socket takes it (the source paused while the socket's buffer is
+   * full); `sent` is called once every byte is written. The source failing, or giving other than
+   * `length` bytes, fails the request with that error; the connection is then dropped by the
+   * reader, never reused.
+   */
+  private pump(source: Readable, length: number | undefined, reader: ResponseReader, sent: () => void): void {
+    const socket = this.socket;
+    const chunked = length === undefined;
+    let written = 0;
+    const fail = (err: unknown): void => {
+      this.bodyCutShort = true;
+      pumping.detach();
+      if (this.reader === reader) reader.fail(err);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (bytes.length === 0) return;
+      written += bytes.length;
+      if (!chunked && written > length) return fail(lengthMismatch(written, length));
+      let more: boolean;
+      if (chunked) {
+        socket.cork();
+        socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+        socket.write(bytes);
+        more = socket.write('\r\n', 'latin1');
+        socket.uncork();
+      } else more = socket.write(bytes);
+      if (written === length) {
+        // Every byte is written: the answer may come before the source says it has ended.
+        pumping.onWire = true;
+        sent();
+      }
+      if (!more) {
+        source.pause();
+        socket.once('drain', onDrain);
+      }
+    };
+    const onDrain = (): void => {
+      if (this.pumping === pumping) source.resume();
+    };
+    const onEnd = (): void => {
+      if (!chunked && written !== length) return fail(lengthMismatch(written, length));
+      pumping.detach();
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      if (!pumping.onWire) {
+        pumping.onWire = true;
+        sent();
+      }
+    };
+    const onError = (err: unknown): void => fail(err);
+    // A source destroyed without an error has not given its whole body either.
+    const onClose = (): void => fail(withCode(new Error('the request body ended before its end'), 'ERR_STREAM_PREMATURE_CLOSE'));
+    const pumping = {
+      source,
+      onWire: false,
+      detach: (): void => {
+        if (this.pumping === pumping) this.pumping = undefined;
+        source.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+        socket.off('drain', onDrain);
+      },
+    };
+    this.pumping = pumping;
+    // The source may have failed while the connection was being found (the caller keeps a listener on it meanwhile).
+    if (source.errored) return fail(source.errored);
+    if (source.destroyed) return onClose();
+    source.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    // Callers may hand the source paused (a counter listening beside us pauses it so no byte goes unseen).
+    source.resume();
   }
 
   /** Destroys the socket with ERR_CONNECT_TIMEOUT unless it has connected (`event`) within `ms`. */
@@ -230,11 +339,15 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export interface EncodedRequest {
   head: string;
   body?: Buffer;
+  /** A body sent after the head as it is read (`length` undefined: chunked). */
+  stream?: { source: Readable; length: number | undefined };
 }
 
 /** The request as it goes on the wire; throws on a header that cannot be sent (before any connection is made for it). */
 export function encodeRequest(request: OutgoingRequest): EncodedRequest {
-  return { head: requestHead(request), ...(request.body ? { body: request.body } : {}) };
+  const { body } = request;
+  if (body && !Buffer.isBuffer(body)) return { head: requestHead(request), stream: { source: body, length: request.bodyLength } };
+  return { head: requestHead(request), ...(body ? { body } : {}) };
 }
 
 function requestHead(request: OutgoingRequest): string {
@@ -250,9 +363,13 @@ function requestHead(request: OutgoingRequest): string {
     lines.push(`${name}: ${value}`);
   }
   if (!names.has('accept-encoding')) lines.push('Accept-Encoding: identity');
-  const length = request.body?.length ?? 0;
+  const { body } = request;
+  const streamed = body !== undefined && !Buffer.isBuffer(body);
+  if (streamed && request.bodyLength !== undefined && !(Number.isSafeInteger(request.bodyLength) && request.bodyLength >= 0)) throw new TypeError('invalid request body length');
+  const length = streamed ? request.bodyLength : (body?.length ?? 0);
+  if (length === undefined) lines.push('Transfer-Encoding: chunked');
   // Methods that carry a body say how long it is even when it is empty, as undici and Go do.
-  if (length > 0 || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method)) lines.push(`Content-Length: ${length}`);
+  else if (length > 0 || streamed || !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(request.method)) lines.push(`Content-Length: ${length}`);
   if (!request.keepAlive) lines.push('Connection: close');
   lines.push('', '');
   return lines.join('\r\n');
@@ -272,6 +389,10 @@ function parseHead(text: string): ResponseHead {
     headers[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
   }
   return { status: Number(match[2]), headers, http10: match[1] === '0' };
+}
+
+function lengthMismatch(sent: number, length: number): Error {
+  return withCode(new Error(`the request body gave ${sent > length ? 'more' : 'fewer'} bytes than its Content-Length (${length})`), 'ERR_BODY_LENGTH_MISMATCH');
 }
 
 export function withCode(err: Error, code: string): Error {

@@ -1,23 +1,34 @@
-// One request with a small body (none, a string or a Buffer) on a kept-alive connection from a
-// pool, its answer read whole into memory up to a limit. The registry's API requests take this
-// path (registryTransport.ts), so a command that only asks a few questions opens one connection
-// for all of them and never loads undici.
+// One request on a kept-alive connection from a pool: its body none, one in memory, or a Readable
+// streamed as the socket takes it (a blob upload, httpConnection.ts); its answer read whole into
+// memory up to a limit, or, when the caller's sink takes it, written into the sink's Writable as it
+// arrives (a blob download: configs and small layers). The registry's requests take this path
+// (registryTransport.ts), so a pull or push never loads undici, whose WebAssembly parser costs a
+// short command more than its work (launcher.ts).
 //   - A reused connection the server closed before a byte of the answer came (it dropped an idle
 //     connection just as we sent) is not a failure for an idempotent request (GET, HEAD, PUT,
 //     DELETE): it is sent once more on a new one. The server may have acted on it before closing,
-//     so a POST, and a request its caller marks `retry: false` (an upload's closing PUT), are not
-//     sent again here: their failure goes to the caller, which knows whether repeating is safe.
-//   - A 2xx answer to a GET whose body is larger than the limit comes back `undefined`, read no
-//     further than needed to know: the caller asks again on a path that streams it.
+//     so a POST, a request its caller marks `retry: false` (an upload's closing PUT), and one whose
+//     body was a Readable (gone once sent) are not sent again here: their failure goes to the
+//     caller, which knows whether repeating is safe (an upload starts over with a new session).
+//   - An answer may come before a streamed body is all sent (a 401, a 413): it is read as any
+//     other, the rest of the body is not sent, and the connection is dropped.
+//   - A sink's Writable gets the body's bytes (copies it may keep) with backpressure: reading waits
+//     while it is full. The request settles when the Writable has finished; its errors, and a
+//     connection that breaks off once the body has started into it, fail the request with
+//     SinkBrokenOff, since the sink holds part of the body and the caller decides what follows.
+//   - Without a sink, a 2xx answer to a GET whose body is larger than the limit comes back
+//     `undefined`, read no further than needed to know: the caller asks again on a path that streams it.
 //   - Any other answer over its limit (`errorLimit` for a non-2xx) keeps the limit's worth, and its
 //     connection is dropped rather than drained (callers read errors for their words).
 //   - An answer that says `Connection: close`, an HTTP/1.0 one, one delimited by the close, and one
 //     followed by stray bytes end their connection; the others give it back to the pool.
 
+import type { Readable, Writable } from 'node:stream';
 import { CancelledError } from '../errors';
+import { BodyDecoder, framingOf, headerList } from './bodyDecoder';
 import type { ConnectionPool } from './connectionPool';
 import { encodeRequest, withCode, type ConnectTarget, type EncodedRequest, type HeadHeaders, type HttpConnection, type ResponseHead, type ResponseReader } from './httpConnection';
-import { framingOf, headerList, HeldBody } from './heldBody';
+import { HeldBody } from './heldBody';
 
 export interface KeptAliveRequest {
   pool: ConnectionPool;
@@ -28,7 +39,11 @@ export interface KeptAliveRequest {
   path: string;
   hostHeader: string;
   headers: Record<string, string>;
-  body?: Buffer;
+  body?: Buffer | Readable;
+  /** A Readable body's length, when known (else it is sent chunked). */
+  bodyLength?: number;
+  /** Where a wanted body goes as it arrives; undefined for a status leaves that answer held in memory. */
+  sink?: (status: number, headers: HeadHeaders) => Writable | undefined;
   signal?: AbortSignal;
   /** False: never sent again on its own, even when idempotent (default true). */
   retry?: boolean;
@@ -45,20 +60,41 @@ export interface KeptAliveRequest {
 export interface HeldResponse {
   status: number;
   headers: HeadHeaders;
+  /** Empty when the body went into the sink. */
   body: Buffer;
+  /** The body went into the sink, every byte of it. */
+  streamed?: boolean;
 }
 
-/** Sends the request; undefined: a 2xx GET body over the limit, left unread. */
+/** The answer's body had started into the sink when the transfer failed (`cause`): the sink holds part of it. */
+export class SinkBrokenOff extends Error {
+  constructor(cause: unknown) {
+    super(`the transfer broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'SinkBrokenOff';
+  }
+}
+
+/** Sends the request; undefined: a 2xx GET body over the limit, left unread (only without a sink). */
 export async function keptAliveRequest(request: KeptAliveRequest): Promise<HeldResponse | undefined> {
   if (request.signal?.aborted) throw new CancelledError();
-  const encoded = encodeRequest({ method: request.method, path: request.path, hostHeader: request.hostHeader, headers: request.headers, keepAlive: true, ...(request.body ? { body: request.body } : {}) });
+  const { body } = request;
+  const encoded = encodeRequest({
+    method: request.method,
+    path: request.path,
+    hostHeader: request.hostHeader,
+    headers: request.headers,
+    keepAlive: true,
+    ...(body ? { body } : {}),
+    ...(request.bodyLength !== undefined ? { bodyLength: request.bodyLength } : {}),
+  });
   const reused = request.pool.take(request.key);
   if (reused) {
     try {
       return await exchange(request, encoded, reused);
     } catch (err) {
       if (!(err instanceof ClosedBeforeAnswer)) throw err;
-      if (request.retry === false || !IDEMPOTENT.has(request.method)) throw err.cause;
+      // A streamed body is gone once sent: such a request cannot be sent again.
+      if (request.retry === false || !IDEMPOTENT.has(request.method) || encoded.stream) throw err.cause;
     }
   }
   try {
@@ -79,6 +115,8 @@ class ClosedBeforeAnswer extends Error {
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 const ROOM = 64 * 1024;
+/** A read smaller than this is copied out for the sink; a larger one hands the sink the memory it was read into. */
+const COPY_BELOW = 16 * 1024;
 
 function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection: HttpConnection): Promise<HeldResponse | undefined> {
   return new Promise((resolve, reject) => {
@@ -87,38 +125,104 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
     let body: HeldBody | undefined;
     let head: { status: number; headers: HeadHeaders; keep: boolean } | undefined;
     let room: Buffer | undefined;
+    /** Set while the body goes into the sink's Writable. */
+    let streaming: { writable: Writable; decoder: BodyDecoder; ended: boolean } | undefined;
+    let released = false;
     let settled = false;
 
+    /** Done with the connection: given back when it may carry another request, else dropped. */
+    const letGo = (keep: boolean, headers?: HeadHeaders): void => {
+      if (released) return;
+      released = true;
+      const reusable = connection.reusable;
+      connection.release();
+      if (keep && reusable) pool.giveBack(request.key, connection, idleMsOf(headers));
+      else pool.drop(connection);
+    };
     const settle = (): void => {
       settled = true;
       signal?.removeEventListener('abort', onAbort);
-      connection.release();
     };
     const finish = (response: HeldResponse | undefined, keep: boolean): void => {
       if (settled) return;
       settle();
-      if (keep) pool.giveBack(request.key, connection, idleMsOf(response?.headers));
-      else pool.drop(connection);
+      letGo(keep, response?.headers);
       resolve(response);
     };
     const fail = (err: unknown): void => {
       if (settled) return;
       const early = !connection.answerStarted;
       settle();
-      pool.drop(connection);
+      letGo(false);
+      if (streaming) {
+        streaming.writable.off('drain', onDrain);
+        // Nothing more comes: the sink is let go of as undici lets go of its stream's Writable.
+        if (!streaming.ended) streaming.writable.destroy();
+      }
       if (signal?.aborted) return reject(new CancelledError());
+      if (streaming) return reject(new SinkBrokenOff(err));
       reject(reused && early && isDrop(err) ? new ClosedBeforeAnswer(err) : err);
     };
     const onAbort = (): void => fail(new CancelledError());
 
     const took = (bytes: Buffer): void => {
+      if (streaming) return void streaming.decoder.feed(bytes);
       body!.feed(bytes);
       const { status, headers, keep } = head!;
       if (body!.overLimit) {
-        if (request.method === 'GET' && status >= 200 && status < 300) return finish(undefined, false);
+        if (!request.sink && request.method === 'GET' && status >= 200 && status < 300) return finish(undefined, false);
         return finish({ status, headers, body: body!.bytes() }, false);
       }
       if (body!.done) finish({ status, headers, body: body!.bytes() }, keep && !body!.trailing);
+    };
+
+    /** The whole body has gone into the sink: the connection is free, the request settles when the sink has finished. */
+    const bodyIn = (): void => {
+      const s = streaming!;
+      const { status, headers, keep } = head!;
+      s.ended = true;
+      letGo(keep && !s.decoder.trailing, headers);
+      s.writable.end();
+    };
+    const onDrain = (): void => {
+      if (settled || released) return;
+      connection.socket.setTimeout(request.bodyTimeoutMs);
+      connection.socket.resume();
+    };
+    /** Hands body bytes to the sink; false when it is full and reading should wait for its 'drain'. */
+    let sinkFull = false;
+    const toSink = (bytes: Buffer): void => {
+      const s = streaming!;
+      // The sink may keep what it is given: the memory handed over is never read into again.
+      const owned = bytes.length < COPY_BELOW || bytes.buffer !== room?.buffer ? Buffer.from(bytes) : bytes;
+      if (owned === bytes) room = undefined;
+      if (!s.writable.write(owned)) sinkFull = true;
+    };
+    const startSink = (writable: Writable, framing: ReturnType<typeof framingOf>): void => {
+      streaming = { writable, decoder: new BodyDecoder(framing, toSink), ended: false };
+      writable.on('drain', onDrain);
+      writable.on('error', fail);
+      writable.on('finish', () => {
+        if (settled) return;
+        settle();
+        writable.off('drain', onDrain);
+        resolve({ status: head!.status, headers: head!.headers, body: Buffer.alloc(0), streamed: true });
+      });
+    };
+    /** After bytes went to the sink: whether to keep reading now. */
+    const afterSinkRead = (): boolean => {
+      if (settled) return false;
+      if (streaming!.decoder.done) {
+        bodyIn();
+        // Reading goes on after the answer: an idle connection must see the server's close.
+        return true;
+      }
+      if (!sinkFull) return true;
+      sinkFull = false;
+      // The sink is behind: reading (and the idle timer) waits until it drains.
+      connection.socket.setTimeout(0);
+      connection.socket.pause();
+      return false;
     };
 
     const reader: ResponseReader = {
@@ -126,12 +230,22 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
         const framing = framingOf(request.method, status, headers);
         const keep = !info.http10 && framing.kind !== 'close' && !headerList(headers, 'connection').includes('close');
         head = { status, headers, keep };
-        if (framing.kind === 'length' && framing.length > request.limit && request.method === 'GET' && status >= 200 && status < 300) {
+        const writable = request.sink?.(status, headers);
+        connection.socket.setTimeout(request.bodyTimeoutMs);
+        if (writable) {
+          startSink(writable, framing);
+          if (streaming!.decoder.done) {
+            bodyIn();
+            return true;
+          }
+          streaming!.decoder.feed(rest);
+          return afterSinkRead();
+        }
+        if (!request.sink && framing.kind === 'length' && framing.length > request.limit && request.method === 'GET' && status >= 200 && status < 300) {
           finish(undefined, false);
           return false;
         }
         body = new HeldBody(framing, status >= 200 && status < 300 ? request.limit : (request.errorLimit ?? request.limit));
-        connection.socket.setTimeout(request.bodyTimeoutMs);
         took(rest);
         // Reading goes on after the answer: an idle connection must see the server's close.
         return true;
@@ -139,11 +253,16 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
       room: () => (room ??= Buffer.allocUnsafe(ROOM)),
       read(count: number): boolean {
         took(room!.subarray(0, count));
-        return true;
+        return streaming ? afterSinkRead() : true;
       },
       fail,
       closed(): void {
         if (settled) return;
+        if (streaming) {
+          if (streaming.ended) return;
+          if (streaming.decoder.ended()) return bodyIn();
+          return fail(withCode(new Error('the connection closed before the response was complete'), 'ECONNRESET'));
+        }
         if (body?.ended()) return finish({ status: head!.status, headers: head!.headers, body: body.bytes() }, false);
         fail(withCode(new Error(head ? 'the connection closed before the response was complete' : 'the connection closed before an answer'), 'ECONNRESET'));
       },

@@ -1,11 +1,13 @@
 // How one HTTP exchange with a registry host goes over the wire, behind one interface so that the
 // client above it (auth, retries, redirects) does not care which path a request takes. Requests
-// not sent through a proxy take connections of our own: the API's small requests (no body, or one
-// in memory) kept-alive connections from a pool, their answers read whole (http/keptAliveRequest.ts),
-// so a command that only asks a few questions never loads undici; a layer GET a connection of its
-// own read straight into the receiver's buffers (socketGet.ts). undici carries the rest: proxies,
-// streamed uploads, downloads into a sink, and a 2xx GET body too large to hold. Every path uses
-// the host's certs.d material and skips certificate verification only for a host allowed as insecure.
+// not sent through a proxy take connections of our own: a layer GET a connection of its own read
+// straight into the receiver's buffers (socketGet.ts); every other request a kept-alive connection
+// from a pool (http/keptAliveRequest.ts): the API's small requests with their answers read whole,
+// blob uploads with their bodies streamed, configs and small blobs written into the caller's sink.
+// So pull, push and copy never load undici (nor pay for its WebAssembly parser, launcher.ts) unless
+// a proxy is set; undici carries proxied requests and a 2xx GET body too large to hold without a
+// sink. Every path uses the host's certs.d material and skips certificate verification only for a
+// host allowed as insecure.
 
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
@@ -13,7 +15,7 @@ import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
 import { readExtraCas, trustingAlso } from '../http/deferredCas';
 import { ConnectionPool } from '../http/connectionPool';
-import { keptAliveRequest } from '../http/keptAliveRequest';
+import { keptAliveRequest, SinkBrokenOff } from '../http/keptAliveRequest';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import type { ProxySettings } from './proxySettings';
 import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
@@ -63,16 +65,17 @@ export class HttpTransport implements RegistryTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
   async send(request: TransportRequest): Promise<RegistryResponse> {
-    const { url, method, receiverSink, sink, body } = request;
-    const direct = !proxyOrThrow(url, this.options.proxy);
-    if (receiverSink && method === 'GET' && direct) {
+    const { url, method, receiverSink, body } = request;
+    // Until a path takes it, a streamed body's failure is noted (it fails the request) rather than thrown at the process.
+    if (body && typeof body !== 'string' && !Buffer.isBuffer(body)) body.on('error', () => undefined);
+    if (proxyOrThrow(url, this.options.proxy)) return this.sendWithUndici(request);
+    if (receiverSink && method === 'GET') {
       const res = await this.sendOnSocket(request, receiverSink);
       if (res) return res;
-    } else if (direct && !sink && !receiverSink && (body === undefined || typeof body === 'string' || Buffer.isBuffer(body))) {
-      const res = await this.sendKeptAlive(request);
-      if (res) return res;
     }
-    return this.sendWithUndici(request);
+    // A 2xx the receiver did not take (a 206 resume, a chunked body) comes here again, into the sink.
+    const res = await this.sendKeptAlive(request);
+    return res ?? this.sendWithUndici(request);
   }
 
   async close(): Promise<void> {
@@ -169,12 +172,17 @@ export class HttpTransport implements RegistryTransport {
     return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_ERROR_BODY, [res.body]), url, streamed: res.streamed };
   }
 
-  /** A small request on a kept-alive connection, its answer held in memory; undefined: a 2xx GET body too large to hold. */
+  /**
+   * A request on a kept-alive connection, its body in memory or streamed, its answer held in memory
+   * or written into the sink; undefined: a 2xx GET body too large to hold, with no sink to take it.
+   */
   private async sendKeptAlive(request: TransportRequest): Promise<RegistryResponse | undefined> {
-    const { url, signal } = request;
+    const { url, signal, sink } = request;
     const https = url.protocol === 'https:';
     const tls = https ? await this.connectOptionsFor(url) : undefined;
-    const body = typeof request.body === 'string' ? Buffer.from(request.body) : (request.body as Buffer | undefined);
+    const body = typeof request.body === 'string' ? Buffer.from(request.body) : request.body;
+    // A streamed body goes with the length the caller gives (a stored blob's size), else chunked.
+    const length = body && !Buffer.isBuffer(body) ? declaredLength(request.headers) : undefined;
     let res;
     try {
       res = await keptAliveRequest({
@@ -188,6 +196,8 @@ export class HttpTransport implements RegistryTransport {
         headers: request.headers,
         ...(body ? { body } : {}),
         ...(request.retry === false ? { retry: false } : {}),
+        ...(length !== undefined ? { bodyLength: length } : {}),
+        ...(sink ? { sink } : {}),
         ...(signal ? { signal } : {}),
         headersTimeoutMs: this.headersTimeoutMs,
         bodyTimeoutMs: this.bodyTimeoutMs(request),
@@ -196,10 +206,15 @@ export class HttpTransport implements RegistryTransport {
       });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError();
+      if (err instanceof SinkBrokenOff) {
+        // The sink's own errors (a blob larger than announced) are final, not interruptions.
+        if (err.cause instanceof StevedoreError || err.cause instanceof CancelledError) throw err.cause;
+        throw new TransferInterrupted(err.cause);
+      }
       throw err;
     }
     if (!res) return undefined;
-    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_HELD_BODY, [res.body]), url };
+    return { status: res.status, headers: res.headers, body: new CollectedBody(MAX_HELD_BODY, [res.body]), url, ...(res.streamed ? { streamed: true } : {}) };
   }
 
   /** One undici dispatcher per host, trust setting and proxy, with that host's certs.d material. */
@@ -256,6 +271,13 @@ export class HttpTransport implements RegistryTransport {
   private connectKey(url: URL): string {
     return `${url.protocol}//${url.host}|${this.options.isInsecure(url.host)}`;
   }
+}
+
+/** The Content-Length the caller gives a streamed body; undefined when it gives none. */
+function declaredLength(headers: Record<string, string>): number | undefined {
+  const name = Object.keys(headers).find((n) => n.toLowerCase() === 'content-length');
+  const value = name === undefined ? undefined : headers[name]!.trim();
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
 /**
