@@ -179,7 +179,7 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
     /** The whole body has gone into the sink: the connection is free, the request settles when the sink has finished. */
     const bodyIn = (): void => {
       const s = streaming!;
-      const { status, headers, keep } = head!;
+      const { headers, keep } = head!;
       s.ended = true;
       letGo(keep && !s.decoder.trailing, headers);
       s.writable.end();
