@@ -3,7 +3,9 @@
 // docker-registry, with a counting relay in front (test/helpers/countingRelay.ts), those go on one
 // kept-alive connection of our own (http/keptAliveRequest.ts), over plain HTTP and over TLS with
 // the certificate verified, and undici is never asked (a preload counts its requests through its
-// diagnostics channels).
+// diagnostics channels). A pull and a push that move blobs do the same: uploads stream their bodies
+// (chunked when a layer is compressed on the way) and configs and small layers are written into
+// the store from kept-alive connections too.
 
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import { runCli, type CliResult } from '../helpers/cli';
 import { startCountingRelay, type CountingRelay } from '../helpers/countingRelay';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
+import { addUncompressedImage } from '../helpers/registryImages';
 
 /** Counts what undici is asked to do in the process it is preloaded into, and prints it at exit. */
 const UNDICI_WATCH = `
@@ -143,5 +146,62 @@ describe('a no-op push over TLS, the certificate verified as for a remote regist
     assert.match(push.stdout, /Layer already exists/);
     assert.equal(undiciEvents(push), 0);
     assert.deepEqual(s.relay.connections.map((c) => c.tls), [true]);
+  });
+});
+
+describe('a pull and a push that move blobs', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setUp(false);
+  });
+  after(() => s.cleanup());
+
+  it('a push of new blobs streams each upload on the one kept-alive connection, and never undici', async () => {
+    const push = await runCli(s.source, ['push', '--max-concurrent-uploads', '1', s.ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stdout, /Pushed/);
+    assert.equal(undiciEvents(push), 0);
+    const plain = s.relay.connections.filter((c) => !c.tls);
+    assert.equal(plain.length, 1, JSON.stringify(s.relay.connections));
+    const requests = plain[0]!.requests;
+    // The config and the layer: each a session, its bytes, and the PUT that closes it.
+    assert.equal(requests.filter((r) => r.startsWith('POST /v2/keep/app/blobs/uploads/')).length, 2, JSON.stringify(requests));
+    assert.equal(requests.filter((r) => r.startsWith('PATCH /v2/keep/app/blobs/uploads/')).length, 2, JSON.stringify(requests));
+    assert.equal(requests.filter((r) => /^PUT \/v2\/keep\/app\/blobs\/uploads\/.*digest=sha256/.test(r)).length, 2, JSON.stringify(requests));
+    assert.equal(requests.at(-1), 'PUT /v2/keep/app/manifests/1');
+    assert.deepEqual(plain[0]!.chunked, [], 'stored blobs go with their Content-Length');
+  });
+
+  it('a pull into an empty store writes the config and small layers into the store from kept-alive connections, and never undici', async () => {
+    s.relay.reset();
+    const pull = await runCli(join(s.dir, 'fresh'), ['pull', '--max-concurrent-downloads', '1', s.ref], { env: s.env });
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.match(pull.stdout, /Downloaded newer image/);
+    assert.equal(undiciEvents(pull), 0);
+    // The config and the layers download side by side: two connections at most, for four requests.
+    const plain = s.relay.connections.filter((c) => !c.tls);
+    const requests = plain.flatMap((c) => c.requests);
+    assert.equal(requests.length, 4, JSON.stringify(plain));
+    assert.equal(requests.filter((r) => r.startsWith('GET /v2/keep/app/blobs/sha256:')).length, 2, JSON.stringify(plain));
+    assert.ok(plain.length <= 2, JSON.stringify(plain));
+    const pulled = await FileImageStore.open(join(s.dir, 'fresh'));
+    const check = await runCli(pulled.root, ['system', 'check'], { env: s.env });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+  });
+
+  it('a layer compressed on the way goes chunked, the registry reads it whole (it checks the digest), and it pulls back', async () => {
+    const source = await FileImageStore.open(s.source);
+    const ref = `${s.relay.host}/keep/plain:1`;
+    await addUncompressedImage(source, ref);
+    s.relay.reset();
+    const push = await runCli(s.source, ['push', ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal(undiciEvents(push), 0);
+    const chunked = s.relay.connections.flatMap((c) => c.chunked);
+    assert.equal(chunked.length, 1, JSON.stringify(s.relay.connections));
+    assert.match(chunked[0]!, /^PATCH \/v2\/keep\/plain\/blobs\/uploads\//);
+    const pull = await runCli(join(s.dir, 'plain'), ['pull', ref], { env: s.env });
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.equal(undiciEvents(pull), 0);
   });
 });
