@@ -1,6 +1,7 @@
 // A loopback HTTP proxy in front of a real registry that injects faults on chosen requests: an
 // error status (503, 429 with Retry-After), a body cut off or stalled part way, a body with a
-// flipped byte, a redirect of blob downloads to a separate "storage" host. It can also page
+// flipped byte, a redirect of blob downloads to a separate "storage" host; for uploads, a status
+// given before the request's body is read, and a connection closed part way through the body. It can also page
 // tags/list with `n`/`last` and a Link header, which distribution 2.8 does not do itself.
 // Everything else passes through unchanged, Host header included, so the registry's upload
 // Location URLs point back at the proxy.
@@ -10,8 +11,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { Socket } from 'node:net';
 
 export type Fault =
-  /** Answer with this status at once; the registry never sees the request. */
-  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  /**
+   * Answer with this status at once; the registry never sees the request. With `early` the answer
+   * goes before the request's body is read (which is then read and dropped, as Node's server does).
+   */
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string; early?: boolean }
+  /** Close the connection once `afterBytes` bytes of the request's body have arrived (or all of a shorter one); no answer. */
+  | { kind: 'cutRequest'; afterBytes: number }
   /**
    * Pass the response through but close the connection after `afterBytes` body bytes. With
    * `ignoreRange` the request goes upstream without its Range header, so a resume gets a 200.
@@ -119,9 +125,6 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
 
   const server = createServer((req, res) => {
     void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks);
       const path = req.url ?? '/';
       const rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && r.path.test(path));
       if (rule) rule.left--;
@@ -136,6 +139,24 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       if (rule) record.fault = rule.fault.kind;
       requests.push(record);
       const fault = rule?.fault;
+      if (fault?.kind === 'status' && fault.early) {
+        res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+        res.end(fault.body ?? JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `injected ${fault.status}` }] }));
+        return;
+      }
+      if (fault?.kind === 'cutRequest') {
+        let received = 0;
+        req.on('data', (c: Buffer) => {
+          received += c.length;
+          if (received >= fault.afterBytes) req.socket.destroy();
+        });
+        // A body shorter than that is cut at its end, still unanswered.
+        req.on('end', () => req.socket.destroy());
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const body = Buffer.concat(chunks);
 
       if (fault?.kind === 'status') {
         res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
