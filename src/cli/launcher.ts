@@ -1,5 +1,5 @@
 // The `stevedore` executable (dist/cli.js): picks the bundle that runs the command (bundleChoice.ts:
-// `images` has one of its own, and `pull` and `push` one), sets V8's flags for it, then runs it
+// `images` has one of its own, and `pull` and `push` one), sets V8's flags for it (if any), then runs it
 // through the compile cache.
 // It stays tiny and imports only Node's own modules, since everything it loads is paid for before
 // the command's first byte.
@@ -18,15 +18,20 @@ const bundle = bundleFor(argv);
 
 // Set before anything is compiled: V8's code cache records the flags it was made with, so the
 // same flags must hold when a bundle is compiled and when its cache is written.
-// - The full CLI and the registry bundle: undici parses HTTP with llhttp compiled to WebAssembly; V8 then recompiles it
-//   with TurboFan on a background thread, which costs ~85 ms of CPU and holds up the exit of every
-//   registry command by as much (measured: a 0.26 s `push` of an image the registry has spent
-//   60-80 ms after its last line). Baseline (Liftoff) code parses our few small responses fast
-//   enough: layers are read without llhttp (socketGet.ts).
+// - The full CLI: undici (proxies, import/ADD of a URL, https lookasides) parses HTTP with llhttp
+//   compiled to WebAssembly; V8 then recompiles it with TurboFan on a background thread, which
+//   costs ~85 ms of CPU and holds up the exit of the command by as much (measured: a 0.26 s `push`
+//   of an image the registry has spent 60-80 ms after its last line). Baseline (Liftoff) code
+//   parses a few small responses fast enough.
+// - The registry bundle (pull, push): none. Its requests go on connections of our own, bodies
+//   streamed both ways (http/keptAliveRequest.ts, registry/socketGet.ts), so it meets llhttp only
+//   behind a proxy; and changing a flag at run time costs every run ~8 ms of CPU and ~10 ms of
+//   wall (loading node:v8, and Node's own modules loaded afterwards no longer matching their
+//   embedded code cache), more than a no-op pull or push spends on its own work.
 // - `images`: its loops over the store's images get hot enough for TurboFan, whose compiles cost
 //   more than they save in a run this short: without it a 1,000-image listing takes ~5 ms less
 //   CPU, and a 10,000-row one ~40 ms less (perf stat, alternating runs). Sparkplug stays.
 // The extension host, shared with other extensions, keeps V8's defaults.
-process.getBuiltinModule('node:v8').setFlagsFromString(bundle === 'cliImages' ? '--max-opt=1' : '--liftoff-only');
+if (bundle !== 'cliRegistry') process.getBuiltinModule('node:v8').setFlagsFromString(bundle === 'cliImages' ? '--max-opt=1' : '--liftoff-only');
 
 loadThroughCompileCache(join(__dirname, `${bundle}.js`), compileCacheDir(process.env), STEVEDORE_BUNDLE_IDS[bundle], commandVariant(argv));
