@@ -47,7 +47,7 @@ export interface KeptAliveRequest {
   signal?: AbortSignal;
   /** False: never sent again on its own, even when idempotent (default true). */
   retry?: boolean;
-  /** Longest wait for the answer's head, from the request's sending (a total, not an idle time). */
+  /** Longest wait for the answer's head, from the request's sending, or a streamed body's end (a total, not an idle time); while such a body is sent, its longest stall. */
   headersTimeoutMs: number;
   /** Longest silence between two reads of the body. */
   bodyTimeoutMs: number;
