@@ -245,7 +245,8 @@ describe('keptAliveRequest with a streamed request body', () => {
       if (index === 0) onHeads(socket, (_head, count) => (count === 1 ? socket.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') : socket.destroy()));
     });
     assert.equal((await keptAliveRequest(request(server, { method: 'GET', path: '/v2/' })))?.status, 200);
-    await assert.rejects(keptAliveRequest(request(server, { body: Readable.from([Buffer.alloc(100)]), bodyLength: 100 })), (err: NodeJS.ErrnoException) => ['ECONNRESET', 'EPIPE'].includes(err.code ?? ''));
+    // A PUT (a monolithic upload) is idempotent, but its streamed body is gone once sent.
+    await assert.rejects(keptAliveRequest(request(server, { method: 'PUT', body: Readable.from([Buffer.alloc(100)]), bodyLength: 100 })), (err: NodeJS.ErrnoException) => ['ECONNRESET', 'EPIPE'].includes(err.code ?? ''));
     assert.equal(server.connections.length, 1, 'no second connection');
   });
 });
