@@ -47,8 +47,12 @@ export function commandVariant(argv: readonly string[]): string {
   return 'none';
 }
 
-/** Runs the CommonJS `bundle` as `require` would, through the compile cache in `dir` when there is one. */
-export function loadThroughCompileCache(bundle: string, dir: string | undefined, buildId: string, variant = 'default'): void {
+/**
+ * Runs the CommonJS `bundle` as `require` would, through the compile cache in `dir` when there is
+ * one. `buildIds` holds the bundle's build ID under `name`, and one for each vendor file it may
+ * require (`./vendor/NAME.js`, scripts/build.mjs): those go through the cache too, under theirs.
+ */
+export function loadThroughCompileCache(bundle: string, dir: string | undefined, buildIds: Readonly<Record<string, string>>, name: string, variant = 'default'): void {
   const builtIn = (Module as unknown as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (dir && typeof builtIn === 'function') {
     try {
@@ -61,19 +65,36 @@ export function loadThroughCompileCache(bundle: string, dir: string | undefined,
     createRequire(__filename)(bundle);
     return;
   }
-  const { file: cacheFile, prefix, current } = cacheFileFor(dir, bundle, buildId, variant);
+  // A vendor file is run once, on its first require, through the cache like the bundle; as Node's
+  // require would, later requires get the same exports.
+  const vendors = new Map<string, unknown>();
+  const plain = createRequire(bundle);
+  const vendorRequire = Object.assign((id: string): unknown => {
+    const vendor = /^\.\/vendor\/([a-z0-9-]+)\.js$/.exec(id)?.[1];
+    const vendorId = vendor === undefined ? undefined : buildIds[`vendor/${vendor}`];
+    if (vendorId === undefined) return plain(id);
+    if (!vendors.has(id)) vendors.set(id, runCached(join(dirname(bundle), id), dir, vendorId, variant, plain));
+    return vendors.get(id);
+  }, plain);
+  runCached(bundle, dir, buildIds[name]!, variant, vendorRequire as NodeJS.Require);
+}
+
+/** Runs one CommonJS file with `require` through the cache file of `variant`; returns its exports. */
+function runCached(file: string, dir: string, buildId: string, variant: string, require: NodeJS.Require): unknown {
+  const { file: cacheFile, prefix, current } = cacheFileFor(dir, file, buildId, variant);
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);
   } catch {
     // First run with this build: compiled from source, cached at exit.
   }
-  const source = bundleSource(readFileSync(bundle));
-  const script = new Script(Module.wrap(source), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const source = bundleSource(readFileSync(file));
+  const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script, cacheFile, prefix, current));
-  const module = { exports: {}, filename: bundle, id: bundle, loaded: false, children: [], paths: [] };
+  const module = { exports: {}, filename: file, id: file, loaded: false, children: [], paths: [] };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  run(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  run(module.exports, require, module, file, dirname(file));
+  return module.exports;
 }
 
 /**

@@ -9,8 +9,11 @@ import { restoreExtraCaVariable } from '../core/http/deferredCaEnv';
 import { bundleFor, type BundleName } from './bundleChoice';
 import { commandVariant, compileCacheDir, loadThroughCompileCache } from './compileCache';
 
-/** A hash of each bundle, set by scripts/build.mjs: cached code is only ever used for the bundle it came from. */
-declare const STEVEDORE_BUNDLE_IDS: Record<BundleName, string>;
+/**
+ * A hash of each bundle and of each vendor file (`vendor/NAME`), set by scripts/build.mjs: cached
+ * code is only ever used for the file it came from.
+ */
+declare const STEVEDORE_BUNDLE_IDS: Record<BundleName | `vendor/${string}`, string>;
 
 restoreExtraCaVariable(process.env);
 const argv = process.argv.slice(2);
@@ -34,4 +37,4 @@ const bundle = bundleFor(argv);
 // The extension host, shared with other extensions, keeps V8's defaults.
 if (bundle !== 'cliRegistry') process.getBuiltinModule('node:v8').setFlagsFromString(bundle === 'cliImages' ? '--max-opt=1' : '--liftoff-only');
 
-loadThroughCompileCache(join(__dirname, `${bundle}.js`), compileCacheDir(process.env), STEVEDORE_BUNDLE_IDS[bundle], commandVariant(argv));
+loadThroughCompileCache(join(__dirname, `${bundle}.js`), compileCacheDir(process.env), STEVEDORE_BUNDLE_IDS, bundle, commandVariant(argv));

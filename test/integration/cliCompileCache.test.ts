@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import Module from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli';
+import { serveFolder } from '../helpers/fileServer';
 import { makeTar, tempDir } from '../helpers/fixtures';
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -65,7 +67,7 @@ describe('stevedore CLI: compile cache', () => {
   });
 
   it('the bundles are ASCII, so start-up reads them without decoding UTF-8', async () => {
-    for (const name of ['dist/cliMain.js', 'dist/cliImages.js', 'dist/cliRegistry.js']) {
+    for (const name of ['dist/cliMain.js', 'dist/cliImages.js', 'dist/cliRegistry.js', 'dist/vendor/undici.js', 'dist/vendor/openpgp.js', 'dist/vendor/yaml.js']) {
       const bundle = await readFile(resolve(name));
       const first = bundle.findIndex((b) => b > 0x7f);
       assert.equal(first, -1, `${name} has a non-ASCII byte at ${first}: ${bundle.subarray(Math.max(0, first - 60), first + 20).toString('utf8')}`);
@@ -89,5 +91,34 @@ describe('stevedore CLI: compile cache', () => {
     const out = await runCli(store, ['images', '-q'], { env: { XDG_CACHE_HOME: xdg, STEVEDORE_NO_COMPILE_CACHE: '1' } });
     assert.equal(out.code, 0, out.stderr);
     assert.equal(existsSync(xdg), false);
+  });
+
+  it('undici is a file of its own (dist/vendor): an import from a URL loads it, through the compile cache', async () => {
+    const files = await serveFolder(dir.path);
+    try {
+      const xdg = join(dir.path, 'xdg-vendor');
+      const imported = await runCli(store, ['import', `${files.url}/rootfs.tar`, 'cache/url:1'], { env: { XDG_CACHE_HOME: xdg } });
+      assert.equal(imported.code, 0, imported.stderr);
+      const v8Dir = join(xdg, 'stevedore', 'v8');
+      if (typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache === 'function') {
+        // Node 22+: Node's own compile cache keeps every file a bundle requires, vendor files included.
+        assert.ok((await filesUnder(v8Dir)).length > 0);
+      } else {
+        // Node 20: the launcher keeps a cache file per bundle and per vendor file, for each command.
+        const names = (await filesUnder(v8Dir)).map((f) => basename(f));
+        assert.ok(names.some((n) => /^undici-[0-9a-f]{8}-[0-9a-f]{16}-v[\d.]+-[a-z0-9]+-import\.bin$/.test(n)), names.join(' '));
+      }
+      // With the cache off the launcher requires the bundle, and the bundle its vendor file.
+      const preload = join(dir.path, 'loaded.cjs');
+      const list = join(dir.path, 'loaded.json');
+      await writeFile(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`);
+      const loaded = await runCli(store, ['import', `${files.url}/rootfs.tar`, 'cache/url:2'], { env: { STEVEDORE_NO_COMPILE_CACHE: '1', NODE_OPTIONS: `--require ${preload}` } });
+      assert.equal(loaded.code, 0, loaded.stderr);
+      const dist = `${resolve('dist')}/`;
+      const required = (JSON.parse(await readFile(list, 'utf8')) as string[]).filter((p) => p.startsWith(dist)).map((p) => p.slice(dist.length));
+      assert.deepEqual(required.sort(), ['cli.js', 'cliMain.js', 'vendor/undici.js']);
+    } finally {
+      await files.close();
+    }
   });
 });
