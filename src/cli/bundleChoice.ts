@@ -2,10 +2,10 @@
 // it has a bundle of its own (dist/cliImages.js, from mainImages.ts) that holds only its code, so
 // V8 reads and keeps a few hundred KB instead of the full CLI's 3 MB (registry, trust, build,
 // runtime). `pull` and `push` have one too (dist/cliRegistry.js, from mainRegistry.ts): without
-// build, runtime, archives and the other commands, its source and code cache are ~20% smaller than
-// the full bundle's, ~2 ms of CPU and ~4 ms of wall time of a no-op pull or push. Everything else
-// runs the full bundle (dist/cliMain.js). Imports only what imports nothing: the launcher loads
-// this before any bundle.
+// build, runtime, archives and the other commands it is 0.8 MB against the full bundle's 1.4 MB,
+// and a no-op pull's code cache 369 KB against 494 KB: ~2.5 ms of its CPU. Everything else runs
+// the full bundle (dist/cliMain.js). Imports only what imports nothing: the launcher loads this
+// before any bundle.
 
 import { extractGlobalFlags } from './globalFlags';
 
