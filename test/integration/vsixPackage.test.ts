@@ -32,7 +32,7 @@ describe('npm run package', () => {
     const listed = await run('unzip', ['-Z1', vsix]);
     assert.equal(listed.code, 0, listed.stderr);
     const files = listed.stdout.split('\n').filter(Boolean);
-    for (const needed of ['extension/package.json', 'extension/readme.md', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/cliMain.js', 'extension/dist/cliImages.js', 'extension/dist/cliRegistry.js', 'extension/dist/vendor/undici.js', 'extension/dist/vendor/openpgp.js', 'extension/dist/vendor/yaml.js', 'extension/dist/webview/inspector.js', 'extension/media/stevedore.svg']) {
+    for (const needed of ['extension/package.json', 'extension/readme.md', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/cliMain.js', 'extension/dist/cliImages.js', 'extension/dist/cliRegistry.js', 'extension/dist/vendor/undici.js', 'extension/dist/vendor/openpgp.js', 'extension/dist/vendor/yaml.js', 'extension/dist/vendor/sigstore.js', 'extension/dist/webview/inspector.js', 'extension/media/stevedore.svg']) {
       assert.ok(files.includes(needed), `${needed} is in the package: ${files.join(', ')}`);
     }
     // Every image the README shows is in the package, at the path its relative link names.
