@@ -114,7 +114,9 @@ describe('a no-op pull and push over plain HTTP', () => {
     const requests = plain[0]!.requests;
     assert.equal(requests[0], 'GET /v2/');
     assert.equal(requests.filter((r) => r.startsWith('HEAD /v2/keep/app/blobs/sha256:')).length, 2, 'the config and the layer');
-    assert.equal(requests.at(-1), 'PUT /v2/keep/app/manifests/1');
+    // The tag names this manifest already: asked with a HEAD, and not PUT again.
+    assert.equal(requests[1], 'HEAD /v2/keep/app/manifests/1');
+    assert.ok(!requests.some((r) => r.startsWith('PUT ')), JSON.stringify(requests));
   });
 
   it('a push checking its blobs at once opens no more connections than requests in flight, and never undici', async () => {
@@ -125,10 +127,45 @@ describe('a no-op pull and push over plain HTTP', () => {
     const plain = s.relay.connections.filter((c) => !c.tls);
     const requests = plain.flatMap((c) => c.requests);
     assert.equal(requests.length, 4, JSON.stringify(plain));
-    // The ping's connection takes one HEAD, a second opens for the other; the PUT reuses one of them.
-    assert.ok(plain.length <= 2, JSON.stringify(plain));
+    // The ping's connection takes the manifest's HEAD, one opens for each blob's HEAD; nothing is PUT.
+    assert.ok(plain.length <= 3, JSON.stringify(plain));
   });
 });
+
+describe('a push whose blobs are all there, to a tag that names another manifest', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setUp(false);
+  });
+  after(() => s.cleanup());
+
+  it('PUTs the manifest: only a tag naming this very manifest skips it', async () => {
+    const [repo] = s.ref.split(':1');
+    const second = `${repo}:2`;
+    // :2 is :1 with one more layer; once it is pushed, the registry has every blob of both.
+    const committed = await runCli(s.source, ['commit', s.ref, await layerFile(s.dir), second]);
+    assert.equal(committed.code, 0, committed.stderr);
+    for (const ref of [s.ref, second]) assert.equal((await runCli(s.source, ['push', ref], { env: s.env })).code, 0);
+    const retag = await runCli(s.source, ['tag', second, s.ref]);
+    assert.equal(retag.code, 0, retag.stderr);
+    s.relay.reset();
+    const push = await runCli(s.source, ['push', s.ref], { env: s.env });
+    assert.equal(push.code, 0, push.stderr);
+    const requests = s.relay.connections.flatMap((c) => c.requests);
+    assert.ok(requests.includes(`PUT /v2/keep/app/manifests/1`), JSON.stringify(requests));
+    const digest = /digest: (sha256:[0-9a-f]{64})/.exec(push.stdout)?.[1];
+    const pulled = await runCli(join(s.dir, 'check'), ['pull', `${repo}@${digest}`], { env: s.env });
+    assert.equal(pulled.code, 0, pulled.stderr);
+    const byTag = await runCli(join(s.dir, 'check'), ['pull', s.ref], { env: s.env });
+    assert.match(byTag.stdout, new RegExp(`Digest: ${digest}`));
+  });
+});
+
+async function layerFile(dir: string): Promise<string> {
+  const file = join(dir, 'extra-layer.tar');
+  await writeFile(file, await randomRootfs(1, 20_000));
+  return file;
+}
 
 describe('a no-op push over TLS, the certificate verified as for a remote registry', () => {
   let s: Setup;

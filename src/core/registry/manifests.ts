@@ -77,6 +77,30 @@ export function parseManifest(bytes: Buffer, contentType: string, display: strin
   return decodeImageDocument(bytes, { what: `The manifest for ${display}`, code: 'REGISTRY_ERROR' }, contentType || undefined);
 }
 
+/**
+ * Whether the registry serves exactly `digest` (of `size` bytes) under `reference`, from a HEAD:
+ * no body, and Docker Hub does not count it as a pull. Push asks it beside its blob checks, so
+ * that a manifest the tag names already is not PUT again (go-containerregistry skips it too). Any
+ * answer short of a match (an error, no digest header, another digest) is false: the PUT decides.
+ * Asked with push's scope, so a token registry needs no second token.
+ */
+export async function servesManifest(client: RegistryClient, repository: string, reference: string, digest: string, size: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const res = await client.request({
+      method: 'HEAD',
+      url: `/v2/${repository}/manifests/${reference}`,
+      headers: { accept: ACCEPT },
+      scopes: [repositoryScope(repository, 'pull,push')],
+      ...(signal ? { signal } : {}),
+    });
+    await res.body.dump().catch(() => undefined);
+    return res.status === 200 && res.headers['docker-content-digest'] === digest && res.headers['content-length'] === String(size);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return false;
+  }
+}
+
 /** PUTs a manifest under a tag or digest; returns the digest, checked against what the registry says. */
 export async function putManifest(client: RegistryClient, repository: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<string> {
   const digest = sha256Digest(bytes);

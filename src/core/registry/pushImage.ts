@@ -15,7 +15,7 @@ import { familiarString, formatReference, parseReference, repositoryName } from 
 import { mergeSources, sourcesOn } from '../store/distributionSources';
 import type { ImageRecord, ImageStore } from '../store/imageStore';
 import type { DistributionSource, StoreMetadata } from '../store/metadata';
-import { putManifest } from './manifests';
+import { putManifest, servesManifest } from './manifests';
 import { pushBlob } from './pushBlob';
 import type { RegistryClient } from './registryClient';
 import type { RegistryClients } from './registryClients';
@@ -131,8 +131,7 @@ async function pushIndex(ctx: PushContext, bytes: Buffer, mediaType: string, tag
     children.push({ ...child, digest: pushed.digest, size: pushed.size });
   }
   const out = changed ? Buffer.from(JSON.stringify({ ...index, manifests: children }, null, 3)) : bytes;
-  const digest = await putManifest(ctx.client, ctx.repository, tag, out, mediaType, ctx.options.signal);
-  return { digest, size: out.length };
+  return putUnlessServed(ctx, tag, out, mediaType);
 }
 
 /** One image manifest: its blobs, then the manifest itself under `tag`, or by its digest when no tag is given. */
@@ -141,13 +140,34 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
   for (const layer of manifest.layers) ctx.emit({ kind: 'layer', id: layer.digest, state: 'queued', current: 0, total: layer.size });
   const unique = [manifest.config, ...manifest.layers].filter((d, i, all) => all.findIndex((x) => x.digest === d.digest) === i);
   const concurrency = ctx.options.concurrency ?? DEFAULT_CONCURRENCY;
-  const pushedBlobs = await runLimited(unique, concurrency, ctx.options.signal, (blob, i, signal) => pushStoredBlob(ctx, blob, i > 0, signal));
-  const byDigest = new Map(unique.map((d, i) => [d.digest, pushedBlobs[i]!]));
+  const reference = tag ?? sha256Digest(bytes);
+  // Whether the registry has this very manifest under the name already is asked beside the blob
+  // checks (first, so that one request at a time still asks it): when it does, no PUT follows.
+  let served = false;
+  const checks: Check[] = [{ kind: 'manifest' }, ...unique.map((blob, i): Check => ({ kind: 'blob', blob, isLayer: i > 0 }))];
+  const results = await runLimited(checks, concurrency, ctx.options.signal, async (check, _i, signal) => {
+    if (check.kind === 'blob') return pushStoredBlob(ctx, check.blob, check.isLayer, signal);
+    served = await servesManifest(ctx.client, ctx.repository, reference, sha256Digest(bytes), bytes.length, signal);
+    return undefined;
+  });
+  const byDigest = new Map(unique.map((d, i) => [d.digest, results[i + 1]!]));
   const layers = manifest.layers.map((l) => byDigest.get(l.digest)!);
   // Layers compressed on the way change the manifest: the registry gets one naming the compressed blobs.
   const changed = layers.some((l, i) => l.digest !== manifest.layers[i]!.digest);
+  if (!changed && served) return { digest: sha256Digest(bytes), size: bytes.length };
   const out = changed ? Buffer.from(JSON.stringify({ ...manifest, layers }, null, 3)) : bytes;
   const digest = await putManifest(ctx.client, ctx.repository, tag ?? sha256Digest(out), out, mediaType, ctx.options.signal);
+  return { digest, size: out.length };
+}
+
+/** What push asks the registry before the manifest goes: whether it serves the manifest, whether it has each blob. */
+type Check = { kind: 'manifest' } | { kind: 'blob'; blob: Descriptor; isLayer: boolean };
+
+/** An index's PUT under `reference`, unless the registry serves these very bytes there already. */
+async function putUnlessServed(ctx: PushContext, reference: string, out: Buffer, mediaType: string): Promise<{ digest: string; size: number }> {
+  const digest = sha256Digest(out);
+  if (await servesManifest(ctx.client, ctx.repository, reference, digest, out.length, ctx.options.signal)) return { digest, size: out.length };
+  await putManifest(ctx.client, ctx.repository, reference, out, mediaType, ctx.options.signal);
   return { digest, size: out.length };
 }
 
