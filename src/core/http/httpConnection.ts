@@ -69,6 +69,8 @@ export interface ResponseReader {
 }
 
 const MAX_HEAD = 64 * 1024;
+/** How every answer begins. */
+const STATUS_START = Buffer.from('HTTP/1.', 'latin1');
 
 export class HttpConnection {
   readonly socket: Socket;
@@ -79,6 +81,11 @@ export class HttpConnection {
   private answered = 0;
   /** Requests whose answers were read to their end on this connection. */
   completed = 0;
+  /**
+   * The last answer announced a body it does not carry (a HEAD's, a 304's Content-Length): a server
+   * that sends that body anyway has it read as the start of the next answer (keptAliveRequest.ts).
+   */
+  announcedUnsentBody = false;
   /** Where reads go while no request is on the connection (the first answer's first read, and stray bytes). */
   private spare: Buffer | undefined;
   /** The memory the next read goes into, and whose it was when handed to Node. */
@@ -313,6 +320,9 @@ export class HttpConnection {
   private readHead(count: number, reader: ResponseReader): boolean {
     const head = this.head!;
     this.headLength += count;
+    // Bytes that cannot begin an answer fail now, not after 64 KiB of them or the head's deadline.
+    const start = Math.min(this.headLength, STATUS_START.length);
+    if (head.compare(STATUS_START, 0, start, 0, start) !== 0) throw withCode(new Error(`not an HTTP/1.1 response: ${JSON.stringify(head.subarray(0, Math.min(this.headLength, 40)).toString('latin1'))}`), 'ERR_BAD_RESPONSE');
     for (;;) {
       const end = head.subarray(0, this.headLength).indexOf('\r\n\r\n');
       if (end < 0) {

@@ -20,8 +20,17 @@
 //     `undefined`, read no further than needed to know: the caller asks again on a path that streams it.
 //   - Any other answer over its limit (`errorLimit` for a non-2xx) keeps the limit's worth, and its
 //     connection is dropped rather than drained (callers read errors for their words).
-//   - An answer that says `Connection: close`, an HTTP/1.0 one, one delimited by the close, and one
-//     followed by stray bytes end their connection; the others give it back to the pool.
+//   - An answer that says `Connection: close`, an HTTP/1.0 one, one delimited by the close, one
+//     followed by stray bytes, and a 204 that announces a body (a server that may send it anyway)
+//     end their connection; the others give it back to the pool.
+//   - A HEAD's answer (and a 304's) announces a body it does not carry; the connection is kept, as
+//     Go's client, undici and curl keep it: a no-op push checks every blob with a HEAD, and one
+//     connection for all of them spares a TLS handshake per blob. A server that sends that body
+//     anyway has it caught while the connection is idle (stray bytes), or else read as the start of
+//     the next answer: an answer that does not begin as one (a bad status line or header, a head
+//     past 64 KiB) on such a connection counts as a drop before any answer, and the request goes
+//     again on a new connection as above. Only bytes that form a whole answer of their own would
+//     pass, and a server can send those as its real answer just as well.
 
 import type { Readable, Writable } from 'node:stream';
 import { CancelledError } from '../errors';
@@ -122,6 +131,7 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
   return new Promise((resolve, reject) => {
     const { pool, signal } = request;
     const reused = connection.completed > 0;
+    const afterUnsentBody = reused && connection.announcedUnsentBody;
     let body: HeldBody | undefined;
     let head: { status: number; headers: HeadHeaders; keep: boolean } | undefined;
     let room: Buffer | undefined;
@@ -161,7 +171,8 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
       }
       if (signal?.aborted) return reject(new CancelledError());
       if (streaming) return reject(new SinkBrokenOff(err));
-      reject(reused && early && isDrop(err) ? new ClosedBeforeAnswer(err) : err);
+      const desync = afterUnsentBody && !head && isUnreadableHead(err);
+      reject(reused && ((early && isDrop(err)) || desync) ? new ClosedBeforeAnswer(err) : err);
     };
     const onAbort = (): void => fail(new CancelledError());
 
@@ -228,8 +239,10 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
     const reader: ResponseReader = {
       head(status: number, headers: HeadHeaders, rest: Buffer, info: ResponseHead): boolean {
         const framing = framingOf(request.method, status, headers);
-        const keep = !info.http10 && framing.kind !== 'close' && !headerList(headers, 'connection').includes('close');
+        const announced = announcedLength(headers) > 0;
+        const keep = !info.http10 && framing.kind !== 'close' && !headerList(headers, 'connection').includes('close') && !(status === 204 && announced);
         head = { status, headers, keep };
+        connection.announcedUnsentBody = announced && (request.method === 'HEAD' || status === 304);
         const writable = request.sink?.(status, headers);
         connection.socket.setTimeout(request.bodyTimeoutMs);
         if (writable) {
@@ -277,6 +290,19 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
 function isDrop(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
   return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
+
+/** How the start of an answer that is not one shows (httpConnection.ts's head parser). */
+function isUnreadableHead(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_BAD_RESPONSE' || code === 'ERR_HEAD_TOO_LARGE';
+}
+
+/** The body length an answer's head announces (Content-Length, or chunked: any), whether or not the answer carries it. */
+function announcedLength(headers: HeadHeaders): number {
+  if (headerList(headers, 'transfer-encoding').length > 0) return Infinity;
+  const length = Number(headerList(headers, 'content-length')[0] ?? 0);
+  return Number.isFinite(length) ? length : Infinity;
 }
 
 /** How long the server says it keeps an idle connection (`Keep-Alive: timeout=N`), with a second to spare. */
