@@ -23,7 +23,7 @@ process.on('exit', () => {
 });
 `;
 
-/** Every file and folder under `root` with its size, modification time (ns) and content hash. */
+/** Every file and folder under `root` with its inode, size, modification time (ns) and content hash: a file rewritten with the same bytes shows. */
 async function treeSnapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string, rel: string): Promise<void> => {
@@ -31,27 +31,36 @@ async function treeSnapshot(root: string): Promise<Record<string, string>> {
       const path = join(dir, name);
       const info = await lstat(path, { bigint: true });
       const hash = info.isFile() ? createHash('sha256').update(await readFile(path)).digest('hex') : 'folder';
-      out[`${rel}${name}`] = `${info.size} ${info.mtimeNs} ${hash}`;
+      out[`${rel}${name}`] = `${info.ino} ${info.size} ${info.mtimeNs} ${hash}`;
       if (info.isDirectory()) await walk(path, `${rel}${name}/`);
     }
   };
   const top = await lstat(root, { bigint: true });
-  out['.'] = `${top.mtimeNs}`;
+  out['.'] = `${top.ino} ${top.mtimeNs}`;
   await walk(root, '');
   return out;
 }
 
 /**
  * Loaded before the CLI: at exit, writes whether Node got as far as an empty event loop
- * ('beforeExit') and what was still open besides the standard streams: sockets, servers, timers.
- * File requests are left out (the exit runs inside the completion of the command's last one), and
- * so is the close of a destroyed connection's handle (CloseReq), which exiting cuts short of nothing.
+ * ('beforeExit') and what was still open besides the standard streams: sockets, servers, timers,
+ * and file requests still in flight (an unawaited write that the exit cuts short). A file request
+ * counts as in flight from its creation until its completion callback starts, so the request in
+ * whose completion the exit runs is not one; the close of a destroyed connection's handle
+ * (CloseReq), which exiting cuts short of nothing, is left out.
  */
 const EXIT_PRELOAD = `
+const pendingFs = new Map();
+require('async_hooks').createHook({
+  init(id, type) { if (type === 'FSREQCALLBACK' || type === 'FSREQPROMISE') pendingFs.set(id, type); },
+  before(id) { pendingFs.delete(id); },
+  destroy(id) { pendingFs.delete(id); },
+}).enable();
 let emptied = false;
 process.on('beforeExit', () => { emptied = true; });
 process.on('exit', () => {
   const open = process.getActiveResourcesInfo().filter((r) => !['PipeWrap', 'TTYWrap', 'FSReqPromise', 'FSReqCallback', 'CloseReq'].includes(r));
+  open.push(...[...pendingFs.values()].map((type) => type + ' in flight'));
   require('fs').writeFileSync(process.env.EXIT_OUT, JSON.stringify({ emptied, open }));
 });
 `;
