@@ -12,7 +12,7 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { CancelledError, StevedoreError } from '../../src/core/errors';
-import { BodyBrokenOff, decodeChunked, socketGet, type BodyReceiver, type SocketGetOptions } from '../../src/core/registry/socketGet';
+import { BodyBrokenOff, socketGet, type BodyReceiver, type SocketGetOptions } from '../../src/core/registry/socketGet';
 import { makeServerCertificates } from '../helpers/certificates';
 import { tempDir } from '../helpers/fixtures';
 
@@ -204,11 +204,18 @@ describe('socketGet', () => {
     await assert.rejects(socketGet(options(url(), () => undefined, { headers: { range: 'bytes=0-\r\nX-Evil: 1' } })), TypeError);
   });
 
-  it('decodeChunked waits for the last chunk', () => {
-    assert.equal(decodeChunked(Buffer.from('5\r\nhel')), undefined);
-    assert.equal(decodeChunked(Buffer.from('5\r\nhello\r\n')), undefined);
-    assert.equal(decodeChunked(Buffer.from('5;ext=1\r\nhello\r\n0\r\n\r\n'))?.toString(), 'hello');
-    assert.throws(() => decodeChunked(Buffer.from('4\r\nhello\r\n0\r\n\r\n')), /malformed chunk/);
+  it('a chunked error body is decoded as it comes, a few bytes at a time, and one over the limit comes back decoded up to it', async () => {
+    const wire = '5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n';
+    script = (socket) => {
+      socket.write('HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n');
+      for (let at = 0; at < wire.length; at += 3) socket.write(wire.slice(at, at + 3));
+    };
+    const small = await socketGet(options(url(), () => assert.fail('not offered')));
+    assert.equal(small?.body.toString(), 'hello world');
+    const words = randomBytes(100 * 1024).toString('hex');
+    script = (socket) => socket.write(`HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n${words.length.toString(16)}\r\n${words}\r\n0\r\n\r\n`);
+    const big = await socketGet(options(url(), () => assert.fail('not offered')));
+    assert.equal(big?.body.toString(), words.slice(0, 64 * 1024));
   });
 });
 

@@ -11,7 +11,8 @@
 // reads the engine's error.
 
 import { CancelledError, StevedoreError } from '../errors';
-import { singleHeader, socketRequest, withCode, type HeadHeaders, type ResponseReader, type SocketRequest } from '../http/socketRequest';
+import { headerList } from '../http/bodyDecoder';
+import { socketRequest, withCode, type HeadHeaders, type ResponseReader, type SocketRequest } from '../http/socketRequest';
 
 export interface StreamedGetOptions {
   /** A unix socket path, or a TCP host and port (plain, no TLS). */
@@ -120,14 +121,17 @@ class Exchange implements ResponseReader {
       this.cleanUp();
       return false;
     }
-    const encoding = singleHeader(headers, 'transfer-encoding');
-    const length = singleHeader(headers, 'content-length');
-    if (encoding !== undefined) {
-      if (encoding.toLowerCase() !== 'chunked') throw badResponse(`it uses a transfer encoding Stevedore does not read (${encoding})`);
+    const codings = headerList(headers, 'transfer-encoding');
+    if (codings.length > 0) {
+      if (codings.join() !== 'chunked') throw badResponse(`it uses a transfer encoding Stevedore does not read (${codings.join(', ')})`);
       this.framing = { kind: 'chunked', left: 0, expect: 'size' };
-    } else if (length !== undefined) {
-      if (!/^\d{1,15}$/.test(length)) throw badResponse('its Content-Length is not a number');
-      this.framing = { kind: 'length', remaining: Number(length) };
+    } else {
+      const lengths = headerList(headers, 'content-length');
+      if (lengths.length > 0) {
+        if (lengths.some((v) => v !== lengths[0])) throw badResponse('conflicting content-length headers in the response');
+        if (!/^\d{1,15}$/.test(lengths[0]!)) throw badResponse('its Content-Length is not a number');
+        this.framing = { kind: 'length', remaining: Number(lengths[0]) };
+      }
     }
     this.headDone = true;
     rest.copy(this.piece, 0);

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { CancelledError } from '../errors';
-import { encodeRequest, HttpConnection, withCode, type HeadHeaders, type ResponseReader } from './httpConnection';
+import { encodeRequest, HttpConnection, type ResponseReader } from './httpConnection';
 
 export { withCode, type HeadHeaders, type ResponseReader } from './httpConnection';
 
@@ -52,13 +52,4 @@ export function socketRequest(options: SocketRequestOptions, reader: ResponseRea
       connection.socket.destroy();
     },
   };
-}
-
-/** The one value of a header sent once (or several times alike); undefined when absent. */
-export function singleHeader(headers: HeadHeaders, name: string): string | undefined {
-  const value = headers[name];
-  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  if (values.length === 0) return undefined;
-  if (values.some((v) => v !== values[0])) throw withCode(new Error(`conflicting ${name} headers in the response`), 'ERR_BAD_RESPONSE');
-  return values[0];
 }

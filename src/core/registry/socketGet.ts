@@ -9,7 +9,8 @@
 
 import type { ConnectionOptions } from 'node:tls';
 import { CancelledError, StevedoreError } from '../errors';
-import { singleHeader, socketRequest, withCode, type ResponseReader, type SocketRequest } from '../http/socketRequest';
+import { framingOf, HeldBody } from '../http/heldBody';
+import { socketRequest, withCode, type ResponseReader, type SocketRequest } from '../http/socketRequest';
 import type { ResponseHeaders } from './registryRequest';
 
 /** Where a body is read into: see IngestReceiver, which implements it. */
@@ -73,9 +74,8 @@ class Exchange implements ResponseReader {
   private headers: ResponseHeaders = {};
   private receiver: BodyReceiver | undefined;
   private remaining = 0;
-  private readonly small: Buffer[] = [];
-  private smallLength = 0;
-  private smallFraming: { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' } = { kind: 'close' };
+  /** A non-2xx body, read whole up to the limit in whichever framing it has. */
+  private small: HeldBody | undefined;
 
   constructor(
     private readonly options: SocketGetOptions,
@@ -118,10 +118,10 @@ class Exchange implements ResponseReader {
   head(status: number, headers: ResponseHeaders, rest: Buffer): boolean {
     this.status = status;
     this.headers = headers;
-    const length = contentLength(headers);
-    const chunked = this.headers['transfer-encoding'] !== undefined;
+    const framing = framingOf('GET', status, headers);
     if (this.status >= 200 && this.status < 300) {
-      const receiver = !chunked && length !== undefined ? this.options.receiverFor(this.status, this.headers, length) : undefined;
+      const length = framing.kind === 'length' ? framing.length : undefined;
+      const receiver = length !== undefined ? this.options.receiverFor(this.status, this.headers, length) : undefined;
       if (!receiver) {
         this.finish(undefined);
         return false;
@@ -142,9 +142,7 @@ class Exchange implements ResponseReader {
       return more;
     }
     this.phase = 'small';
-    if (chunked) this.smallFraming = { kind: 'chunked' };
-    else if (length !== undefined) this.smallFraming = { kind: 'length', length };
-    else if (this.status === 204 || this.status === 304) this.smallFraming = { kind: 'length', length: 0 };
+    this.small = new HeldBody(framing, this.options.smallBodyLimit);
     this.readSmall(rest);
     return true;
   }
@@ -172,24 +170,14 @@ class Exchange implements ResponseReader {
   }
 
   private readSmall(bytes: Buffer): void {
-    if (bytes.length > 0 && this.smallLength < this.options.smallBodyLimit) {
-      const kept = bytes.subarray(0, this.options.smallBodyLimit - this.smallLength);
-      this.small.push(Buffer.from(kept));
-      this.smallLength += kept.length;
-    }
-    const framing = this.smallFraming;
-    const complete =
-      this.smallLength >= this.options.smallBodyLimit ||
-      (framing.kind === 'length' && this.smallLength >= framing.length) ||
-      (framing.kind === 'chunked' && decodeChunked(Buffer.concat(this.small)) !== undefined);
-    if (complete) this.finishSmall();
+    const small = this.small!;
+    small.feed(bytes);
+    // Past the limit the rest is not read: the connection is closed, not drained.
+    if (small.done || small.overLimit) this.finishSmall();
   }
 
   private finishSmall(): void {
-    let body: Buffer = Buffer.concat(this.small);
-    if (this.smallFraming.kind === 'chunked') body = decodeChunked(body) ?? body;
-    else if (this.smallFraming.kind === 'length') body = body.subarray(0, this.smallFraming.length);
-    this.finish({ status: this.status, headers: this.headers, body, streamed: false });
+    this.finish({ status: this.status, headers: this.headers, body: this.small!.bytes(), streamed: false });
   }
 
   closed(): void {
@@ -218,30 +206,5 @@ class Exchange implements ResponseReader {
 
   private cleanUp(): void {
     this.request?.close();
-  }
-}
-
-function contentLength(headers: ResponseHeaders): number | undefined {
-  const value = singleHeader(headers, 'content-length');
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw withCode(new Error('an invalid Content-Length in the response'), 'ERR_BAD_RESPONSE');
-  return Number(value);
-}
-
-/** The body of a complete chunked message, or undefined while the last chunk has not arrived. */
-export function decodeChunked(data: Buffer): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = data.indexOf('\r\n', at);
-    if (lineEnd < 0) return undefined;
-    const size = parseInt(data.subarray(at, lineEnd).toString('latin1').split(';')[0]!.trim(), 16);
-    if (!Number.isSafeInteger(size) || size < 0) throw withCode(new Error('a malformed chunk in the response'), 'ERR_BAD_RESPONSE');
-    if (size === 0) return Buffer.concat(parts);
-    const start = lineEnd + 2;
-    if (data.length < start + size + 2) return undefined;
-    if (data[start + size] !== 0x0d || data[start + size + 1] !== 0x0a) throw withCode(new Error('a malformed chunk in the response'), 'ERR_BAD_RESPONSE');
-    parts.push(data.subarray(start, start + size));
-    at = start + size + 2;
   }
 }
