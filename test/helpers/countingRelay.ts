@@ -21,17 +21,27 @@ export interface CountingRelay {
   connections: RelayedConnection[];
   /** Forgets the connections counted so far. */
   reset(): void;
+  /** Relays new connections to another port (a server that took the first one's place). */
+  retarget(port: number): void;
   stop(): Promise<void>;
 }
 
 export async function startCountingRelay(upstreamPort: number): Promise<CountingRelay> {
   const sockets = new Set<Socket>();
-  const relay: CountingRelay = { host: '', port: 0, connections: [], reset: () => void (relay.connections = []), stop: async () => undefined };
+  let target = upstreamPort;
+  const relay: CountingRelay = {
+    host: '',
+    port: 0,
+    connections: [],
+    reset: () => void (relay.connections = []),
+    retarget: (port) => void (target = port),
+    stop: async () => undefined,
+  };
   const server = createServer((client) => {
     const record: RelayedConnection = { tls: false, requests: [], chunked: [] };
     const heads = new RequestHeads(record);
     relay.connections.push(record);
-    const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
+    const upstream = connect({ host: '127.0.0.1', port: target });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => undefined);

@@ -145,7 +145,11 @@ export class RegistryClient {
   }
 
   private async doPing(signal: AbortSignal | undefined): Promise<void> {
-    const schemes = this.isInsecure() ? ['https:', 'http:'] : ['https:'];
+    const insecure = this.isInsecure();
+    const memory = insecure ? this.options.plainHttpMemory : undefined;
+    const wasPlain = (await memory?.spokePlainHttp(this.host.apiHost)) ?? false;
+    if (wasPlain && (await this.pingPlainFirst(signal))) return;
+    const schemes = insecure ? ['https:', 'http:'] : ['https:'];
     let lastError: unknown;
     for (const [i, scheme] of schemes.entries()) {
       const url = new URL(`${scheme}//${this.host.apiHost}/v2/`);
@@ -168,6 +172,7 @@ export class RegistryClient {
           throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} requires authentication but sent no usable WWW-Authenticate challenge.`);
         }
         this.base = new URL('/', url);
+        await memory?.remember(this.host.apiHost, scheme === 'http:');
         return;
       }
       if (res.status === 404) {
@@ -177,6 +182,24 @@ export class RegistryClient {
       throw await this.errorFrom(res, 'the API version check (/v2/)');
     }
     throw lastError instanceof StevedoreError ? lastError : networkError(lastError, this.host.apiHost, this.isInsecure());
+  }
+
+  /** A ping over plain HTTP of a registry that spoke it last time; false (nothing decided) unless a registry answered. */
+  private async pingPlainFirst(signal: AbortSignal | undefined): Promise<boolean> {
+    const url = new URL(`http://${this.host.apiHost}/v2/`);
+    let res: RegistryResponse;
+    try {
+      res = await this.sendWithRetries({ method: 'GET', url: url.href, scopes: [], ...(signal ? { signal } : {}), retry: false }, undefined);
+    } catch (err) {
+      if (err instanceof CancelledError) throw err;
+      return false;
+    }
+    const challenge = res.status === 401 ? preferredChallenge(parseAuthChallenges(res.headers['www-authenticate'])) : undefined;
+    await res.body.dump().catch(() => undefined);
+    if (res.status !== 200 && !challenge) return false;
+    this.auth.challenge = challenge;
+    this.base = new URL('/', url);
+    return true;
   }
 
   private async sendWithRetries(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {

@@ -18,10 +18,12 @@
 
 import { join } from 'node:path';
 import { StevedoreError } from '../errors';
+import { userCacheDir } from '../userCacheDir';
 import { deferredCaFile } from '../http/deferredCaEnv';
 import { dockerCredentials } from './credentials';
 import { homeOf } from './dockerConfig';
 import { hubMirrors, mirrorFiles } from './hubMirrors';
+import { plainHttpMemoryFile } from './plainHttpMemory';
 import { proxySettingsFromEnv } from './proxySettings';
 import type { RegistryOptions } from './registryOptions';
 
@@ -43,6 +45,7 @@ export function registryOptionsFromEnv(env: Environment): RegistryOptions {
     ...(env.STEVEDORE_STALL_TIMEOUT ? { stallTimeoutMs: durationSetting(env.STEVEDORE_STALL_TIMEOUT, 'STEVEDORE_STALL_TIMEOUT') } : {}),
     ...(Object.keys(retry).length ? { retry } : {}),
     hubMirrors: async () => hubMirrors(await mirrorFiles(env)),
+    plainHttpMemory: plainHttpMemoryFile(join(userCacheDir(env), 'stevedore', 'plain-http-registries.json')),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import type { CredentialResolver } from './credentials';
 import type { Mirror } from './hubMirrors';
+import type { PlainHttpMemory } from './plainHttpMemory';
 import type { ProxySettings } from './proxySettings';
 import type { RetryOptions } from './retryPolicy';
 
@@ -36,6 +37,8 @@ export interface RegistryOptions {
   hubMirrors?: () => Promise<Mirror[]>;
   /** HTTP(S) proxies and their exceptions, as HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   proxy?: ProxySettings;
+  /** Insecure registries found speaking plain HTTP, asked that way first next time (plainHttpMemory.ts). */
+  plainHttpMemory?: PlainHttpMemory;
 }
 
 /** Docker Hub's classic index, which still serves /v1/search. */
