@@ -22,6 +22,20 @@ export function measure(cmd: string, args: readonly string[], env: NodeJS.Proces
   return { ms, userMs: user! * 1000, sysMs: sys! * 1000, peakKb: peak! };
 }
 
+/**
+ * measure() for a command of a few tens of milliseconds: its wall time from a run of its own, as a
+ * user or a script starts it, since GNU time's own start adds ~5 ms to the wall time it wraps (a
+ * ratio of two such commands would shrink toward 1); CPU and peak memory from a run under GNU time.
+ */
+export function measureShort(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Measured {
+  const timed = measure(cmd, args, env);
+  const start = process.hrtime.bigint();
+  const result = spawnSync(cmd, args, { env, stdio: 'ignore' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${result.status})`);
+  return { ...timed, ms };
+}
+
 export function medianOf(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;

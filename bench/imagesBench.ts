@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { FileImageStore } from '../src/core/store/fileImageStore';
 import { importBuffer, makeTar } from '../test/helpers/fixtures';
 import { startDockerd } from '../test/helpers/dockerd';
-import { measure, printRuns, type Measured } from './cpuTimes';
+import { measureShort, printRuns, type Measured } from './cpuTimes';
 import { report, timeCommand } from './timing';
 
 const COUNT = 1000;
@@ -65,11 +65,11 @@ export async function againstDocker(storePath: string): Promise<void> {
     if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr}`);
     // Node's own start beside them: the floor under every Stevedore command on this machine.
     const runs: Record<string, Measured[]> = { stevedore: [], 'docker images': [], 'node -e 0': [] };
-    measure(CLI, ['--store', storePath, 'images']);
+    measureShort(CLI, ['--store', storePath, 'images']);
     for (let i = 0; i < 9; i++) {
-      runs.stevedore!.push(measure(CLI, ['--store', storePath, 'images']));
-      runs['docker images']!.push(measure('/usr/bin/docker', ['-H', engine.host, 'images']));
-      runs['node -e 0']!.push(measure(process.execPath, ['-e', '0']));
+      runs.stevedore!.push(measureShort(CLI, ['--store', storePath, 'images']));
+      runs['docker images']!.push(measureShort('/usr/bin/docker', ['-H', engine.host, 'images']));
+      runs['node -e 0']!.push(measureShort(process.execPath, ['-e', '0']));
     }
     printRuns(`images (${COUNT} images) against docker`, runs, 'ratio stevedore/docker images <= 1.0');
     // Node 20 reads and parses every certificate of NODE_EXTRA_CA_CERTS before any JavaScript runs

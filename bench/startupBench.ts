@@ -9,7 +9,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomRootfs } from '../test/helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../test/helpers/registry';
-import { cpuModel, measure, printRuns, type Measured } from './cpuTimes';
+import { cpuModel, measureShort, printRuns, type Measured } from './cpuTimes';
 
 const CACHE = resolve('.cache/bench/startup');
 const CLI = resolve('dist/cli.js');
@@ -44,16 +44,16 @@ export async function startupBench(): Promise<void> {
     const runs = { stevedore: [] as Measured[], skopeo: [] as Measured[], 'node -e 0': [] as Measured[] };
     const pushRuns = { stevedore: [] as Measured[], skopeo: [] as Measured[] };
     // dist/cli.js run as a program, as the `stevedore` command is (its sh line starts Node: scripts/build.mjs).
-    const pull = (): Measured => measure(CLI, ['--store', store, 'pull', ref]);
-    const push = (): Measured => measure(CLI, ['--store', store, 'push', ref]);
+    const pull = (): Measured => measureShort(CLI, ['--store', store, 'pull', ref]);
+    const push = (): Measured => measureShort(CLI, ['--store', store, 'push', ref]);
     pull();
     push();
     for (let i = 0; i < RUNS; i++) {
       runs.stevedore.push(pull());
-      runs.skopeo.push(measure('skopeo', [...skopeo, '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:small`]));
-      runs['node -e 0'].push(measure(process.execPath, ['-e', '0']));
+      runs.skopeo.push(measureShort('skopeo', [...skopeo, '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:small`]));
+      runs['node -e 0'].push(measureShort(process.execPath, ['-e', '0']));
       pushRuns.stevedore.push(push());
-      pushRuns.skopeo.push(measure('skopeo', [...skopeo, '--dest-tls-verify=false', `oci:${layout}:small`, `docker://${ref}`]));
+      pushRuns.skopeo.push(measureShort('skopeo', [...skopeo, '--dest-tls-verify=false', `oci:${layout}:small`, `docker://${ref}`]));
     }
     printRuns('pull of an image already in the store', runs, 'ratio stevedore/skopeo <= 2');
     printRuns('push when every blob is in the registry', pushRuns, 'ratio stevedore/skopeo <= 2');

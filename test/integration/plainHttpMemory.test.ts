@@ -5,7 +5,7 @@
 // can hand the same address to a TLS registry, as when a registry moves to TLS.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileImageStore } from '../../src/core/store/fileImageStore';
@@ -22,12 +22,19 @@ describe('an insecure registry found speaking plain HTTP', () => {
   let relay: CountingRelay;
   let source: string;
   let ref: string;
-  const env = (cache: string): NodeJS.ProcessEnv => ({ XDG_CACHE_HOME: join(dir, cache) });
+  // A preload that says at exit whether Node's TLS code was loaded.
+  const env = (cache: string): NodeJS.ProcessEnv => ({ XDG_CACHE_HOME: join(dir, cache), NODE_OPTIONS: `--require ${join(dir, 'tls-watch.cjs')}` });
+  const loadedTls = (stderr: string): boolean => {
+    const match = /^tls loaded: (true|false)$/m.exec(stderr);
+    assert.ok(match, stderr);
+    return match[1] === 'true';
+  };
   const remembered = async (cache: string): Promise<string[]> =>
     (JSON.parse(await readFile(join(dir, cache, 'stevedore', 'plain-http-registries.json'), 'utf8')) as { plainHttp: string[] }).plainHttp;
 
   before(async () => {
     ({ path: dir, cleanup } = await tempDir());
+    await writeFile(join(dir, 'tls-watch.cjs'), "process.on('exit', () => process.stderr.write('tls loaded: ' + process.moduleLoadList.includes('NativeModule tls') + '\\n'));\n");
     plain = await startRegistry();
     secure = await startRegistry({ tls: true });
     relay = await startCountingRelay(plain.port);
@@ -47,11 +54,14 @@ describe('an insecure registry found speaking plain HTTP', () => {
     const first = await runCli(source, ['push', ref], { env: env('cache') });
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(relay.connections.map((c) => c.tls)[0], true, 'the TLS probe came first');
+    assert.equal(loadedTls(first.stderr), true);
     assert.deepEqual(await remembered('cache'), [relay.host]);
     relay.reset();
     const again = await runCli(source, ['push', ref], { env: env('cache') });
     assert.equal(again.code, 0, again.stderr);
     assert.ok(relay.connections.length > 0 && relay.connections.every((c) => !c.tls), JSON.stringify(relay.connections));
+    // Nor does it load Node's TLS code (~4 ms of every such command).
+    assert.equal(loadedTls(again.stderr), false);
     // Another user's cache knows nothing: the probe again.
     relay.reset();
     const elsewhere = await runCli(join(dir, 'other-store'), ['pull', ref], { env: env('other-cache') });

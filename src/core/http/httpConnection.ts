@@ -12,7 +12,7 @@
 
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 
 export type HeadHeaders = Record<string, string | string[] | undefined>;
 
@@ -108,7 +108,9 @@ export class HttpConnection {
       const host = target.host!.startsWith('[') ? target.host!.slice(1, -1) : target.host!;
       this.socket = tls
         ? // Node's TLS sockets take `onread` as net sockets do; its type declarations leave it out.
-          tlsConnect({ ...tls, host, port: target.port!, onread, ...(isIP(host) ? {} : { servername: host }) } as ConnectionOptions)
+          // node:tls is loaded when a TLS connection is made (~4 ms): a command that meets only a
+          // plain-HTTP registry (a local one, remembered: plainHttpMemory.ts) never loads it.
+          process.getBuiltinModule('node:tls').connect({ ...tls, host, port: target.port!, onread, ...(isIP(host) ? {} : { servername: host }) } as ConnectionOptions)
         : netConnect({ host, port: target.port!, onread });
       this.socket.setNoDelay(true);
     }
