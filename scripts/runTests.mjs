@@ -67,10 +67,13 @@ const bundles = await Promise.all(
 );
 
 const concurrency = Number(process.env.STEVEDORE_TEST_CONCURRENCY) || 3;
+// Registries the CLI found speaking plain HTTP are remembered in a file of this run, not in the
+// user's cache (tests start loopback registries on ports another run may reuse for TLS ones).
+const env = { ...process.env, STEVEDORE_PLAIN_HTTP_MEMORY: join(outDir, 'plain-http-registries.json') };
 const child = spawn(
   process.execPath,
   ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${join(outDir, 'tap.txt')}`, `--test-concurrency=${concurrency}`, ...passThrough, ...bundles],
-  { stdio: 'inherit', cwd: root },
+  { stdio: 'inherit', cwd: root, env },
 );
 child.on('exit', (code) => {
   // The spec reporter's totals scroll by with "ℹ"; repeat them as TAP's `# pass N` lines at the end.

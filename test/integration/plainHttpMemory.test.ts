@@ -23,7 +23,8 @@ describe('an insecure registry found speaking plain HTTP', () => {
   let source: string;
   let ref: string;
   // A preload that says at exit whether Node's TLS code was loaded.
-  const env = (cache: string): NodeJS.ProcessEnv => ({ XDG_CACHE_HOME: join(dir, cache), NODE_OPTIONS: `--require ${join(dir, 'tls-watch.cjs')}` });
+  // The default file, in the cache folder given (runTests.mjs names a file of its own for every other test).
+  const env = (cache: string): NodeJS.ProcessEnv => ({ XDG_CACHE_HOME: join(dir, cache), STEVEDORE_PLAIN_HTTP_MEMORY: undefined, NODE_OPTIONS: `--require ${join(dir, 'tls-watch.cjs')}` });
   const loadedTls = (stderr: string): boolean => {
     const match = /^tls loaded: (true|false)$/m.exec(stderr);
     assert.ok(match, stderr);

@@ -61,11 +61,12 @@ function extensionOptions(env: NodeJS.ProcessEnv, overrides: Partial<StevedoreSe
 
 /** The options as data: the functions are called for what they give. */
 async function observable(options: RegistryOptions): Promise<Record<string, unknown>> {
-  const { credentials, hubMirrors, userAgent: _ua, ...data } = options;
+  const { credentials, hubMirrors, plainHttpMemory, userAgent: _ua, ...data } = options;
   return {
     ...data,
     credential: await credentials?.('reg.example.com'),
     mirrors: await hubMirrors?.(),
+    rememberedPlainHttp: await plainHttpMemory?.spokePlainHttp('127.0.0.1:5000'),
   };
 }
 
@@ -114,6 +115,7 @@ describe('registry options from the environment', () => {
       retry: { attempts: 7, maxElapsedMs: 120_000 },
       credential: { username: 'envuser', password: 'envpass' },
       mirrors: [{ host: 'mirror.example.com', insecure: false, source: join(dir.path, 'daemon.json') }],
+      rememberedPlainHttp: false,
     });
   });
 

@@ -42,6 +42,10 @@ export function trustingAlso(extraPems: readonly (string | Buffer)[], client?: {
 
 /** Connection options trusting the deferred CAs besides Node's (for undici's dispatchers); empty when nothing was deferred. */
 export async function deferredTrust(file: string | undefined): Promise<{ secureContext?: SecureContext }> {
-  const extras = file ? await readExtraCas(file) : undefined;
+  return trustWith(file ? await readExtraCas(file) : undefined);
+}
+
+/** Connection options trusting `extras` (PEM text, read already) besides Node's store; empty without them. */
+export function trustWith(extras: string | undefined): { secureContext?: SecureContext } {
   return extras ? { secureContext: trustingAlso([extras]) } : {};
 }

@@ -204,6 +204,8 @@ export class HttpConnection {
     const fail = (err: unknown): void => {
       this.bodyCutShort = true;
       pumping.detach();
+      // Left alone, a source that gave too much would keep its file open until it ended.
+      source.destroy();
       if (this.reader === reader) reader.fail(err);
     };
     const onData = (chunk: Buffer | string): void => {

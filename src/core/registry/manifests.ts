@@ -89,7 +89,8 @@ export async function servesManifest(client: RegistryClient, repository: string,
     const res = await client.request({
       method: 'HEAD',
       url: `/v2/${repository}/manifests/${reference}`,
-      headers: { accept: ACCEPT },
+      // Asked of the registry itself, not of a cache in front of it that may still hold the tag's old answer.
+      headers: { accept: ACCEPT, 'cache-control': 'no-cache' },
       scopes: [repositoryScope(repository, 'pull,push')],
       ...(signal ? { signal } : {}),
     });

@@ -6,7 +6,7 @@
 // to TLS answers 400) goes back to the usual order. The ping carries no credentials, so asking a
 // TLS registry over HTTP first gives nothing away. A cache: lost or unreadable, it costs a probe.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface PlainHttpMemory {
@@ -21,6 +21,10 @@ const MAX_HOSTS = 100;
 
 export function plainHttpMemoryFile(file: string): PlainHttpMemory {
   let hosts: Promise<string[]> | undefined;
+  // Changes are made one after another, each on the list the last one left, so two pings of one
+  // process (two registries at once) both count.
+  let changes: Promise<void> = Promise.resolve();
+  let writes = 0;
   const read = (): Promise<string[]> =>
     (hosts ??= readFile(file, 'utf8').then(
       (text) => {
@@ -31,21 +35,25 @@ export function plainHttpMemoryFile(file: string): PlainHttpMemory {
     ).catch(() => []));
   return {
     spokePlainHttp: async (hostPort) => (await read()).includes(hostPort),
-    remember: async (hostPort, plainHttp) => {
-      const known = await read();
-      if (known.includes(hostPort) === plainHttp) return;
-      const next = [...known.filter((h) => h !== hostPort), ...(plainHttp ? [hostPort] : [])].slice(-MAX_HOSTS);
-      hosts = Promise.resolve(next);
-      // Written whole and renamed into place: a reader sees the old list or the new one. Two
-      // processes writing at once keep one of their lists, which costs the other a probe.
-      const temp = `${file}.${process.pid}.tmp`;
-      try {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(temp, `${JSON.stringify({ plainHttp: next })}\n`);
-        await rename(temp, file);
-      } catch {
-        // A cache that cannot be written costs only the probe next time.
-      }
+    remember: (hostPort, plainHttp) => {
+      changes = changes.then(async () => {
+        const known = await read();
+        if (known.includes(hostPort) === plainHttp) return;
+        const next = [...known.filter((h) => h !== hostPort), ...(plainHttp ? [hostPort] : [])].slice(-MAX_HOSTS);
+        hosts = Promise.resolve(next);
+        // Written whole and renamed into place: a reader sees the old list or the new one. Two
+        // processes writing at once keep one of their lists, which costs the other a probe.
+        const temp = `${file}.${process.pid}-${++writes}.tmp`;
+        try {
+          await mkdir(dirname(file), { recursive: true });
+          await writeFile(temp, `${JSON.stringify({ plainHttp: next })}\n`);
+          await rename(temp, file);
+        } catch {
+          // A cache that cannot be written costs only the probe next time.
+          await rm(temp, { force: true }).catch(() => undefined);
+        }
+      });
+      return changes;
     },
   };
 }

@@ -144,6 +144,7 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
   // Whether the registry has this very manifest under the name already is asked beside the blob
   // checks (first, so that one request at a time still asks it): when it does, no PUT follows.
   let served = false;
+  const movedBefore = ctx.counts.uploaded + ctx.counts.mounted;
   const checks: Check[] = [{ kind: 'manifest' }, ...unique.map((blob, i): Check => ({ kind: 'blob', blob, isLayer: i > 0 }))];
   const results = await runLimited(checks, concurrency, ctx.options.signal, async (check, _i, signal) => {
     if (check.kind === 'blob') return pushStoredBlob(ctx, check.blob, check.isLayer, signal);
@@ -154,7 +155,10 @@ async function pushManifest(ctx: PushContext, bytes: Buffer, mediaType: string, 
   const layers = manifest.layers.map((l) => byDigest.get(l.digest)!);
   // Layers compressed on the way change the manifest: the registry gets one naming the compressed blobs.
   const changed = layers.some((l, i) => l.digest !== manifest.layers[i]!.digest);
-  if (!changed && served) return { digest: sha256Digest(bytes), size: bytes.length };
+  // A registry that serves the manifest holds its blobs; one that took a blob meanwhile is not in
+  // the state its answer described, and the PUT decides.
+  const movedBlobs = ctx.counts.uploaded + ctx.counts.mounted > movedBefore;
+  if (!changed && served && !movedBlobs) return { digest: sha256Digest(bytes), size: bytes.length };
   const out = changed ? Buffer.from(JSON.stringify({ ...manifest, layers }, null, 3)) : bytes;
   const digest = await putManifest(ctx.client, ctx.repository, tag ?? sha256Digest(out), out, mediaType, ctx.options.signal);
   return { digest, size: out.length };

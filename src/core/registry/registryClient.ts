@@ -146,7 +146,10 @@ export class RegistryClient {
 
   private async doPing(signal: AbortSignal | undefined): Promise<void> {
     const insecure = this.isInsecure();
-    const memory = insecure ? this.options.plainHttpMemory : undefined;
+    // Only for an address with its port: on one port TLS and plain HTTP exclude each other, so a
+    // plain answer there proves the registry has not moved to TLS. Without a port, HTTP (:80) and
+    // TLS (:443) are two servers, and Docker's order (TLS first) must decide every time.
+    const memory = insecure && /:\d+$/.test(this.host.apiHost) ? this.options.plainHttpMemory : undefined;
     const wasPlain = (await memory?.spokePlainHttp(this.host.apiHost)) ?? false;
     if (wasPlain && (await this.pingPlainFirst(signal))) return;
     const schemes = insecure ? ['https:', 'http:'] : ['https:'];
@@ -171,8 +174,11 @@ export class RegistryClient {
         if (res.status === 401 && !this.auth.challenge) {
           throw new StevedoreError('REGISTRY_ERROR', `${this.host.domain} requires authentication but sent no usable WWW-Authenticate challenge.`);
         }
-        this.base = new URL('/', url);
-        await memory?.remember(this.host.apiHost, scheme === 'http:');
+        // The API is where the answer came from: a plain-HTTP address that redirects /v2/ to TLS
+        // elsewhere must not keep later requests (credentials and all) on plain HTTP.
+        const answered = res.url ?? url;
+        this.base = new URL('/', answered);
+        await memory?.remember(this.host.apiHost, answered.protocol === 'http:' && answered.host === this.host.apiHost);
         return;
       }
       if (res.status === 404) {
@@ -189,9 +195,11 @@ export class RegistryClient {
     const url = new URL(`http://${this.host.apiHost}/v2/`);
     let res: RegistryResponse;
     try {
-      res = await this.sendWithRetries({ method: 'GET', url: url.href, scopes: [], ...(signal ? { signal } : {}), retry: false }, undefined);
+      // Sent once and not redirected: only this very address answering over HTTP decides it (a
+      // redirect to TLS elsewhere would otherwise leave later requests, credentials and all, on HTTP).
+      res = await this.transport.send({ url, method: 'GET', headers: {}, ...(signal ? { signal } : {}) });
     } catch (err) {
-      if (err instanceof CancelledError) throw err;
+      if (err instanceof CancelledError || signal?.aborted) throw new CancelledError();
       return false;
     }
     const challenge = res.status === 401 ? preferredChallenge(parseAuthChallenges(res.headers['www-authenticate'])) : undefined;

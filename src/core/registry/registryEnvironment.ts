@@ -12,6 +12,8 @@
 //   STEVEDORE_RETRY_TIME            time budget of each retry loop (default 10m)
 //   STEVEDORE_DOCKER_DAEMON_JSON, STEVEDORE_REGISTRIES_CONF   where Docker Hub's mirrors are read (hubMirrors.ts)
 //   STEVEDORE_DEFERRED_CA_CERTS     set by the `stevedore` executable: NODE_EXTRA_CA_CERTS, read when TLS needs it (deferredCas.ts)
+//   STEVEDORE_PLAIN_HTTP_MEMORY     where insecure registries found speaking plain HTTP are remembered
+//                                   (plainHttpMemory.ts; default in the user's cache, empty: off)
 //   HTTPS_PROXY / HTTP_PROXY / NO_PROXY   proxies, with Go's rules (proxySettings.ts)
 //   DOCKER_CONFIG, REGISTRY_AUTH_FILE     where credentials are read (credentials.ts, dockerConfig.ts)
 // A value that does not parse is an error naming the variable, never silently ignored.
@@ -45,8 +47,14 @@ export function registryOptionsFromEnv(env: Environment): RegistryOptions {
     ...(env.STEVEDORE_STALL_TIMEOUT ? { stallTimeoutMs: durationSetting(env.STEVEDORE_STALL_TIMEOUT, 'STEVEDORE_STALL_TIMEOUT') } : {}),
     ...(Object.keys(retry).length ? { retry } : {}),
     hubMirrors: async () => hubMirrors(await mirrorFiles(env)),
-    plainHttpMemory: plainHttpMemoryFile(join(userCacheDir(env), 'stevedore', 'plain-http-registries.json')),
+    ...plainHttpMemoryFromEnv(env),
   };
+}
+
+/** STEVEDORE_PLAIN_HTTP_MEMORY: the file (default ~/.cache/stevedore/plain-http-registries.json); empty turns it off. */
+function plainHttpMemoryFromEnv(env: Environment): Pick<RegistryOptions, 'plainHttpMemory'> {
+  const file = env.STEVEDORE_PLAIN_HTTP_MEMORY ?? join(userCacheDir(env), 'stevedore', 'plain-http-registries.json');
+  return file ? { plainHttpMemory: plainHttpMemoryFile(file) } : {};
 }
 
 /** Layers transferred at once, from STEVEDORE_MAX_CONCURRENT_DOWNLOADS / _UPLOADS; undefined when not set. */

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
-import { readExtraCas, trustingAlso } from '../http/deferredCas';
+import { readExtraCas, trustingAlso, trustWith } from '../http/deferredCas';
 import { ConnectionPool } from '../http/connectionPool';
 import { keptAliveRequest, SinkBrokenOff } from '../http/keptAliveRequest';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
@@ -257,8 +257,7 @@ export class HttpTransport implements RegistryTransport {
   }
 
   private async proxyTrust(): Promise<ConnectionOptions> {
-    const deferred = await this.deferredExtraCas();
-    return deferred ? { secureContext: trustingAlso([deferred]) } : {};
+    return trustWith(await this.deferredExtraCas());
   }
 
   private deferredExtraCas(): Promise<string | undefined> {
