@@ -16,7 +16,7 @@ import { runCli, type CliResult } from '../helpers/cli';
 import { startCountingRelay, type CountingRelay } from '../helpers/countingRelay';
 import { importBuffer, randomRootfs, tempDir } from '../helpers/fixtures';
 import { startRegistry, type RunningRegistry } from '../helpers/registry';
-import { addUncompressedImage } from '../helpers/registryImages';
+import { addMultiPlatformImage, addUncompressedImage } from '../helpers/registryImages';
 
 /** Counts what undici is asked to do in the process it is preloaded into, and prints it at exit. */
 const UNDICI_WATCH = `
@@ -159,6 +159,33 @@ describe('a push whose blobs are all there, to a tag that names another manifest
     assert.equal(pulled.code, 0, pulled.stderr);
     const byTag = await runCli(join(s.dir, 'check'), ['pull', s.ref], { env: s.env });
     assert.match(byTag.stdout, new RegExp(`Digest: ${digest}`));
+  });
+});
+
+describe('a multi-platform index pushed again', () => {
+  let s: Setup;
+  before(async () => {
+    s = await setUp(false);
+  });
+  after(() => s.cleanup());
+
+  it('PUTs no manifest, neither the index under its tag nor a platform manifest by digest, and the tag still names the index', async () => {
+    const ref = `${s.relay.host}/keep/multi:1`;
+    const multi = await addMultiPlatformImage(await FileImageStore.open(s.source), ref);
+    const first = await runCli(s.source, ['push', ref], { env: s.env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(s.relay.connections.flatMap((c) => c.requests).includes('PUT /v2/keep/multi/manifests/1'), 'the first push puts the index');
+    s.relay.reset();
+    const again = await runCli(s.source, ['push', ref], { env: s.env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`^1: digest: ${multi.digest} size: \\d+$`, 'm'));
+    const requests = s.relay.connections.flatMap((c) => c.requests);
+    assert.ok(!requests.some((r) => r.startsWith('PUT ')), JSON.stringify(requests));
+    assert.ok(requests.includes('HEAD /v2/keep/multi/manifests/1'), JSON.stringify(requests));
+    for (const digest of Object.values(multi.platforms)) assert.ok(requests.includes(`HEAD /v2/keep/multi/manifests/${digest}`), JSON.stringify(requests));
+    const pulled = await runCli(join(s.dir, 'multi-check'), ['pull', ref], { env: s.env });
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.match(pulled.stdout, new RegExp(`Digest: ${multi.digest}`));
   });
 });
 
