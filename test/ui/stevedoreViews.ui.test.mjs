@@ -174,10 +174,15 @@ async function contextMenu(page, target, item) {
  */
 async function notification(page, text) {
   const center = page.locator('.notifications-center.visible');
-  if (!(await center.isVisible())) await page.locator('.statusbar [aria-label="Notifications"], .statusbar [aria-label^="Notifications"]').first().click();
   const item = center.locator('.notification-list-item', { hasText: text }).first();
-  await item.waitFor(WAIT);
-  return item;
+  // The center closes by itself when its last notification goes (a progress that finished), so a
+  // notification that comes just after is in a closed center: it is opened again until the item
+  // shows (a CI run waited 60 s on a "Saved" notification the log shows was given 29 ms in).
+  for (;;) {
+    if (!(await center.isVisible())) await page.locator('.statusbar [aria-label="Notifications"], .statusbar [aria-label^="Notifications"]').first().click();
+    if (await item.isVisible()) return item;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function closeNotifications(page) {
