@@ -15,7 +15,8 @@ import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { StevedoreError } from '../../src/core/errors';
 import { ConnectionPool } from '../../src/core/http/connectionPool';
-import { keptAliveRequest, SinkBrokenOff, type KeptAliveRequest } from '../../src/core/http/keptAliveRequest';
+import { BodyBrokenOff } from '../../src/core/http/bodyBrokenOff';
+import { keptAliveRequest, type KeptAliveRequest } from '../../src/core/http/keptAliveRequest';
 import { HttpTransport } from '../../src/core/registry/registryTransport';
 import { TransferInterrupted } from '../../src/core/registry/registryRequest';
 
@@ -333,7 +334,7 @@ describe('keptAliveRequest with a sink for the answer', () => {
     assert.equal(pool.idleCount, 1);
   });
 
-  it('a connection that breaks off once the body is flowing into the sink fails with SinkBrokenOff, the bytes received in the sink', async () => {
+  it('a connection that breaks off once the body is flowing into the sink fails with BodyBrokenOff, the bytes received in the sink', async () => {
     answers = [(socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'), Buffer.alloc(1000, 7)]))];
     let got = 0;
     const sink = new Writable({
@@ -342,18 +343,18 @@ describe('keptAliveRequest with a sink for the answer', () => {
         done();
       },
     });
-    await assert.rejects(keptAliveRequest(get({ sink: () => sink })), (err) => err instanceof SinkBrokenOff && (err.cause as NodeJS.ErrnoException).code === 'ECONNRESET');
+    await assert.rejects(keptAliveRequest(get({ sink: () => sink })), (err) => err instanceof BodyBrokenOff && (err.cause as NodeJS.ErrnoException).code === 'ECONNRESET');
     assert.equal(got, 1000);
     assert.ok(sink.destroyed, 'the sink is let go of: nothing more is written into it');
     assert.equal(pool.idleCount, 0);
   });
 
-  it('a sink that fails fails the request with SinkBrokenOff(its error); through HttpTransport a StevedoreError stays itself, other errors are TransferInterrupted', async () => {
+  it('a sink that fails fails the request with BodyBrokenOff(its error); through HttpTransport a StevedoreError stays itself, other errors are TransferInterrupted', async () => {
     const body = Buffer.alloc(300_000, 3);
     answers = [(socket) => socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]))];
     const full = new StevedoreError('SIZE_MISMATCH', 'more than announced');
     const failing = (err: Error): Writable => new Writable({ write: (_c, _e, done) => done(err) });
-    await assert.rejects(keptAliveRequest(get({ sink: () => failing(full) })), (err) => err instanceof SinkBrokenOff && err.cause === full);
+    await assert.rejects(keptAliveRequest(get({ sink: () => failing(full) })), (err) => err instanceof BodyBrokenOff && err.cause === full);
     const transport = new HttpTransport({ isInsecure: () => true });
     try {
       const url = new URL(`http://127.0.0.1:${server!.port}/v2/app/blobs/sha256:abc`);

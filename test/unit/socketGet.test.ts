@@ -12,7 +12,8 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { after, before, describe, it } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import { CancelledError, StevedoreError } from '../../src/core/errors';
-import { BodyBrokenOff, socketGet, type BodyReceiver, type SocketGetOptions } from '../../src/core/registry/socketGet';
+import { BodyBrokenOff } from '../../src/core/http/bodyBrokenOff';
+import { socketGet, type BodyReceiver, type SocketGetOptions } from '../../src/core/registry/socketGet';
 import { makeServerCertificates } from '../helpers/certificates';
 import { tempDir } from '../helpers/fixtures';
 

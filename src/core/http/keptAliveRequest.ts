@@ -15,7 +15,7 @@
 //   - A sink's Writable gets the body's bytes (copies it may keep) with backpressure: reading waits
 //     while it is full. The request settles when the Writable has finished; its errors, and a
 //     connection that breaks off once the body has started into it, fail the request with
-//     SinkBrokenOff, since the sink holds part of the body and the caller decides what follows.
+//     BodyBrokenOff (bodyBrokenOff.ts), since the sink holds part of the body and the caller decides what follows.
 //   - Without a sink, a 2xx answer to a GET whose body is larger than the limit comes back
 //     `undefined`, read no further than needed to know: the caller asks again on a path that streams it.
 //   - Any other answer over its limit (`errorLimit` for a non-2xx) keeps the limit's worth, and its
@@ -34,6 +34,7 @@
 
 import type { Readable, Writable } from 'node:stream';
 import { CancelledError } from '../errors';
+import { BodyBrokenOff } from './bodyBrokenOff';
 import { BodyDecoder, framingOf, headerList } from './bodyDecoder';
 import type { ConnectionPool } from './connectionPool';
 import { encodeRequest, withCode, type ConnectTarget, type EncodedRequest, type HeadHeaders, type HttpConnection, type ResponseHead, type ResponseReader } from './httpConnection';
@@ -73,14 +74,6 @@ export interface HeldResponse {
   body: Buffer;
   /** The body went into the sink, every byte of it. */
   streamed?: boolean;
-}
-
-/** The answer's body had started into the sink when the transfer failed (`cause`): the sink holds part of it. */
-export class SinkBrokenOff extends Error {
-  constructor(cause: unknown) {
-    super(`the transfer broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'SinkBrokenOff';
-  }
 }
 
 /** Sends the request; undefined: a 2xx GET body over the limit, left unread (only without a sink). */
@@ -170,7 +163,7 @@ function exchange(request: KeptAliveRequest, encoded: EncodedRequest, connection
         if (!streaming.ended) streaming.writable.destroy();
       }
       if (signal?.aborted) return reject(new CancelledError());
-      if (streaming) return reject(new SinkBrokenOff(err));
+      if (streaming) return reject(new BodyBrokenOff(err));
       const desync = afterUnsentBody && !head && isUnreadableHead(err);
       reject(reused && ((early && isDrop(err)) || desync) ? new ClosedBeforeAnswer(err) : err);
     };

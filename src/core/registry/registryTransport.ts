@@ -15,12 +15,13 @@ import type { Dispatcher } from 'undici';
 import { CancelledError, StevedoreError } from '../errors';
 import { readExtraCas, trustingAlso, trustWith } from '../http/deferredCas';
 import { ConnectionPool } from '../http/connectionPool';
-import { keptAliveRequest, SinkBrokenOff } from '../http/keptAliveRequest';
+import { BodyBrokenOff } from '../http/bodyBrokenOff';
+import { keptAliveRequest } from '../http/keptAliveRequest';
 import { dispatcherFor, proxyOrThrow } from './dispatchers';
 import type { ProxySettings } from './proxySettings';
 import { MAX_ERROR_BODY, TransferInterrupted, type BodySink, type HttpMethod, type ReceiverSink, type RegistryResponse, type ResponseHeaders } from './registryRequest';
 import { CollectedBody } from './responseBody';
-import { BodyBrokenOff, socketGet, type SocketGetResponse } from './socketGet';
+import { socketGet, type SocketGetResponse } from './socketGet';
 import { clientPair, loadTlsMaterial } from './tlsTrust';
 
 /** One exchange, its URL final (the client has resolved it and follows redirects itself). */
@@ -206,7 +207,7 @@ export class HttpTransport implements RegistryTransport {
       });
     } catch (err) {
       if (signal?.aborted) throw new CancelledError();
-      if (err instanceof SinkBrokenOff) {
+      if (err instanceof BodyBrokenOff) {
         // The sink's own errors (a blob larger than announced) are final, not interruptions.
         if (err.cause instanceof StevedoreError || err.cause instanceof CancelledError) throw err.cause;
         throw new TransferInterrupted(err.cause);

@@ -8,6 +8,7 @@
 //   - any other response (an error, a redirect, a 401) is read whole up to a limit, in any framing.
 
 import type { ConnectionOptions } from 'node:tls';
+import { BodyBrokenOff } from '../http/bodyBrokenOff';
 import { CancelledError, StevedoreError } from '../errors';
 import { framingOf, HeldBody } from '../http/heldBody';
 import { socketRequest, withCode, type ResponseReader, type SocketRequest } from '../http/socketRequest';
@@ -49,13 +50,6 @@ export interface SocketGetResponse {
   streamed: boolean;
 }
 
-/** The connection broke after part of the body had gone to the receiver: the caller resumes. */
-export class BodyBrokenOff extends Error {
-  constructor(cause: unknown) {
-    super(`the transfer broke off: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'BodyBrokenOff';
-  }
-}
 
 /** Room a non-2xx body is read into, a read at a time, before it is copied out. */
 const SMALL_ROOM = 64 * 1024;
